@@ -1,0 +1,221 @@
+//! The events the engine reports: one per thing that happened, each with its socket and time.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use super::addr::Addr;
+use super::command::{Family, How, Proto, Responder};
+use super::error::OpError;
+
+/// A socket's id, shown as `s1`, `s2`, … in order of creation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SockId(pub u32);
+
+impl fmt::Display for SockId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "s{}", self.0)
+    }
+}
+
+/// The number the engine gave a submitted command; its final event carries it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CmdId(pub u64);
+
+/// Something that happened.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// Wall-clock time at which the engine saw it.
+    pub at: SystemTime,
+    /// The socket it concerns (`None` for engine-wide events such as a status report).
+    pub socket: Option<SockId>,
+    /// Set on the one event that ends a command: its success or its failure.
+    pub cmd: Option<CmdId>,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+/// What happened, variant by variant.
+#[derive(Debug, Clone)]
+pub enum EventKind {
+    /// A socket was created, not yet bound.
+    Created {
+        /// TCP or UDP.
+        proto: Proto,
+        /// IPv4 or IPv6.
+        family: Family,
+        /// The name given with `as NAME`.
+        name: Option<String>,
+    },
+    /// The socket has a local address: the one the OS chose when port 0 was asked.
+    Bound {
+        /// The address read back with `getsockname`.
+        local: Addr,
+        /// True when the OS bound it on its own (a first `sendto` or `listen` on an unbound socket).
+        implicit: bool,
+    },
+    /// A TCP socket now listens.
+    Listening {
+        /// Its local address.
+        local: Addr,
+        /// The backlog passed to `listen`.
+        backlog: u32,
+    },
+    /// A connection was accepted; `socket` is the new connection's id.
+    Accepted {
+        /// The listening socket it came from.
+        listener: SockId,
+        /// The connection's local address.
+        local: Addr,
+        /// The client's address.
+        peer: Addr,
+        /// The name given with `accept ID as NAME`.
+        name: Option<String>,
+    },
+    /// A TCP connect is under way.
+    Connecting {
+        /// The address being connected to.
+        peer: Addr,
+    },
+    /// Connected (TCP handshake done; for UDP, the peer is fixed).
+    Connected {
+        /// The local address (bound implicitly if it was not).
+        local: Addr,
+        /// The peer's address.
+        peer: Addr,
+    },
+    /// Bytes left the socket, all of them.
+    Sent {
+        /// The destination (for `sendto` and UDP replies), or the connected peer.
+        peer: Option<Addr>,
+        /// The bytes sent.
+        data: Arc<[u8]>,
+        /// True when a responder sent them, not a command.
+        reply: bool,
+    },
+    /// A large send has made progress.
+    SendProgress {
+        /// Bytes written so far.
+        sent: u64,
+        /// Bytes to write in all.
+        total: u64,
+    },
+    /// Bytes arrived: one TCP chunk as `recv` returned it, or one UDP datagram.
+    Received {
+        /// Who sent them.
+        peer: Option<Addr>,
+        /// The bytes.
+        data: Arc<[u8]>,
+        /// For a datagram longer than the receive buffer: its real length (the rest was cut).
+        truncated_from: Option<usize>,
+    },
+    /// The peer closed its side: `recv` returned 0.
+    PeerClosed,
+    /// `shutdown` succeeded.
+    Shut {
+        /// Which half was shut.
+        how: How,
+    },
+    /// Auto-accept was switched on or off.
+    AutoAccept {
+        /// The new setting.
+        on: bool,
+    },
+    /// A responder was set.
+    Responding {
+        /// The new rule.
+        responder: Responder,
+    },
+    /// The socket is closed and its descriptor released.
+    Closed,
+    /// A snapshot of every socket, in id order (answer to `status`).
+    Status(Vec<SocketInfo>),
+    /// An operation failed; when `cmd` is set, that command failed.
+    Failed(OpError),
+}
+
+impl EventKind {
+    /// A short lower-case name of the event (`bound`, `received`, …), as in the JSON output.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::Created { .. } => "created",
+            EventKind::Bound { .. } => "bound",
+            EventKind::Listening { .. } => "listening",
+            EventKind::Accepted { .. } => "accepted",
+            EventKind::Connecting { .. } => "connecting",
+            EventKind::Connected { .. } => "connected",
+            EventKind::Sent { .. } => "sent",
+            EventKind::SendProgress { .. } => "progress",
+            EventKind::Received { .. } => "received",
+            EventKind::PeerClosed => "peer-closed",
+            EventKind::Shut { .. } => "shutdown",
+            EventKind::AutoAccept { .. } => "auto-accept",
+            EventKind::Responding { .. } => "responding",
+            EventKind::Closed => "closed",
+            EventKind::Status(_) => "status",
+            EventKind::Failed(_) => "error",
+        }
+    }
+}
+
+/// The state of a socket, as a person reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SockState {
+    /// Created, no address yet.
+    Created,
+    /// Bound to a local address.
+    Bound,
+    /// TCP: listening for connections.
+    Listening,
+    /// TCP: connect under way.
+    Connecting,
+    /// TCP: connected; UDP: peer fixed.
+    Connected,
+    /// One direction is finished (peer closed, or shut down locally).
+    HalfClosed,
+    /// Closed.
+    Closed,
+}
+
+impl fmt::Display for SockState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SockState::Created => "created",
+            SockState::Bound => "bound",
+            SockState::Listening => "listening",
+            SockState::Connecting => "connecting",
+            SockState::Connected => "connected",
+            SockState::HalfClosed => "half-closed",
+            SockState::Closed => "closed",
+        })
+    }
+}
+
+/// One socket as `status` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SocketInfo {
+    /// Its id.
+    pub id: SockId,
+    /// Its name, if it has one.
+    pub name: Option<String>,
+    /// TCP or UDP.
+    pub proto: Proto,
+    /// IPv4 or IPv6.
+    pub family: Family,
+    /// Where it is in its lifecycle.
+    pub state: SockState,
+    /// The listener it was accepted from.
+    pub parent: Option<SockId>,
+    /// Local address, once bound.
+    pub local: Option<Addr>,
+    /// Peer address, once connected.
+    pub peer: Option<Addr>,
+    /// Bytes received.
+    pub bytes_in: u64,
+    /// Bytes sent.
+    pub bytes_out: u64,
+    /// Chunks or datagrams received.
+    pub msgs_in: u64,
+    /// Sends completed.
+    pub msgs_out: u64,
+}

@@ -1,0 +1,485 @@
+//! The socket lifecycle commands: socket, bind, listen, accept, connect, send, sendto,
+//! respond, shutdown and close, each checked against the socket's state first.
+
+use std::cmp::Reverse;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+use std::os::fd::AsRawFd;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mio::unix::SourceFd;
+use mio::{Interest, Token};
+use socket2::{Domain, Protocol, Socket, Type};
+
+use super::addr::{Addr, AddrSpec};
+use super::command::{DEFAULT_BACKLOG, DEFAULT_CONNECT_TIMEOUT, Family, How, Payload, Proto, Responder};
+use super::error::{Cause, Op, OpError};
+use super::event::{CmdId, EventKind, SockId};
+use super::reactor::Reactor;
+use super::sock::{AcceptWaiter, Outgoing, Phase, Sock};
+
+/// Whether `name` may name a socket: letters, digits, `_`, `-`, and not of the id form `sN`.
+pub fn valid_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        return Err(format!("invalid name {name:?}: use letters, digits, _ and -"));
+    }
+    let rest = name.strip_prefix('s').unwrap_or("");
+    if !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit()) {
+        return Err(format!("{name} looks like a socket id; choose another name"));
+    }
+    Ok(())
+}
+
+impl Reactor {
+    fn sock(&mut self, id: SockId) -> &mut Sock {
+        // Ids reach here only after `lookup` found them, and records are never removed.
+        self.socks.get_mut(&id).expect("socket record exists")
+    }
+
+    fn check_name(&self, op: Op, name: &Option<String>) -> Result<(), OpError> {
+        if let Some(n) = name {
+            valid_name(n).map_err(|why| OpError::state(op, why))?;
+            if self.names.contains_key(n) {
+                return Err(OpError::state(op, format!("the name {n} is already taken")));
+            }
+        }
+        Ok(())
+    }
+
+    /// `socket`: creates an unbound, non-blocking socket.
+    pub(crate) fn create(
+        &mut self,
+        cmd: CmdId,
+        proto: Proto,
+        family: Family,
+        name: Option<String>,
+    ) -> Result<(), OpError> {
+        self.check_name(Op::Socket, &name)?;
+        let domain = match family {
+            Family::V4 => Domain::IPV4,
+            Family::V6 => Domain::IPV6,
+        };
+        let (ty, p) = match proto {
+            Proto::Tcp => (Type::STREAM, Protocol::TCP),
+            Proto::Udp => (Type::DGRAM, Protocol::UDP),
+        };
+        let os = Socket::new(domain, ty, Some(p)).map_err(|e| OpError::io(Op::Socket, None, &e))?;
+        os.set_nonblocking(true).map_err(|e| OpError::io(Op::Socket, None, &e))?;
+        let id = self.alloc_id();
+        if let Some(n) = &name {
+            self.names.insert(n.clone(), id);
+        }
+        self.socks.insert(id, Sock::new(id, name.clone(), proto, family, os));
+        self.hub.emit(Some(id), Some(cmd), EventKind::Created { proto, family, name });
+        Ok(())
+    }
+
+    /// Turns an address spec into a concrete address for a socket of `family`.
+    pub(crate) fn resolve(&self, op: Op, spec: &AddrSpec, family: Family) -> Result<Addr, OpError> {
+        let addr = match spec {
+            AddrSpec::Exact(a) => a.clone(),
+            AddrSpec::Any(port) => Addr::Ip(match family {
+                Family::V4 => SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), *port),
+                Family::V6 => SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), *port),
+            }),
+            AddrSpec::Host(host, port) => {
+                let found: Vec<SocketAddr> = (host.as_str(), *port)
+                    .to_socket_addrs()
+                    .map_err(|_| OpError::new(Op::Resolve, Cause::Unresolved(host.clone())))?
+                    .collect();
+                let pick = found
+                    .iter()
+                    .find(|a| a.is_ipv4() == (family == Family::V4))
+                    .or(found.first())
+                    .copied()
+                    .ok_or_else(|| OpError::new(Op::Resolve, Cause::Unresolved(host.clone())))?;
+                Addr::Ip(pick)
+            }
+            AddrSpec::LocalOf(r) => {
+                let id = self
+                    .lookup(r)
+                    .ok_or_else(|| OpError::new(Op::Resolve, Cause::NoSuchSocket(r.to_string())))?;
+                let other = &self.socks[&id];
+                match &other.local {
+                    Some(a) => a.reachable(),
+                    None => {
+                        return Err(OpError::state(
+                            Op::Resolve,
+                            format!("${r} has no local address yet: bind it first"),
+                        ));
+                    }
+                }
+            }
+        };
+        fit_family(op, addr, family)
+    }
+
+    /// Registers the socket with the poller (once).
+    fn register(&mut self, id: SockId) -> Result<(), OpError> {
+        let sock = self.socks.get_mut(&id).expect("socket record exists");
+        if sock.registered {
+            return Ok(());
+        }
+        let Some(os) = sock.os.as_ref() else {
+            return Ok(());
+        };
+        let fd = os.as_raw_fd();
+        self.poll
+            .registry()
+            .register(&mut SourceFd(&fd), Token(id.0 as usize), Interest::READABLE | Interest::WRITABLE)
+            .map_err(|e| OpError::io(Op::Socket, None, &e))?;
+        sock.registered = true;
+        Ok(())
+    }
+
+    /// `bind`.
+    pub(crate) fn bind(&mut self, cmd: CmdId, id: SockId, spec: &AddrSpec) -> Result<(), OpError> {
+        let family = self.sock(id).family;
+        let addr = self.resolve(Op::Bind, spec, family)?;
+        let sock = self.sock(id);
+        match sock.phase {
+            Phase::Created => {}
+            Phase::Closed => return Err(OpError::state(Op::Bind, format!("{} is closed", sock.label()))),
+            _ => {
+                let at = sock.local.as_ref().map(|a| a.to_string()).unwrap_or_default();
+                return Err(OpError::state(
+                    Op::Bind,
+                    format!("{} is already bound to {at}; a socket binds once (create a new one)", sock.label()),
+                ));
+            }
+        }
+        let os = sock.os.as_ref().expect("open socket");
+        let sa = addr.to_sock().map_err(|e| OpError::io(Op::Bind, Some(&addr), &e))?;
+        os.bind(&sa).map_err(|e| OpError::io(Op::Bind, Some(&addr), &e))?;
+        let local = os.local_addr().map(|a| Addr::from_sock(&a)).unwrap_or(addr);
+        sock.local = Some(local.clone());
+        sock.phase = Phase::Bound;
+        if sock.proto == Proto::Udp {
+            self.register(id)?;
+        }
+        self.hub.emit(Some(id), Some(cmd), EventKind::Bound { local, implicit: false });
+        Ok(())
+    }
+
+    /// Reads the local address back after the OS bound the socket on its own.
+    fn note_implicit_bind(&mut self, id: SockId) {
+        let sock = self.sock(id);
+        if sock.local.is_some() {
+            return;
+        }
+        let Some(local) = sock.os.as_ref().and_then(|os| os.local_addr().ok()).map(|a| Addr::from_sock(&a)) else {
+            return;
+        };
+        sock.local = Some(local.clone());
+        if sock.phase == Phase::Created {
+            sock.phase = Phase::Bound;
+        }
+        self.hub.emit(Some(id), None, EventKind::Bound { local, implicit: true });
+    }
+
+    /// `listen`.
+    pub(crate) fn listen(&mut self, cmd: CmdId, id: SockId, backlog: Option<u32>) -> Result<(), OpError> {
+        let backlog = backlog.unwrap_or(DEFAULT_BACKLOG);
+        let sock = self.sock(id);
+        if sock.proto != Proto::Tcp {
+            return Err(OpError::state(Op::Listen, format!("{} is a UDP socket; only TCP sockets listen", sock.label())));
+        }
+        match sock.phase {
+            Phase::Created | Phase::Bound | Phase::Listening => {}
+            Phase::Closed => return Err(OpError::state(Op::Listen, format!("{} is closed", sock.label()))),
+            _ => {
+                return Err(OpError::state(Op::Listen, format!("{} is connected; a connected socket cannot listen", sock.label())));
+            }
+        }
+        let os = sock.os.as_ref().expect("open socket");
+        let n = i32::try_from(backlog).unwrap_or(i32::MAX);
+        os.listen(n).map_err(|e| OpError::io(Op::Listen, sock.local.as_ref(), &e))?;
+        self.note_implicit_bind(id);
+        let sock = self.sock(id);
+        sock.phase = Phase::Listening;
+        sock.backlog = backlog;
+        let local = sock.local.clone().unwrap_or(Addr::Unnamed);
+        self.register(id)?;
+        self.hub.emit(Some(id), Some(cmd), EventKind::Listening { local, backlog });
+        self.accept_ready(id);
+        Ok(())
+    }
+
+    fn require_listening(&mut self, op: Op, id: SockId) -> Result<(), OpError> {
+        let sock = self.sock(id);
+        if sock.proto != Proto::Tcp {
+            return Err(OpError::state(op, format!("{} is a UDP socket; only TCP sockets accept", sock.label())));
+        }
+        if sock.phase != Phase::Listening {
+            return Err(OpError::state(op, format!("{} is not listening: listen first", sock.label())));
+        }
+        Ok(())
+    }
+
+    /// `accept`: waits for one connection (or takes one already pending).
+    pub(crate) fn accept_cmd(
+        &mut self,
+        cmd: CmdId,
+        id: SockId,
+        name: Option<String>,
+        timeout: Option<Duration>,
+    ) -> Result<(), OpError> {
+        self.require_listening(Op::Accept, id)?;
+        self.check_name(Op::Accept, &name)?;
+        let deadline = timeout.map(|t| Instant::now() + t);
+        if let Some(at) = deadline {
+            self.timers.push(Reverse((at, id)));
+        }
+        self.sock(id).accept_waiters.push_back(AcceptWaiter { cmd, name, deadline, timeout });
+        self.accept_ready(id);
+        Ok(())
+    }
+
+    /// `accept ID auto`.
+    pub(crate) fn auto_accept(&mut self, cmd: CmdId, id: SockId, on: bool) -> Result<(), OpError> {
+        self.require_listening(Op::Accept, id)?;
+        self.sock(id).auto_accept = on;
+        self.hub.emit(Some(id), Some(cmd), EventKind::AutoAccept { on });
+        self.accept_ready(id);
+        Ok(())
+    }
+
+    /// Makes an accepted OS socket a socket of the engine.
+    pub(crate) fn adopt(&mut self, listener: SockId, os: Socket, cmd: Option<CmdId>, name: Option<String>) {
+        let (proto, family) = {
+            let l = self.sock(listener);
+            (l.proto, l.family)
+        };
+        let _ = os.set_nonblocking(true);
+        let local = os.local_addr().map(|a| Addr::from_sock(&a)).unwrap_or(Addr::Unnamed);
+        let peer = os.peer_addr().map(|a| Addr::from_sock(&a)).unwrap_or(Addr::Unnamed);
+        let id = self.alloc_id();
+        let mut sock = Sock::new(id, name.clone(), proto, family, os);
+        sock.phase = Phase::Connected;
+        sock.parent = Some(listener);
+        sock.local = Some(local.clone());
+        sock.peer = Some(peer.clone());
+        if let Some(n) = &name {
+            self.names.insert(n.clone(), id);
+        }
+        self.socks.insert(id, sock);
+        if let Err(e) = self.register(id) {
+            self.hub.emit(Some(id), None, EventKind::Failed(e));
+        }
+        self.hub.emit(Some(id), cmd, EventKind::Accepted { listener, local, peer, name });
+    }
+
+    /// `connect`.
+    pub(crate) fn connect(
+        &mut self,
+        cmd: CmdId,
+        id: SockId,
+        spec: &AddrSpec,
+        timeout: Option<Duration>,
+    ) -> Result<(), OpError> {
+        let family = self.sock(id).family;
+        let addr = self.resolve(Op::Connect, spec, family)?;
+        let sock = self.sock(id);
+        let label = sock.label();
+        match (sock.proto, sock.phase) {
+            (_, Phase::Closed) => return Err(OpError::state(Op::Connect, format!("{label} is closed"))),
+            (_, Phase::Listening) => {
+                return Err(OpError::state(Op::Connect, format!("{label} is listening; a listening socket cannot connect")));
+            }
+            (_, Phase::Connecting) => return Err(OpError::state(Op::Connect, format!("{label} is already connecting"))),
+            (Proto::Tcp, Phase::Connected) => {
+                let peer = sock.peer.as_ref().map(|a| a.to_string()).unwrap_or_default();
+                return Err(OpError::state(Op::Connect, format!("{label} is already connected to {peer}")));
+            }
+            _ => {}
+        }
+        let sa = addr.to_sock().map_err(|e| OpError::io(Op::Connect, Some(&addr), &e))?;
+        let os = sock.os.as_ref().expect("open socket");
+        match os.connect(&sa) {
+            Ok(()) => {
+                self.register(id)?;
+                self.finish_connected(id, Some(cmd), addr);
+                Ok(())
+            }
+            Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {
+                let limit = timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+                let at = Instant::now() + limit;
+                let sock = self.sock(id);
+                sock.phase = Phase::Connecting;
+                sock.peer = Some(addr.clone());
+                sock.connecting = Some((cmd, at, limit));
+                self.timers.push(Reverse((at, id)));
+                self.register(id)?;
+                self.hub.emit(Some(id), None, EventKind::Connecting { peer: addr });
+                Ok(())
+            }
+            Err(e) => Err(OpError::io(Op::Connect, Some(&addr), &e)),
+        }
+    }
+
+    /// Records a completed connect and reports it.
+    pub(crate) fn finish_connected(&mut self, id: SockId, cmd: Option<CmdId>, peer: Addr) {
+        let sock = self.sock(id);
+        let local = sock.os.as_ref().and_then(|os| os.local_addr().ok()).map(|a| Addr::from_sock(&a));
+        sock.phase = Phase::Connected;
+        sock.connecting = None;
+        sock.peer = Some(peer.clone());
+        if let Some(l) = &local {
+            sock.local = Some(l.clone());
+        }
+        let local = local.unwrap_or(Addr::Unnamed);
+        self.hub.emit(Some(id), cmd, EventKind::Connected { local, peer });
+    }
+
+    /// `send`: all of the payload on a connected socket.
+    pub(crate) fn send(&mut self, cmd: CmdId, id: SockId, payload: &Payload) -> Result<(), OpError> {
+        let sock = self.sock(id);
+        let label = sock.label();
+        match (sock.proto, sock.phase) {
+            (_, Phase::Closed) => return Err(OpError::state(Op::Send, format!("{label} is closed"))),
+            (_, Phase::Connecting) => return Err(OpError::state(Op::Send, format!("{label} is still connecting"))),
+            (Proto::Tcp, Phase::Listening) => {
+                return Err(OpError::state(Op::Send, format!("{label} is listening; send on an accepted connection")));
+            }
+            (Proto::Tcp, Phase::Connected) => {}
+            (Proto::Tcp, _) => return Err(OpError::state(Op::Send, format!("{label} is not connected: connect first"))),
+            (Proto::Udp, Phase::Connected) => {}
+            (Proto::Udp, _) => {
+                return Err(OpError::state(
+                    Op::Send,
+                    format!("{label} has no fixed peer: use sendto {label} ADDR PAYLOAD, or connect it first"),
+                ));
+            }
+        }
+        if sock.write_done {
+            return Err(OpError::state(Op::Send, format!("{label}'s write side is shut down")));
+        }
+        let data = payload.load().map_err(|e| OpError::io(Op::ReadFile, None, &e))?;
+        self.queue(id, Some(cmd), data.into(), None, false);
+        Ok(())
+    }
+
+    /// `sendto`: one datagram.
+    pub(crate) fn send_to(&mut self, cmd: CmdId, id: SockId, spec: &AddrSpec, payload: &Payload) -> Result<(), OpError> {
+        let sock = self.sock(id);
+        let label = sock.label();
+        if sock.proto != Proto::Udp {
+            return Err(OpError::state(Op::SendTo, format!("{label} is a TCP socket: use send on a connected socket")));
+        }
+        if sock.phase == Phase::Closed {
+            return Err(OpError::state(Op::SendTo, format!("{label} is closed")));
+        }
+        let family = sock.family;
+        let addr = self.resolve(Op::SendTo, spec, family)?;
+        let data = payload.load().map_err(|e| OpError::io(Op::ReadFile, None, &e))?;
+        self.queue(id, Some(cmd), data.into(), Some(addr), false);
+        self.note_implicit_bind(id);
+        self.register(id)?;
+        Ok(())
+    }
+
+    /// Queues bytes for writing and writes what the socket takes now.
+    pub(crate) fn queue(&mut self, id: SockId, cmd: Option<CmdId>, data: Arc<[u8]>, to: Option<Addr>, reply: bool) {
+        self.sock(id).outq.push_back(Outgoing { cmd, data, off: 0, to, next_report: super::io::PROGRESS_STEP, reply });
+        self.flush(id);
+    }
+
+    /// `respond`.
+    pub(crate) fn respond(&mut self, cmd: CmdId, id: SockId, responder: Responder) -> Result<(), OpError> {
+        let responder = match responder {
+            Responder::Fixed(p) => {
+                Responder::Fixed(Payload::Bytes(p.load().map_err(|e| OpError::io(Op::ReadFile, None, &e))?))
+            }
+            other => other,
+        };
+        self.sock(id).responder = Some(responder.clone());
+        self.hub.emit(Some(id), Some(cmd), EventKind::Responding { responder });
+        Ok(())
+    }
+
+    /// `shutdown`.
+    pub(crate) fn shutdown(&mut self, cmd: CmdId, id: SockId, how: How) -> Result<(), OpError> {
+        let sock = self.sock(id);
+        let label = sock.label();
+        if sock.proto != Proto::Tcp {
+            return Err(OpError::state(Op::Shutdown, format!("{label} is UDP; shutdown half-closes TCP connections")));
+        }
+        if sock.phase != Phase::Connected {
+            return Err(OpError::state(Op::Shutdown, format!("{label} is not connected")));
+        }
+        let os = sock.os.as_ref().expect("open socket");
+        let std_how = match how {
+            How::Read => std::net::Shutdown::Read,
+            How::Write => std::net::Shutdown::Write,
+            How::Both => std::net::Shutdown::Both,
+        };
+        os.shutdown(std_how).map_err(|e| OpError::io(Op::Shutdown, sock.peer.as_ref(), &e))?;
+        if matches!(how, How::Read | How::Both) {
+            sock.read_done = true;
+        }
+        if matches!(how, How::Write | How::Both) {
+            sock.write_done = true;
+        }
+        self.hub.emit(Some(id), Some(cmd), EventKind::Shut { how });
+        Ok(())
+    }
+
+    /// `close`: fails what was pending, releases the descriptor.
+    pub(crate) fn close(&mut self, cmd: Option<CmdId>, id: SockId) -> Result<(), OpError> {
+        let sock = self.sock(id);
+        if sock.phase == Phase::Closed {
+            return match cmd {
+                Some(_) => Err(OpError::state(Op::Close, format!("{} is already closed", sock.label()))),
+                None => Ok(()),
+            };
+        }
+        let label = sock.label();
+        let mut failed = Vec::new();
+        for w in sock.accept_waiters.drain(..) {
+            failed.push((w.cmd, Op::Accept));
+        }
+        if let Some((c, _, _)) = sock.connecting.take() {
+            failed.push((c, Op::Connect));
+        }
+        for out in sock.outq.drain(..) {
+            if let Some(c) = out.cmd {
+                failed.push((c, Op::Send));
+            }
+        }
+        sock.phase = Phase::Closed;
+        if let Some(os) = sock.os.take() {
+            if sock.registered {
+                let fd = os.as_raw_fd();
+                let _ = self.poll.registry().deregister(&mut SourceFd(&fd));
+            }
+            drop(os);
+        }
+        let sock = self.sock(id);
+        sock.registered = false;
+        if let Some(n) = sock.name.clone() {
+            self.names.remove(&n);
+        }
+        for (c, op) in failed {
+            let err = OpError::state(op, format!("{label} was closed first"));
+            self.hub.emit(Some(id), Some(c), EventKind::Failed(err));
+        }
+        self.hub.emit(Some(id), cmd, EventKind::Closed);
+        Ok(())
+    }
+}
+
+/// Checks an address against a socket's family; an IPv4 address on an IPv6 socket is mapped.
+fn fit_family(op: Op, addr: Addr, family: Family) -> Result<Addr, OpError> {
+    match (&addr, family) {
+        (Addr::Ip(SocketAddr::V6(a)), Family::V4) => Err(OpError::at(
+            op,
+            &addr,
+            Cause::InvalidState(format!("this is an IPv4 socket and {a} is IPv6: create the socket with v6")),
+        )),
+        (Addr::Ip(SocketAddr::V4(a)), Family::V6) => {
+            let mapped = a.ip().to_ipv6_mapped();
+            Ok(Addr::Ip(SocketAddr::new(IpAddr::V6(mapped), a.port())))
+        }
+        _ => Ok(addr),
+    }
+}

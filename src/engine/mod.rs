@@ -1,0 +1,144 @@
+//! The GUI-free socket engine: one background thread owns every socket; callers send
+//! [`Command`]s and receive [`Event`]s over crossbeam channels and never block on a socket.
+//!
+//! ```
+//! use sockscope::engine::{Command, Engine, EventKind, Family, Proto, SockId, SockRef};
+//! use std::time::Duration;
+//!
+//! let engine = Engine::start().unwrap();
+//! let events = engine.subscribe();
+//! engine.submit(Command::Socket { proto: Proto::Udp, family: Family::V4, name: None });
+//! engine.submit(Command::Bind {
+//!     sock: SockRef::Id(SockId(1)),
+//!     addr: "127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap().into(),
+//! });
+//! loop {
+//!     let ev = events.recv_timeout(Duration::from_secs(5)).unwrap();
+//!     if let EventKind::Bound { local, .. } = ev.kind {
+//!         assert_ne!(local.ip().unwrap().port(), 0); // the port the OS chose
+//!         break;
+//!     }
+//! }
+//! engine.shutdown();
+//! ```
+
+mod addr;
+mod command;
+mod error;
+mod event;
+mod hub;
+mod io;
+mod lifecycle;
+mod reactor;
+mod sock;
+
+pub use addr::{Addr, AddrSpec};
+pub use command::{
+    Command, DEFAULT_BACKLOG, DEFAULT_CONNECT_TIMEOUT, Family, How, Payload, Proto, Responder,
+    SockRef,
+};
+pub use error::{Cause, Op, OpError};
+pub use event::{CmdId, Event, EventKind, SockId, SockState, SocketInfo};
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use crossbeam_channel::{Receiver, Sender};
+
+/// A callback the engine calls after it has delivered events (the app passes `ctx.request_repaint`).
+pub type Notify = Arc<dyn Fn() + Send + Sync>;
+
+/// What travels from the handle to the engine thread.
+pub(crate) enum Msg {
+    /// Run a command.
+    Run(CmdId, Command),
+    /// Deliver every later event to this sender too.
+    Subscribe(Sender<Event>, Option<Notify>),
+    /// Close every socket and stop.
+    Shutdown,
+}
+
+struct Shared {
+    tx: Sender<Msg>,
+    waker: mio::Waker,
+    next_cmd: AtomicU64,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Shared {
+    fn stop(&self) {
+        let handle = match self.thread.lock() {
+            Ok(mut guard) => guard.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        };
+        if let Some(handle) = handle {
+            let _ = self.tx.send(Msg::Shutdown);
+            let _ = self.waker.wake();
+            let _ = handle.join();
+        }
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A handle to the engine. Cheap to clone; the engine stops when the last clone is dropped
+/// or [`Engine::shutdown`] is called.
+#[derive(Clone)]
+pub struct Engine {
+    shared: Arc<Shared>,
+}
+
+impl Engine {
+    /// Starts the engine thread.
+    pub fn start() -> std::io::Result<Engine> {
+        let poll = mio::Poll::new()?;
+        let waker = mio::Waker::new(poll.registry(), reactor::WAKER)?;
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let thread = std::thread::Builder::new()
+            .name("sockscope-engine".into())
+            .spawn(move || reactor::Reactor::new(poll, rx).run())?;
+        Ok(Engine {
+            shared: Arc::new(Shared {
+                tx,
+                waker,
+                next_cmd: AtomicU64::new(1),
+                thread: Mutex::new(Some(thread)),
+            }),
+        })
+    }
+
+    /// A new receiver of every event from now on.
+    pub fn subscribe(&self) -> Receiver<Event> {
+        self.subscribe_with(None)
+    }
+
+    /// Like [`Engine::subscribe`], and calls `notify` after each batch of events sent to it.
+    pub fn subscribe_with(&self, notify: Option<Notify>) -> Receiver<Event> {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        self.post(Msg::Subscribe(tx, notify));
+        rx
+    }
+
+    /// Submits a command; its final event (success or failure) carries the returned id.
+    pub fn submit(&self, cmd: Command) -> CmdId {
+        let id = CmdId(self.shared.next_cmd.fetch_add(1, Ordering::Relaxed));
+        self.post(Msg::Run(id, cmd));
+        id
+    }
+
+    fn post(&self, msg: Msg) {
+        // The engine thread only goes away at shutdown; a lost message then is harmless.
+        let _ = self.shared.tx.send(msg);
+        let _ = self.shared.waker.wake();
+    }
+
+    /// Closes every socket and joins the engine thread. Other clones become inert.
+    pub fn shutdown(&self) {
+        self.shared.stop();
+    }
+}

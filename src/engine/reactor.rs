@@ -1,0 +1,220 @@
+//! The engine thread: a mio poll loop that owns every socket, runs commands in order and
+//! turns readiness into reads, writes, accepts and connects.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, TryRecvError};
+use mio::{Events, Poll, Token};
+
+use super::Msg;
+use super::command::{Command, SockRef};
+use super::error::{Cause, Op, OpError};
+use super::event::{CmdId, EventKind, SockId};
+use super::hub::Hub;
+use super::sock::Sock;
+
+/// The token of the waker that tells the loop a message is waiting.
+pub(crate) const WAKER: Token = Token(usize::MAX);
+
+/// Size of the shared receive buffer: room for the largest UDP datagram.
+pub(crate) const RECV_BUF: usize = 65_536;
+
+/// How long the loop sleeps between retries while a subscriber is congested.
+const CONGESTION_RETRY: Duration = Duration::from_millis(2);
+
+/// The engine's state, owned by its thread.
+pub(crate) struct Reactor {
+    pub poll: Poll,
+    rx: Receiver<Msg>,
+    pub hub: Hub,
+    pub socks: BTreeMap<SockId, Sock>,
+    pub names: HashMap<String, SockId>,
+    next_id: u32,
+    /// Sockets with unread data left behind while a subscriber was congested.
+    pub deferred: Vec<SockId>,
+    /// Deadlines of pending accepts and connects (stale entries are skipped).
+    pub timers: BinaryHeap<Reverse<(Instant, SockId)>>,
+    /// The receive buffer shared by all sockets.
+    pub buf: Vec<u8>,
+}
+
+impl Reactor {
+    /// A reactor over `poll`, taking messages from `rx`.
+    pub fn new(poll: Poll, rx: Receiver<Msg>) -> Reactor {
+        Reactor {
+            poll,
+            rx,
+            hub: Hub::default(),
+            socks: BTreeMap::new(),
+            names: HashMap::new(),
+            next_id: 1,
+            deferred: Vec::new(),
+            timers: BinaryHeap::new(),
+            buf: vec![0; RECV_BUF],
+        }
+    }
+
+    /// Runs until a shutdown message arrives or every handle is gone.
+    pub fn run(mut self) {
+        let mut events = Events::with_capacity(1024);
+        loop {
+            let timeout = self.next_timeout();
+            if let Err(e) = self.poll.poll(&mut events, timeout)
+                && e.kind() != std::io::ErrorKind::Interrupted
+            {
+                break;
+            }
+            for ev in events.iter() {
+                if ev.token() == WAKER {
+                    continue;
+                }
+                let Ok(raw) = u32::try_from(ev.token().0) else {
+                    continue;
+                };
+                let readable = ev.is_readable() || ev.is_read_closed() || ev.is_error();
+                let writable = ev.is_writable() || ev.is_write_closed() || ev.is_error();
+                self.on_ready(SockId(raw), readable, writable);
+            }
+            if !self.drain_messages() {
+                break;
+            }
+            self.expire_timers();
+            self.retry_deferred();
+            self.hub.flush();
+        }
+        self.close_all();
+        self.hub.flush();
+    }
+
+    fn next_timeout(&self) -> Option<Duration> {
+        if !self.deferred.is_empty() {
+            return Some(CONGESTION_RETRY);
+        }
+        self.timers
+            .peek()
+            .map(|Reverse((at, _))| at.saturating_duration_since(Instant::now()))
+    }
+
+    /// Runs queued messages; false when the engine must stop.
+    fn drain_messages(&mut self) -> bool {
+        loop {
+            match self.rx.try_recv() {
+                Ok(Msg::Run(id, cmd)) => self.run_command(id, cmd),
+                Ok(Msg::Subscribe(tx, notify)) => self.hub.add(tx, notify),
+                Ok(Msg::Shutdown) | Err(TryRecvError::Disconnected) => return false,
+                Err(TryRecvError::Empty) => return true,
+            }
+        }
+    }
+
+    /// Finds the socket a reference names, among the sockets not yet closed first.
+    pub fn lookup(&self, r: &SockRef) -> Option<SockId> {
+        match r {
+            SockRef::Id(id) => self.socks.contains_key(id).then_some(*id),
+            SockRef::Name(n) => self.names.get(n).copied(),
+        }
+    }
+
+    /// Takes the next socket id.
+    pub fn alloc_id(&mut self) -> SockId {
+        let id = SockId(self.next_id);
+        self.next_id += 1;
+        id
+    }
+
+    fn run_command(&mut self, cmd: CmdId, c: Command) {
+        let target = match c.target() {
+            Some(r) => match self.lookup(r) {
+                Some(id) => Some(id),
+                None => {
+                    let op = op_of(&c);
+                    let err = OpError::new(op, Cause::NoSuchSocket(r.to_string()));
+                    self.hub.emit(None, Some(cmd), EventKind::Failed(err));
+                    return;
+                }
+            },
+            None => None,
+        };
+        let op = op_of(&c);
+        let result = match (c, target) {
+            (Command::Socket {
+                proto,
+                family,
+                name,
+            }, _) => self.create(cmd, proto, family, name),
+            (Command::Status, _) => {
+                let list = self.socks.values().map(Sock::info).collect();
+                self.hub.emit(None, Some(cmd), EventKind::Status(list));
+                Ok(())
+            }
+            (c, Some(id)) => self.run_on(cmd, id, c),
+            (_, None) => Ok(()),
+        };
+        if let Err(err) = result {
+            self.hub.emit(target, Some(cmd), EventKind::Failed(err));
+        }
+        let _ = op;
+    }
+
+    fn run_on(&mut self, cmd: CmdId, id: SockId, c: Command) -> Result<(), OpError> {
+        match c {
+            Command::Bind { addr, .. } => self.bind(cmd, id, &addr),
+            Command::Listen { backlog, .. } => self.listen(cmd, id, backlog),
+            Command::Accept { name, timeout, .. } => self.accept_cmd(cmd, id, name, timeout),
+            Command::AcceptAuto { on, .. } => self.auto_accept(cmd, id, on),
+            Command::Connect { addr, timeout, .. } => self.connect(cmd, id, &addr, timeout),
+            Command::Send { payload, .. } => self.send(cmd, id, &payload),
+            Command::SendTo { addr, payload, .. } => self.send_to(cmd, id, &addr, &payload),
+            Command::Respond { responder, .. } => self.respond(cmd, id, responder),
+            Command::Shutdown { how, .. } => self.shutdown(cmd, id, how),
+            Command::Close { .. } => self.close(Some(cmd), id),
+            Command::Socket { .. } | Command::Status => Ok(()),
+        }
+    }
+
+    fn expire_timers(&mut self) {
+        let now = Instant::now();
+        while let Some(Reverse((at, id))) = self.timers.peek().copied() {
+            if at > now {
+                break;
+            }
+            self.timers.pop();
+            self.expire(id, now);
+        }
+    }
+
+    fn retry_deferred(&mut self) {
+        if self.deferred.is_empty() || self.hub.congested() {
+            return;
+        }
+        for id in std::mem::take(&mut self.deferred) {
+            self.on_ready(id, true, false);
+        }
+    }
+
+    fn close_all(&mut self) {
+        let ids: Vec<SockId> = self.socks.keys().copied().collect();
+        for id in ids {
+            let _ = self.close(None, id);
+        }
+    }
+}
+
+/// The operation a command performs, for error reports.
+fn op_of(c: &Command) -> Op {
+    match c {
+        Command::Socket { .. } => Op::Socket,
+        Command::Bind { .. } => Op::Bind,
+        Command::Listen { .. } => Op::Listen,
+        Command::Accept { .. } | Command::AcceptAuto { .. } => Op::Accept,
+        Command::Connect { .. } => Op::Connect,
+        Command::Send { .. } => Op::Send,
+        Command::SendTo { .. } => Op::SendTo,
+        Command::Respond { .. } => Op::Respond,
+        Command::Shutdown { .. } => Op::Shutdown,
+        Command::Close { .. } => Op::Close,
+        Command::Status => Op::Status,
+    }
+}

@@ -1,0 +1,148 @@
+//! One socket's record inside the engine: the OS socket, its lifecycle phase, queues and counters.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use socket2::Socket;
+
+use super::addr::Addr;
+use super::command::{Family, Proto, Responder};
+use super::event::{CmdId, SockId, SockState, SocketInfo};
+
+/// Where a socket is in the BSD lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// `socket()` done.
+    Created,
+    /// `bind()` done (or implicit bind by the OS).
+    Bound,
+    /// `listen()` done.
+    Listening,
+    /// Non-blocking `connect()` in progress.
+    Connecting,
+    /// Connected (TCP) or peer fixed (UDP).
+    Connected,
+    /// `close()` done.
+    Closed,
+}
+
+/// A pending `accept` command.
+pub(crate) struct AcceptWaiter {
+    pub cmd: CmdId,
+    pub name: Option<String>,
+    pub deadline: Option<Instant>,
+    /// The duration asked for, for the timeout message.
+    pub timeout: Option<Duration>,
+}
+
+/// Bytes waiting to be written.
+pub(crate) struct Outgoing {
+    /// The command to answer when all is written (`None` for a responder's reply).
+    pub cmd: Option<CmdId>,
+    pub data: Arc<[u8]>,
+    pub off: usize,
+    /// Destination for an unconnected datagram socket.
+    pub to: Option<Addr>,
+    /// Next progress report threshold in bytes.
+    pub next_report: usize,
+    /// True for a responder's reply.
+    pub reply: bool,
+}
+
+/// The engine's record of one socket.
+pub(crate) struct Sock {
+    pub id: SockId,
+    pub name: Option<String>,
+    pub proto: Proto,
+    pub family: Family,
+    /// `None` once closed.
+    pub os: Option<Socket>,
+    pub registered: bool,
+    pub phase: Phase,
+    pub local: Option<Addr>,
+    pub peer: Option<Addr>,
+    pub parent: Option<SockId>,
+    /// Receiving is over: the peer closed its side, or we shut down reading.
+    pub read_done: bool,
+    /// Sending is over: we shut down writing.
+    pub write_done: bool,
+    pub auto_accept: bool,
+    pub backlog: u32,
+    /// `None`: use the parent's responder.
+    pub responder: Option<Responder>,
+    pub accept_waiters: VecDeque<AcceptWaiter>,
+    /// The pending connect: its command, deadline and time limit.
+    pub connecting: Option<(CmdId, Instant, Duration)>,
+    pub outq: VecDeque<Outgoing>,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub msgs_in: u64,
+    pub msgs_out: u64,
+}
+
+impl Sock {
+    /// A freshly created socket.
+    pub fn new(id: SockId, name: Option<String>, proto: Proto, family: Family, os: Socket) -> Sock {
+        Sock {
+            id,
+            name,
+            proto,
+            family,
+            os: Some(os),
+            registered: false,
+            phase: Phase::Created,
+            local: None,
+            peer: None,
+            parent: None,
+            read_done: false,
+            write_done: false,
+            auto_accept: false,
+            backlog: 0,
+            responder: None,
+            accept_waiters: VecDeque::new(),
+            connecting: None,
+            outq: VecDeque::new(),
+            bytes_in: 0,
+            bytes_out: 0,
+            msgs_in: 0,
+            msgs_out: 0,
+        }
+    }
+
+    /// The state as a person reads it.
+    pub fn state(&self) -> SockState {
+        match self.phase {
+            Phase::Created => SockState::Created,
+            Phase::Bound => SockState::Bound,
+            Phase::Listening => SockState::Listening,
+            Phase::Connecting => SockState::Connecting,
+            Phase::Connected if self.read_done || self.write_done => SockState::HalfClosed,
+            Phase::Connected => SockState::Connected,
+            Phase::Closed => SockState::Closed,
+        }
+    }
+
+    /// A snapshot for `status`.
+    pub fn info(&self) -> SocketInfo {
+        SocketInfo {
+            id: self.id,
+            name: self.name.clone(),
+            proto: self.proto,
+            family: self.family,
+            state: self.state(),
+            parent: self.parent,
+            local: self.local.clone(),
+            peer: self.peer.clone(),
+            bytes_in: self.bytes_in,
+            bytes_out: self.bytes_out,
+            msgs_in: self.msgs_in,
+            msgs_out: self.msgs_out,
+        }
+    }
+
+    /// How the socket is called in messages: its name, else its id.
+    pub fn label(&self) -> String {
+        self.name.clone().unwrap_or_else(|| self.id.to_string())
+    }
+}

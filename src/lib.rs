@@ -1,0 +1,4 @@
+//! sockscope: a socket tester and socket lab. The [`engine`] owns sockets on a background
+//! thread; the command language, the headless runner, the shell and the desktop app drive it.
+
+pub mod engine;
