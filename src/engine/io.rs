@@ -45,7 +45,11 @@ impl Reactor {
                 if readable || writable {
                     self.check_connect(id);
                 }
-                if self.socks.get(&id).is_some_and(|s| s.phase == Phase::Connected) {
+                if self
+                    .socks
+                    .get(&id)
+                    .is_some_and(|s| s.phase == Phase::Connected)
+                {
                     self.read_ready(id);
                     self.flush(id);
                 }
@@ -68,7 +72,9 @@ impl Reactor {
             let Some(sock) = self.socks.get_mut(&id) else {
                 return;
             };
-            if sock.phase != Phase::Listening || (!sock.auto_accept && sock.accept_waiters.is_empty()) {
+            if sock.phase != Phase::Listening
+                || (!sock.auto_accept && sock.accept_waiters.is_empty())
+            {
                 return;
             }
             let Some(os) = sock.os.as_ref() else {
@@ -120,7 +126,11 @@ impl Reactor {
             }
             Some(e) => {
                 let cmd = sock.connecting.take().map(|c| c.0);
-                sock.phase = if sock.local.is_some() { Phase::Bound } else { Phase::Created };
+                sock.phase = if sock.local.is_some() {
+                    Phase::Bound
+                } else {
+                    Phase::Created
+                };
                 sock.peer = None;
                 let err = OpError::io(Op::Connect, Some(&peer), &e);
                 self.hub.emit(Some(id), cmd, EventKind::Failed(err));
@@ -133,7 +143,10 @@ impl Reactor {
         let sock = self.socks.get(&id)?;
         match &sock.responder {
             Some(r) => Some(r.clone()),
-            None => sock.parent.and_then(|p| self.socks.get(&p)).and_then(|p| p.responder.clone()),
+            None => sock
+                .parent
+                .and_then(|p| self.socks.get(&p))
+                .and_then(|p| p.responder.clone()),
         }
         .filter(|r| *r != Responder::Off)
     }
@@ -180,7 +193,15 @@ impl Reactor {
                         Proto::Udp if sock.phase != Phase::Connected => peer.clone(),
                         _ => None,
                     };
-                    self.hub.emit(Some(id), None, EventKind::Received { peer, data, truncated_from });
+                    self.hub.emit(
+                        Some(id),
+                        None,
+                        EventKind::Received {
+                            peer,
+                            data,
+                            truncated_from,
+                        },
+                    );
                     if let Some(bytes) = reply {
                         self.queue(id, None, bytes, reply_to, true);
                     }
@@ -233,11 +254,18 @@ impl Reactor {
                             break;
                         };
                         let peer = done.to.or_else(|| sock.peer.clone());
-                        let kind = EventKind::Sent { peer, data: done.data, reply: done.reply };
+                        let kind = EventKind::Sent {
+                            peer,
+                            data: done.data,
+                            reply: done.reply,
+                        };
                         self.hub.emit(Some(id), done.cmd, kind);
                     } else if out.data.len() > PROGRESS_STEP && out.off >= out.next_report {
                         out.next_report = out.off + PROGRESS_STEP;
-                        let kind = EventKind::SendProgress { sent: out.off as u64, total: out.data.len() as u64 };
+                        let kind = EventKind::SendProgress {
+                            sent: out.off as u64,
+                            total: out.data.len() as u64,
+                        };
                         self.hub.emit(Some(id), None, kind);
                     }
                 }
@@ -248,7 +276,11 @@ impl Reactor {
                         break;
                     };
                     let at = failed.to.clone().or_else(|| sock.peer.clone());
-                    let op = if failed.to.is_some() { Op::SendTo } else { Op::Send };
+                    let op = if failed.to.is_some() {
+                        Op::SendTo
+                    } else {
+                        Op::Send
+                    };
                     let err = OpError::io(op, at.as_ref(), &e);
                     self.hub.emit(Some(id), failed.cmd, EventKind::Failed(err));
                 }

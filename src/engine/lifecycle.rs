@@ -12,7 +12,9 @@ use mio::{Interest, Token};
 use socket2::{Domain, Protocol, Socket, Type};
 
 use super::addr::{Addr, AddrSpec};
-use super::command::{DEFAULT_BACKLOG, DEFAULT_CONNECT_TIMEOUT, Family, How, Payload, Proto, Responder};
+use super::command::{
+    DEFAULT_BACKLOG, DEFAULT_CONNECT_TIMEOUT, Family, How, Payload, Proto, Responder,
+};
 use super::error::{Cause, Op, OpError};
 use super::event::{CmdId, EventKind, SockId};
 use super::reactor::Reactor;
@@ -20,12 +22,20 @@ use super::sock::{AcceptWaiter, Outgoing, Phase, Sock};
 
 /// Whether `name` may name a socket: letters, digits, `_`, `-`, and not of the id form `sN`.
 pub fn valid_name(name: &str) -> Result<(), String> {
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-        return Err(format!("invalid name {name:?}: use letters, digits, _ and -"));
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return Err(format!(
+            "invalid name {name:?}: use letters, digits, _ and -"
+        ));
     }
     let rest = name.strip_prefix('s').unwrap_or("");
     if !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit()) {
-        return Err(format!("{name} looks like a socket id; choose another name"));
+        return Err(format!(
+            "{name} looks like a socket id; choose another name"
+        ));
     }
     Ok(())
 }
@@ -64,13 +74,23 @@ impl Reactor {
             Proto::Udp => (Type::DGRAM, Protocol::UDP),
         };
         let os = Socket::new(domain, ty, Some(p)).map_err(|e| OpError::io(Op::Socket, None, &e))?;
-        os.set_nonblocking(true).map_err(|e| OpError::io(Op::Socket, None, &e))?;
+        os.set_nonblocking(true)
+            .map_err(|e| OpError::io(Op::Socket, None, &e))?;
         let id = self.alloc_id();
         if let Some(n) = &name {
             self.names.insert(n.clone(), id);
         }
-        self.socks.insert(id, Sock::new(id, name.clone(), proto, family, os));
-        self.hub.emit(Some(id), Some(cmd), EventKind::Created { proto, family, name });
+        self.socks
+            .insert(id, Sock::new(id, name.clone(), proto, family, os));
+        self.hub.emit(
+            Some(id),
+            Some(cmd),
+            EventKind::Created {
+                proto,
+                family,
+                name,
+            },
+        );
         Ok(())
     }
 
@@ -126,7 +146,11 @@ impl Reactor {
         let fd = os.as_raw_fd();
         self.poll
             .registry()
-            .register(&mut SourceFd(&fd), Token(id.0 as usize), Interest::READABLE | Interest::WRITABLE)
+            .register(
+                &mut SourceFd(&fd),
+                Token(id.0 as usize),
+                Interest::READABLE | Interest::WRITABLE,
+            )
             .map_err(|e| OpError::io(Op::Socket, None, &e))?;
         sock.registered = true;
         Ok(())
@@ -139,25 +163,47 @@ impl Reactor {
         let sock = self.sock(id);
         match sock.phase {
             Phase::Created => {}
-            Phase::Closed => return Err(OpError::state(Op::Bind, format!("{} is closed", sock.label()))),
-            _ => {
-                let at = sock.local.as_ref().map(|a| a.to_string()).unwrap_or_default();
+            Phase::Closed => {
                 return Err(OpError::state(
                     Op::Bind,
-                    format!("{} is already bound to {at}; a socket binds once (create a new one)", sock.label()),
+                    format!("{} is closed", sock.label()),
+                ));
+            }
+            _ => {
+                let at = sock
+                    .local
+                    .as_ref()
+                    .map(|a| a.to_string())
+                    .unwrap_or_default();
+                return Err(OpError::state(
+                    Op::Bind,
+                    format!(
+                        "{} is already bound to {at}; a socket binds once (create a new one)",
+                        sock.label()
+                    ),
                 ));
             }
         }
         let os = sock.os.as_ref().expect("open socket");
-        let sa = addr.to_sock().map_err(|e| OpError::io(Op::Bind, Some(&addr), &e))?;
-        os.bind(&sa).map_err(|e| OpError::io(Op::Bind, Some(&addr), &e))?;
+        let sa = addr
+            .to_sock()
+            .map_err(|e| OpError::io(Op::Bind, Some(&addr), &e))?;
+        os.bind(&sa)
+            .map_err(|e| OpError::io(Op::Bind, Some(&addr), &e))?;
         let local = os.local_addr().map(|a| Addr::from_sock(&a)).unwrap_or(addr);
         sock.local = Some(local.clone());
         sock.phase = Phase::Bound;
         if sock.proto == Proto::Udp {
             self.register(id)?;
         }
-        self.hub.emit(Some(id), Some(cmd), EventKind::Bound { local, implicit: false });
+        self.hub.emit(
+            Some(id),
+            Some(cmd),
+            EventKind::Bound {
+                local,
+                implicit: false,
+            },
+        );
         Ok(())
     }
 
@@ -167,40 +213,73 @@ impl Reactor {
         if sock.local.is_some() {
             return;
         }
-        let Some(local) = sock.os.as_ref().and_then(|os| os.local_addr().ok()).map(|a| Addr::from_sock(&a)) else {
+        let Some(local) = sock
+            .os
+            .as_ref()
+            .and_then(|os| os.local_addr().ok())
+            .map(|a| Addr::from_sock(&a))
+        else {
             return;
         };
         sock.local = Some(local.clone());
         if sock.phase == Phase::Created {
             sock.phase = Phase::Bound;
         }
-        self.hub.emit(Some(id), None, EventKind::Bound { local, implicit: true });
+        self.hub.emit(
+            Some(id),
+            None,
+            EventKind::Bound {
+                local,
+                implicit: true,
+            },
+        );
     }
 
     /// `listen`.
-    pub(crate) fn listen(&mut self, cmd: CmdId, id: SockId, backlog: Option<u32>) -> Result<(), OpError> {
+    pub(crate) fn listen(
+        &mut self,
+        cmd: CmdId,
+        id: SockId,
+        backlog: Option<u32>,
+    ) -> Result<(), OpError> {
         let backlog = backlog.unwrap_or(DEFAULT_BACKLOG);
         let sock = self.sock(id);
         if sock.proto != Proto::Tcp {
-            return Err(OpError::state(Op::Listen, format!("{} is a UDP socket; only TCP sockets listen", sock.label())));
+            return Err(OpError::state(
+                Op::Listen,
+                format!("{} is a UDP socket; only TCP sockets listen", sock.label()),
+            ));
         }
         match sock.phase {
             Phase::Created | Phase::Bound | Phase::Listening => {}
-            Phase::Closed => return Err(OpError::state(Op::Listen, format!("{} is closed", sock.label()))),
+            Phase::Closed => {
+                return Err(OpError::state(
+                    Op::Listen,
+                    format!("{} is closed", sock.label()),
+                ));
+            }
             _ => {
-                return Err(OpError::state(Op::Listen, format!("{} is connected; a connected socket cannot listen", sock.label())));
+                return Err(OpError::state(
+                    Op::Listen,
+                    format!(
+                        "{} is connected; a connected socket cannot listen",
+                        sock.label()
+                    ),
+                ));
             }
         }
         let os = sock.os.as_ref().expect("open socket");
         let n = i32::try_from(backlog).unwrap_or(i32::MAX);
-        os.listen(n).map_err(|e| OpError::io(Op::Listen, sock.local.as_ref(), &e))?;
+        os.listen(n)
+            .map_err(|e| OpError::io(Op::Listen, sock.local.as_ref(), &e))?;
         self.note_implicit_bind(id);
         let sock = self.sock(id);
         sock.phase = Phase::Listening;
         sock.backlog = backlog;
         let local = sock.local.clone().unwrap_or(Addr::Unnamed);
         self.register(id)?;
-        self.hub.emit(Some(id), Some(cmd), EventKind::Listening { local, backlog });
+        self.hub
+            .emit(Some(id), Some(cmd), EventKind::Listening { local, backlog });
         self.accept_ready(id);
         Ok(())
     }
@@ -208,10 +287,16 @@ impl Reactor {
     fn require_listening(&mut self, op: Op, id: SockId) -> Result<(), OpError> {
         let sock = self.sock(id);
         if sock.proto != Proto::Tcp {
-            return Err(OpError::state(op, format!("{} is a UDP socket; only TCP sockets accept", sock.label())));
+            return Err(OpError::state(
+                op,
+                format!("{} is a UDP socket; only TCP sockets accept", sock.label()),
+            ));
         }
         if sock.phase != Phase::Listening {
-            return Err(OpError::state(op, format!("{} is not listening: listen first", sock.label())));
+            return Err(OpError::state(
+                op,
+                format!("{} is not listening: listen first", sock.label()),
+            ));
         }
         Ok(())
     }
@@ -230,7 +315,12 @@ impl Reactor {
         if let Some(at) = deadline {
             self.timers.push(Reverse((at, id)));
         }
-        self.sock(id).accept_waiters.push_back(AcceptWaiter { cmd, name, deadline, timeout });
+        self.sock(id).accept_waiters.push_back(AcceptWaiter {
+            cmd,
+            name,
+            deadline,
+            timeout,
+        });
         self.accept_ready(id);
         Ok(())
     }
@@ -239,20 +329,33 @@ impl Reactor {
     pub(crate) fn auto_accept(&mut self, cmd: CmdId, id: SockId, on: bool) -> Result<(), OpError> {
         self.require_listening(Op::Accept, id)?;
         self.sock(id).auto_accept = on;
-        self.hub.emit(Some(id), Some(cmd), EventKind::AutoAccept { on });
+        self.hub
+            .emit(Some(id), Some(cmd), EventKind::AutoAccept { on });
         self.accept_ready(id);
         Ok(())
     }
 
     /// Makes an accepted OS socket a socket of the engine.
-    pub(crate) fn adopt(&mut self, listener: SockId, os: Socket, cmd: Option<CmdId>, name: Option<String>) {
+    pub(crate) fn adopt(
+        &mut self,
+        listener: SockId,
+        os: Socket,
+        cmd: Option<CmdId>,
+        name: Option<String>,
+    ) {
         let (proto, family) = {
             let l = self.sock(listener);
             (l.proto, l.family)
         };
         let _ = os.set_nonblocking(true);
-        let local = os.local_addr().map(|a| Addr::from_sock(&a)).unwrap_or(Addr::Unnamed);
-        let peer = os.peer_addr().map(|a| Addr::from_sock(&a)).unwrap_or(Addr::Unnamed);
+        let local = os
+            .local_addr()
+            .map(|a| Addr::from_sock(&a))
+            .unwrap_or(Addr::Unnamed);
+        let peer = os
+            .peer_addr()
+            .map(|a| Addr::from_sock(&a))
+            .unwrap_or(Addr::Unnamed);
         let id = self.alloc_id();
         let mut sock = Sock::new(id, name.clone(), proto, family, os);
         sock.phase = Phase::Connected;
@@ -266,7 +369,16 @@ impl Reactor {
         if let Err(e) = self.register(id) {
             self.hub.emit(Some(id), None, EventKind::Failed(e));
         }
-        self.hub.emit(Some(id), cmd, EventKind::Accepted { listener, local, peer, name });
+        self.hub.emit(
+            Some(id),
+            cmd,
+            EventKind::Accepted {
+                listener,
+                local,
+                peer,
+                name,
+            },
+        );
     }
 
     /// `connect`.
@@ -282,18 +394,37 @@ impl Reactor {
         let sock = self.sock(id);
         let label = sock.label();
         match (sock.proto, sock.phase) {
-            (_, Phase::Closed) => return Err(OpError::state(Op::Connect, format!("{label} is closed"))),
-            (_, Phase::Listening) => {
-                return Err(OpError::state(Op::Connect, format!("{label} is listening; a listening socket cannot connect")));
+            (_, Phase::Closed) => {
+                return Err(OpError::state(Op::Connect, format!("{label} is closed")));
             }
-            (_, Phase::Connecting) => return Err(OpError::state(Op::Connect, format!("{label} is already connecting"))),
+            (_, Phase::Listening) => {
+                return Err(OpError::state(
+                    Op::Connect,
+                    format!("{label} is listening; a listening socket cannot connect"),
+                ));
+            }
+            (_, Phase::Connecting) => {
+                return Err(OpError::state(
+                    Op::Connect,
+                    format!("{label} is already connecting"),
+                ));
+            }
             (Proto::Tcp, Phase::Connected) => {
-                let peer = sock.peer.as_ref().map(|a| a.to_string()).unwrap_or_default();
-                return Err(OpError::state(Op::Connect, format!("{label} is already connected to {peer}")));
+                let peer = sock
+                    .peer
+                    .as_ref()
+                    .map(|a| a.to_string())
+                    .unwrap_or_default();
+                return Err(OpError::state(
+                    Op::Connect,
+                    format!("{label} is already connected to {peer}"),
+                ));
             }
             _ => {}
         }
-        let sa = addr.to_sock().map_err(|e| OpError::io(Op::Connect, Some(&addr), &e))?;
+        let sa = addr
+            .to_sock()
+            .map_err(|e| OpError::io(Op::Connect, Some(&addr), &e))?;
         let os = sock.os.as_ref().expect("open socket");
         match os.connect(&sa) {
             Ok(()) => {
@@ -310,7 +441,8 @@ impl Reactor {
                 sock.connecting = Some((cmd, at, limit));
                 self.timers.push(Reverse((at, id)));
                 self.register(id)?;
-                self.hub.emit(Some(id), None, EventKind::Connecting { peer: addr });
+                self.hub
+                    .emit(Some(id), None, EventKind::Connecting { peer: addr });
                 Ok(())
             }
             Err(e) => Err(OpError::io(Op::Connect, Some(&addr), &e)),
@@ -320,7 +452,11 @@ impl Reactor {
     /// Records a completed connect and reports it.
     pub(crate) fn finish_connected(&mut self, id: SockId, cmd: Option<CmdId>, peer: Addr) {
         let sock = self.sock(id);
-        let local = sock.os.as_ref().and_then(|os| os.local_addr().ok()).map(|a| Addr::from_sock(&a));
+        let local = sock
+            .os
+            .as_ref()
+            .and_then(|os| os.local_addr().ok())
+            .map(|a| Addr::from_sock(&a));
         sock.phase = Phase::Connected;
         sock.connecting = None;
         sock.peer = Some(peer.clone());
@@ -328,72 +464,143 @@ impl Reactor {
             sock.local = Some(l.clone());
         }
         let local = local.unwrap_or(Addr::Unnamed);
-        self.hub.emit(Some(id), cmd, EventKind::Connected { local, peer });
+        self.hub
+            .emit(Some(id), cmd, EventKind::Connected { local, peer });
     }
 
     /// `send`: all of the payload on a connected socket.
-    pub(crate) fn send(&mut self, cmd: CmdId, id: SockId, payload: &Payload) -> Result<(), OpError> {
+    pub(crate) fn send(
+        &mut self,
+        cmd: CmdId,
+        id: SockId,
+        payload: &Payload,
+    ) -> Result<(), OpError> {
         let sock = self.sock(id);
         let label = sock.label();
         match (sock.proto, sock.phase) {
-            (_, Phase::Closed) => return Err(OpError::state(Op::Send, format!("{label} is closed"))),
-            (_, Phase::Connecting) => return Err(OpError::state(Op::Send, format!("{label} is still connecting"))),
+            (_, Phase::Closed) => {
+                return Err(OpError::state(Op::Send, format!("{label} is closed")));
+            }
+            (_, Phase::Connecting) => {
+                return Err(OpError::state(
+                    Op::Send,
+                    format!("{label} is still connecting"),
+                ));
+            }
             (Proto::Tcp, Phase::Listening) => {
-                return Err(OpError::state(Op::Send, format!("{label} is listening; send on an accepted connection")));
+                return Err(OpError::state(
+                    Op::Send,
+                    format!("{label} is listening; send on an accepted connection"),
+                ));
             }
             (Proto::Tcp, Phase::Connected) => {}
-            (Proto::Tcp, _) => return Err(OpError::state(Op::Send, format!("{label} is not connected: connect first"))),
+            (Proto::Tcp, _) => {
+                return Err(OpError::state(
+                    Op::Send,
+                    format!("{label} is not connected: connect first"),
+                ));
+            }
             (Proto::Udp, Phase::Connected) => {}
             (Proto::Udp, _) => {
                 return Err(OpError::state(
                     Op::Send,
-                    format!("{label} has no fixed peer: use sendto {label} ADDR PAYLOAD, or connect it first"),
+                    format!(
+                        "{label} has no fixed peer: use sendto {label} ADDR PAYLOAD, or connect it first"
+                    ),
                 ));
             }
         }
         if sock.write_done {
-            return Err(OpError::state(Op::Send, format!("{label}'s write side is shut down")));
+            return Err(OpError::state(
+                Op::Send,
+                format!("{label}'s write side is shut down"),
+            ));
         }
-        let data = payload.load().map_err(|e| OpError::io(Op::ReadFile, None, &e))?;
+        let data = payload
+            .load()
+            .map_err(|e| OpError::io(Op::ReadFile, None, &e))?;
         self.queue(id, Some(cmd), data.into(), None, false);
         Ok(())
     }
 
     /// `sendto`: one datagram.
-    pub(crate) fn send_to(&mut self, cmd: CmdId, id: SockId, spec: &AddrSpec, payload: &Payload) -> Result<(), OpError> {
+    pub(crate) fn send_to(
+        &mut self,
+        cmd: CmdId,
+        id: SockId,
+        spec: &AddrSpec,
+        payload: &Payload,
+    ) -> Result<(), OpError> {
         let sock = self.sock(id);
         let label = sock.label();
         if sock.proto != Proto::Udp {
-            return Err(OpError::state(Op::SendTo, format!("{label} is a TCP socket: use send on a connected socket")));
+            return Err(OpError::state(
+                Op::SendTo,
+                format!("{label} is a TCP socket: use send on a connected socket"),
+            ));
         }
         if sock.phase == Phase::Closed {
             return Err(OpError::state(Op::SendTo, format!("{label} is closed")));
         }
         let family = sock.family;
         let addr = self.resolve(Op::SendTo, spec, family)?;
-        let data = payload.load().map_err(|e| OpError::io(Op::ReadFile, None, &e))?;
-        self.queue(id, Some(cmd), data.into(), Some(addr), false);
-        self.note_implicit_bind(id);
+        let data = payload
+            .load()
+            .map_err(|e| OpError::io(Op::ReadFile, None, &e))?;
+        if self.sock(id).local.is_none() {
+            // What the OS does on a first sendto, done first so that the reply port is
+            // reported before the datagram leaves.
+            let any = self.resolve(Op::SendTo, &AddrSpec::Any(0), family)?;
+            let sa = any
+                .to_sock()
+                .map_err(|e| OpError::io(Op::Bind, Some(&any), &e))?;
+            if let Some(os) = self.sock(id).os.as_ref() {
+                os.bind(&sa)
+                    .map_err(|e| OpError::io(Op::Bind, Some(&any), &e))?;
+            }
+            self.note_implicit_bind(id);
+        }
         self.register(id)?;
+        self.queue(id, Some(cmd), data.into(), Some(addr), false);
         Ok(())
     }
 
     /// Queues bytes for writing and writes what the socket takes now.
-    pub(crate) fn queue(&mut self, id: SockId, cmd: Option<CmdId>, data: Arc<[u8]>, to: Option<Addr>, reply: bool) {
-        self.sock(id).outq.push_back(Outgoing { cmd, data, off: 0, to, next_report: super::io::PROGRESS_STEP, reply });
+    pub(crate) fn queue(
+        &mut self,
+        id: SockId,
+        cmd: Option<CmdId>,
+        data: Arc<[u8]>,
+        to: Option<Addr>,
+        reply: bool,
+    ) {
+        self.sock(id).outq.push_back(Outgoing {
+            cmd,
+            data,
+            off: 0,
+            to,
+            next_report: super::io::PROGRESS_STEP,
+            reply,
+        });
         self.flush(id);
     }
 
     /// `respond`.
-    pub(crate) fn respond(&mut self, cmd: CmdId, id: SockId, responder: Responder) -> Result<(), OpError> {
+    pub(crate) fn respond(
+        &mut self,
+        cmd: CmdId,
+        id: SockId,
+        responder: Responder,
+    ) -> Result<(), OpError> {
         let responder = match responder {
-            Responder::Fixed(p) => {
-                Responder::Fixed(Payload::Bytes(p.load().map_err(|e| OpError::io(Op::ReadFile, None, &e))?))
-            }
+            Responder::Fixed(p) => Responder::Fixed(Payload::Bytes(
+                p.load().map_err(|e| OpError::io(Op::ReadFile, None, &e))?,
+            )),
             other => other,
         };
         self.sock(id).responder = Some(responder.clone());
-        self.hub.emit(Some(id), Some(cmd), EventKind::Responding { responder });
+        self.hub
+            .emit(Some(id), Some(cmd), EventKind::Responding { responder });
         Ok(())
     }
 
@@ -402,10 +609,16 @@ impl Reactor {
         let sock = self.sock(id);
         let label = sock.label();
         if sock.proto != Proto::Tcp {
-            return Err(OpError::state(Op::Shutdown, format!("{label} is UDP; shutdown half-closes TCP connections")));
+            return Err(OpError::state(
+                Op::Shutdown,
+                format!("{label} is UDP; shutdown half-closes TCP connections"),
+            ));
         }
         if sock.phase != Phase::Connected {
-            return Err(OpError::state(Op::Shutdown, format!("{label} is not connected")));
+            return Err(OpError::state(
+                Op::Shutdown,
+                format!("{label} is not connected"),
+            ));
         }
         let os = sock.os.as_ref().expect("open socket");
         let std_how = match how {
@@ -413,7 +626,8 @@ impl Reactor {
             How::Write => std::net::Shutdown::Write,
             How::Both => std::net::Shutdown::Both,
         };
-        os.shutdown(std_how).map_err(|e| OpError::io(Op::Shutdown, sock.peer.as_ref(), &e))?;
+        os.shutdown(std_how)
+            .map_err(|e| OpError::io(Op::Shutdown, sock.peer.as_ref(), &e))?;
         if matches!(how, How::Read | How::Both) {
             sock.read_done = true;
         }
@@ -429,7 +643,10 @@ impl Reactor {
         let sock = self.sock(id);
         if sock.phase == Phase::Closed {
             return match cmd {
-                Some(_) => Err(OpError::state(Op::Close, format!("{} is already closed", sock.label()))),
+                Some(_) => Err(OpError::state(
+                    Op::Close,
+                    format!("{} is already closed", sock.label()),
+                )),
                 None => Ok(()),
             };
         }
@@ -474,7 +691,9 @@ fn fit_family(op: Op, addr: Addr, family: Family) -> Result<Addr, OpError> {
         (Addr::Ip(SocketAddr::V6(a)), Family::V4) => Err(OpError::at(
             op,
             &addr,
-            Cause::InvalidState(format!("this is an IPv4 socket and {a} is IPv6: create the socket with v6")),
+            Cause::InvalidState(format!(
+                "this is an IPv4 socket and {a} is IPv6: create the socket with v6"
+            )),
         )),
         (Addr::Ip(SocketAddr::V4(a)), Family::V6) => {
             let mapped = a.ip().to_ipv6_mapped();

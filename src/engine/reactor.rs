@@ -139,11 +139,14 @@ impl Reactor {
         };
         let op = op_of(&c);
         let result = match (c, target) {
-            (Command::Socket {
-                proto,
-                family,
-                name,
-            }, _) => self.create(cmd, proto, family, name),
+            (
+                Command::Socket {
+                    proto,
+                    family,
+                    name,
+                },
+                _,
+            ) => self.create(cmd, proto, family, name),
             (Command::Status, _) => {
                 let list = self.socks.values().map(Sock::info).collect();
                 self.hub.emit(None, Some(cmd), EventKind::Status(list));

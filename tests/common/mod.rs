@@ -1,0 +1,205 @@
+//! Test rig shared by the engine tests: an engine, its event stream, and helpers that run a
+//! command and wait for its outcome.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Receiver;
+use sockscope::engine::{
+    Addr, AddrSpec, Command, Engine, Event, EventKind, Family, OpError, Payload, Proto, SockId,
+    SockRef,
+};
+
+/// How long any single wait may take before the test fails.
+pub const WAIT: Duration = Duration::from_secs(5);
+
+/// An engine with a subscription and a memory of every event seen.
+pub struct Rig {
+    pub engine: Engine,
+    pub rx: Receiver<Event>,
+    pub seen: Vec<Event>,
+}
+
+impl Rig {
+    pub fn new() -> Rig {
+        let engine = Engine::start().expect("engine starts");
+        let rx = engine.subscribe();
+        Rig {
+            engine,
+            rx,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Submits a command and returns its final event.
+    pub fn run(&mut self, cmd: Command) -> Event {
+        let id = self.engine.submit(cmd.clone());
+        self.wait(|e| e.cmd == Some(id))
+            .unwrap_or_else(|| panic!("no outcome for {cmd:?}"))
+    }
+
+    /// The final event of command `id`, among those seen or still to come.
+    pub fn outcome(&mut self, id: sockscope::engine::CmdId) -> Option<Event> {
+        if let Some(ev) = self.seen.iter().find(|e| e.cmd == Some(id)) {
+            return Some(ev.clone());
+        }
+        self.wait(|e| e.cmd == Some(id))
+    }
+
+    /// Runs a command that must succeed.
+    pub fn ok(&mut self, cmd: Command) -> Event {
+        let ev = self.run(cmd.clone());
+        if let EventKind::Failed(e) = &ev.kind {
+            panic!("{cmd:?} failed: {e}");
+        }
+        ev
+    }
+
+    /// Runs a command that must fail, and returns its error.
+    pub fn err(&mut self, cmd: Command) -> OpError {
+        let ev = self.run(cmd.clone());
+        match ev.kind {
+            EventKind::Failed(e) => e,
+            other => panic!("{cmd:?} should have failed, got {other:?}"),
+        }
+    }
+
+    /// Waits for a new event matching `pred` (events already seen are not considered).
+    pub fn wait(&mut self, pred: impl Fn(&Event) -> bool) -> Option<Event> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let ev = self.rx.recv_timeout(left).ok()?;
+            self.seen.push(ev.clone());
+            if pred(&ev) {
+                return Some(ev);
+            }
+        }
+    }
+
+    /// Collects received bytes on `sock` until they contain `want`.
+    pub fn recv_until(&mut self, sock: SockId, want: &[u8]) -> Vec<u8> {
+        let mut got: Vec<u8> = self.received(sock);
+        let deadline = Instant::now() + WAIT;
+        while !contains(&got, want) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let ev = match self.rx.recv_timeout(left) {
+                Ok(ev) => ev,
+                Err(_) => panic!(
+                    "{sock} never received {:?}; got {:?}",
+                    String::from_utf8_lossy(want),
+                    String::from_utf8_lossy(&got)
+                ),
+            };
+            if ev.socket == Some(sock)
+                && let EventKind::Received { data, .. } = &ev.kind
+            {
+                got.extend_from_slice(data);
+            }
+            self.seen.push(ev);
+        }
+        got
+    }
+
+    /// Everything `sock` received among the events seen so far.
+    pub fn received(&self, sock: SockId) -> Vec<u8> {
+        let mut out = Vec::new();
+        for ev in &self.seen {
+            if ev.socket == Some(sock)
+                && let EventKind::Received { data, .. } = &ev.kind
+            {
+                out.extend_from_slice(data);
+            }
+        }
+        out
+    }
+
+    /// Creates a socket and returns its id.
+    pub fn socket(&mut self, proto: Proto, family: Family) -> SockId {
+        let ev = self.ok(Command::Socket {
+            proto,
+            family,
+            name: None,
+        });
+        ev.socket.expect("created event names its socket")
+    }
+
+    /// Binds `sock` to `addr` and returns the address the OS gave.
+    pub fn bind(&mut self, sock: SockId, addr: &str) -> SocketAddr {
+        let ev = self.ok(Command::Bind {
+            sock: sock.into(),
+            addr: spec(addr),
+        });
+        match ev.kind {
+            EventKind::Bound { local, .. } => local.ip().expect("an IP address"),
+            other => panic!("expected bound, got {other:?}"),
+        }
+    }
+
+    /// A TCP listener on 127.0.0.1 with an OS-chosen port.
+    pub fn listener(&mut self) -> (SockId, SocketAddr) {
+        let s = self.socket(Proto::Tcp, Family::V4);
+        let addr = self.bind(s, "127.0.0.1:0");
+        self.ok(Command::Listen {
+            sock: s.into(),
+            backlog: None,
+        });
+        (s, addr)
+    }
+
+    /// A connected TCP pair: (listener, client, accepted server side).
+    pub fn tcp_pair(&mut self) -> (SockId, SockId, SockId) {
+        let (l, addr) = self.listener();
+        let c = self.socket(Proto::Tcp, Family::V4);
+        self.ok(connect(c, addr));
+        let acc = self.ok(Command::Accept {
+            sock: l.into(),
+            name: None,
+            timeout: Some(WAIT),
+        });
+        (l, c, acc.socket.expect("accepted socket id"))
+    }
+
+    /// Sends bytes on a connected socket and waits until all are sent.
+    pub fn send(&mut self, sock: SockId, data: &[u8]) {
+        self.ok(Command::Send {
+            sock: sock.into(),
+            payload: Payload::Bytes(data.to_vec()),
+        });
+    }
+
+    /// Sends one datagram.
+    pub fn send_to(&mut self, sock: SockId, to: SocketAddr, data: &[u8]) {
+        self.ok(Command::SendTo {
+            sock: sock.into(),
+            addr: to.into(),
+            payload: Payload::Bytes(data.to_vec()),
+        });
+    }
+}
+
+impl Drop for Rig {
+    fn drop(&mut self) {
+        self.engine.shutdown();
+    }
+}
+
+/// An address spec from text (IP literals only).
+pub fn spec(addr: &str) -> AddrSpec {
+    AddrSpec::Exact(Addr::Ip(addr.parse().expect("test address parses")))
+}
+
+/// A connect command with the default timeout.
+pub fn connect(sock: SockId, to: SocketAddr) -> Command {
+    Command::Connect {
+        sock: SockRef::Id(sock),
+        addr: to.into(),
+        timeout: None,
+    }
+}
+
+/// Whether `hay` contains `needle`.
+pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
+}

@@ -1,0 +1,102 @@
+//! The exchanges of the tutorials sockscope was born from (`shared/seeds/`), reproduced with
+//! the engine on both ends.
+
+mod common;
+
+use common::{Rig, WAIT, connect};
+use sockscope::engine::{Command, EventKind, Family, Proto, Responder, SockId};
+
+/// The seed's UDP server answers "OK" to an even-length message and "Err" to an odd one.
+/// The rule is applied here by the test, acting as the server on received events.
+#[test]
+fn udp_server_answers_ok_for_even_and_err_for_odd() {
+    let mut rig = Rig::new();
+    let srv = rig.socket(Proto::Udp, Family::V4);
+    let srv_addr = rig.bind(srv, "127.0.0.1:0");
+    let client = rig.socket(Proto::Udp, Family::V4);
+    for (msg, want) in [("four", "OK"), ("three", "Err")] {
+        rig.send_to(client, srv_addr, msg.as_bytes());
+        let ev = rig
+            .wait(|e| e.socket == Some(srv) && matches!(e.kind, EventKind::Received { .. }))
+            .expect("server receives");
+        let EventKind::Received { peer, data, .. } = ev.kind else {
+            unreachable!()
+        };
+        let reply = if data.len() % 2 == 1 { "Err" } else { "OK" };
+        let peer = peer.and_then(|p| p.ip()).expect("sender address");
+        rig.send_to(srv, peer, reply.as_bytes());
+        let got = rig
+            .wait(|e| e.socket == Some(client) && matches!(e.kind, EventKind::Received { .. }))
+            .expect("client gets the reply");
+        let EventKind::Received { data, .. } = got.kind else {
+            unreachable!()
+        };
+        assert_eq!(&data[..], want.as_bytes(), "reply to {msg:?}");
+    }
+}
+
+/// The seed's TCP server answers "OK" to each message and "bye" to "close", then closes.
+#[test]
+fn tcp_server_answers_ok_and_says_bye_to_close() {
+    let mut rig = Rig::new();
+    let (_l, c, srv) = rig.tcp_pair();
+    for msg in ["hello", "how are you", "close"] {
+        rig.send(c, msg.as_bytes());
+        let ev = rig
+            .wait(|e| e.socket == Some(srv) && matches!(e.kind, EventKind::Received { .. }))
+            .expect("server receives");
+        let EventKind::Received { data, .. } = ev.kind else {
+            unreachable!()
+        };
+        let text = String::from_utf8_lossy(&data).into_owned();
+        let reply = if text == "close" { "bye" } else { "OK" };
+        rig.send(srv, reply.as_bytes());
+        let got = rig
+            .wait(|e| e.socket == Some(c) && matches!(e.kind, EventKind::Received { .. }))
+            .expect("client gets the reply");
+        let EventKind::Received { data, .. } = got.kind else {
+            unreachable!()
+        };
+        assert_eq!(&data[..], reply.as_bytes());
+        if text == "close" {
+            rig.ok(Command::Close { sock: srv.into() });
+        }
+    }
+    rig.wait(|e| e.socket == Some(c) && matches!(e.kind, EventKind::PeerClosed))
+        .expect("the client sees the server close");
+}
+
+/// The seed's UDP server sends back the message upper-cased.
+#[test]
+fn udp_upper_case_server() {
+    let mut rig = Rig::new();
+    let srv = rig.socket(Proto::Udp, Family::V4);
+    let srv_addr = rig.bind(srv, "127.0.0.1:0");
+    rig.ok(Command::Respond {
+        sock: srv.into(),
+        responder: Responder::Upper,
+    });
+    let client = rig.socket(Proto::Udp, Family::V4);
+    rig.send_to(client, srv_addr, b"make me loud");
+    assert_eq!(rig.recv_until(client, b"MAKE ME LOUD"), b"MAKE ME LOUD");
+}
+
+/// The seed's TCP server greets each client with "Hey there!!!" and closes.
+#[test]
+fn tcp_greeting_server() {
+    let mut rig = Rig::new();
+    let (l, addr) = rig.listener();
+    let c = rig.socket(Proto::Tcp, Family::V4);
+    rig.ok(connect(c, addr));
+    let acc = rig.ok(Command::Accept {
+        sock: l.into(),
+        name: None,
+        timeout: Some(WAIT),
+    });
+    let srv: SockId = acc.socket.expect("accepted");
+    rig.send(srv, b"Hey there!!!");
+    rig.ok(Command::Close { sock: srv.into() });
+    assert_eq!(rig.recv_until(c, b"Hey there!!!"), b"Hey there!!!");
+    rig.wait(|e| e.socket == Some(c) && matches!(e.kind, EventKind::PeerClosed))
+        .expect("recv returns 0 after the greeting");
+}

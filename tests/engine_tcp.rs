@@ -1,0 +1,274 @@
+//! Engine tests: the TCP lifecycle on real loopback sockets.
+
+mod common;
+
+use common::{Rig, WAIT, connect};
+use sockscope::engine::{Cause, Command, EventKind, Family, How, Proto, SockState};
+
+#[test]
+fn tcp_server_and_client_through_the_whole_lifecycle() {
+    let mut rig = Rig::new();
+    let (l, addr) = rig.listener();
+    assert_eq!(addr.ip().to_string(), "127.0.0.1");
+    assert_ne!(
+        addr.port(),
+        0,
+        "port 0 must resolve to the port the OS chose"
+    );
+
+    let c = rig.socket(Proto::Tcp, Family::V4);
+    let connected = rig.ok(connect(c, addr));
+    let EventKind::Connected { local, peer } = connected.kind else {
+        panic!("expected connected, got {:?}", connected.kind);
+    };
+    assert_eq!(peer.ip(), Some(addr));
+    let client_addr = local.ip().expect("client has an IP address");
+
+    let acc = rig.ok(Command::Accept {
+        sock: l.into(),
+        name: Some("conn".into()),
+        timeout: Some(WAIT),
+    });
+    let EventKind::Accepted { listener, peer, .. } = &acc.kind else {
+        panic!("expected accepted, got {:?}", acc.kind);
+    };
+    assert_eq!(*listener, l);
+    assert_eq!(
+        peer.ip(),
+        Some(client_addr),
+        "the server sees the client's address"
+    );
+    let srv = acc.socket.expect("accepted id");
+    assert_ne!(srv, l);
+    assert_ne!(srv, c);
+
+    rig.send(c, b"hello server");
+    assert_eq!(rig.recv_until(srv, b"hello server"), b"hello server");
+    rig.send(srv, b"hello client");
+    assert_eq!(rig.recv_until(c, b"hello client"), b"hello client");
+
+    // The accepted connection can be named and used by that name.
+    rig.ok(Command::Send {
+        sock: sockscope::engine::SockRef::Name("conn".into()),
+        payload: "by name".into(),
+    });
+    rig.recv_until(c, b"by name");
+
+    let status = rig.ok(Command::Status);
+    let EventKind::Status(list) = status.kind else {
+        panic!("expected status")
+    };
+    let srv_info = list
+        .iter()
+        .find(|s| s.id == srv)
+        .expect("server side listed");
+    assert_eq!(srv_info.state, SockState::Connected);
+    assert_eq!(srv_info.bytes_in, 12);
+    assert_eq!(srv_info.bytes_out, 12 + 7);
+    assert_eq!(srv_info.parent, Some(l));
+
+    rig.ok(Command::Close { sock: c.into() });
+    rig.wait(|e| e.socket == Some(srv) && matches!(e.kind, EventKind::PeerClosed))
+        .expect("the server sees the client close");
+    rig.ok(Command::Close { sock: srv.into() });
+    rig.ok(Command::Close { sock: l.into() });
+    let again = rig.err(Command::Close { sock: l.into() });
+    assert!(again.to_string().contains("already closed"), "{again}");
+}
+
+#[test]
+fn several_clients_to_one_auto_accepting_listener() {
+    let mut rig = Rig::new();
+    let (l, addr) = rig.listener();
+    rig.ok(Command::AcceptAuto {
+        sock: l.into(),
+        on: true,
+    });
+    rig.ok(Command::Respond {
+        sock: l.into(),
+        responder: sockscope::engine::Responder::Upper,
+    });
+    let clients: Vec<_> = (0..5).map(|_| rig.socket(Proto::Tcp, Family::V4)).collect();
+    for &c in &clients {
+        rig.ok(connect(c, addr));
+    }
+    for (i, &c) in clients.iter().enumerate() {
+        let msg = format!("client {i}");
+        rig.send(c, msg.as_bytes());
+        let got = rig.recv_until(c, msg.to_uppercase().as_bytes());
+        assert_eq!(got, msg.to_uppercase().as_bytes());
+    }
+    let accepted = rig
+        .seen
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Accepted { listener, .. } if listener == l))
+        .count();
+    assert_eq!(accepted, 5);
+}
+
+#[test]
+fn half_close_the_server_sees_eof_and_still_answers() {
+    let mut rig = Rig::new();
+    let (_l, c, srv) = rig.tcp_pair();
+    rig.send(c, b"last words");
+    rig.ok(Command::Shutdown {
+        sock: c.into(),
+        how: How::Write,
+    });
+    rig.wait(|e| e.socket == Some(srv) && matches!(e.kind, EventKind::PeerClosed))
+        .expect("server sees end of stream");
+    assert_eq!(rig.received(srv), b"last words");
+    rig.send(srv, b"reply after your FIN");
+    rig.recv_until(c, b"reply after your FIN");
+    let err = rig.err(Command::Send {
+        sock: c.into(),
+        payload: "more".into(),
+    });
+    assert!(err.to_string().contains("write side is shut down"), "{err}");
+    let status = rig.ok(Command::Status);
+    let EventKind::Status(list) = status.kind else {
+        panic!()
+    };
+    let state = |id| list.iter().find(|s| s.id == id).map(|s| s.state);
+    assert_eq!(state(c), Some(SockState::HalfClosed));
+    assert_eq!(state(srv), Some(SockState::HalfClosed));
+}
+
+#[test]
+fn second_bind_to_a_used_port_is_address_in_use() {
+    let mut rig = Rig::new();
+    let (_l, addr) = rig.listener();
+    let other = rig.socket(Proto::Tcp, Family::V4);
+    let err = rig.err(Command::Bind {
+        sock: other.into(),
+        addr: addr.into(),
+    });
+    assert_eq!(err.cause, Cause::AddrInUse);
+    let text = err.to_string();
+    assert!(
+        text.contains(&addr.to_string()),
+        "names the address: {text}"
+    );
+    assert!(text.contains("port 0"), "hints at port 0: {text}");
+}
+
+#[test]
+fn connect_to_a_closed_port_is_refused() {
+    let mut rig = Rig::new();
+    // Take a free port, then close its socket so nothing listens there.
+    let probe = rig.socket(Proto::Tcp, Family::V4);
+    let addr = rig.bind(probe, "127.0.0.1:0");
+    rig.ok(Command::Close { sock: probe.into() });
+    let c = rig.socket(Proto::Tcp, Family::V4);
+    let err = rig.err(connect(c, addr));
+    assert_eq!(err.cause, Cause::Refused);
+    assert!(err.to_string().contains("refused"), "{err}");
+}
+
+#[test]
+fn commands_invalid_in_the_state_are_refused_with_a_reason() {
+    let mut rig = Rig::new();
+    let u = rig.socket(Proto::Udp, Family::V4);
+    let e = rig.err(Command::Listen {
+        sock: u.into(),
+        backlog: None,
+    });
+    assert!(e.to_string().contains("only TCP sockets listen"), "{e}");
+
+    let t = rig.socket(Proto::Tcp, Family::V4);
+    let e = rig.err(Command::Send {
+        sock: t.into(),
+        payload: "x".into(),
+    });
+    assert!(e.to_string().contains("not connected"), "{e}");
+    let e = rig.err(Command::Accept {
+        sock: t.into(),
+        name: None,
+        timeout: None,
+    });
+    assert!(e.to_string().contains("not listening"), "{e}");
+
+    rig.bind(t, "127.0.0.1:0");
+    let e = rig.err(Command::Bind {
+        sock: t.into(),
+        addr: common::spec("127.0.0.1:0"),
+    });
+    assert!(e.to_string().contains("already bound"), "{e}");
+
+    let e = rig.err(Command::Close {
+        sock: sockscope::engine::SockRef::Name("nobody".into()),
+    });
+    assert!(matches!(e.cause, Cause::NoSuchSocket(_)), "{e}");
+}
+
+#[test]
+fn accept_with_a_timeout_fails_when_nobody_connects() {
+    let mut rig = Rig::new();
+    let (l, _) = rig.listener();
+    let e = rig.err(Command::Accept {
+        sock: l.into(),
+        name: None,
+        timeout: Some(std::time::Duration::from_millis(100)),
+    });
+    assert!(matches!(e.cause, Cause::TimedOut(_)), "{e}");
+    assert!(e.to_string().contains("100ms"), "{e}");
+}
+
+#[test]
+fn a_pending_accept_completes_when_a_client_arrives_later() {
+    let mut rig = Rig::new();
+    let (l, addr) = rig.listener();
+    let accept = rig.engine.submit(Command::Accept {
+        sock: l.into(),
+        name: None,
+        timeout: None,
+    });
+    let c = rig.socket(Proto::Tcp, Family::V4);
+    rig.ok(connect(c, addr));
+    let ev = rig.outcome(accept).expect("accept completes");
+    assert!(
+        matches!(ev.kind, EventKind::Accepted { .. }),
+        "{:?}",
+        ev.kind
+    );
+}
+
+#[test]
+fn large_send_arrives_whole_with_progress() {
+    let mut rig = Rig::new();
+    let (_l, c, srv) = rig.tcp_pair();
+    let big: Vec<u8> = (0..8 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    let id = rig.engine.submit(Command::Send {
+        sock: c.into(),
+        payload: sockscope::engine::Payload::Bytes(big.clone()),
+    });
+    let mut got = 0usize;
+    let mut sent_done = false;
+    let mut progress = 0;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while (!sent_done || got < big.len()) && std::time::Instant::now() < deadline {
+        let Ok(ev) = rig.rx.recv_timeout(std::time::Duration::from_secs(5)) else {
+            break;
+        };
+        match &ev.kind {
+            EventKind::Received { data, .. } if ev.socket == Some(srv) => {
+                assert_eq!(
+                    &big[got..got + data.len()],
+                    &data[..],
+                    "bytes arrive in order"
+                );
+                got += data.len();
+            }
+            EventKind::SendProgress { .. } => progress += 1,
+            EventKind::Sent { data, .. } if ev.cmd == Some(id) => {
+                assert_eq!(data.len(), big.len());
+                sent_done = true;
+            }
+            EventKind::Failed(e) => panic!("{e}"),
+            _ => {}
+        }
+    }
+    assert!(sent_done, "the send completed");
+    assert_eq!(got, big.len(), "every byte arrived");
+    assert!(progress >= 1, "a large send reports progress");
+}
