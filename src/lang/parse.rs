@@ -1,0 +1,382 @@
+//! The parser: one line to a [`Statement`], a whole script to numbered [`ScriptLine`]s.
+
+use std::time::Duration;
+
+use crate::engine::{AddrSpec, Command, Family, How, Payload, Proto, Responder, SockRef};
+
+use super::Statement;
+use super::address::{ADDR_FORMS, parse_addr};
+use super::duration::{DurationError, parse_duration};
+use super::error::{ParseError, Src, quote_found};
+use super::help::COMMANDS;
+use super::lexer::{Lexer, Token, is_blank};
+use super::payload::{PAYLOAD_FORMS, parse_payload};
+use super::sockref::{SOCK_FORMS, parse_new_name, parse_sock};
+
+/// One statement of a script, with where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptLine {
+    /// 1-based line number in the script.
+    pub line: usize,
+    /// The line's text, without its line ending and surrounding blanks.
+    pub text: String,
+    /// What the line says.
+    pub stmt: Statement,
+}
+
+/// Parses one line. `Ok(None)` for a blank line or a comment (first non-blank character
+/// `#`). Errors report line 1.
+pub fn parse_line(line: &str) -> Result<Option<Statement>, ParseError> {
+    let body = line.trim_start_matches(is_blank);
+    if body.is_empty() || body.starts_with('#') {
+        return Ok(None);
+    }
+    let mut p = Parser {
+        src: Src { line },
+        lex: Lexer::new(Src { line }),
+    };
+    p.statement().map(Some)
+}
+
+/// Parses a whole script (lines end with `\n` or `\r\n`; a leading byte-order mark is
+/// skipped), keeping only the lines that hold a statement. Stops at the first error,
+/// which reports its line number.
+pub fn parse_script(text: &str) -> Result<Vec<ScriptLine>, ParseError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        match parse_line(line) {
+            Ok(Some(stmt)) => out.push(ScriptLine {
+                line: i + 1,
+                text: line.trim_matches(is_blank).to_string(),
+                stmt,
+            }),
+            Ok(None) => {}
+            Err(mut e) => {
+                e.line = i + 1;
+                return Err(e);
+            }
+        }
+    }
+    Ok(out)
+}
+
+const END: &str = "end of line";
+const DURATION_OR_END: &str = "a duration (250ms, 2s) or end of line";
+
+/// `expected` for an unknown command word: every valid one.
+fn command_forms() -> String {
+    let names: Vec<&str> = COMMANDS.iter().map(|c| c.name).collect();
+    format!("a command ({})", names.join(", "))
+}
+
+/// Whether the next word is the bare keyword `word`.
+fn is_word(tok: Option<&Token<'_>>, word: &str) -> bool {
+    tok.is_some_and(|t| t.text == word)
+}
+
+/// The words of one line and the position-aware errors about them.
+struct Parser<'a> {
+    src: Src<'a>,
+    lex: Lexer<'a>,
+}
+
+impl<'a> Parser<'a> {
+    fn next(&mut self) -> Result<Option<Token<'a>>, ParseError> {
+        self.lex.next_token()
+    }
+
+    /// The next word, or an error saying what was `expected` instead of the line's end.
+    fn need(&mut self, expected: &str) -> Result<Token<'a>, ParseError> {
+        match self.next()? {
+            Some(t) => Ok(t),
+            None => Err(self.src.at_end(expected)),
+        }
+    }
+
+    fn unexpected(&self, tok: &Token<'_>, expected: &str) -> ParseError {
+        self.src.at_text(tok.start, expected, tok.text)
+    }
+
+    /// Checks that the line has no more words.
+    fn end(&mut self) -> Result<(), ParseError> {
+        match self.next()? {
+            None => Ok(()),
+            Some(t) => Err(self.unexpected(&t, END)),
+        }
+    }
+
+    /// Like [`Parser::end`] for a word already read.
+    fn end_at(&self, tok: Option<Token<'_>>, expected: &str) -> Result<(), ParseError> {
+        match tok {
+            None => Ok(()),
+            Some(t) => Err(self.unexpected(&t, expected)),
+        }
+    }
+
+    fn sock(&mut self) -> Result<SockRef, ParseError> {
+        let t = self.need(SOCK_FORMS)?;
+        match t.bare() {
+            Some(text) => parse_sock(self.src, text, t.start),
+            None => Err(self.unexpected(&t, SOCK_FORMS)),
+        }
+    }
+
+    fn addr(&mut self) -> Result<AddrSpec, ParseError> {
+        let t = self.need(ADDR_FORMS)?;
+        parse_addr(self.src, &t)
+    }
+
+    fn payload(&mut self) -> Result<Payload, ParseError> {
+        let t = self.need(PAYLOAD_FORMS)?;
+        parse_payload(self.src, &t, PAYLOAD_FORMS)
+    }
+
+    /// The NAME after `as`.
+    fn name(&mut self) -> Result<String, ParseError> {
+        let t = self.need("a name after `as`")?;
+        parse_new_name(self.src, t.text, t.start)
+    }
+
+    /// A word as a duration; `expected` is the error when it is no duration at all.
+    fn duration_of(&self, tok: &Token<'_>, expected: &str) -> Result<Duration, ParseError> {
+        match parse_duration(tok.text) {
+            Ok(d) => Ok(d),
+            Err(DurationError::Malformed) => Err(self.unexpected(tok, expected)),
+            Err(DurationError::TooLarge) => Err(self.src.at(
+                tok.start,
+                "a duration up to 18446744073709551615s",
+                format!("{} (too large)", quote_found(tok.text)),
+            )),
+            Err(DurationError::TooPrecise) => Err(self.src.at(
+                tok.start,
+                "a duration with at most 9 digits after the point of seconds (6 of ms)",
+                quote_found(tok.text),
+            )),
+        }
+    }
+
+    /// An optional last word that is a duration.
+    fn last_duration(&mut self) -> Result<Option<Duration>, ParseError> {
+        match self.next()? {
+            None => Ok(None),
+            Some(t) => {
+                let d = self.duration_of(&t, DURATION_OR_END)?;
+                self.end()?;
+                Ok(Some(d))
+            }
+        }
+    }
+
+    fn statement(&mut self) -> Result<Statement, ParseError> {
+        let word = self.need("a command")?;
+        let cmd = match word.text {
+            "socket" => self.socket()?,
+            "bind" => {
+                let sock = self.sock()?;
+                let addr = self.addr()?;
+                self.end()?;
+                Command::Bind { sock, addr }
+            }
+            "listen" => self.listen()?,
+            "accept" => self.accept()?,
+            "connect" => {
+                let sock = self.sock()?;
+                let addr = self.addr()?;
+                let timeout = self.last_duration()?;
+                Command::Connect {
+                    sock,
+                    addr,
+                    timeout,
+                }
+            }
+            "send" => {
+                let sock = self.sock()?;
+                let payload = self.payload()?;
+                self.end()?;
+                Command::Send { sock, payload }
+            }
+            "sendto" => {
+                let sock = self.sock()?;
+                let addr = self.addr()?;
+                let payload = self.payload()?;
+                self.end()?;
+                Command::SendTo {
+                    sock,
+                    addr,
+                    payload,
+                }
+            }
+            "expect" => return self.expect_stmt(),
+            "respond" => self.respond()?,
+            "shutdown" => {
+                let sock = self.sock()?;
+                const HOW: &str = "`read`, `write` or `both`";
+                let t = self.need(HOW)?;
+                let how = match t.text {
+                    "read" => How::Read,
+                    "write" => How::Write,
+                    "both" => How::Both,
+                    _ => return Err(self.unexpected(&t, HOW)),
+                };
+                self.end()?;
+                Command::Shutdown { sock, how }
+            }
+            "close" => {
+                let sock = self.sock()?;
+                self.end()?;
+                Command::Close { sock }
+            }
+            "sleep" => {
+                const DURATION: &str = "a duration (250ms, 2s, 1.5s)";
+                let t = self.need(DURATION)?;
+                let d = self.duration_of(&t, DURATION)?;
+                self.end()?;
+                return Ok(Statement::Sleep(d));
+            }
+            "status" => {
+                self.end()?;
+                Command::Status
+            }
+            _ => return Err(self.unexpected(&word, &command_forms())),
+        };
+        Ok(Statement::Engine(cmd))
+    }
+
+    /// `socket tcp|udp [v4|v6] [as NAME]`
+    fn socket(&mut self) -> Result<Command, ParseError> {
+        const PROTO: &str = "`tcp` or `udp`";
+        let t = self.need(PROTO)?;
+        let proto = match t.text {
+            "tcp" => Proto::Tcp,
+            "udp" => Proto::Udp,
+            _ => return Err(self.unexpected(&t, PROTO)),
+        };
+        let mut family = Family::V4;
+        let mut name = None;
+        let mut expected = "`v4`, `v6`, `as NAME` or end of line";
+        let mut t = self.next()?;
+        if let Some(f) = t.as_ref().and_then(|t| match t.text {
+            "v4" => Some(Family::V4),
+            "v6" => Some(Family::V6),
+            _ => None,
+        }) {
+            family = f;
+            expected = "`as NAME` or end of line";
+            t = self.next()?;
+        }
+        if is_word(t.as_ref(), "as") {
+            name = Some(self.name()?);
+            expected = END;
+            t = self.next()?;
+        }
+        self.end_at(t, expected)?;
+        Ok(Command::Socket {
+            proto,
+            family,
+            name,
+        })
+    }
+
+    /// `listen ID [BACKLOG]`
+    fn listen(&mut self) -> Result<Command, ParseError> {
+        let sock = self.sock()?;
+        let backlog = match self.next()? {
+            None => None,
+            Some(t) => {
+                if t.text.is_empty() || !t.text.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(self.unexpected(&t, "a backlog (a number) or end of line"));
+                }
+                let Ok(n) = t.text.parse::<u32>() else {
+                    return Err(self.src.at(
+                        t.start,
+                        format!("a backlog from 0 to {}", u32::MAX),
+                        format!("{} (out of range)", quote_found(t.text)),
+                    ));
+                };
+                self.end()?;
+                Some(n)
+            }
+        };
+        Ok(Command::Listen { sock, backlog })
+    }
+
+    /// `accept ID [as NAME] [DURATION]` and `accept ID auto [on|off]`
+    fn accept(&mut self) -> Result<Command, ParseError> {
+        let sock = self.sock()?;
+        let mut t = self.next()?;
+        if is_word(t.as_ref(), "auto") {
+            const ON_OFF: &str = "`on`, `off` or end of line";
+            let on = match self.next()? {
+                None => true,
+                Some(w) => {
+                    let on = match w.text {
+                        "on" => true,
+                        "off" => false,
+                        _ => return Err(self.unexpected(&w, ON_OFF)),
+                    };
+                    self.end()?;
+                    on
+                }
+            };
+            return Ok(Command::AcceptAuto { sock, on });
+        }
+        let mut expected = "`as NAME`, `auto`, a duration (250ms, 2s) or end of line";
+        let mut name = None;
+        if is_word(t.as_ref(), "as") {
+            name = Some(self.name()?);
+            expected = DURATION_OR_END;
+            t = self.next()?;
+        }
+        let timeout = match t {
+            None => None,
+            Some(w) => {
+                let d = self.duration_of(&w, expected)?;
+                self.end()?;
+                Some(d)
+            }
+        };
+        Ok(Command::Accept {
+            sock,
+            name,
+            timeout,
+        })
+    }
+
+    /// `expect ID PAYLOAD [DURATION]` and `expect ID closed [DURATION]`
+    fn expect_stmt(&mut self) -> Result<Statement, ParseError> {
+        let sock = self.sock()?;
+        let expected = format!("{PAYLOAD_FORMS} or `closed`");
+        let t = self.need(&expected)?;
+        if t.text == "closed" {
+            let timeout = self.last_duration()?;
+            return Ok(Statement::ExpectClosed { sock, timeout });
+        }
+        let payload = parse_payload(self.src, &t, &expected)?;
+        let timeout = self.last_duration()?;
+        Ok(Statement::Expect {
+            sock,
+            payload,
+            timeout,
+        })
+    }
+
+    /// `respond ID echo|upper|off|PAYLOAD`
+    fn respond(&mut self) -> Result<Command, ParseError> {
+        let sock = self.sock()?;
+        let expected = format!("`echo`, `upper`, `off` or {PAYLOAD_FORMS}");
+        let t = self.need(&expected)?;
+        let responder = match t.text {
+            "echo" => Responder::Echo,
+            "upper" => Responder::Upper,
+            "off" => Responder::Off,
+            _ => Responder::Fixed(parse_payload(self.src, &t, &expected)?),
+        };
+        self.end()?;
+        Ok(Command::Respond { sock, responder })
+    }
+}
+
+#[cfg(test)]
+#[path = "parse_tests.rs"]
+mod tests;
