@@ -1,1 +1,28 @@
-fn main() {}
+//! The `sockscope` binary: the desktop app with no arguments, `run` and `shell` otherwise.
+
+use clap::Parser;
+use sockscope::cli::{Cli, Cmd};
+
+fn main() {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        None => match sockscope::app::run() {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("sockscope: cannot open the window: {e}");
+                eprintln!(
+                    "(no display? `sockscope run FILE` and `sockscope shell` work without one)"
+                );
+                1
+            }
+        },
+        Some(Cmd::Run {
+            file,
+            json,
+            log,
+            echo,
+        }) => sockscope::cli::run(&file, json, log.as_deref(), echo),
+        Some(Cmd::Shell { json }) => sockscope::cli::shell(json),
+    };
+    std::process::exit(code);
+}

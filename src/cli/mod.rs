@@ -1,0 +1,70 @@
+//! The command line: `sockscope` (the desktop app), `sockscope run FILE|-`, `sockscope shell`.
+
+mod run;
+mod shell;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+pub use run::run;
+pub use shell::shell;
+
+/// The version line: package version and the git commit it was built from.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("SOCKSCOPE_COMMIT"),
+    ")"
+);
+
+/// sockscope: a socket tester and socket lab. With no command it opens the desktop app.
+#[derive(Debug, Parser)]
+#[command(name = "sockscope", version = VERSION, about, long_about = None)]
+pub struct Cli {
+    /// What to do; none opens the desktop app.
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Run a script of sockscope commands headless (`-` reads standard input).
+    ///
+    /// Exit status: 0 when every command and expect succeeded, 1 when one failed at run
+    /// time, 2 when the script does not parse (nothing runs then).
+    Run {
+        /// The script file, or `-` for standard input.
+        file: String,
+        /// Print events as JSON lines instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Also save the session log to FILE (.txt, .jsonl, .csv or .pcap).
+        #[arg(long, value_name = "FILE")]
+        log: Option<PathBuf>,
+        /// Print each command before its events.
+        #[arg(long)]
+        echo: bool,
+    },
+    /// An interactive shell: type commands, see events as they happen.
+    Shell {
+        /// Print events as JSON lines instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Writes a line to standard output, ignoring a closed pipe.
+pub(crate) fn out_line(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+/// Writes a line to standard error, ignoring a closed pipe.
+pub(crate) fn err_line(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}

@@ -1,0 +1,188 @@
+//! `sockscope shell`: an interactive prompt with line editing, history kept across runs and
+//! tab completion of commands and socket names; events print as they happen.
+
+use std::borrow::Cow;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use rustyline::completion::{Completer, Pair};
+use rustyline::error::ReadlineError;
+use rustyline::highlight::Highlighter;
+use rustyline::hint::Hinter;
+use rustyline::history::DefaultHistory;
+use rustyline::validate::Validator;
+use rustyline::{Context, Editor, ExternalPrinter, Helper};
+
+use crate::engine::Engine;
+use crate::lang::{COMMANDS, parse_line};
+use crate::script::{Output, Runner};
+
+use super::{err_line, out_line};
+
+/// Completes command words first, socket ids and names after.
+struct ShellHelper {
+    sockets: Arc<Mutex<Vec<String>>>,
+}
+
+impl Completer for ShellHelper {
+    type Candidate = Pair;
+
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _ctx: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
+        let head = line.get(..pos).unwrap_or(line);
+        let start = head.rfind(' ').map_or(0, |i| i + 1);
+        let word = &head[start..];
+        let first = head[..start].trim().is_empty();
+        let mut words: Vec<String> = if first {
+            COMMANDS
+                .iter()
+                .map(|c| c.name.to_string())
+                .chain(["help".into(), "quit".into()])
+                .collect()
+        } else {
+            let socks = self.sockets.lock().map(|s| s.clone()).unwrap_or_default();
+            let dollar = socks.iter().map(|s| format!("${s}")).collect::<Vec<_>>();
+            socks.into_iter().chain(dollar).collect()
+        };
+        words.retain(|w| w.starts_with(word));
+        words.sort();
+        words.dedup();
+        let pairs = words
+            .into_iter()
+            .map(|w| Pair {
+                display: w.clone(),
+                replacement: w,
+            })
+            .collect();
+        Ok((start, pairs))
+    }
+}
+
+impl Hinter for ShellHelper {
+    type Hint = String;
+}
+
+impl Highlighter for ShellHelper {
+    fn highlight_prompt<'b, 's: 'b, 'p: 'b>(
+        &'s self,
+        prompt: &'p str,
+        _default: bool,
+    ) -> Cow<'b, str> {
+        Cow::Borrowed(prompt)
+    }
+}
+
+impl Validator for ShellHelper {}
+
+impl Helper for ShellHelper {}
+
+/// Where the shell keeps its history.
+fn history_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
+    let dir = base.join("sockscope");
+    std::fs::create_dir_all(&dir).ok()?;
+    Some(dir.join("shell_history.txt"))
+}
+
+fn help_text() -> String {
+    let mut s = String::from("commands (see shared/spec/COMMANDS.md):\n");
+    for c in COMMANDS {
+        s.push_str(&format!("  {:<44} {}\n", c.usage, c.about));
+    }
+    s.push_str("  help                                         this list\n  quit                                         leave (closes every socket)");
+    s
+}
+
+/// Runs the interactive shell; returns the exit status.
+pub fn shell(json: bool) -> i32 {
+    let mut rl: Editor<ShellHelper, DefaultHistory> = match Editor::new() {
+        Ok(r) => r,
+        Err(e) => {
+            err_line(&format!("cannot open the terminal: {e}"));
+            return 1;
+        }
+    };
+    let sockets = Arc::new(Mutex::new(Vec::new()));
+    rl.set_helper(Some(ShellHelper {
+        sockets: Arc::clone(&sockets),
+    }));
+    let history = history_path();
+    if let Some(h) = &history {
+        let _ = rl.load_history(h);
+    }
+    let printer: Box<dyn FnMut(&str) + Send> = match rl.create_external_printer() {
+        Ok(mut p) => Box::new(move |line: &str| {
+            let _ = p.print(format!("{line}\n"));
+        }),
+        Err(_) => Box::new(out_line),
+    };
+    let engine = match Engine::start() {
+        Ok(e) => e,
+        Err(e) => {
+            err_line(&format!("cannot start the engine: {e}"));
+            return 1;
+        }
+    };
+    let output = if json {
+        Output::Json
+    } else {
+        Output::Text(1024)
+    };
+    let runner = Runner::new(engine, output, printer);
+    out_line(&format!(
+        "sockscope {} shell — type help, Tab completes, quit leaves",
+        super::VERSION
+    ));
+    loop {
+        match rl.readline("sockscope> ") {
+            Ok(line) => {
+                let trimmed = line.trim();
+                if trimmed.is_empty() {
+                    continue;
+                }
+                let _ = rl.add_history_entry(trimmed);
+                match trimmed {
+                    "quit" | "exit" => break,
+                    "help" | "?" => {
+                        out_line(&help_text());
+                        continue;
+                    }
+                    _ => {}
+                }
+                match parse_line(trimmed) {
+                    Ok(Some(stmt)) => {
+                        if let Err(e) = runner.execute(&stmt) {
+                            err_line(&format!("error: {e}"));
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => err_line(&format!(
+                        "{}^\n{e}",
+                        " ".repeat(e.col.saturating_sub(1) + 11)
+                    )),
+                }
+                let labels = runner.with_session(|s| s.labels());
+                if let Ok(mut socks) = sockets.lock() {
+                    *socks = labels;
+                }
+            }
+            Err(ReadlineError::Interrupted) => continue,
+            Err(ReadlineError::Eof) => break,
+            Err(e) => {
+                err_line(&format!("error: {e}"));
+                break;
+            }
+        }
+    }
+    if let Some(h) = &history {
+        let _ = rl.save_history(h);
+    }
+    runner.finish();
+    0
+}
