@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use sockscope::engine::{
-    Addr, AddrSpec, Command, Family, How, Payload, Proto, Responder, SockId, SockRef,
+    Addr, AddrSpec, Command, Family, Framing, How, Match, OptValue, Payload, Proto, Responder,
+    Rule, SockId, SockOpt, SockRef,
 };
 use sockscope::lang::{Statement, is_id_like, parse_line, parse_script};
 
@@ -139,6 +140,115 @@ fn command() -> impl Strategy<Value = Command> {
         (sock(), how).prop_map(|(sock, how)| Command::Shutdown { sock, how }),
         sock().prop_map(|sock| Command::Close { sock }),
         Just(Command::Status),
+        tool_command(),
+    ]
+}
+
+fn bytes() -> impl Strategy<Value = Vec<u8>> {
+    proptest::collection::vec(any::<u8>(), 0..24)
+}
+
+/// The commands beyond the core lifecycle (framing, step mode, rules, timed sends, options).
+fn tool_command() -> impl Strategy<Value = Command> {
+    let framing = prop_oneof![
+        Just(Framing::Raw),
+        proptest::collection::vec(any::<u8>(), 1..6).prop_map(Framing::Delimited),
+        (prop_oneof![Just(1u8), Just(2), Just(4)], any::<bool>()).prop_map(|(width, be)| {
+            Framing::LengthPrefixed {
+                width,
+                big_endian: be || width == 1,
+            }
+        }),
+        (1usize..100_000).prop_map(Framing::Fixed),
+    ];
+    let on = prop_oneof![
+        Just(Match::Any),
+        bytes().prop_map(Match::Exact),
+        bytes().prop_map(Match::Contains),
+        bytes().prop_map(Match::Prefix),
+        any::<String>().prop_map(Match::Regex),
+    ];
+    let opt = proptest::sample::select(SockOpt::ALL.to_vec());
+    let group = prop_oneof![
+        any::<u32>().prop_map(|n| std::net::IpAddr::V4(Ipv4Addr::from(n))),
+        any::<u128>().prop_map(|n| std::net::IpAddr::V6(Ipv6Addr::from(n))),
+    ];
+    let iface = proptest::option::of("[a-z0-9.:_-]{1,12}");
+    prop_oneof![
+        (sock(), framing).prop_map(|(sock, framing)| Command::Frame { sock, framing }),
+        (sock(), 1usize..=65_536).prop_map(|(sock, size)| Command::RecvSize { sock, size }),
+        (sock(), any::<bool>()).prop_map(|(sock, manual)| Command::RecvMode { sock, manual }),
+        (sock(), proptest::option::of(1usize..=65_536))
+            .prop_map(|(sock, max)| Command::Recv { sock, max }),
+        sock().prop_map(|sock| Command::Ready { sock }),
+        (sock(), on, bytes(), any::<bool>()).prop_map(|(sock, on, reply, close)| {
+            Command::RuleAdd {
+                sock,
+                rule: Rule { on, reply, close },
+            }
+        }),
+        sock().prop_map(|sock| Command::RuleClear { sock }),
+        (sock(), proptest::option::of(payload()), any::<bool>()).prop_map(
+            |(sock, greeting, close)| {
+                Command::Greet {
+                    close: close && greeting.is_some(),
+                    sock,
+                    greeting,
+                }
+            }
+        ),
+        (
+            sock(),
+            proptest::option::of(1u64..),
+            duration(),
+            payload(),
+            proptest::option::of(addr())
+        )
+            .prop_map(|(sock, count, every, payload, to)| Command::Repeat {
+                sock,
+                count,
+                every,
+                payload,
+                to
+            }),
+        sock().prop_map(|sock| Command::RepeatStop { sock }),
+        (sock(), 1usize..=u32::MAX as usize, duration(), payload()).prop_map(
+            |(sock, size, delay, payload)| Command::Chunked {
+                sock,
+                size,
+                delay,
+                payload
+            }
+        ),
+        (
+            sock(),
+            opt,
+            proptest::option::of(any::<u32>()),
+            any::<bool>()
+        )
+            .prop_map(|(sock, opt, n, b)| {
+                let value = n.map(|n| {
+                    if opt.is_bool() {
+                        OptValue::Bool(b)
+                    } else if opt == SockOpt::Linger && b {
+                        OptValue::Off
+                    } else {
+                        OptValue::Num(n)
+                    }
+                });
+                Command::SetOption { sock, opt, value }
+            }),
+        (sock(), group.clone(), iface.clone()).prop_map(|(sock, group, iface)| Command::Join {
+            sock,
+            group,
+            iface
+        }),
+        (sock(), group, iface).prop_map(|(sock, group, iface)| Command::Leave {
+            sock,
+            group,
+            iface
+        }),
+        sock().prop_map(|sock| Command::Abort { sock }),
     ]
 }
 
@@ -229,6 +339,26 @@ const VALID: &[&str] = &[
     "close s2",
     "sleep 1.5s",
     "status",
+    "frame s1 lines",
+    "frame s1 delim \"||\"",
+    "frame s1 len2be",
+    "frame s1 fixed 8",
+    "recvsize s1 8",
+    "recvmode s1 manual",
+    "recv s1 4",
+    "ready s1",
+    "rule s1 add regex \"^(..)*$\" reply \"OK {len}\"",
+    "rule s1 add exact \"close\" reply \"bye\" close",
+    "rule s1 clear",
+    "greet s1 \"Hey there!!!\" close",
+    "repeat s1 5 100ms \"n={counter}\" to 127.0.0.1:9",
+    "repeat s1 stop",
+    "chunked s1 3 10ms \"abcdefgh\"",
+    "option s1 linger 0",
+    "option s1 nodelay on",
+    "join s1 239.1.2.3 127.0.0.1",
+    "leave s1 ff02::1 lo",
+    "abort s1",
     "# comment",
     "",
 ];

@@ -1,11 +1,15 @@
 //! The commands the engine takes: one variant per socket action of the command language.
 
 use std::fmt;
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use super::addr::AddrSpec;
 use super::event::SockId;
+use super::framing::Framing;
+use super::options::{OptValue, SockOpt};
+use super::rules::Rule;
 
 /// Default listen backlog, as in the command language.
 pub const DEFAULT_BACKLOG: u32 = 128;
@@ -219,6 +223,123 @@ pub enum Command {
     },
     /// `status`: a snapshot of every socket.
     Status,
+    /// `frame ID raw|lines|crlf|delim PAYLOAD|len1|len2be|len2le|len4be|len4le|fixed N`:
+    /// how received stream bytes are cut into messages.
+    Frame {
+        /// The socket (a listener passes it on to its accepted connections).
+        sock: SockRef,
+        /// The framing.
+        framing: Framing,
+    },
+    /// `recvsize ID N`: read at most N bytes per `recv` (1 to 65536), as `recv(N)` does.
+    RecvSize {
+        /// The socket (a listener passes it on).
+        sock: SockRef,
+        /// Bytes per read.
+        size: usize,
+    },
+    /// `recvmode ID auto|manual`: receive in the background, or only on `recv` (step mode).
+    RecvMode {
+        /// The socket.
+        sock: SockRef,
+        /// True for step mode.
+        manual: bool,
+    },
+    /// `recv ID [N]`: in step mode, one `recv` of at most N bytes now.
+    Recv {
+        /// The socket.
+        sock: SockRef,
+        /// Bytes to read at most; `None` means the socket's receive size.
+        max: Option<usize>,
+    },
+    /// `ready ID`: readable / writable as `select()` would say, without consuming anything.
+    Ready {
+        /// The socket.
+        sock: SockRef,
+    },
+    /// `rule ID add …`: append a rule to the socket's reply table.
+    RuleAdd {
+        /// The socket (a listener's rules serve its connections).
+        sock: SockRef,
+        /// The rule.
+        rule: Rule,
+    },
+    /// `rule ID clear`: empty the reply table.
+    RuleClear {
+        /// The socket.
+        sock: SockRef,
+    },
+    /// `greet ID PAYLOAD [close]` / `greet ID off`: what a listener sends each accepted connection.
+    Greet {
+        /// The listening socket.
+        sock: SockRef,
+        /// The greeting; `None` switches it off.
+        greeting: Option<Payload>,
+        /// Close the connection once the greeting is sent.
+        close: bool,
+    },
+    /// `repeat ID COUNT|forever INTERVAL PAYLOAD [to ADDR]`: send again and again; the payload
+    /// may hold `{counter}`, `{time}`, `{random}`.
+    Repeat {
+        /// The socket.
+        sock: SockRef,
+        /// How many sends; `None` until stopped.
+        count: Option<u64>,
+        /// Time between sends.
+        every: Duration,
+        /// The payload template.
+        payload: Payload,
+        /// Destination for an unconnected UDP socket.
+        to: Option<AddrSpec>,
+    },
+    /// `repeat ID stop`: stop a repeat or a chunked send.
+    RepeatStop {
+        /// The socket.
+        sock: SockRef,
+    },
+    /// `chunked ID SIZE DELAY PAYLOAD`: send the payload in pieces of SIZE bytes, DELAY apart.
+    Chunked {
+        /// The socket.
+        sock: SockRef,
+        /// Bytes per piece.
+        size: usize,
+        /// Time between pieces.
+        delay: Duration,
+        /// What to send.
+        payload: Payload,
+    },
+    /// `option ID NAME [VALUE]`: set an option, or read it back with no value.
+    SetOption {
+        /// The socket.
+        sock: SockRef,
+        /// The option.
+        opt: SockOpt,
+        /// The value to set; `None` only reads.
+        value: Option<OptValue>,
+    },
+    /// `join ID GROUP [INTERFACE]`: join a multicast group.
+    Join {
+        /// The UDP socket.
+        sock: SockRef,
+        /// The group address.
+        group: IpAddr,
+        /// IPv4: the interface's address; IPv6: its name or index.
+        iface: Option<String>,
+    },
+    /// `leave ID GROUP [INTERFACE]`.
+    Leave {
+        /// The UDP socket.
+        sock: SockRef,
+        /// The group address.
+        group: IpAddr,
+        /// As for `join`.
+        iface: Option<String>,
+    },
+    /// `abort ID`: close with linger 0, so the peer gets a reset instead of an orderly close.
+    Abort {
+        /// The socket.
+        sock: SockRef,
+    },
 }
 
 impl Command {
@@ -235,7 +356,22 @@ impl Command {
             | Command::SendTo { sock, .. }
             | Command::Respond { sock, .. }
             | Command::Shutdown { sock, .. }
-            | Command::Close { sock } => Some(sock),
+            | Command::Close { sock }
+            | Command::Frame { sock, .. }
+            | Command::RecvSize { sock, .. }
+            | Command::RecvMode { sock, .. }
+            | Command::Recv { sock, .. }
+            | Command::Ready { sock }
+            | Command::RuleAdd { sock, .. }
+            | Command::RuleClear { sock }
+            | Command::Greet { sock, .. }
+            | Command::Repeat { sock, .. }
+            | Command::RepeatStop { sock }
+            | Command::Chunked { sock, .. }
+            | Command::SetOption { sock, .. }
+            | Command::Join { sock, .. }
+            | Command::Leave { sock, .. }
+            | Command::Abort { sock } => Some(sock),
         }
     }
 }

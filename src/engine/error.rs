@@ -37,6 +37,20 @@ pub enum Op {
     ReadFile,
     /// `status`.
     Status,
+    /// Changing a setting (framing, receive size, step mode, rules, greeting).
+    Set,
+    /// `option`.
+    Option,
+    /// `join`.
+    Join,
+    /// `leave`.
+    Leave,
+    /// `repeat` or `chunked`.
+    Repeat,
+    /// `abort`.
+    Abort,
+    /// `ready`.
+    Ready,
 }
 
 impl fmt::Display for Op {
@@ -56,6 +70,13 @@ impl fmt::Display for Op {
             Op::Resolve => "resolve",
             Op::ReadFile => "read file",
             Op::Status => "status",
+            Op::Set => "set",
+            Op::Option => "option",
+            Op::Join => "join",
+            Op::Leave => "leave",
+            Op::Repeat => "repeat",
+            Op::Abort => "abort",
+            Op::Ready => "ready",
         })
     }
 }

@@ -7,6 +7,9 @@ use std::time::SystemTime;
 use super::addr::Addr;
 use super::command::{Family, How, Proto, Responder};
 use super::error::OpError;
+use super::framing::Framing;
+use super::options::SockOpt;
+use super::rules::{Match, Rule};
 
 /// A socket's id, shown as `s1`, `s2`, … in order of creation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -132,6 +135,158 @@ pub enum EventKind {
     Status(Vec<SocketInfo>),
     /// An operation failed; when `cmd` is set, that command failed.
     Failed(OpError),
+    /// A complete message, cut out of the stream by the socket's framing.
+    Message {
+        /// Who sent it.
+        peer: Option<Addr>,
+        /// The message, without header or delimiter.
+        data: Arc<[u8]>,
+    },
+    /// Readiness as `select()` reports it (answer to `ready`).
+    Readiness {
+        /// A `recv` would not block (data, or the peer's close, is waiting).
+        readable: bool,
+        /// A `send` would not block.
+        writable: bool,
+        /// Bytes waiting in the kernel's receive queue.
+        pending: usize,
+    },
+    /// In step mode, `recv` found nothing to read (it would have blocked).
+    WouldBlock,
+    /// A setting of the socket changed (answer to frame, rule, option, join, …).
+    Set(Setting),
+    /// A repeat or chunked send ended.
+    RepeatDone {
+        /// Sends made.
+        sent: u64,
+    },
+}
+
+/// A socket setting that a command changed, as reported back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Setting {
+    /// Receive framing.
+    Framing(Framing),
+    /// Bytes per `recv`.
+    RecvSize(usize),
+    /// Step mode on or off.
+    Manual(bool),
+    /// A rule was appended; the table now has `count` rules.
+    RuleAdded {
+        /// The rule.
+        rule: Rule,
+        /// Rules in the table.
+        count: usize,
+    },
+    /// The rule table was emptied.
+    RulesCleared,
+    /// The greeting for accepted connections.
+    Greeting {
+        /// The bytes, or `None` when switched off.
+        data: Option<Arc<[u8]>>,
+        /// Whether the connection closes after it.
+        close: bool,
+    },
+    /// A repeat started.
+    Repeating {
+        /// Sends planned (`None`: until stopped).
+        count: Option<u64>,
+        /// Time between sends.
+        every: std::time::Duration,
+    },
+    /// A chunked send started.
+    Chunking {
+        /// Bytes per piece.
+        size: usize,
+        /// Time between pieces.
+        delay: std::time::Duration,
+        /// Bytes in all.
+        total: usize,
+    },
+    /// A socket option, as read back from the kernel.
+    Option {
+        /// The option.
+        opt: SockOpt,
+        /// Its value now.
+        value: String,
+    },
+    /// Joined a multicast group.
+    Joined(std::net::IpAddr),
+    /// Left a multicast group.
+    Left(std::net::IpAddr),
+}
+
+fn esc(b: &[u8]) -> String {
+    format!("\"{}\"", b.escape_ascii())
+}
+
+impl fmt::Display for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Setting::Framing(Framing::Raw) => {
+                f.write_str("framing raw (chunks as recv returns them)")
+            }
+            Setting::Framing(Framing::Delimited(d)) => {
+                write!(f, "framing: messages end with {}", esc(d))
+            }
+            Setting::Framing(Framing::LengthPrefixed { width, big_endian }) => write!(
+                f,
+                "framing: {width}-byte {} length header",
+                if *big_endian {
+                    "big-endian"
+                } else {
+                    "little-endian"
+                }
+            ),
+            Setting::Framing(Framing::Fixed(n)) => write!(f, "framing: messages of {n} bytes"),
+            Setting::RecvSize(n) => write!(f, "recv reads at most {n} bytes"),
+            Setting::Manual(true) => f.write_str("step mode: nothing is read until recv"),
+            Setting::Manual(false) => f.write_str("receiving in the background"),
+            Setting::RuleAdded { rule, count } => {
+                let on = match &rule.on {
+                    Match::Any => "any message".to_string(),
+                    Match::Exact(b) => format!("exactly {}", esc(b)),
+                    Match::Contains(b) => format!("containing {}", esc(b)),
+                    Match::Prefix(b) => format!("starting with {}", esc(b)),
+                    Match::Regex(r) => format!("matching /{r}/"),
+                };
+                write!(f, "rule {count}: {on} -> reply {}", esc(&rule.reply))?;
+                if rule.close {
+                    f.write_str(" and close")?;
+                }
+                Ok(())
+            }
+            Setting::RulesCleared => f.write_str("rules cleared"),
+            Setting::Greeting {
+                data: Some(d),
+                close,
+            } => {
+                write!(
+                    f,
+                    "greeting {}{}",
+                    esc(d),
+                    if *close { " then close" } else { "" }
+                )
+            }
+            Setting::Greeting { data: None, .. } => f.write_str("greeting off"),
+            Setting::Repeating {
+                count: Some(n),
+                every,
+            } => write!(f, "repeating {n} times every {every:?}"),
+            Setting::Repeating { count: None, every } => {
+                write!(f, "repeating every {every:?} until stopped")
+            }
+            Setting::Chunking { size, delay, total } => {
+                write!(
+                    f,
+                    "sending {total} bytes in pieces of {size}, {delay:?} apart"
+                )
+            }
+            Setting::Option { opt, value } => write!(f, "option {opt} = {value}"),
+            Setting::Joined(g) => write!(f, "joined multicast group {g}"),
+            Setting::Left(g) => write!(f, "left multicast group {g}"),
+        }
+    }
 }
 
 impl EventKind {
@@ -154,6 +309,11 @@ impl EventKind {
             EventKind::Closed => "closed",
             EventKind::Status(_) => "status",
             EventKind::Failed(_) => "error",
+            EventKind::Message { .. } => "message",
+            EventKind::Readiness { .. } => "ready",
+            EventKind::WouldBlock => "would-block",
+            EventKind::Set(_) => "set",
+            EventKind::RepeatDone { .. } => "repeat-done",
         }
     }
 }
@@ -218,4 +378,6 @@ pub struct SocketInfo {
     pub msgs_in: u64,
     /// Sends completed.
     pub msgs_out: u64,
+    /// The kernel's TCP state (`ESTABLISHED`, `CLOSE_WAIT`, …) for TCP sockets.
+    pub tcp_state: Option<&'static str>,
 }

@@ -8,8 +8,11 @@ use std::time::Instant;
 use super::addr::Addr;
 use super::command::{Payload, Proto, Responder};
 use super::error::{Cause, Op, OpError};
+use super::event::CmdId;
 use super::event::{EventKind, SockId};
+use super::framing::{Framed, Framing};
 use super::reactor::Reactor;
+use super::rules::answer;
 use super::sock::Phase;
 
 /// A large send reports progress every this many bytes.
@@ -56,7 +59,7 @@ impl Reactor {
             }
             Phase::Closed | Phase::Listening => {}
             _ => {
-                if readable {
+                if readable && !sock.manual {
                     self.read_ready(id);
                 }
                 if writable {
@@ -151,9 +154,39 @@ impl Reactor {
         .filter(|r| *r != Responder::Off)
     }
 
-    /// Reads everything the socket has, unless a subscriber is congested.
+    /// One `recv` of at most `max` bytes.
+    pub(crate) fn read_once(&mut self, id: SockId, max: usize) -> ReadOutcome {
+        let Some(sock) = self.socks.get_mut(&id) else {
+            return ReadOutcome::Gone;
+        };
+        let Some(os) = sock.os.as_ref() else {
+            return ReadOutcome::Gone;
+        };
+        let max = max.clamp(1, self.buf.len());
+        let buf = &mut self.buf[..max];
+        let result = match sock.proto {
+            Proto::Tcp => (&*os).read(buf).map(|n| (n, n, None)),
+            Proto::Udp => os
+                .recv_from_with_flags(as_uninit(buf), libc::MSG_TRUNC)
+                .map(|(n, from)| (n.min(max), n, Some(Addr::from_sock(&from)))),
+        };
+        match result {
+            Ok((0, _, None)) => ReadOutcome::Eof,
+            Ok((got, real, from)) => {
+                sock.bytes_in += got as u64;
+                sock.msgs_in += 1;
+                let peer = from.or_else(|| sock.peer.clone());
+                let data: Arc<[u8]> = self.buf[..got].into();
+                ReadOutcome::Data(data, peer, (real > got).then_some(real))
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => ReadOutcome::WouldBlock,
+            Err(e) if e.kind() == ErrorKind::Interrupted => ReadOutcome::Interrupted,
+            Err(e) => ReadOutcome::Error(e),
+        }
+    }
+
+    /// Reads everything the socket has, unless a subscriber is congested or step mode is on.
     pub(crate) fn read_ready(&mut self, id: SockId) {
-        let responder = self.responder_of(id);
         loop {
             if self.hub.congested() {
                 if !self.deferred.contains(&id) {
@@ -161,67 +194,150 @@ impl Reactor {
                 }
                 return;
             }
-            let Some(sock) = self.socks.get_mut(&id) else {
+            let Some(sock) = self.socks.get(&id) else {
                 return;
             };
-            if sock.read_done {
+            if sock.read_done || sock.manual {
                 return;
             }
-            let Some(os) = sock.os.as_ref() else {
-                return;
-            };
-            let result = match sock.proto {
-                Proto::Tcp => (&*os).read(&mut self.buf).map(|n| (n, n, None)),
-                Proto::Udp => os
-                    .recv_from_with_flags(as_uninit(&mut self.buf), libc::MSG_TRUNC)
-                    .map(|(n, from)| (n.min(self.buf.len()), n, Some(Addr::from_sock(&from)))),
-            };
-            match result {
-                Ok((0, _, None)) => {
-                    sock.read_done = true;
-                    self.hub.emit(Some(id), None, EventKind::PeerClosed);
+            let max = sock.recv_size;
+            match self.read_once(id, max) {
+                ReadOutcome::Data(data, peer, truncated) => {
+                    self.deliver(id, None, data, peer, truncated)
+                }
+                ReadOutcome::Eof => {
+                    self.peer_closed(id, None);
                     return;
                 }
-                Ok((got, real, from)) => {
-                    let data: Arc<[u8]> = self.buf[..got].into();
-                    sock.bytes_in += got as u64;
-                    sock.msgs_in += 1;
-                    let peer = from.or_else(|| sock.peer.clone());
-                    let truncated_from = (real > got).then_some(real);
-                    let reply = responder.as_ref().and_then(|r| reply_for(r, &data));
-                    let reply_to = match sock.proto {
-                        Proto::Udp if sock.phase != Phase::Connected => peer.clone(),
-                        _ => None,
-                    };
-                    self.hub.emit(
-                        Some(id),
-                        None,
-                        EventKind::Received {
-                            peer,
-                            data,
-                            truncated_from,
-                        },
-                    );
-                    if let Some(bytes) = reply {
-                        self.queue(id, None, bytes, reply_to, true);
-                    }
-                }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    let peer = sock.peer.clone();
-                    if sock.proto == Proto::Tcp {
-                        sock.read_done = true;
-                        sock.write_done = true;
-                    }
-                    let err = OpError::io(Op::Recv, peer.as_ref(), &e);
-                    self.hub.emit(Some(id), None, EventKind::Failed(err));
-                    if sock_is_tcp(self, id) {
+                ReadOutcome::Interrupted => continue,
+                ReadOutcome::WouldBlock | ReadOutcome::Gone => return,
+                ReadOutcome::Error(e) => {
+                    let tcp = self.recv_failed(id, &e);
+                    if tcp {
                         return;
                     }
                 }
             }
         }
+    }
+
+    /// Records that the peer closed its side (`recv` returned 0).
+    pub(crate) fn peer_closed(&mut self, id: SockId, cmd: Option<CmdId>) {
+        let Some(sock) = self.socks.get_mut(&id) else {
+            return;
+        };
+        sock.read_done = true;
+        let rest = sock.deframer.finish();
+        let peer = sock.peer.clone();
+        if let Some(rest) = rest {
+            let why = format!(
+                "the stream ended inside a message ({} bytes left unframed)",
+                rest.len()
+            );
+            let mut err = OpError::state(Op::Recv, why);
+            err.addr = peer;
+            self.hub.emit(Some(id), None, EventKind::Failed(err));
+        }
+        self.hub.emit(Some(id), cmd, EventKind::PeerClosed);
+    }
+
+    /// Reports a receive error; true when it ends the (TCP) connection.
+    pub(crate) fn recv_failed(&mut self, id: SockId, e: &std::io::Error) -> bool {
+        let Some(sock) = self.socks.get_mut(&id) else {
+            return true;
+        };
+        let peer = sock.peer.clone();
+        let tcp = sock.proto == Proto::Tcp;
+        if tcp {
+            sock.read_done = true;
+            sock.write_done = true;
+        }
+        let err = OpError::io(Op::Recv, peer.as_ref(), e);
+        self.hub.emit(Some(id), None, EventKind::Failed(err));
+        tcp
+    }
+
+    /// Reports received bytes, cuts them into messages and answers them.
+    pub(crate) fn deliver(
+        &mut self,
+        id: SockId,
+        cmd: Option<CmdId>,
+        data: Arc<[u8]>,
+        peer: Option<Addr>,
+        truncated_from: Option<usize>,
+    ) {
+        self.hub.emit(
+            Some(id),
+            cmd,
+            EventKind::Received {
+                peer: peer.clone(),
+                data: Arc::clone(&data),
+                truncated_from,
+            },
+        );
+        let Some(sock) = self.socks.get_mut(&id) else {
+            return;
+        };
+        if sock.proto != Proto::Tcp || *sock.deframer.framing() == Framing::Raw {
+            self.answer(id, &data, peer);
+            return;
+        }
+        for framed in sock.deframer.feed(&data) {
+            match framed {
+                Framed::Message(m) => {
+                    let msg: Arc<[u8]> = m.into();
+                    let kind = EventKind::Message {
+                        peer: peer.clone(),
+                        data: Arc::clone(&msg),
+                    };
+                    self.hub.emit(Some(id), None, kind);
+                    self.answer(id, &msg, peer.clone());
+                }
+                Framed::Broken(why) => {
+                    let mut err = OpError::state(Op::Recv, why);
+                    err.addr = peer.clone();
+                    self.hub.emit(Some(id), None, EventKind::Failed(err));
+                }
+            }
+        }
+    }
+
+    /// Replies to a message by the socket's rules (or its listener's), else its responder.
+    fn answer(&mut self, id: SockId, msg: &[u8], peer: Option<Addr>) {
+        let Some(sock) = self.socks.get(&id) else {
+            return;
+        };
+        let reply_to = match sock.proto {
+            Proto::Udp if sock.phase != Phase::Connected => peer.clone(),
+            _ => None,
+        };
+        let rules = if sock.rules.is_empty() {
+            sock.parent
+                .and_then(|p| self.socks.get(&p))
+                .map(|p| p.rules.clone())
+                .unwrap_or_default()
+        } else {
+            sock.rules.clone()
+        };
+        let counter = sock.replies + 1;
+        let peer_text = peer.as_ref().map(|p| p.to_string()).unwrap_or_default();
+        let reply = match answer(&rules, msg, peer_text, counter) {
+            Some((bytes, close)) => Some((Arc::<[u8]>::from(bytes), close)),
+            None => self
+                .responder_of(id)
+                .and_then(|r| reply_for(&r, msg))
+                .map(|b| (b, false)),
+        };
+        let Some((bytes, close)) = reply else {
+            return;
+        };
+        if let Some(sock) = self.socks.get_mut(&id) {
+            sock.replies += 1;
+            if close {
+                sock.close_after_flush = true;
+            }
+        }
+        self.queue(id, None, bytes, reply_to, true);
     }
 
     /// Writes queued bytes until the socket would block.
@@ -286,10 +402,14 @@ impl Reactor {
                 }
             }
         }
+        if sock.outq.is_empty() && sock.close_after_flush {
+            let _ = self.close(None, id);
+        }
     }
 
     /// Fails accepts and connects of `id` whose deadline has passed.
     pub(crate) fn expire(&mut self, id: SockId, now: Instant) {
+        self.tick_pacer(id, now);
         let Some(sock) = self.socks.get_mut(&id) else {
             return;
         };
@@ -324,6 +444,18 @@ impl Reactor {
     }
 }
 
-fn sock_is_tcp(r: &Reactor, id: SockId) -> bool {
-    r.socks.get(&id).is_some_and(|s| s.proto == Proto::Tcp)
+/// What one `recv` gave.
+pub(crate) enum ReadOutcome {
+    /// Bytes, the sender, and the real length of a truncated datagram.
+    Data(Arc<[u8]>, Option<Addr>, Option<usize>),
+    /// The peer closed its side.
+    Eof,
+    /// Nothing to read now.
+    WouldBlock,
+    /// A signal interrupted the call; try again.
+    Interrupted,
+    /// An error.
+    Error(std::io::Error),
+    /// The socket is closed.
+    Gone,
 }

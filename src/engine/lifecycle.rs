@@ -25,7 +25,7 @@ pub fn valid_name(name: &str) -> Result<(), String> {
     if name.is_empty()
         || !name
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
     {
         return Err(format!(
             "invalid name {name:?}: use letters, digits, _ and -"
@@ -360,6 +360,11 @@ impl Reactor {
         let mut sock = Sock::new(id, name.clone(), proto, family, os);
         sock.phase = Phase::Connected;
         sock.parent = Some(listener);
+        // A listener passes its receive settings on to each connection it accepts.
+        let l = self.sock(listener);
+        sock.deframer = super::framing::Deframer::new(l.deframer.framing().clone());
+        sock.recv_size = l.recv_size;
+        sock.manual = l.manual;
         sock.local = Some(local.clone());
         sock.peer = Some(peer.clone());
         if let Some(n) = &name {
@@ -379,6 +384,7 @@ impl Reactor {
                 name,
             },
         );
+        self.send_greeting(listener, id);
     }
 
     /// `connect`.

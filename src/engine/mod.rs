@@ -26,11 +26,16 @@ mod addr;
 mod command;
 mod error;
 mod event;
+mod framing;
 mod hub;
 mod io;
 mod lifecycle;
+mod options;
 mod reactor;
+mod rules;
 mod sock;
+mod tools;
+mod tuning;
 
 pub use addr::{Addr, AddrSpec};
 pub use command::{
@@ -38,7 +43,10 @@ pub use command::{
     SockRef,
 };
 pub use error::{Cause, Op, OpError};
-pub use event::{CmdId, Event, EventKind, SockId, SockState, SocketInfo};
+pub use event::{CmdId, Event, EventKind, Setting, SockId, SockState, SocketInfo};
+pub use framing::{Deframer, Framed, Framing, MAX_FRAME, length_prefixed};
+pub use options::{OptValue, SockOpt};
+pub use rules::{Match, Rule, TemplateVars, expand};
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

@@ -137,7 +137,6 @@ impl Reactor {
             },
             None => None,
         };
-        let op = op_of(&c);
         let result = match (c, target) {
             (
                 Command::Socket {
@@ -158,7 +157,6 @@ impl Reactor {
         if let Err(err) = result {
             self.hub.emit(target, Some(cmd), EventKind::Failed(err));
         }
-        let _ = op;
     }
 
     fn run_on(&mut self, cmd: CmdId, id: SockId, c: Command) -> Result<(), OpError> {
@@ -173,6 +171,38 @@ impl Reactor {
             Command::Respond { responder, .. } => self.respond(cmd, id, responder),
             Command::Shutdown { how, .. } => self.shutdown(cmd, id, how),
             Command::Close { .. } => self.close(Some(cmd), id),
+            Command::Frame { framing, .. } => self.frame(cmd, id, framing),
+            Command::RecvSize { size, .. } => self.recv_size(cmd, id, size),
+            Command::RecvMode { manual, .. } => self.recv_mode(cmd, id, manual),
+            Command::Recv { max, .. } => self.recv_now(cmd, id, max),
+            Command::Ready { .. } => self.ready(cmd, id),
+            Command::RuleAdd { rule, .. } => self.rule_add(cmd, id, rule),
+            Command::RuleClear { .. } => self.rule_clear(cmd, id),
+            Command::Greet {
+                greeting, close, ..
+            } => self.greet(cmd, id, greeting, close),
+            Command::Repeat {
+                count,
+                every,
+                payload,
+                to,
+                ..
+            } => self.repeat(cmd, id, count, every, &payload, to.as_ref()),
+            Command::RepeatStop { .. } => self.repeat_stop(cmd, id),
+            Command::Chunked {
+                size,
+                delay,
+                payload,
+                ..
+            } => self.chunked(cmd, id, size, delay, &payload),
+            Command::SetOption { opt, value, .. } => self.option(cmd, id, opt, value),
+            Command::Join { group, iface, .. } => {
+                self.membership(cmd, id, group, iface.as_deref(), true)
+            }
+            Command::Leave { group, iface, .. } => {
+                self.membership(cmd, id, group, iface.as_deref(), false)
+            }
+            Command::Abort { .. } => self.abort(cmd, id),
             Command::Socket { .. } | Command::Status => Ok(()),
         }
     }
@@ -219,5 +249,18 @@ fn op_of(c: &Command) -> Op {
         Command::Shutdown { .. } => Op::Shutdown,
         Command::Close { .. } => Op::Close,
         Command::Status => Op::Status,
+        Command::Frame { .. }
+        | Command::RecvSize { .. }
+        | Command::RecvMode { .. }
+        | Command::RuleAdd { .. }
+        | Command::RuleClear { .. }
+        | Command::Greet { .. } => Op::Set,
+        Command::Recv { .. } => Op::Recv,
+        Command::Ready { .. } => Op::Ready,
+        Command::Repeat { .. } | Command::RepeatStop { .. } | Command::Chunked { .. } => Op::Repeat,
+        Command::SetOption { .. } => Op::Option,
+        Command::Join { .. } => Op::Join,
+        Command::Leave { .. } => Op::Leave,
+        Command::Abort { .. } => Op::Abort,
     }
 }

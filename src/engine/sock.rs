@@ -9,6 +9,8 @@ use socket2::Socket;
 use super::addr::Addr;
 use super::command::{Family, Proto, Responder};
 use super::event::{CmdId, SockId, SockState, SocketInfo};
+use super::framing::{Deframer, Framing};
+use super::rules::CompiledRule;
 
 /// Where a socket is in the BSD lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +52,30 @@ pub(crate) struct Outgoing {
     pub reply: bool,
 }
 
+/// A send that repeats on a timer: `repeat` or `chunked`.
+pub(crate) struct Pacer {
+    pub next_at: Instant,
+    pub every: Duration,
+    pub sent: u64,
+    pub kind: PacerKind,
+}
+
+/// What a pacer sends.
+pub(crate) enum PacerKind {
+    /// The same template again and again.
+    Repeat {
+        template: Vec<u8>,
+        count: Option<u64>,
+        to: Option<Addr>,
+    },
+    /// Successive pieces of one payload.
+    Chunks {
+        data: Arc<[u8]>,
+        off: usize,
+        size: usize,
+    },
+}
+
 /// The engine's record of one socket.
 pub(crate) struct Sock {
     pub id: SockId,
@@ -79,6 +105,22 @@ pub(crate) struct Sock {
     pub bytes_out: u64,
     pub msgs_in: u64,
     pub msgs_out: u64,
+    /// Cuts received stream bytes into messages.
+    pub deframer: Deframer,
+    /// Bytes per `recv`.
+    pub recv_size: usize,
+    /// Step mode: read only on `recv`.
+    pub manual: bool,
+    /// The reply table (empty: use the listener's).
+    pub rules: Vec<CompiledRule>,
+    /// What a listener sends each accepted connection, and whether it then closes it.
+    pub greeting: Option<(Arc<[u8]>, bool)>,
+    /// Replies made so far (for `{counter}`).
+    pub replies: u64,
+    /// A repeat or chunked send in progress.
+    pub pacer: Option<Pacer>,
+    /// Close once everything queued is written (a rule's or greeting's `close`).
+    pub close_after_flush: bool,
 }
 
 impl Sock {
@@ -107,6 +149,14 @@ impl Sock {
             bytes_out: 0,
             msgs_in: 0,
             msgs_out: 0,
+            deframer: Deframer::new(Framing::Raw),
+            recv_size: super::reactor::RECV_BUF,
+            manual: false,
+            rules: Vec::new(),
+            greeting: None,
+            replies: 0,
+            pacer: None,
+            close_after_flush: false,
         }
     }
 
@@ -138,6 +188,10 @@ impl Sock {
             bytes_out: self.bytes_out,
             msgs_in: self.msgs_in,
             msgs_out: self.msgs_out,
+            tcp_state: match (&self.os, self.proto) {
+                (Some(os), Proto::Tcp) => super::options::tcp_state(os),
+                _ => None,
+            },
         }
     }
 

@@ -78,6 +78,71 @@ pub const COMMANDS: &[CommandHelp] = &[
         usage: "status",
         about: "one line per socket: id, name, protocol, state, addresses, bytes in and out",
     },
+    CommandHelp {
+        name: "frame",
+        usage: "frame ID raw|lines|crlf|len1|len2be|len2le|len4be|len4le | frame ID delim PAYLOAD | frame ID fixed N",
+        about: "TCP: cut received bytes into messages (a listener passes it on to its connections)",
+    },
+    CommandHelp {
+        name: "recvsize",
+        usage: "recvsize ID N",
+        about: "read at most N bytes (1-65536) per recv, as recv(N) does",
+    },
+    CommandHelp {
+        name: "recvmode",
+        usage: "recvmode ID auto|manual",
+        about: "receive in the background, or only when you say recv (step mode)",
+    },
+    CommandHelp {
+        name: "recv",
+        usage: "recv ID [N]",
+        about: "step mode: one recv of at most N bytes now",
+    },
+    CommandHelp {
+        name: "ready",
+        usage: "ready ID",
+        about: "readable / writable as select() says, and bytes waiting, without reading",
+    },
+    CommandHelp {
+        name: "rule",
+        usage: "rule ID add any|exact P|contains P|prefix P|regex P reply TEMPLATE [close] | rule ID clear",
+        about: "reply table: first matching rule answers ({data} {upper} {len} {peer} {counter} {time} {1}..{9})",
+    },
+    CommandHelp {
+        name: "greet",
+        usage: "greet ID PAYLOAD [close] | greet ID off",
+        about: "TCP listener: send PAYLOAD to every accepted connection (then close it)",
+    },
+    CommandHelp {
+        name: "repeat",
+        usage: "repeat ID COUNT|forever INTERVAL PAYLOAD [to ADDR] | repeat ID stop",
+        about: "send again and again ({counter} {time} {random} in the payload)",
+    },
+    CommandHelp {
+        name: "chunked",
+        usage: "chunked ID SIZE DELAY PAYLOAD",
+        about: "send PAYLOAD in pieces of SIZE bytes, DELAY apart (to test a peer's framing)",
+    },
+    CommandHelp {
+        name: "option",
+        usage: "option ID NAME [VALUE]",
+        about: "set a socket option, or read it back (reuseaddr reuseport nodelay keepalive keepidle keepintvl keepcnt rcvbuf sndbuf ttl linger v6only broadcast mcast-ttl mcast-loop)",
+    },
+    CommandHelp {
+        name: "join",
+        usage: "join ID GROUP [INTERFACE]",
+        about: "UDP: join a multicast group (IPv4 or IPv6)",
+    },
+    CommandHelp {
+        name: "leave",
+        usage: "leave ID GROUP [INTERFACE]",
+        about: "UDP: leave a multicast group",
+    },
+    CommandHelp {
+        name: "abort",
+        usage: "abort ID",
+        about: "TCP: close with linger 0, so the peer gets a reset",
+    },
 ];
 
 /// The help of a command word, if it is one.

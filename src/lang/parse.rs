@@ -238,7 +238,10 @@ impl<'a> Parser<'a> {
                 self.end()?;
                 Command::Status
             }
-            _ => return Err(self.unexpected(&word, &command_forms())),
+            _ => match self.more(&word)? {
+                Some(cmd) => cmd,
+                None => return Err(self.unexpected(&word, &command_forms())),
+            },
         };
         Ok(Statement::Engine(cmd))
     }
@@ -376,6 +379,9 @@ impl<'a> Parser<'a> {
         Ok(Command::Respond { sock, responder })
     }
 }
+
+#[path = "parse_tools.rs"]
+mod tools;
 
 #[cfg(test)]
 #[path = "parse_tests.rs"]

@@ -1,0 +1,276 @@
+//! Servers that answer: rule tables (match → reply template, optionally close) and the
+//! placeholders of reply and repeat templates (`{data}`, `{upper}`, `{len}`, `{peer}`,
+//! `{counter}`, `{time}`, `{random}`, `{1}`…`{9}` for regex captures).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use regex::bytes::Regex;
+
+/// How a rule matches a received message.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Match {
+    /// Every message.
+    Any,
+    /// The whole message equals these bytes.
+    Exact(Vec<u8>),
+    /// The message contains these bytes.
+    Contains(Vec<u8>),
+    /// The message starts with these bytes.
+    Prefix(Vec<u8>),
+    /// The message matches this regular expression (on bytes; captures go to `{1}`…).
+    Regex(String),
+}
+
+/// One line of a rule table: when a message matches, reply with the template.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Rule {
+    /// What the message must look like.
+    pub on: Match,
+    /// The reply template.
+    pub reply: Vec<u8>,
+    /// Close the connection after replying.
+    pub close: bool,
+}
+
+/// A rule ready to run (its regex compiled).
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledRule {
+    pub rule: Rule,
+    regex: Option<Regex>,
+}
+
+impl CompiledRule {
+    /// Compiles the rule; an invalid regex is an error saying why.
+    pub fn new(rule: Rule) -> Result<CompiledRule, String> {
+        let regex = match &rule.on {
+            Match::Regex(src) => {
+                Some(Regex::new(src).map_err(|e| format!("invalid regex {src:?}: {e}"))?)
+            }
+            _ => None,
+        };
+        Ok(CompiledRule { rule, regex })
+    }
+
+    /// The captures of a match (`{1}`…), or `None` when the message does not match.
+    pub fn captures(&self, msg: &[u8]) -> Option<Vec<Vec<u8>>> {
+        match (&self.rule.on, &self.regex) {
+            (Match::Any, _) => Some(Vec::new()),
+            (Match::Exact(b), _) => (msg == b.as_slice()).then(Vec::new),
+            (Match::Contains(b), _) => {
+                (b.is_empty() || msg.windows(b.len()).any(|w| w == b.as_slice())).then(Vec::new)
+            }
+            (Match::Prefix(b), _) => msg.starts_with(b).then(Vec::new),
+            (Match::Regex(_), Some(re)) => re.captures(msg).map(|caps| {
+                caps.iter()
+                    .skip(1)
+                    .map(|c| c.map(|m| m.as_bytes().to_vec()).unwrap_or_default())
+                    .collect()
+            }),
+            (Match::Regex(_), None) => None,
+        }
+    }
+}
+
+/// What a template may refer to.
+pub struct TemplateVars<'a> {
+    /// The message that arrived (empty for repeats).
+    pub data: &'a [u8],
+    /// The sender, as text.
+    pub peer: String,
+    /// A counter: replies (or repeats) so far on this socket, from 1.
+    pub counter: u64,
+    /// Regex captures, `{1}` first.
+    pub captures: &'a [Vec<u8>],
+}
+
+/// A small xorshift generator for `{random}`, seeded from the clock.
+fn random_u32() -> u32 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static STATE: AtomicU64 = AtomicU64::new(0);
+    let mut x = STATE.load(Ordering::Relaxed);
+    if x == 0 {
+        x = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0x9e37_79b9)
+            | 1;
+    }
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    STATE.store(x, Ordering::Relaxed);
+    (x >> 32) as u32
+}
+
+/// Fills a template's placeholders; unknown `{…}` stay as written.
+pub fn expand(template: &[u8], vars: &TemplateVars<'_>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(template.len() + vars.data.len());
+    let mut i = 0;
+    while i < template.len() {
+        if template[i] == b'{'
+            && let Some(len) = template[i + 1..].iter().position(|&b| b == b'}')
+        {
+            let name = &template[i + 1..i + 1 + len];
+            if let Some(value) = lookup(name, vars) {
+                out.extend_from_slice(&value);
+                i += len + 2;
+                continue;
+            }
+        }
+        out.push(template[i]);
+        i += 1;
+    }
+    out
+}
+
+fn lookup(name: &[u8], vars: &TemplateVars<'_>) -> Option<Vec<u8>> {
+    Some(match name {
+        b"data" => vars.data.to_vec(),
+        b"upper" => vars.data.to_ascii_uppercase(),
+        b"lower" => vars.data.to_ascii_lowercase(),
+        b"len" => vars.data.len().to_string().into_bytes(),
+        b"peer" => vars.peer.clone().into_bytes(),
+        b"counter" => vars.counter.to_string().into_bytes(),
+        b"time" => chrono::Utc::now()
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            .into_bytes(),
+        b"random" => random_u32().to_string().into_bytes(),
+        [d @ b'1'..=b'9'] => vars
+            .captures
+            .get(usize::from(d - b'1'))
+            .cloned()
+            .unwrap_or_default(),
+        _ => return None,
+    })
+}
+
+/// The first rule that matches `msg`: its expanded reply and whether to close after it.
+pub(crate) fn answer(
+    rules: &[CompiledRule],
+    msg: &[u8],
+    peer: String,
+    counter: u64,
+) -> Option<(Vec<u8>, bool)> {
+    rules.iter().find_map(|r| {
+        let caps = r.captures(msg)?;
+        let vars = TemplateVars {
+            data: msg,
+            peer: peer.clone(),
+            counter,
+            captures: &caps,
+        };
+        Some((expand(&r.rule.reply, &vars), r.rule.close))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(on: Match, reply: &str, close: bool) -> CompiledRule {
+        CompiledRule::new(Rule {
+            on,
+            reply: reply.as_bytes().to_vec(),
+            close,
+        })
+        .expect("valid rule")
+    }
+
+    #[test]
+    fn the_seeds_ok_err_rule_by_length_parity() {
+        let rules = vec![
+            rule(Match::Regex("(?s-u)^(..)*$".into()), "OK", false),
+            rule(Match::Any, "Err", false),
+        ];
+        assert_eq!(
+            answer(&rules, b"four", "p".into(), 1),
+            Some((b"OK".to_vec(), false))
+        );
+        assert_eq!(
+            answer(&rules, b"three", "p".into(), 1),
+            Some((b"Err".to_vec(), false))
+        );
+        assert_eq!(
+            answer(&rules, "é".as_bytes(), "p".into(), 1),
+            Some((b"OK".to_vec(), false)),
+            "bytes, not chars"
+        );
+    }
+
+    #[test]
+    fn the_seeds_bye_to_close_rule_closes() {
+        let rules = vec![
+            rule(Match::Exact(b"close".to_vec()), "bye", true),
+            rule(Match::Any, "OK", false),
+        ];
+        assert_eq!(
+            answer(&rules, b"close", "p".into(), 1),
+            Some((b"bye".to_vec(), true))
+        );
+        assert_eq!(
+            answer(&rules, b"closed", "p".into(), 1),
+            Some((b"OK".to_vec(), false))
+        );
+    }
+
+    #[test]
+    fn regex_captures_fill_the_template() {
+        let rules = vec![rule(
+            Match::Regex(r"^GET (\S+) HTTP/(\d\.\d)".into()),
+            "you asked {1} over {2} ({len} bytes)",
+            false,
+        )];
+        let (reply, _) =
+            answer(&rules, b"GET /index.html HTTP/1.1\r\n", "p".into(), 1).expect("matches");
+        assert_eq!(reply, b"you asked /index.html over 1.1 (26 bytes)");
+    }
+
+    #[test]
+    fn prefix_contains_and_no_match() {
+        let rules = vec![
+            rule(Match::Prefix(b"PING".to_vec()), "PONG {counter}", false),
+            rule(Match::Contains(b"help".to_vec()), "{upper}", false),
+        ];
+        assert_eq!(
+            answer(&rules, b"PING 1", "p".into(), 7).map(|r| r.0),
+            Some(b"PONG 7".to_vec())
+        );
+        assert_eq!(
+            answer(&rules, b"please help", "p".into(), 1).map(|r| r.0),
+            Some(b"PLEASE HELP".to_vec())
+        );
+        assert_eq!(answer(&rules, b"nothing", "p".into(), 1), None);
+    }
+
+    #[test]
+    fn an_invalid_regex_is_a_clear_error() {
+        let err = CompiledRule::new(Rule {
+            on: Match::Regex("(unclosed".into()),
+            reply: vec![],
+            close: false,
+        })
+        .expect_err("invalid");
+        assert!(
+            err.contains("invalid regex") && err.contains("(unclosed"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn placeholders_expand_and_unknown_ones_stay() {
+        let vars = TemplateVars {
+            data: b"hi",
+            peer: "127.0.0.1:9".into(),
+            counter: 3,
+            captures: &[],
+        };
+        assert_eq!(
+            expand(b"{data}/{upper}/{len}/{peer}/{counter}/{nope}/{", &vars),
+            b"hi/HI/2/127.0.0.1:9/3/{nope}/{"
+        );
+        let t = String::from_utf8(expand(b"{time}", &vars)).expect("utf-8");
+        assert!(t.ends_with('Z') && t.contains('T'), "{t}");
+        let r = String::from_utf8(expand(b"{random}", &vars)).expect("utf-8");
+        assert!(r.parse::<u32>().is_ok(), "{r}");
+    }
+}

@@ -1,0 +1,471 @@
+//! The parser, continued: the commands beyond the core lifecycle — framing, step mode,
+//! rule tables, greetings, timed sends (issue 6), socket options, multicast and abort
+//! (the families-and-options section of the contract).
+//!
+//! Forms:
+//! - `frame ID raw|lines|crlf|len1|len2be|len2le|len4be|len4le`, `frame ID delim PAYLOAD`,
+//!   `frame ID fixed N`
+//! - `recvsize ID N` (1–65536), `recvmode ID auto|manual`, `recv ID [N]`, `ready ID`
+//! - `rule ID add any reply TEMPLATE [close]`,
+//!   `rule ID add exact|contains|prefix|regex PATTERN reply TEMPLATE [close]`, `rule ID clear`
+//!   (PATTERN and TEMPLATE are inline payloads, not `file:`; a regex must be UTF-8)
+//! - `greet ID PAYLOAD [close]`, `greet ID off`
+//! - `repeat ID COUNT|forever INTERVAL PAYLOAD [to ADDR]`, `repeat ID stop`
+//! - `chunked ID SIZE DELAY PAYLOAD`
+//! - `option ID NAME [VALUE]` (on|off for switches, a number otherwise, `off` or seconds
+//!   for linger), `join ID GROUP [INTERFACE]`, `leave ID GROUP [INTERFACE]`, `abort ID`
+
+use std::net::IpAddr;
+
+use crate::engine::{Command, Framing, Match, OptValue, Payload, Rule, SockOpt};
+
+use super::super::payload::{PAYLOAD_FORMS, parse_payload};
+use super::Parser;
+use crate::lang::error::{ParseError, quote_found};
+use crate::lang::lexer::Token;
+
+const FRAMINGS: &str = "`raw`, `lines`, `crlf`, `delim PAYLOAD`, `len1`, `len2be`, `len2le`, `len4be`, `len4le` or `fixed N`";
+
+impl<'a> Parser<'a> {
+    /// Parses the commands of this file; `None` when `word` is none of them.
+    pub(super) fn more(&mut self, word: &Token<'a>) -> Result<Option<Command>, ParseError> {
+        let cmd = match word.text {
+            "frame" => self.frame()?,
+            "recvsize" => {
+                let sock = self.sock()?;
+                let size = self.number("a receive size in bytes (1 to 65536)", 1, 65_536)? as usize;
+                self.end()?;
+                Command::RecvSize { sock, size }
+            }
+            "recvmode" => {
+                let sock = self.sock()?;
+                let manual =
+                    self.choice("`auto` or `manual`", &[("auto", false), ("manual", true)])?;
+                self.end()?;
+                Command::RecvMode { sock, manual }
+            }
+            "recv" => {
+                let sock = self.sock()?;
+                let max = match self.next()? {
+                    None => None,
+                    Some(t) => {
+                        let n = self.number_of(
+                            &t,
+                            "a byte count (1 to 65536) or end of line",
+                            1,
+                            65_536,
+                        )?;
+                        self.end()?;
+                        Some(n as usize)
+                    }
+                };
+                Command::Recv { sock, max }
+            }
+            "ready" => {
+                let sock = self.sock()?;
+                self.end()?;
+                Command::Ready { sock }
+            }
+            "rule" => self.rule()?,
+            "greet" => {
+                let sock = self.sock()?;
+                let expected = format!("{PAYLOAD_FORMS} or `off`");
+                let t = self.need(&expected)?;
+                if t.text == "off" {
+                    self.end()?;
+                    Command::Greet {
+                        sock,
+                        greeting: None,
+                        close: false,
+                    }
+                } else {
+                    let p = parse_payload(self.src, &t, &expected)?;
+                    let close = self.close_flag()?;
+                    Command::Greet {
+                        sock,
+                        greeting: Some(p),
+                        close,
+                    }
+                }
+            }
+            "repeat" => self.repeat()?,
+            "chunked" => {
+                let sock = self.sock()?;
+                let size = self.number("a piece size in bytes", 1, u32::MAX.into())? as usize;
+                let delay = self.duration("a delay (250ms, 1s)")?;
+                let payload = self.payload()?;
+                self.end()?;
+                Command::Chunked {
+                    sock,
+                    size,
+                    delay,
+                    payload,
+                }
+            }
+            "option" => self.option()?,
+            "join" | "leave" => {
+                let sock = self.sock()?;
+                const GROUP: &str = "a multicast group address (239.1.2.3, ff02::1)";
+                let t = self.need(GROUP)?;
+                let group: IpAddr = t.text.parse().map_err(|_| self.unexpected(&t, GROUP))?;
+                let iface = match self.next()? {
+                    None => None,
+                    Some(t) => {
+                        let ok = t.bare().is_some_and(|w| {
+                            w.chars()
+                                .all(|c| c.is_ascii_alphanumeric() || ".:-_%".contains(c))
+                        });
+                        if !ok {
+                            return Err(self.unexpected(
+                                &t,
+                                "an interface (address, name or index) or end of line",
+                            ));
+                        }
+                        self.end()?;
+                        Some(t.text.to_string())
+                    }
+                };
+                if word.text == "join" {
+                    Command::Join { sock, group, iface }
+                } else {
+                    Command::Leave { sock, group, iface }
+                }
+            }
+            "abort" => {
+                let sock = self.sock()?;
+                self.end()?;
+                Command::Abort { sock }
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(cmd))
+    }
+
+    /// A whole number in `min..=max`.
+    fn number(&mut self, expected: &str, min: u64, max: u64) -> Result<u64, ParseError> {
+        let t = self.need(expected)?;
+        self.number_of(&t, expected, min, max)
+    }
+
+    fn number_of(
+        &self,
+        t: &Token<'_>,
+        expected: &str,
+        min: u64,
+        max: u64,
+    ) -> Result<u64, ParseError> {
+        if t.text.is_empty() || !t.text.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(self.unexpected(t, expected));
+        }
+        match t.text.parse::<u64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n),
+            _ => Err(self.src.at(
+                t.start,
+                format!("a number from {min} to {max}"),
+                format!("{} (out of range)", quote_found(t.text)),
+            )),
+        }
+    }
+
+    fn duration(&mut self, expected: &str) -> Result<std::time::Duration, ParseError> {
+        let t = self.need(expected)?;
+        self.duration_of(&t, expected)
+    }
+
+    /// One of the given keywords.
+    fn choice<T: Copy>(&mut self, expected: &str, options: &[(&str, T)]) -> Result<T, ParseError> {
+        let t = self.need(expected)?;
+        options
+            .iter()
+            .find(|(w, _)| *w == t.text)
+            .map(|(_, v)| *v)
+            .ok_or_else(|| self.unexpected(&t, expected))
+    }
+
+    /// An optional last word `close`.
+    fn close_flag(&mut self) -> Result<bool, ParseError> {
+        match self.next()? {
+            None => Ok(false),
+            Some(t) if t.text == "close" => {
+                self.end()?;
+                Ok(true)
+            }
+            Some(t) => Err(self.unexpected(&t, "`close` or end of line")),
+        }
+    }
+
+    /// An inline payload (text or hex), for patterns and templates.
+    fn inline(&mut self, expected: &str) -> Result<Vec<u8>, ParseError> {
+        let t = self.need(expected)?;
+        match parse_payload(self.src, &t, expected)? {
+            Payload::Bytes(b) => Ok(b),
+            Payload::File(_) => {
+                Err(self.unexpected(&t, &format!("{expected} (inline, not file:)")))
+            }
+        }
+    }
+
+    fn frame(&mut self) -> Result<Command, ParseError> {
+        let sock = self.sock()?;
+        let t = self.need(FRAMINGS)?;
+        let framing = match t.text {
+            "raw" => Framing::Raw,
+            "lines" => Framing::Delimited(b"\n".to_vec()),
+            "crlf" => Framing::Delimited(b"\r\n".to_vec()),
+            "len1" => Framing::LengthPrefixed {
+                width: 1,
+                big_endian: true,
+            },
+            "len2be" => Framing::LengthPrefixed {
+                width: 2,
+                big_endian: true,
+            },
+            "len2le" => Framing::LengthPrefixed {
+                width: 2,
+                big_endian: false,
+            },
+            "len4be" => Framing::LengthPrefixed {
+                width: 4,
+                big_endian: true,
+            },
+            "len4le" => Framing::LengthPrefixed {
+                width: 4,
+                big_endian: false,
+            },
+            "delim" => {
+                let d = self.inline("a delimiter (\"\\n\", hex:00)")?;
+                if d.is_empty() {
+                    return Err(self.src.at_end("a delimiter of at least one byte"));
+                }
+                Framing::Delimited(d)
+            }
+            "fixed" => {
+                Framing::Fixed(self.number("a message size in bytes", 1, u32::MAX.into())? as usize)
+            }
+            _ => return Err(self.unexpected(&t, FRAMINGS)),
+        };
+        self.end()?;
+        Ok(Command::Frame { sock, framing })
+    }
+
+    fn rule(&mut self) -> Result<Command, ParseError> {
+        let sock = self.sock()?;
+        let what = self.choice("`add` or `clear`", &[("add", true), ("clear", false)])?;
+        if !what {
+            self.end()?;
+            return Ok(Command::RuleClear { sock });
+        }
+        const KINDS: &str = "`any`, `exact`, `contains`, `prefix` or `regex`";
+        let k = self.need(KINDS)?;
+        let on = match k.text {
+            "any" => Match::Any,
+            "exact" => Match::Exact(self.inline("a pattern")?),
+            "contains" => Match::Contains(self.inline("a pattern")?),
+            "prefix" => Match::Prefix(self.inline("a pattern")?),
+            "regex" => {
+                let t = self.need("a regular expression in quotes")?;
+                let bytes = match parse_payload(self.src, &t, "a regular expression in quotes")? {
+                    Payload::Bytes(b) => b,
+                    Payload::File(_) => {
+                        return Err(self.unexpected(&t, "a regular expression in quotes"));
+                    }
+                };
+                match String::from_utf8(bytes) {
+                    Ok(s) => Match::Regex(s),
+                    Err(_) => return Err(self.unexpected(&t, "a regular expression in UTF-8")),
+                }
+            }
+            _ => return Err(self.unexpected(&k, KINDS)),
+        };
+        let r = self.need("`reply`")?;
+        if r.text != "reply" {
+            return Err(self.unexpected(&r, "`reply`"));
+        }
+        let reply = self.inline("a reply template (\"OK {data}\")")?;
+        let close = self.close_flag()?;
+        Ok(Command::RuleAdd {
+            sock,
+            rule: Rule { on, reply, close },
+        })
+    }
+
+    fn repeat(&mut self) -> Result<Command, ParseError> {
+        let sock = self.sock()?;
+        const COUNT: &str = "a count, `forever` or `stop`";
+        let t = self.need(COUNT)?;
+        let count = match t.text {
+            "stop" => {
+                self.end()?;
+                return Ok(Command::RepeatStop { sock });
+            }
+            "forever" => None,
+            _ => Some(self.number_of(&t, COUNT, 1, u64::MAX)?),
+        };
+        let every = self.duration("an interval (100ms, 1s)")?;
+        let payload = self.payload()?;
+        let to = match self.next()? {
+            None => None,
+            Some(t) if t.text == "to" => {
+                let a = self.addr()?;
+                self.end()?;
+                Some(a)
+            }
+            Some(t) => return Err(self.unexpected(&t, "`to ADDR` or end of line")),
+        };
+        Ok(Command::Repeat {
+            sock,
+            count,
+            every,
+            payload,
+            to,
+        })
+    }
+
+    fn option(&mut self) -> Result<Command, ParseError> {
+        let sock = self.sock()?;
+        let names: Vec<&str> = SockOpt::ALL.iter().map(|o| o.name()).collect();
+        let expected = format!("an option ({})", names.join(", "));
+        let t = self.need(&expected)?;
+        let opt = SockOpt::from_name(t.text).ok_or_else(|| self.unexpected(&t, &expected))?;
+        let value = match self.next()? {
+            None => None,
+            Some(v) => {
+                let form = format!("{} or end of line", opt.value_form());
+                let value = match (v.text, opt) {
+                    ("on" | "1", o) if o.is_bool() => OptValue::Bool(true),
+                    ("off" | "0", o) if o.is_bool() => OptValue::Bool(false),
+                    (_, o) if o.is_bool() => return Err(self.unexpected(&v, &form)),
+                    ("off", SockOpt::Linger) => OptValue::Off,
+                    _ => OptValue::Num(self.number_of(&v, &form, 0, u32::MAX.into())? as u32),
+                };
+                self.end()?;
+                Some(value)
+            }
+        };
+        Ok(Command::SetOption { sock, opt, value })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::{Command, Framing, Match, OptValue, SockOpt};
+    use crate::lang::{Statement, parse_line};
+
+    fn cmd(line: &str) -> Command {
+        match parse_line(line) {
+            Ok(Some(Statement::Engine(c))) => c,
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    fn err(line: &str) -> (usize, String) {
+        match parse_line(line) {
+            Err(e) => (e.col, e.to_string()),
+            other => panic!("{line} should not parse: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn framing_forms() {
+        assert!(
+            matches!(cmd("frame s1 lines"), Command::Frame { framing: Framing::Delimited(d), .. } if d == b"\n")
+        );
+        assert!(matches!(
+            cmd("frame s1 len4le"),
+            Command::Frame {
+                framing: Framing::LengthPrefixed {
+                    width: 4,
+                    big_endian: false
+                },
+                ..
+            }
+        ));
+        assert!(matches!(
+            cmd("frame s1 fixed 12"),
+            Command::Frame {
+                framing: Framing::Fixed(12),
+                ..
+            }
+        ));
+        let (col, text) = err("frame s1 len3");
+        assert_eq!(col, 10, "{text}");
+        assert!(text.contains("len2be"), "{text}");
+        let (_, text) = err("frame s1 fixed 0");
+        assert!(text.contains("from 1"), "{text}");
+    }
+
+    #[test]
+    fn rules_need_reply_and_inline_templates() {
+        let Command::RuleAdd { rule, .. } =
+            cmd(r#"rule srv add prefix "PING" reply "PONG {counter}" close"#)
+        else {
+            panic!()
+        };
+        assert_eq!(rule.on, Match::Prefix(b"PING".to_vec()));
+        assert!(rule.close);
+        let (col, text) = err(r#"rule srv add exact "a" answer "b""#);
+        assert_eq!(col, 24, "{text}");
+        assert!(text.contains("`reply`"), "{text}");
+        let (_, text) = err("rule srv add any reply file:/etc/passwd");
+        assert!(text.contains("not file:"), "{text}");
+    }
+
+    #[test]
+    fn option_values_follow_the_option() {
+        assert!(matches!(
+            cmd("option s1 nodelay on"),
+            Command::SetOption {
+                opt: SockOpt::NoDelay,
+                value: Some(OptValue::Bool(true)),
+                ..
+            }
+        ));
+        assert!(matches!(
+            cmd("option s1 linger off"),
+            Command::SetOption {
+                value: Some(OptValue::Off),
+                ..
+            }
+        ));
+        assert!(matches!(
+            cmd("option s1 rcvbuf"),
+            Command::SetOption { value: None, .. }
+        ));
+        let (col, text) = err("option s1 nodelay 5");
+        assert_eq!(col, 19, "{text}");
+        assert!(text.contains("on|off"), "{text}");
+        let (_, text) = err("option s1 nagle on");
+        assert!(text.contains("reuseaddr"), "lists the options: {text}");
+    }
+
+    #[test]
+    fn repeat_and_chunked() {
+        assert!(matches!(
+            cmd(r#"repeat s1 forever 1s "x""#),
+            Command::Repeat {
+                count: None,
+                to: None,
+                ..
+            }
+        ));
+        assert!(matches!(cmd("repeat s1 stop"), Command::RepeatStop { .. }));
+        let (_, text) = err(r#"repeat s1 0 1s "x""#);
+        assert!(text.contains("out of range"), "{text}");
+        let (_, text) = err(r#"chunked s1 4 "x""#);
+        assert!(text.contains("delay"), "{text}");
+    }
+
+    #[test]
+    fn multicast_groups() {
+        assert!(matches!(
+            cmd("join s1 239.1.1.1"),
+            Command::Join { iface: None, .. }
+        ));
+        assert!(matches!(
+            cmd("leave s1 ff02::1 eth0"),
+            Command::Leave { iface: Some(_), .. }
+        ));
+        let (col, _) = err("join s1 notanip");
+        assert_eq!(col, 9);
+    }
+}
