@@ -1,0 +1,453 @@
+//! How log records read: escaped payloads, one-line summaries, the text line and the JSON
+//! line (the schema of `sockscope run --json`).
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::time::SystemTime;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Map, Value, json};
+
+use super::{Record, SessionLog};
+use crate::engine::{Addr, EventKind, Responder, SockId, SocketInfo};
+
+/// Which way a record goes, for the log's direction column and filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// A command issued by the user.
+    Command,
+    /// Bytes sent.
+    Sent,
+    /// Bytes received.
+    Received,
+    /// Any other event (bound, accepted, closed, …).
+    Event,
+    /// A failure.
+    Error,
+}
+
+impl Direction {
+    /// The direction's lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Direction::Command => "command",
+            Direction::Sent => "sent",
+            Direction::Received => "received",
+            Direction::Event => "event",
+            Direction::Error => "error",
+        }
+    }
+}
+
+/// The direction of a record.
+pub fn direction(rec: &Record) -> Direction {
+    match rec {
+        Record::Command { .. } => Direction::Command,
+        Record::Event(ev) => match ev.kind {
+            EventKind::Sent { .. } => Direction::Sent,
+            EventKind::Received { .. } | EventKind::Message { .. } => Direction::Received,
+            EventKind::Failed(_) => Direction::Error,
+            _ => Direction::Event,
+        },
+    }
+}
+
+/// The payload bytes a record carries, if any; `None` too when the payload has left memory
+/// (see [`payload_len`] and [`is_evicted`]).
+pub fn payload(rec: &Record) -> Option<&[u8]> {
+    match rec {
+        Record::Event(ev) => ev.payload(),
+        Record::Command { .. } => None,
+    }
+}
+
+/// The length of the payload a record carries, right even when the bytes have left memory.
+pub fn payload_len(rec: &Record) -> Option<usize> {
+    match rec {
+        Record::Event(ev) => ev.payload_len(),
+        Record::Command { .. } => None,
+    }
+}
+
+/// True when the record's payload has left memory to keep the log within its budget.
+pub fn is_evicted(rec: &Record) -> bool {
+    matches!(rec, Record::Event(ev) if ev.evicted().is_some())
+}
+
+/// What stands for a payload that has left memory.
+pub const EVICTED_NOTE: &str = "(payload no longer in memory; it is in the journal)";
+
+/// The local and peer addresses a record names.
+pub fn addresses(rec: &Record) -> (Option<&Addr>, Option<&Addr>) {
+    let Record::Event(ev) = rec else {
+        return (None, None);
+    };
+    match &ev.kind {
+        EventKind::Bound { local, .. } | EventKind::Listening { local, .. } => (Some(local), None),
+        EventKind::Accepted { local, peer, .. } | EventKind::Connected { local, peer } => {
+            (Some(local), Some(peer))
+        }
+        EventKind::Connecting { peer } => (None, Some(peer)),
+        EventKind::Sent { peer, .. }
+        | EventKind::Received { peer, .. }
+        | EventKind::Message { peer, .. } => (None, peer.as_ref()),
+        EventKind::Failed(e) => (None, e.addr.as_ref()),
+        _ => (None, None),
+    }
+}
+
+/// True when the bytes read well as text: valid UTF-8, mostly printable.
+pub fn is_texty(data: &[u8]) -> bool {
+    let Ok(s) = std::str::from_utf8(data) else {
+        return false;
+    };
+    let odd = s
+        .chars()
+        .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        .count();
+    odd * 4 <= s.chars().count()
+}
+
+/// Bytes as a quoted string with the language's escapes (`\n \r \t \0 \\ \" \xHH`).
+pub fn quoted(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len() + 2);
+    out.push('"');
+    let mut rest = data;
+    while !rest.is_empty() {
+        let (good, bad) = match std::str::from_utf8(rest) {
+            Ok(s) => (s, &[][..]),
+            Err(e) => {
+                let (g, b) = rest.split_at(e.valid_up_to());
+                (std::str::from_utf8(g).unwrap_or_default(), b)
+            }
+        };
+        for c in good.chars() {
+            match c {
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '\0' => out.push_str("\\0"),
+                '\\' => out.push_str("\\\\"),
+                '"' => out.push_str("\\\""),
+                c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                    let _ = write!(out, "\\x{:02x}", c as u32);
+                }
+                c => out.push(c),
+            }
+        }
+        match bad.split_first() {
+            Some((b, tail)) => {
+                let _ = write!(out, "\\x{b:02x}");
+                rest = tail;
+            }
+            None => rest = &[],
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Bytes as lower-case hex, no separators.
+pub fn hex(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len() * 2);
+    for b in data {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// Bytes as a person reads them: quoted text when texty, else `hex:…`; at most `max` bytes
+/// shown, the rest counted.
+pub fn show_bytes(data: &[u8], max: usize) -> String {
+    let cut = data.len().min(max);
+    let shown = &data[..cut];
+    let mut s = if is_texty(data) {
+        quoted(shown)
+    } else {
+        format!("hex:{}", hex(shown))
+    };
+    if cut < data.len() {
+        let _ = write!(s, "…(+{} bytes)", data.len() - cut);
+    }
+    s
+}
+
+fn responder_text(r: &Responder) -> String {
+    match r {
+        Responder::Off => "off".into(),
+        Responder::Echo => "echo".into(),
+        Responder::Upper => "upper".into(),
+        Responder::Fixed(crate::engine::Payload::Bytes(b)) => show_bytes(b, 64),
+        Responder::Fixed(crate::engine::Payload::File(p)) => format!("file:{}", p.display()),
+    }
+}
+
+/// One line saying what a record is, without time or socket; payloads cut after `max` bytes.
+pub fn summary(rec: &Record, log: &SessionLog, max: usize) -> String {
+    let ev = match rec {
+        Record::Command { line, .. } => return format!("> {line}"),
+        Record::Event(ev) => ev,
+    };
+    let opt = |a: &Option<Addr>| {
+        a.as_ref()
+            .map(|a| a.to_string())
+            .unwrap_or_else(|| "?".into())
+    };
+    match &ev.kind {
+        EventKind::Created {
+            proto,
+            family,
+            name,
+        } => match name {
+            Some(n) => format!("created {proto} {family} socket as {n}"),
+            None => format!("created {proto} {family} socket"),
+        },
+        EventKind::Bound { local, implicit } => {
+            if *implicit {
+                format!("bound {local} (chosen by the OS on first use)")
+            } else {
+                format!("bound {local}")
+            }
+        }
+        EventKind::Listening { local, backlog } => {
+            format!("listening on {local} (backlog {backlog})")
+        }
+        EventKind::Accepted {
+            listener,
+            local,
+            peer,
+            ..
+        } => {
+            format!("accepted {peer} on {local} (from {})", log.label(*listener))
+        }
+        EventKind::Connecting { peer } => format!("connecting to {peer}"),
+        EventKind::Connected { local, peer } => format!("connected {local} -> {peer}"),
+        EventKind::Sent { peer, data, reply } => format!(
+            "{} {} bytes to {}: {}",
+            if *reply { "replied" } else { "sent" },
+            ev.payload_len().unwrap_or(data.len()),
+            opt(peer),
+            shown_payload(rec, max)
+        ),
+        EventKind::SendProgress { sent, total } => format!("sending: {sent} of {total} bytes"),
+        EventKind::Received {
+            peer,
+            data,
+            truncated_from,
+        } => {
+            let mut s = format!(
+                "received {} bytes from {}: {}",
+                ev.payload_len().unwrap_or(data.len()),
+                opt(peer),
+                shown_payload(rec, max)
+            );
+            if let Some(real) = truncated_from {
+                let _ = write!(
+                    s,
+                    " (datagram of {real} bytes truncated to the receive buffer)"
+                );
+            }
+            s
+        }
+        EventKind::PeerClosed => "peer closed its side (recv returned 0)".into(),
+        EventKind::Shut { how } => format!("shutdown {how}"),
+        EventKind::AutoAccept { on } => format!("auto-accept {}", if *on { "on" } else { "off" }),
+        EventKind::Responding { responder } => format!("responder {}", responder_text(responder)),
+        EventKind::Closed => "closed".into(),
+        EventKind::Status(list) => format!("status: {} sockets", list.len()),
+        EventKind::Failed(e) => format!("error: {e}"),
+        EventKind::Message { peer, data } => format!(
+            "message of {} bytes from {}: {}",
+            ev.payload_len().unwrap_or(data.len()),
+            opt(peer),
+            shown_payload(rec, max)
+        ),
+        EventKind::Readiness {
+            readable,
+            writable,
+            pending,
+        } => format!(
+            "ready: {}readable, {}writable, {pending} bytes waiting",
+            if *readable { "" } else { "not " },
+            if *writable { "" } else { "not " }
+        ),
+        EventKind::WouldBlock => "recv would block: nothing to read".into(),
+        EventKind::Set(setting) => setting.to_string(),
+        EventKind::RepeatDone { sent } => format!("repeat done: {sent} sends"),
+    }
+}
+
+/// The payload as [`show_bytes`] shows it, or [`EVICTED_NOTE`] once it has left memory.
+fn shown_payload(rec: &Record, max: usize) -> String {
+    match payload(rec) {
+        Some(data) => show_bytes(data, max),
+        None => EVICTED_NOTE.to_string(),
+    }
+}
+
+/// One line of `status`: id, name, protocol, state, local and peer address, bytes in and out.
+pub fn status_line(s: &SocketInfo) -> String {
+    let opt = |a: &Option<Addr>| {
+        a.as_ref()
+            .map(|a| a.to_string())
+            .unwrap_or_else(|| "-".into())
+    };
+    format!(
+        "{:<5} {:<10} {} {} {:<11} local {:<22} peer {:<22} in {} B out {} B",
+        s.id.to_string(),
+        s.name.as_deref().unwrap_or("-"),
+        s.proto,
+        s.family,
+        s.state.to_string(),
+        opt(&s.local),
+        opt(&s.peer),
+        s.bytes_in,
+        s.bytes_out
+    )
+}
+
+/// Seconds since the session started.
+pub fn since(log: &SessionLog, at: SystemTime) -> f64 {
+    at.duration_since(log.started())
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+/// RFC 3339 UTC time with microseconds.
+pub fn rfc3339(at: SystemTime) -> String {
+    DateTime::<Utc>::from(at).to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// The record as a line of the text log: time since start, socket, summary.
+pub fn text_line(rec: &Record, log: &SessionLog, max: usize) -> String {
+    let sock = rec
+        .socket()
+        .map(|id| log.label(id))
+        .unwrap_or_else(|| "-".into());
+    format!(
+        "{:>11.6} {:<6} {}",
+        since(log, rec.at()),
+        sock,
+        summary(rec, log, max)
+    )
+}
+
+/// The record as a JSON object (`ts`, `t`, `socket`, `event`, `local`, `peer`, `len`,
+/// `text`, `hex`, and per event more).
+/// A payload that has left memory has `len` and `"evicted": true`, and no `text` or `hex`.
+pub fn json_value(rec: &Record, log: &SessionLog) -> Value {
+    json_value_parts(rec, log.started(), log.names())
+}
+
+/// [`json_value`] from the parts of the log it needs: the session's start and the names.
+pub fn json_value_parts(
+    rec: &Record,
+    started: SystemTime,
+    names: &HashMap<SockId, String>,
+) -> Value {
+    let mut m = Map::new();
+    m.insert("ts".into(), json!(rfc3339(rec.at())));
+    let t = rec
+        .at()
+        .duration_since(started)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0);
+    m.insert("t".into(), json!(t));
+    if let Some(id) = rec.socket() {
+        m.insert("socket".into(), json!(id.to_string()));
+        if let Some(n) = names.get(&id) {
+            m.insert("name".into(), json!(n));
+        }
+    }
+    let event = match rec {
+        Record::Command { line, .. } => {
+            m.insert("command".into(), json!(line));
+            "command"
+        }
+        Record::Event(ev) => ev.kind.name(),
+    };
+    m.insert("event".into(), json!(event));
+    let (local, peer) = addresses(rec);
+    if let Some(a) = local {
+        m.insert("local".into(), json!(a.to_string()));
+    }
+    if let Some(a) = peer {
+        m.insert("peer".into(), json!(a.to_string()));
+    }
+    if let Some(len) = payload_len(rec) {
+        m.insert("len".into(), json!(len));
+        match payload(rec) {
+            Some(data) => {
+                if let Ok(s) = std::str::from_utf8(data) {
+                    m.insert("text".into(), json!(s));
+                }
+                m.insert("hex".into(), json!(hex(data)));
+            }
+            None => {
+                m.insert("evicted".into(), json!(true));
+            }
+        }
+    }
+    if let Record::Event(ev) = rec {
+        match &ev.kind {
+            EventKind::Failed(e) => {
+                m.insert("error".into(), json!(e.to_string()));
+            }
+            EventKind::Received {
+                truncated_from: Some(n),
+                ..
+            } => {
+                m.insert("truncated_from".into(), json!(n));
+            }
+            EventKind::Sent { reply: true, .. } => {
+                m.insert("reply".into(), json!(true));
+            }
+            EventKind::Accepted { listener, .. } => {
+                m.insert("listener".into(), json!(listener.to_string()));
+            }
+            EventKind::Listening { backlog, .. } => {
+                m.insert("backlog".into(), json!(backlog));
+            }
+            EventKind::Status(list) => {
+                let rows: Vec<Value> = list.iter().map(status_json).collect();
+                m.insert("sockets".into(), Value::Array(rows));
+            }
+            EventKind::Readiness {
+                readable,
+                writable,
+                pending,
+            } => {
+                m.insert("readable".into(), json!(readable));
+                m.insert("writable".into(), json!(writable));
+                m.insert("pending".into(), json!(pending));
+            }
+            EventKind::Set(setting) => {
+                m.insert("setting".into(), json!(setting.to_string()));
+            }
+            EventKind::RepeatDone { sent } => {
+                m.insert("sent".into(), json!(sent));
+            }
+            _ => {}
+        }
+    }
+    Value::Object(m)
+}
+
+fn status_json(s: &SocketInfo) -> Value {
+    json!({
+        "socket": s.id.to_string(),
+        "name": s.name,
+        "proto": s.proto.to_string(),
+        "family": s.family.to_string(),
+        "state": s.state.to_string(),
+        "local": s.local.as_ref().map(|a| a.to_string()),
+        "peer": s.peer.as_ref().map(|a| a.to_string()),
+        "bytes_in": s.bytes_in,
+        "bytes_out": s.bytes_out,
+    })
+}
+
+/// The record as one JSON line.
+pub fn json_line(rec: &Record, log: &SessionLog) -> String {
+    json_value(rec, log).to_string()
+}

@@ -1,0 +1,562 @@
+//! Crash safety: the session journaled to a file as it happens, so that after a crash or a
+//! `kill -9` the next start can offer to recover the last session's log.
+//!
+//! - Where: `$XDG_DATA_HOME/sockscope/` or `~/.local/share/sockscope/` ([`Journal::default_dir`]),
+//!   one file a session, `session-<unix ms>-<pid>.journal.jsonl`, mode 0600 in a 0700 folder;
+//!   tests and callers may pick any folder ([`Journal::create_in`]) or file ([`Journal::create_at`]).
+//! - What: a header line `{"sockscope_journal":1,"created":…,"pid":…}`, then one JSON line a
+//!   record: the object of `sockscope run --json` ([`super::format::json_value`]) with a
+//!   `seq` field numbering the records 0, 1, 2, … (so a gap would show) and the payload in
+//!   full, even once the log's memory budget has evicted it; events without payload also
+//!   carry their one-line `summary`, so a recovered log reads as the text log did.
+//! - When: [`super::SessionLog::attach_journal`] makes the log hand over every record as it is
+//!   pushed. A writer thread owns the file: records are buffered, and written to the OS at
+//!   least every [`FLUSH_INTERVAL`], every [`FLUSH_EVERY`] records, on [`Journal::flush`] and
+//!   when the journal is dropped. What has been written to the OS survives the process
+//!   being killed; a final line cut by the kill is tolerated by [`Journal::recover`].
+//! - Clean exit: [`Journal::finish`] deletes the file. A journal file left in the folder, and
+//!   not held by a running sockscope (each journal holds an exclusive `flock` on its file
+//!   while open), is a session that did not end cleanly: [`Journal::leftovers`] lists them.
+
+use std::fmt;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use serde_json::{Value, json};
+
+use super::format;
+use super::read::{Row, row_from_json};
+use super::{Record, SessionLog};
+
+/// Buffered records reach the OS at least this often.
+pub const FLUSH_INTERVAL: Duration = Duration::from_millis(100);
+/// Buffered records reach the OS at least every this many records.
+pub const FLUSH_EVERY: usize = 256;
+/// Records that may wait for the writer thread before `append` waits (back-pressure).
+const QUEUE: usize = 16_384;
+/// How journal files end.
+pub const JOURNAL_SUFFIX: &str = ".journal.jsonl";
+const HEADER_KEY: &str = "sockscope_journal";
+
+/// A record recovered from a journal (its `seq` is set).
+pub type RecoveredRow = Row;
+
+/// What a journal left by a previous run holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recovery {
+    /// The records, in order.
+    pub rows: Vec<RecoveredRow>,
+    /// True when the last line was cut short (the process died while writing it); it is left out.
+    pub torn_tail: bool,
+    /// Complete lines that could not be read (left out); 0 in a journal this code wrote.
+    pub bad_lines: usize,
+    /// When the journal was created (RFC 3339), from its header.
+    pub created: Option<String>,
+}
+
+/// Why journaling or recovery failed; each message names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    /// Neither `XDG_DATA_HOME` nor `HOME` says where the user's data folder is.
+    #[error("no folder for the session journal: neither XDG_DATA_HOME nor HOME is set")]
+    NoDataDir,
+    /// An OS error.
+    #[error("cannot {step} journal {}: {source}", path.display())]
+    Io {
+        /// The journal (or its folder).
+        path: PathBuf,
+        /// What was being done.
+        step: &'static str,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// Another running sockscope holds this journal.
+    #[error("journal {} is in use by another running sockscope", path.display())]
+    InUse {
+        /// The journal.
+        path: PathBuf,
+    },
+    /// The file does not start with a journal header.
+    #[error("{} is not a sockscope journal (no journal header)", path.display())]
+    NotAJournal {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The writer thread has stopped (after a panic).
+    #[error("the writer of journal {} has stopped", path.display())]
+    Stopped {
+        /// The journal.
+        path: PathBuf,
+    },
+}
+
+enum Msg {
+    Line(String),
+    Flush(Sender<io::Result<()>>),
+    Finish(Sender<io::Result<()>>),
+}
+
+/// A session journal being written. Dropping it flushes and closes the file and leaves it in
+/// place (so the next start offers recovery); [`Journal::finish`] marks a clean exit.
+pub struct Journal {
+    path: PathBuf,
+    tx: Option<Sender<Msg>>,
+    worker: Option<JoinHandle<()>>,
+    failure: Arc<Mutex<Option<String>>>,
+}
+
+impl fmt::Debug for Journal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Journal").field("path", &self.path).finish()
+    }
+}
+
+fn io_err<'a>(path: &'a Path, step: &'static str) -> impl FnOnce(io::Error) -> JournalError + 'a {
+    move |source| JournalError::Io {
+        path: path.to_path_buf(),
+        step,
+        source,
+    }
+}
+
+/// Tries to take an exclusive `flock` on the file; `Ok(false)` when another holds it.
+#[cfg(unix)]
+fn try_lock(file: &File) -> io::Result<bool> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock only reads the descriptor, which `file` keeps open for the call.
+    let r = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if r == 0 {
+        return Ok(true);
+    }
+    let e = io::Error::last_os_error();
+    if e.raw_os_error() == Some(libc::EWOULDBLOCK) {
+        Ok(false)
+    } else {
+        Err(e)
+    }
+}
+
+#[cfg(not(unix))]
+fn try_lock(_file: &File) -> io::Result<bool> {
+    Ok(true)
+}
+
+impl Journal {
+    /// The user's data folder for journals: `$XDG_DATA_HOME/sockscope` (when set and
+    /// absolute), else `$HOME/.local/share/sockscope`.
+    pub fn default_dir() -> Option<PathBuf> {
+        if let Some(x) = std::env::var_os("XDG_DATA_HOME").map(PathBuf::from)
+            && x.is_absolute()
+        {
+            return Some(x.join("sockscope"));
+        }
+        let home = std::env::var_os("HOME").filter(|h| !h.is_empty())?;
+        Some(PathBuf::from(home).join(".local/share/sockscope"))
+    }
+
+    /// Starts a new journal in the user's data folder.
+    pub fn create() -> Result<Journal, JournalError> {
+        let dir = Journal::default_dir().ok_or(JournalError::NoDataDir)?;
+        Journal::create_in(&dir)
+    }
+
+    /// Starts a new journal in `dir` (created, mode 0700, if missing), named after the time
+    /// and the process id.
+    pub fn create_in(dir: &Path) -> Result<Journal, JournalError> {
+        let ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or(0);
+        let name = format!("session-{ms}-{}{JOURNAL_SUFFIX}", std::process::id());
+        Journal::create_at(&dir.join(name))
+    }
+
+    /// Starts a new journal at exactly `path` (its folder is created if missing); an old file
+    /// there is replaced unless a running sockscope holds it.
+    pub fn create_at(path: &Path) -> Result<Journal, JournalError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let mut b = fs::DirBuilder::new();
+            b.recursive(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::DirBuilderExt;
+                b.mode(0o700);
+            }
+            b.create(dir).map_err(io_err(dir, "create the folder of"))?;
+        }
+        let mut opts = OpenOptions::new();
+        opts.read(true).write(true).create(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut file = opts.open(path).map_err(io_err(path, "create"))?;
+        if !try_lock(&file).map_err(io_err(path, "lock"))? {
+            return Err(JournalError::InUse {
+                path: path.to_path_buf(),
+            });
+        }
+        file.set_len(0).map_err(io_err(path, "empty"))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(fs::Permissions::from_mode(0o600))
+                .map_err(io_err(path, "make private"))?;
+        }
+        let header = json!({
+            HEADER_KEY: 1,
+            "created": format::rfc3339(SystemTime::now()),
+            "pid": std::process::id(),
+        });
+        writeln!(file, "{header}").map_err(io_err(path, "write"))?;
+        let (tx, rx) = crossbeam_channel::bounded(QUEUE);
+        let failure = Arc::new(Mutex::new(None));
+        let worker = {
+            let failure = failure.clone();
+            let owned = path.to_path_buf();
+            std::thread::Builder::new()
+                .name("sockscope-journal".into())
+                .spawn(move || write_loop(file, &owned, &rx, &failure))
+                .map_err(io_err(path, "start the writer of"))?
+        };
+        Ok(Journal {
+            path: path.to_path_buf(),
+            tx: Some(tx),
+            worker: Some(worker),
+            failure,
+        })
+    }
+
+    /// The journal's file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The first write error the writer met, if any (journaling goes on trying).
+    pub fn last_error(&self) -> Option<String> {
+        match self.failure.lock() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    fn note(&self, what: String) {
+        let mut g = match self.failure.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        g.get_or_insert(what);
+    }
+
+    /// Queues record number `seq` (its full payload included); called by the log as it pushes.
+    pub(super) fn append_record(&mut self, seq: u64, rec: &Record, log: &SessionLog) {
+        let mut v = format::json_value(rec, log);
+        if let Value::Object(m) = &mut v {
+            m.insert("seq".into(), json!(seq));
+            if format::payload_len(rec).is_none() && !matches!(rec, Record::Command { .. }) {
+                m.insert("summary".into(), json!(format::summary(rec, log, 0)));
+            }
+        }
+        let mut line = v.to_string();
+        line.push('\n');
+        let sent = self
+            .tx
+            .as_ref()
+            .is_some_and(|tx| tx.send(Msg::Line(line)).is_ok());
+        if !sent {
+            self.note(format!(
+                "the writer of journal {} has stopped",
+                self.path.display()
+            ));
+        }
+    }
+
+    fn ask(&self, make: impl FnOnce(Sender<io::Result<()>>) -> Msg) -> Result<(), JournalError> {
+        let stopped = || JournalError::Stopped {
+            path: self.path.clone(),
+        };
+        let (ack, done) = crossbeam_channel::bounded(1);
+        let tx = self.tx.as_ref().ok_or_else(stopped)?;
+        tx.send(make(ack)).map_err(|_| stopped())?;
+        done.recv()
+            .map_err(|_| stopped())?
+            .map_err(io_err(&self.path, "write"))
+    }
+
+    /// Writes everything queued so far to the OS and waits until it is written.
+    pub fn flush(&self) -> Result<(), JournalError> {
+        self.ask(Msg::Flush)
+    }
+
+    /// Marks a clean exit: writes what is queued, then deletes the journal, so the next start
+    /// offers no recovery.
+    pub fn finish(mut self) -> Result<(), JournalError> {
+        let r = self.ask(Msg::Finish);
+        self.tx = None;
+        if let Some(w) = self.worker.take() {
+            let _ = w.join();
+        }
+        r
+    }
+
+    /// Journals in `dir` left by sessions that did not end cleanly (not held by a running
+    /// sockscope), newest first. A missing folder has none.
+    pub fn leftovers(dir: &Path) -> Result<Vec<PathBuf>, JournalError> {
+        let entries = match fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_err(dir, "list the folder of")(e)),
+        };
+        let mut found = Vec::new();
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let is_journal = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(JOURNAL_SUFFIX));
+            if !is_journal {
+                continue;
+            }
+            let Ok(file) = File::open(&path) else {
+                continue;
+            };
+            if try_lock(&file).unwrap_or(false) {
+                let modified = file
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .unwrap_or(UNIX_EPOCH);
+                found.push((modified, path));
+            }
+        }
+        found.sort_by(|a, b| b.cmp(a));
+        Ok(found.into_iter().map(|(_, p)| p).collect())
+    }
+
+    /// Reads a journal left by a previous run: its records, in order. A last line cut short
+    /// by a kill is left out.
+    pub fn recover(path: &Path) -> Result<Vec<RecoveredRow>, JournalError> {
+        Ok(Journal::recover_report(path)?.rows)
+    }
+
+    /// Like [`Journal::recover`], with what was left out.
+    pub fn recover_report(path: &Path) -> Result<Recovery, JournalError> {
+        let file = File::open(path).map_err(io_err(path, "open"))?;
+        let mut r = BufReader::new(file);
+        let mut out = Recovery {
+            rows: Vec::new(),
+            torn_tail: false,
+            bad_lines: 0,
+            created: None,
+        };
+        let mut buf = Vec::new();
+        let mut first = true;
+        loop {
+            buf.clear();
+            let n = r
+                .read_until(b'\n', &mut buf)
+                .map_err(io_err(path, "read"))?;
+            if n == 0 {
+                break;
+            }
+            let complete = buf.last() == Some(&b'\n');
+            let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let value = std::str::from_utf8(line)
+                .ok()
+                .and_then(|s| serde_json::from_str::<Value>(s).ok());
+            if first {
+                first = false;
+                match value {
+                    Some(v) if v.get(HEADER_KEY).is_some() => {
+                        out.created = v.get("created").and_then(Value::as_str).map(String::from);
+                        continue;
+                    }
+                    None if !complete => {
+                        out.torn_tail = true;
+                        break;
+                    }
+                    _ => {
+                        return Err(JournalError::NotAJournal {
+                            path: path.to_path_buf(),
+                        });
+                    }
+                }
+            }
+            match value.as_ref().map(row_from_json) {
+                Some(Ok(row)) => out.rows.push(row),
+                _ if !complete => out.torn_tail = true,
+                _ => out.bad_lines += 1,
+            }
+        }
+        Ok(out)
+    }
+
+    /// Deletes a journal (after recovering it, or when the user declines); a missing file is
+    /// not an error.
+    pub fn discard(path: &Path) -> Result<(), JournalError> {
+        match fs::remove_file(path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(io_err(path, "delete")(e)),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Drop for Journal {
+    fn drop(&mut self) {
+        self.tx = None;
+        if let Some(w) = self.worker.take() {
+            let _ = w.join();
+        }
+    }
+}
+
+/// The writer thread: writes queued lines, flushing on time, on count and when asked.
+fn write_loop(file: File, path: &Path, rx: &Receiver<Msg>, failure: &Mutex<Option<String>>) {
+    let mut w = BufWriter::with_capacity(64 * 1024, file);
+    let mut pending = 0usize;
+    let mut oldest: Option<Instant> = None;
+    let note = |e: &io::Error| {
+        let mut g = match failure.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        g.get_or_insert_with(|| format!("cannot write journal {}: {e}", path.display()));
+    };
+    let flush = |w: &mut BufWriter<File>, pending: &mut usize, oldest: &mut Option<Instant>| {
+        *pending = 0;
+        *oldest = None;
+        let r = w.flush();
+        if let Err(e) = &r {
+            note(e);
+        }
+        r
+    };
+    loop {
+        let msg = match oldest {
+            Some(t0) => match FLUSH_INTERVAL.checked_sub(t0.elapsed()) {
+                Some(left) if !left.is_zero() => rx.recv_timeout(left),
+                _ => Err(RecvTimeoutError::Timeout),
+            },
+            None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+        };
+        match msg {
+            Ok(Msg::Line(line)) => {
+                if let Err(e) = w.write_all(line.as_bytes()) {
+                    note(&e);
+                }
+                pending += 1;
+                oldest.get_or_insert_with(Instant::now);
+                if pending >= FLUSH_EVERY {
+                    let _ = flush(&mut w, &mut pending, &mut oldest);
+                }
+            }
+            Ok(Msg::Flush(ack)) => {
+                let r = flush(&mut w, &mut pending, &mut oldest);
+                let _ = ack.send(r);
+            }
+            Ok(Msg::Finish(ack)) => {
+                let r =
+                    flush(&mut w, &mut pending, &mut oldest).and_then(|()| fs::remove_file(path));
+                let _ = ack.send(r);
+                return;
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                let _ = flush(&mut w, &mut pending, &mut oldest);
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                let _ = flush(&mut w, &mut pending, &mut oldest);
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tempdir() -> PathBuf {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let d = std::env::temp_dir().join(format!(
+            "sockscope-journal-unit-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        let _ = fs::remove_dir_all(&d);
+        d
+    }
+
+    #[test]
+    fn log_journal_flushes_on_its_own_and_recovers() {
+        let dir = tempdir();
+        let mut log = SessionLog::new();
+        log.attach_journal(Journal::create_in(&dir).unwrap());
+        let path = log.journal().unwrap().path().to_path_buf();
+        for i in 0..5 {
+            log.push_command(format!("sleep {i}ms"));
+        }
+        // No explicit flush: the writer must get the records to the OS within ~100 ms.
+        std::thread::sleep(FLUSH_INTERVAL * 4);
+        let rows = Journal::recover(&path).unwrap();
+        assert_eq!(rows.len(), 5);
+        assert_eq!(rows[4].seq, Some(4));
+        assert_eq!(rows[4].command.as_deref(), Some("sleep 4ms"));
+        // Held by us: not a leftover. Dropped without finish: a leftover.
+        assert!(Journal::leftovers(&dir).unwrap().is_empty());
+        drop(log.take_journal());
+        assert_eq!(Journal::leftovers(&dir).unwrap(), vec![path.clone()]);
+        Journal::discard(&path).unwrap();
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn log_journal_finish_deletes_and_in_use_is_refused() {
+        let dir = tempdir();
+        let path = dir.join("x.journal.jsonl");
+        let j = Journal::create_at(&path).unwrap();
+        assert!(matches!(
+            Journal::create_at(&path),
+            Err(JournalError::InUse { .. })
+        ));
+        j.finish().unwrap();
+        assert!(!path.exists());
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn log_journal_tolerates_torn_tail_only_at_the_end() {
+        let dir = tempdir();
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("t.journal.jsonl");
+        let good = r#"{"seq":0,"ts":"2024-01-01T00:00:00.000000Z","t":0.0,"event":"command","command":"status"}"#;
+        fs::write(
+            &path,
+            format!("{{\"{HEADER_KEY}\":1}}\n{good}\n{{\"seq\":1,\"ts\":\"2024-01"),
+        )
+        .unwrap();
+        let rec = Journal::recover_report(&path).unwrap();
+        assert_eq!(rec.rows.len(), 1);
+        assert!(rec.torn_tail);
+        assert_eq!(rec.bad_lines, 0);
+        fs::write(&path, format!("{{\"{HEADER_KEY}\":1}}\nnot json\n{good}\n")).unwrap();
+        let rec = Journal::recover_report(&path).unwrap();
+        assert_eq!(
+            (rec.rows.len(), rec.bad_lines, rec.torn_tail),
+            (1, 1, false)
+        );
+        fs::write(&path, format!("{good}\n")).unwrap();
+        assert!(matches!(
+            Journal::recover(&path),
+            Err(JournalError::NotAJournal { .. })
+        ));
+        let _ = fs::remove_dir_all(&dir);
+    }
+}
