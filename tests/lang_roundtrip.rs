@@ -69,6 +69,12 @@ fn addr() -> impl Strategy<Value = AddrSpec> {
         any::<u16>().prop_map(AddrSpec::Any),
         (host(), any::<u16>()).prop_map(|(h, p)| AddrSpec::Host(h, p)),
         sock().prop_map(AddrSpec::LocalOf),
+        prop_oneof![Just("/"), Just("./"), Just("../")]
+            .prop_flat_map(
+                |head| "[a-zA-Z0-9_.@:/-]{0,24}".prop_map(move |tail| format!("{head}{tail}"))
+            )
+            .prop_map(|p| AddrSpec::Exact(Addr::Path(PathBuf::from(p)))),
+        "[a-zA-Z0-9_.:/-]{1,16}".prop_map(|n| AddrSpec::Exact(Addr::Abstract(n))),
     ]
 }
 
@@ -92,8 +98,14 @@ fn duration() -> impl Strategy<Value = Duration> {
 }
 
 fn command() -> impl Strategy<Value = Command> {
-    let proto = prop_oneof![Just(Proto::Tcp), Just(Proto::Udp)];
-    let family = prop_oneof![Just(Family::V4), Just(Family::V6)];
+    let kind = prop_oneof![
+        Just((Proto::Tcp, Family::V4)),
+        Just((Proto::Tcp, Family::V6)),
+        Just((Proto::Udp, Family::V4)),
+        Just((Proto::Udp, Family::V6)),
+        Just((Proto::UnixStream, Family::Unix)),
+        Just((Proto::UnixDgram, Family::Unix)),
+    ];
     let how = prop_oneof![Just(How::Read), Just(How::Write), Just(How::Both)];
     let responder = prop_oneof![
         Just(Responder::Off),
@@ -102,7 +114,7 @@ fn command() -> impl Strategy<Value = Command> {
         payload().prop_map(Responder::Fixed),
     ];
     prop_oneof![
-        (proto, family, proptest::option::of(name())).prop_map(|(proto, family, name)| {
+        (kind, proptest::option::of(name())).prop_map(|((proto, family), name)| {
             Command::Socket {
                 proto,
                 family,
@@ -359,6 +371,9 @@ const VALID: &[&str] = &[
     "join s1 239.1.2.3 127.0.0.1",
     "leave s1 ff02::1 lo",
     "abort s1",
+    "socket unix dgram as u",
+    "bind u /tmp/sockscope-x.sock",
+    "connect s1 @sockscope-abstract",
     "# comment",
     "",
 ];

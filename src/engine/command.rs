@@ -47,6 +47,31 @@ pub enum Proto {
     Tcp,
     /// A UDP datagram socket (`SOCK_DGRAM`).
     Udp,
+    /// A Unix domain stream socket (`AF_UNIX`, `SOCK_STREAM`).
+    UnixStream,
+    /// A Unix domain datagram socket (`AF_UNIX`, `SOCK_DGRAM`).
+    UnixDgram,
+}
+
+impl Proto {
+    /// True for connection-oriented sockets (TCP, Unix stream): listen, accept, shutdown.
+    pub fn is_stream(self) -> bool {
+        matches!(self, Proto::Tcp | Proto::UnixStream)
+    }
+
+    /// True for Unix domain sockets.
+    pub fn is_unix(self) -> bool {
+        matches!(self, Proto::UnixStream | Proto::UnixDgram)
+    }
+
+    /// The family a socket of this transport has by default.
+    pub fn default_family(self) -> Family {
+        if self.is_unix() {
+            Family::Unix
+        } else {
+            Family::V4
+        }
+    }
 }
 
 impl fmt::Display for Proto {
@@ -54,6 +79,8 @@ impl fmt::Display for Proto {
         f.write_str(match self {
             Proto::Tcp => "tcp",
             Proto::Udp => "udp",
+            Proto::UnixStream => "unix-stream",
+            Proto::UnixDgram => "unix-dgram",
         })
     }
 }
@@ -65,6 +92,8 @@ pub enum Family {
     V4,
     /// `AF_INET6`.
     V6,
+    /// `AF_UNIX`: addresses are file paths or `@abstract` names.
+    Unix,
 }
 
 impl fmt::Display for Family {
@@ -72,6 +101,7 @@ impl fmt::Display for Family {
         f.write_str(match self {
             Family::V4 => "v4",
             Family::V6 => "v6",
+            Family::Unix => "unix",
         })
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::addr::Addr;
-use super::command::{Payload, Proto, Responder};
+use super::command::{Payload, Responder};
 use super::error::{Cause, Op, OpError};
 use super::event::CmdId;
 use super::event::{EventKind, SockId};
@@ -164,11 +164,11 @@ impl Reactor {
         };
         let max = max.clamp(1, self.buf.len());
         let buf = &mut self.buf[..max];
-        let result = match sock.proto {
-            Proto::Tcp => (&*os).read(buf).map(|n| (n, n, None)),
-            Proto::Udp => os
-                .recv_from_with_flags(as_uninit(buf), libc::MSG_TRUNC)
-                .map(|(n, from)| (n.min(max), n, Some(Addr::from_sock(&from)))),
+        let result = if sock.proto.is_stream() {
+            (&*os).read(buf).map(|n| (n, n, None))
+        } else {
+            os.recv_from_with_flags(as_uninit(buf), libc::MSG_TRUNC)
+                .map(|(n, from)| (n.min(max), n, Some(Addr::from_sock(&from))))
         };
         match result {
             Ok((0, _, None)) => ReadOutcome::Eof,
@@ -247,7 +247,7 @@ impl Reactor {
             return true;
         };
         let peer = sock.peer.clone();
-        let tcp = sock.proto == Proto::Tcp;
+        let tcp = sock.proto.is_stream();
         if tcp {
             sock.read_done = true;
             sock.write_done = true;
@@ -278,7 +278,7 @@ impl Reactor {
         let Some(sock) = self.socks.get_mut(&id) else {
             return;
         };
-        if sock.proto != Proto::Tcp || *sock.deframer.framing() == Framing::Raw {
+        if !sock.proto.is_stream() || *sock.deframer.framing() == Framing::Raw {
             self.answer(id, &data, peer);
             return;
         }
@@ -307,9 +307,10 @@ impl Reactor {
         let Some(sock) = self.socks.get(&id) else {
             return;
         };
-        let reply_to = match sock.proto {
-            Proto::Udp if sock.phase != Phase::Connected => peer.clone(),
-            _ => None,
+        let reply_to = if !sock.proto.is_stream() && sock.phase != Phase::Connected {
+            peer.clone()
+        } else {
+            None
         };
         let rules = if sock.rules.is_empty() {
             sock.parent
@@ -361,7 +362,7 @@ impl Reactor {
                 Ok(n) => {
                     sock.bytes_out += n as u64;
                     out.off += n;
-                    if sock.proto == Proto::Udp {
+                    if !sock.proto.is_stream() {
                         out.off = out.data.len();
                     }
                     if out.off >= out.data.len() {

@@ -68,12 +68,21 @@ impl Reactor {
         let domain = match family {
             Family::V4 => Domain::IPV4,
             Family::V6 => Domain::IPV6,
+            Family::Unix => Domain::UNIX,
         };
         let (ty, p) = match proto {
-            Proto::Tcp => (Type::STREAM, Protocol::TCP),
-            Proto::Udp => (Type::DGRAM, Protocol::UDP),
+            Proto::Tcp => (Type::STREAM, Some(Protocol::TCP)),
+            Proto::Udp => (Type::DGRAM, Some(Protocol::UDP)),
+            Proto::UnixStream => (Type::STREAM, None),
+            Proto::UnixDgram => (Type::DGRAM, None),
         };
-        let os = Socket::new(domain, ty, Some(p)).map_err(|e| OpError::io(Op::Socket, None, &e))?;
+        if proto.is_unix() != (family == Family::Unix) {
+            return Err(OpError::state(
+                Op::Socket,
+                format!("a {proto} socket cannot be of family {family}"),
+            ));
+        }
+        let os = Socket::new(domain, ty, p).map_err(|e| OpError::io(Op::Socket, None, &e))?;
         os.set_nonblocking(true)
             .map_err(|e| OpError::io(Op::Socket, None, &e))?;
         let id = self.alloc_id();
@@ -101,6 +110,12 @@ impl Reactor {
             AddrSpec::Any(port) => Addr::Ip(match family {
                 Family::V4 => SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), *port),
                 Family::V6 => SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), *port),
+                Family::Unix => {
+                    return Err(OpError::state(
+                        op,
+                        "a unix socket's address is a path (/tmp/x.sock) or @name, not *:PORT",
+                    ));
+                }
             }),
             AddrSpec::Host(host, port) => {
                 let found: Vec<SocketAddr> = (host.as_str(), *port)
@@ -109,7 +124,7 @@ impl Reactor {
                     .collect();
                 let pick = found
                     .iter()
-                    .find(|a| a.is_ipv4() == (family == Family::V4))
+                    .find(|a| a.is_ipv4() == (family != Family::V6))
                     .or(found.first())
                     .copied()
                     .ok_or_else(|| OpError::new(Op::Resolve, Cause::Unresolved(host.clone())))?;
@@ -188,12 +203,23 @@ impl Reactor {
         let sa = addr
             .to_sock()
             .map_err(|e| OpError::io(Op::Bind, Some(&addr), &e))?;
-        os.bind(&sa)
-            .map_err(|e| OpError::io(Op::Bind, Some(&addr), &e))?;
+        os.bind(&sa).map_err(|e| {
+            let mut err = OpError::io(Op::Bind, Some(&addr), &e);
+            if matches!(addr, Addr::Path(_)) && err.cause == Cause::AddrInUse {
+                err.cause = Cause::Os(
+                    "the path already exists (remove the old socket file, or choose another path)"
+                        .into(),
+                );
+            }
+            err
+        })?;
+        if let Addr::Path(p) = &addr {
+            sock.unlink = Some(p.clone());
+        }
         let local = os.local_addr().map(|a| Addr::from_sock(&a)).unwrap_or(addr);
         sock.local = Some(local.clone());
         sock.phase = Phase::Bound;
-        if sock.proto == Proto::Udp {
+        if !sock.proto.is_stream() {
             self.register(id)?;
         }
         self.hub.emit(
@@ -244,10 +270,14 @@ impl Reactor {
     ) -> Result<(), OpError> {
         let backlog = backlog.unwrap_or(DEFAULT_BACKLOG);
         let sock = self.sock(id);
-        if sock.proto != Proto::Tcp {
+        if !sock.proto.is_stream() {
             return Err(OpError::state(
                 Op::Listen,
-                format!("{} is a UDP socket; only TCP sockets listen", sock.label()),
+                format!(
+                    "{} is a {} socket; only stream sockets (TCP, unix stream) listen",
+                    sock.label(),
+                    sock.proto
+                ),
             ));
         }
         match sock.phase {
@@ -286,10 +316,14 @@ impl Reactor {
 
     fn require_listening(&mut self, op: Op, id: SockId) -> Result<(), OpError> {
         let sock = self.sock(id);
-        if sock.proto != Proto::Tcp {
+        if !sock.proto.is_stream() {
             return Err(OpError::state(
                 op,
-                format!("{} is a UDP socket; only TCP sockets accept", sock.label()),
+                format!(
+                    "{} is a {} socket; only stream sockets (TCP, unix stream) accept",
+                    sock.label(),
+                    sock.proto
+                ),
             ));
         }
         if sock.phase != Phase::Listening {
@@ -399,7 +433,7 @@ impl Reactor {
         let addr = self.resolve(Op::Connect, spec, family)?;
         let sock = self.sock(id);
         let label = sock.label();
-        match (sock.proto, sock.phase) {
+        match (sock.proto.is_stream(), sock.phase) {
             (_, Phase::Closed) => {
                 return Err(OpError::state(Op::Connect, format!("{label} is closed")));
             }
@@ -415,7 +449,7 @@ impl Reactor {
                     format!("{label} is already connecting"),
                 ));
             }
-            (Proto::Tcp, Phase::Connected) => {
+            (true, Phase::Connected) => {
                 let peer = sock
                     .peer
                     .as_ref()
@@ -483,7 +517,7 @@ impl Reactor {
     ) -> Result<(), OpError> {
         let sock = self.sock(id);
         let label = sock.label();
-        match (sock.proto, sock.phase) {
+        match (sock.proto.is_stream(), sock.phase) {
             (_, Phase::Closed) => {
                 return Err(OpError::state(Op::Send, format!("{label} is closed")));
             }
@@ -493,21 +527,21 @@ impl Reactor {
                     format!("{label} is still connecting"),
                 ));
             }
-            (Proto::Tcp, Phase::Listening) => {
+            (true, Phase::Listening) => {
                 return Err(OpError::state(
                     Op::Send,
                     format!("{label} is listening; send on an accepted connection"),
                 ));
             }
-            (Proto::Tcp, Phase::Connected) => {}
-            (Proto::Tcp, _) => {
+            (true, Phase::Connected) => {}
+            (true, _) => {
                 return Err(OpError::state(
                     Op::Send,
                     format!("{label} is not connected: connect first"),
                 ));
             }
-            (Proto::Udp, Phase::Connected) => {}
-            (Proto::Udp, _) => {
+            (false, Phase::Connected) => {}
+            (false, _) => {
                 return Err(OpError::state(
                     Op::Send,
                     format!(
@@ -539,10 +573,10 @@ impl Reactor {
     ) -> Result<(), OpError> {
         let sock = self.sock(id);
         let label = sock.label();
-        if sock.proto != Proto::Udp {
+        if sock.proto.is_stream() {
             return Err(OpError::state(
                 Op::SendTo,
-                format!("{label} is a TCP socket: use send on a connected socket"),
+                format!("{label} is a stream socket: use send once it is connected"),
             ));
         }
         if sock.phase == Phase::Closed {
@@ -553,7 +587,7 @@ impl Reactor {
         let data = payload
             .load()
             .map_err(|e| OpError::io(Op::ReadFile, None, &e))?;
-        if self.sock(id).local.is_none() {
+        if self.sock(id).local.is_none() && family != Family::Unix {
             // What the OS does on a first sendto, done first so that the reply port is
             // reported before the datagram leaves.
             let any = self.resolve(Op::SendTo, &AddrSpec::Any(0), family)?;
@@ -614,10 +648,10 @@ impl Reactor {
     pub(crate) fn shutdown(&mut self, cmd: CmdId, id: SockId, how: How) -> Result<(), OpError> {
         let sock = self.sock(id);
         let label = sock.label();
-        if sock.proto != Proto::Tcp {
+        if !sock.proto.is_stream() {
             return Err(OpError::state(
                 Op::Shutdown,
-                format!("{label} is UDP; shutdown half-closes TCP connections"),
+                format!("{label} is a datagram socket; shutdown half-closes stream connections"),
             ));
         }
         if sock.phase != Phase::Connected {
@@ -677,6 +711,9 @@ impl Reactor {
             }
             drop(os);
         }
+        if let Some(path) = self.sock(id).unlink.take() {
+            let _ = std::fs::remove_file(path);
+        }
         let sock = self.sock(id);
         sock.registered = false;
         if let Some(n) = sock.name.clone() {
@@ -704,6 +741,22 @@ fn fit_family(op: Op, addr: Addr, family: Family) -> Result<Addr, OpError> {
         (Addr::Ip(SocketAddr::V4(a)), Family::V6) => {
             let mapped = a.ip().to_ipv6_mapped();
             Ok(Addr::Ip(SocketAddr::new(IpAddr::V6(mapped), a.port())))
+        }
+        (Addr::Ip(_), Family::Unix) => Err(OpError::at(
+            op,
+            &addr,
+            Cause::InvalidState(
+                "this is a unix socket: its address is a path (/tmp/x.sock) or @name".into(),
+            ),
+        )),
+        (Addr::Path(_) | Addr::Abstract(_) | Addr::Unnamed, Family::V4 | Family::V6) => {
+            Err(OpError::at(
+                op,
+                &addr,
+                Cause::InvalidState(
+                    "a path or @name is a unix socket's address: use IP:PORT here".into(),
+                ),
+            ))
         }
         _ => Ok(addr),
     }

@@ -121,6 +121,8 @@ pub(crate) struct Sock {
     pub pacer: Option<Pacer>,
     /// Close once everything queued is written (a rule's or greeting's `close`).
     pub close_after_flush: bool,
+    /// The socket file this socket created by binding, removed on close.
+    pub unlink: Option<std::path::PathBuf>,
 }
 
 impl Sock {
@@ -157,6 +159,7 @@ impl Sock {
             replies: 0,
             pacer: None,
             close_after_flush: false,
+            unlink: None,
         }
     }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::addr::{Addr, AddrSpec};
-use super::command::{Payload, Proto};
+use super::command::Payload;
 use super::error::{Op, OpError};
 use super::event::{CmdId, EventKind, Setting, SockId};
 use super::framing::{Deframer, Framing};
@@ -60,10 +60,13 @@ impl Reactor {
             _ => {}
         }
         if let Some(s) = self.socks.get_mut(&id) {
-            if s.proto != Proto::Tcp {
+            if !s.proto.is_stream() {
                 return Err(OpError::state(
                     Op::Set,
-                    format!("{} is UDP: each datagram is already a message", s.label()),
+                    format!(
+                        "{} is a datagram socket: each datagram is already a message",
+                        s.label()
+                    ),
                 ));
             }
             s.deframer = Deframer::new(framing.clone());
@@ -130,7 +133,7 @@ impl Reactor {
                     format!("{label} is listening: accept, then recv on the connection"),
                 ));
             }
-            Phase::Created if sock.proto == Proto::Tcp => {
+            Phase::Created if sock.proto.is_stream() => {
                 return Err(OpError::state(
                     Op::Recv,
                     format!("{label} is not connected"),
@@ -254,11 +257,11 @@ impl Reactor {
     ) -> Result<(), OpError> {
         self.open_or_err(Op::Set, id)?;
         let sock = &self.socks[&id];
-        if sock.proto != Proto::Tcp {
+        if !sock.proto.is_stream() {
             return Err(OpError::state(
                 Op::Set,
                 format!(
-                    "{} is UDP: only TCP listeners greet their connections",
+                    "{} is a datagram socket: only stream listeners greet their connections",
                     sock.label()
                 ),
             ));
@@ -299,27 +302,27 @@ impl Reactor {
         let sock = &self.socks[&id];
         let label = sock.label();
         let family = sock.family;
-        match (sock.proto, sock.phase, to) {
+        match (sock.proto.is_stream(), sock.phase, to) {
             (_, Phase::Closed, _) => Err(OpError::state(op, format!("{label} is closed"))),
-            (Proto::Tcp, Phase::Connected, None) if !sock.write_done => Ok(None),
-            (Proto::Tcp, Phase::Connected, None) => Err(OpError::state(
+            (true, Phase::Connected, None) if !sock.write_done => Ok(None),
+            (true, Phase::Connected, None) => Err(OpError::state(
                 op,
                 format!("{label}'s write side is shut down"),
             )),
-            (Proto::Tcp, _, None) => Err(OpError::state(
+            (true, _, None) => Err(OpError::state(
                 op,
                 format!("{label} is not connected: connect first"),
             )),
-            (Proto::Tcp, _, Some(_)) => Err(OpError::state(
+            (true, _, Some(_)) => Err(OpError::state(
                 op,
-                format!("{label} is TCP: `to ADDR` is for UDP"),
+                format!("{label} is a stream socket: `to ADDR` is for datagram sockets"),
             )),
-            (Proto::Udp, Phase::Connected, None) => Ok(None),
-            (Proto::Udp, _, None) => Err(OpError::state(
+            (false, Phase::Connected, None) => Ok(None),
+            (false, _, None) => Err(OpError::state(
                 op,
                 format!("{label} has no fixed peer: add `to ADDR`"),
             )),
-            (Proto::Udp, _, Some(spec)) => {
+            (false, _, Some(spec)) => {
                 if sock.local.is_none() {
                     return Err(OpError::state(
                         op,

@@ -1,4 +1,6 @@
-//! ADDR values: `HOST:PORT`, `[IPV6]:PORT`, `*:PORT` and `$ID`, parsed to an [`AddrSpec`].
+//! ADDR values: `HOST:PORT`, `[IPV6]:PORT`, `*:PORT` and `$ID`, parsed to an [`AddrSpec`];
+//! for Unix domain sockets a path (starting with `/`, `./` or `../`, no blanks) or
+//! `@NAME` in Linux's abstract namespace.
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 
@@ -9,7 +11,8 @@ use super::lexer::Token;
 use super::sockref::parse_sock;
 
 /// What an address looks like, for `expected` in errors.
-pub(crate) const ADDR_FORMS: &str = "an address (HOST:PORT, [IPV6]:PORT, *:PORT or $ID)";
+pub(crate) const ADDR_FORMS: &str =
+    "an address (HOST:PORT, [IPV6]:PORT, *:PORT, $ID, /PATH or @NAME)";
 
 /// Whether `host` may be a host name: ASCII letters, digits, `-`, `.` and `_`, not only
 /// digits and dots (those must be an IPv4 address).
@@ -32,6 +35,15 @@ pub(crate) fn parse_addr(src: Src<'_>, tok: &Token<'_>) -> Result<AddrSpec, Pars
             return Err(src.at_text(start, "a socket id or name after $", text));
         }
         return Ok(AddrSpec::LocalOf(parse_sock(src, sock, start + 1)?));
+    }
+    if text.starts_with('/') || text.starts_with("./") || text.starts_with("../") {
+        return Ok(AddrSpec::Exact(Addr::Path(text.into())));
+    }
+    if let Some(name) = text.strip_prefix('@') {
+        if name.is_empty() {
+            return Err(src.at_text(start, "an abstract socket name after @", text));
+        }
+        return Ok(AddrSpec::Exact(Addr::Abstract(name.to_string())));
     }
     if let Some(rest) = text.strip_prefix('[') {
         let Some((inside, after)) = rest.split_once(']') else {

@@ -15,8 +15,8 @@ pub struct CommandHelp {
 pub const COMMANDS: &[CommandHelp] = &[
     CommandHelp {
         name: "socket",
-        usage: "socket tcp|udp [v4|v6] [as NAME]",
-        about: "create a socket (IPv4 unless v6 is given)",
+        usage: "socket tcp|udp [v4|v6] [as NAME] | socket unix [stream|dgram] [as NAME]",
+        about: "create a socket (IPv4 unless v6 is given; unix: a path or @name is its address)",
     },
     CommandHelp {
         name: "bind",

@@ -246,24 +246,33 @@ impl<'a> Parser<'a> {
         Ok(Statement::Engine(cmd))
     }
 
-    /// `socket tcp|udp [v4|v6] [as NAME]`
+    /// `socket tcp|udp [v4|v6] [as NAME]` and `socket unix [stream|dgram] [as NAME]`
     fn socket(&mut self) -> Result<Command, ParseError> {
-        const PROTO: &str = "`tcp` or `udp`";
+        const PROTO: &str = "`tcp`, `udp` or `unix`";
         let t = self.need(PROTO)?;
-        let proto = match t.text {
-            "tcp" => Proto::Tcp,
-            "udp" => Proto::Udp,
+        let (mut proto, mut family) = match t.text {
+            "tcp" => (Proto::Tcp, Family::V4),
+            "udp" => (Proto::Udp, Family::V4),
+            "unix" => (Proto::UnixStream, Family::Unix),
             _ => return Err(self.unexpected(&t, PROTO)),
         };
-        let mut family = Family::V4;
         let mut name = None;
-        let mut expected = "`v4`, `v6`, `as NAME` or end of line";
+        let mut expected = if family == Family::Unix {
+            "`stream`, `dgram`, `as NAME` or end of line"
+        } else {
+            "`v4`, `v6`, `as NAME` or end of line"
+        };
         let mut t = self.next()?;
-        if let Some(f) = t.as_ref().and_then(|t| match t.text {
-            "v4" => Some(Family::V4),
-            "v6" => Some(Family::V6),
+        let word = t.as_ref().map(|t| t.text);
+        let variant = match (family, word) {
+            (Family::Unix, Some("stream")) => Some((Proto::UnixStream, Family::Unix)),
+            (Family::Unix, Some("dgram")) => Some((Proto::UnixDgram, Family::Unix)),
+            (Family::V4, Some("v4")) => Some((proto, Family::V4)),
+            (Family::V4, Some("v6")) => Some((proto, Family::V6)),
             _ => None,
-        }) {
+        };
+        if let Some((p, f)) = variant {
+            proto = p;
             family = f;
             expected = "`as NAME` or end of line";
             t = self.next()?;

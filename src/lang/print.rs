@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use crate::engine::{Command, Family, Responder};
+use crate::engine::{Command, Family, Proto, Responder};
 
 use super::Statement;
 use super::duration::duration_text;
@@ -42,7 +42,11 @@ impl fmt::Display for Command {
                 family,
                 name,
             } => {
-                write!(f, "socket {proto}")?;
+                match proto {
+                    Proto::UnixStream => f.write_str("socket unix")?,
+                    Proto::UnixDgram => f.write_str("socket unix dgram")?,
+                    _ => write!(f, "socket {proto}")?,
+                }
                 if *family == Family::V6 {
                     f.write_str(" v6")?;
                 }

@@ -151,7 +151,8 @@ impl<W: Write> Builder<W> {
         let (src, dst) = (s.src, s.dst);
         let l4_hdr = match s.proto {
             Proto::Tcp => 20,
-            Proto::Udp => 8,
+            // Unix sockets never reach here: their addresses are not IP.
+            Proto::Udp | Proto::UnixStream | Proto::UnixDgram => 8,
         };
         let l4_len = l4_hdr + s.len;
         let mut l4 = Vec::with_capacity(l4_hdr + s.data.map_or(0, <[u8]>::len));
@@ -166,7 +167,7 @@ impl<W: Write> Builder<W> {
                 l4.extend_from_slice(&65535u16.to_be_bytes());
                 l4.extend_from_slice(&[0, 0, 0, 0]); // checksum, urgent pointer
             }
-            Proto::Udp => {
+            Proto::Udp | Proto::UnixStream | Proto::UnixDgram => {
                 l4.extend_from_slice(&(l4_len as u16).to_be_bytes());
                 l4.extend_from_slice(&[0, 0]);
             }
@@ -176,7 +177,7 @@ impl<W: Write> Builder<W> {
         }
         let proto_no: u8 = match s.proto {
             Proto::Tcp => 6,
-            Proto::Udp => 17,
+            Proto::Udp | Proto::UnixStream | Proto::UnixDgram => 17,
         };
         let mut frame = Vec::with_capacity(14 + 40 + l4.len());
         let (dmac, smac) = if s.outgoing {
@@ -252,7 +253,7 @@ impl<W: Write> Builder<W> {
 fn fill_l4_checksum(l4: &mut [u8], proto: Proto, pseudo: &[u8]) {
     let at = match proto {
         Proto::Tcp => 16,
-        Proto::Udp => 6,
+        Proto::Udp | Proto::UnixStream | Proto::UnixDgram => 6,
     };
     let mut c = checksum(&[pseudo, l4]);
     if proto == Proto::Udp && c == 0 {
@@ -266,8 +267,8 @@ fn max_payload(proto: Proto, v4: bool) -> usize {
     match (proto, v4) {
         (Proto::Tcp, true) => 65535 - 20 - 20,
         (Proto::Tcp, false) => 65535 - 20,
-        (Proto::Udp, true) => 65535 - 20 - 8,
-        (Proto::Udp, false) => 65535 - 8,
+        (_, true) => 65535 - 20 - 8,
+        (_, false) => 65535 - 8,
     }
 }
 
@@ -427,7 +428,7 @@ pub(crate) fn write_pcap<W: Write>(log: &SessionLog, w: W) -> Result<PcapCounts,
                             next_seq.insert((src, dst), seq.wrapping_add(n as u32));
                             (seq, ack)
                         }
-                        Proto::Udp => (0, 0),
+                        Proto::Udp | Proto::UnixStream | Proto::UnixDgram => (0, 0),
                     };
                     b.frame(
                         at,
