@@ -292,7 +292,7 @@ pub fn status_line(s: &SocketInfo) -> String {
             .map(|a| a.to_string())
             .unwrap_or_else(|| "-".into())
     };
-    format!(
+    let mut line = format!(
         "{:<5} {:<10} {} {} {:<11} local {:<22} peer {:<22} in {} B out {} B",
         s.id.to_string(),
         s.name.as_deref().unwrap_or("-"),
@@ -303,7 +303,12 @@ pub fn status_line(s: &SocketInfo) -> String {
         opt(&s.peer),
         s.bytes_in,
         s.bytes_out
-    )
+    );
+    if let Some(tcp) = s.tcp_state {
+        line.push_str(" kernel ");
+        line.push_str(tcp);
+    }
+    line
 }
 
 /// Seconds since the session started.
@@ -444,6 +449,7 @@ fn status_json(s: &SocketInfo) -> Value {
         "peer": s.peer.as_ref().map(|a| a.to_string()),
         "bytes_in": s.bytes_in,
         "bytes_out": s.bytes_out,
+        "tcp_state": s.tcp_state,
     })
 }
 
