@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use sockscope::engine::{
-    Addr, AddrSpec, Command, Family, Framing, How, Match, OptValue, Payload, Proto, Responder,
-    Rule, SockId, SockOpt, SockRef,
+    Addr, AddrSpec, Command, Family, FloodLimit, Framing, How, Match, OptValue, Payload, Proto,
+    Responder, Rule, SockId, SockOpt, SockRef,
 };
 use sockscope::lang::{Statement, is_id_like, parse_line, parse_script};
 
@@ -261,6 +261,24 @@ fn tool_command() -> impl Strategy<Value = Command> {
             iface
         }),
         sock().prop_map(|sock| Command::Abort { sock }),
+        (
+            sock(),
+            1usize..=65_536,
+            proptest::option::of(1u64..),
+            prop_oneof![
+                (1u64..).prop_map(FloodLimit::Count),
+                duration().prop_map(FloodLimit::Time)
+            ],
+            proptest::option::of(addr())
+        )
+            .prop_map(|(sock, size, rate, limit, to)| Command::Flood {
+                sock,
+                size,
+                rate,
+                limit,
+                to
+            }),
+        sock().prop_map(|sock| Command::Stats { sock }),
     ]
 }
 
@@ -371,6 +389,9 @@ const VALID: &[&str] = &[
     "join s1 239.1.2.3 127.0.0.1",
     "leave s1 ff02::1 lo",
     "abort s1",
+    "flood s1 1400 max 2s to 127.0.0.1:9",
+    "flood s1 64 1000/s 5000",
+    "stats s1",
     "socket unix dgram as u",
     "bind u /tmp/sockscope-x.sock",
     "connect s1 @sockscope-abstract",

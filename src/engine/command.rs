@@ -165,6 +165,15 @@ pub enum Responder {
     Fixed(Payload),
 }
 
+/// When a flood stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FloodLimit {
+    /// After this many sends.
+    Count(u64),
+    /// After this long.
+    Time(Duration),
+}
+
 /// One action on the engine's sockets.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Command {
@@ -370,6 +379,25 @@ pub enum Command {
         /// The socket.
         sock: SockRef,
     },
+    /// `flood ID SIZE max|N/s COUNT|DURATION [to ADDR]`: send SIZE-byte messages as fast as
+    /// possible or N per second, reporting totals a few times a second instead of each send.
+    Flood {
+        /// The socket.
+        sock: SockRef,
+        /// Bytes per send.
+        size: usize,
+        /// Sends per second; `None` for as fast as the socket takes them.
+        rate: Option<u64>,
+        /// When to stop.
+        limit: FloodLimit,
+        /// Destination for an unconnected UDP socket.
+        to: Option<AddrSpec>,
+    },
+    /// `stats ID`: counters and rates of one socket.
+    Stats {
+        /// The socket.
+        sock: SockRef,
+    },
 }
 
 impl Command {
@@ -401,7 +429,9 @@ impl Command {
             | Command::SetOption { sock, .. }
             | Command::Join { sock, .. }
             | Command::Leave { sock, .. }
-            | Command::Abort { sock } => Some(sock),
+            | Command::Abort { sock }
+            | Command::Flood { sock, .. }
+            | Command::Stats { sock } => Some(sock),
         }
     }
 }

@@ -155,11 +155,39 @@ pub enum EventKind {
     WouldBlock,
     /// A setting of the socket changed (answer to frame, rule, option, join, …).
     Set(Setting),
-    /// A repeat or chunked send ended.
+    /// A repeat, chunked send or flood ended.
     RepeatDone {
         /// Sends made.
         sent: u64,
     },
+    /// A flood's progress since its previous report (add them up for totals).
+    Flooded {
+        /// Sends since the previous report.
+        msgs: u64,
+        /// Bytes since the previous report.
+        bytes: u64,
+    },
+    /// Counters and rates of one socket (answer to `stats`).
+    Stats(SockStats),
+}
+
+/// A socket's counters and rates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SockStats {
+    /// Bytes received.
+    pub bytes_in: u64,
+    /// Bytes sent.
+    pub bytes_out: u64,
+    /// Chunks or datagrams received.
+    pub msgs_in: u64,
+    /// Sends completed.
+    pub msgs_out: u64,
+    /// Seconds since the previous `stats` of this socket (or since it was created).
+    pub secs: f64,
+    /// Bytes per second received over those seconds.
+    pub rate_in: f64,
+    /// Bytes per second sent over those seconds.
+    pub rate_out: f64,
 }
 
 /// A socket setting that a command changed, as reported back.
@@ -193,6 +221,13 @@ pub enum Setting {
         count: Option<u64>,
         /// Time between sends.
         every: std::time::Duration,
+    },
+    /// A flood started.
+    Flooding {
+        /// Bytes per send.
+        size: usize,
+        /// Sends per second, or `None` for as fast as possible.
+        rate: Option<u64>,
     },
     /// A chunked send started.
     Chunking {
@@ -276,6 +311,15 @@ impl fmt::Display for Setting {
             Setting::Repeating { count: None, every } => {
                 write!(f, "repeating every {every:?} until stopped")
             }
+            Setting::Flooding {
+                size,
+                rate: Some(r),
+            } => {
+                write!(f, "flooding {size}-byte messages at {r}/s")
+            }
+            Setting::Flooding { size, rate: None } => {
+                write!(f, "flooding {size}-byte messages as fast as possible")
+            }
             Setting::Chunking { size, delay, total } => {
                 write!(
                     f,
@@ -314,6 +358,8 @@ impl EventKind {
             EventKind::WouldBlock => "would-block",
             EventKind::Set(_) => "set",
             EventKind::RepeatDone { .. } => "repeat-done",
+            EventKind::Flooded { .. } => "flooded",
+            EventKind::Stats(_) => "stats",
         }
     }
 }

@@ -64,6 +64,12 @@ impl Reactor {
                 }
                 if writable {
                     self.flush(id);
+                    let flooding = self.socks.get(&id).is_some_and(|s| {
+                        matches!(&s.pacer, Some(p) if matches!(&p.kind, super::sock::PacerKind::Flood(f) if f.blocked))
+                    });
+                    if flooding {
+                        self.tick_flood(id, std::time::Instant::now());
+                    }
                 }
             }
         }

@@ -26,6 +26,7 @@ mod addr;
 mod command;
 mod error;
 mod event;
+mod flood;
 mod framing;
 mod hub;
 mod io;
@@ -39,11 +40,11 @@ mod tuning;
 
 pub use addr::{Addr, AddrSpec};
 pub use command::{
-    Command, DEFAULT_BACKLOG, DEFAULT_CONNECT_TIMEOUT, Family, How, Payload, Proto, Responder,
-    SockRef,
+    Command, DEFAULT_BACKLOG, DEFAULT_CONNECT_TIMEOUT, Family, FloodLimit, How, Payload, Proto,
+    Responder, SockRef,
 };
 pub use error::{Cause, Op, OpError};
-pub use event::{CmdId, Event, EventKind, Setting, SockId, SockState, SocketInfo};
+pub use event::{CmdId, Event, EventKind, Setting, SockId, SockState, SockStats, SocketInfo};
 pub use framing::{Deframer, Framed, Framing, MAX_FRAME, length_prefixed};
 pub use options::{OptValue, SockOpt};
 pub use rules::{Match, Rule, TemplateVars, expand};

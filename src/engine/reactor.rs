@@ -203,6 +203,14 @@ impl Reactor {
                 self.membership(cmd, id, group, iface.as_deref(), false)
             }
             Command::Abort { .. } => self.abort(cmd, id),
+            Command::Flood {
+                size,
+                rate,
+                limit,
+                to,
+                ..
+            } => self.flood(cmd, id, size, rate, limit, to.as_ref()),
+            Command::Stats { .. } => self.stats(cmd, id),
             Command::Socket { .. } | Command::Status => Ok(()),
         }
     }
@@ -262,5 +270,7 @@ fn op_of(c: &Command) -> Op {
         Command::Join { .. } => Op::Join,
         Command::Leave { .. } => Op::Leave,
         Command::Abort { .. } => Op::Abort,
+        Command::Flood { .. } => Op::Repeat,
+        Command::Stats { .. } => Op::Status,
     }
 }

@@ -74,6 +74,23 @@ pub(crate) enum PacerKind {
         off: usize,
         size: usize,
     },
+    /// As many sends as the socket takes (or `rate` a second), counted, not logged one by one.
+    Flood(Flood),
+}
+
+/// A flood in progress.
+pub(crate) struct Flood {
+    pub data: Arc<[u8]>,
+    pub rate: Option<u64>,
+    pub count: Option<u64>,
+    pub until: Option<Instant>,
+    pub to: Option<Addr>,
+    pub started: Instant,
+    pub bytes: u64,
+    /// What the previous progress report covered: sends, bytes, and when.
+    pub reported: (u64, u64, Instant),
+    /// The socket would block: wait for writability, not a timer.
+    pub blocked: bool,
 }
 
 /// The engine's record of one socket.
@@ -123,6 +140,8 @@ pub(crate) struct Sock {
     pub close_after_flush: bool,
     /// The socket file this socket created by binding, removed on close.
     pub unlink: Option<std::path::PathBuf>,
+    /// The previous `stats`: when, bytes in, bytes out.
+    pub stats_mark: (Instant, u64, u64),
 }
 
 impl Sock {
@@ -160,6 +179,7 @@ impl Sock {
             pacer: None,
             close_after_flush: false,
             unlink: None,
+            stats_mark: (Instant::now(), 0, 0),
         }
     }
 

@@ -293,7 +293,7 @@ impl Reactor {
     }
 
     /// Checks that `id` can send now, with `to` for an unconnected datagram socket.
-    fn sendable(
+    pub(crate) fn sendable(
         &mut self,
         op: Op,
         id: SockId,
@@ -429,6 +429,10 @@ impl Reactor {
         let Some(p) = sock.pacer.as_mut() else {
             return;
         };
+        if matches!(p.kind, PacerKind::Flood(_)) {
+            self.tick_flood(id, now);
+            return;
+        }
         if p.next_at > now {
             return;
         }
@@ -458,6 +462,7 @@ impl Reactor {
                 *off = end;
                 (piece, None, end >= data.len())
             }
+            PacerKind::Flood(_) => return,
         };
         p.sent += 1;
         let sent = p.sent;

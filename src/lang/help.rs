@@ -139,6 +139,16 @@ pub const COMMANDS: &[CommandHelp] = &[
         about: "UDP: leave a multicast group",
     },
     CommandHelp {
+        name: "flood",
+        usage: "flood ID SIZE max|N/s COUNT|DURATION [to ADDR]",
+        about: "traffic generator: SIZE-byte sends as fast as possible or N a second; totals reported, not each send",
+    },
+    CommandHelp {
+        name: "stats",
+        usage: "stats ID",
+        about: "counters of a socket and its rates since the previous stats",
+    },
+    CommandHelp {
         name: "abort",
         usage: "abort ID",
         about: "TCP: close with linger 0, so the peer gets a reset",

@@ -17,7 +17,7 @@
 
 use std::net::IpAddr;
 
-use crate::engine::{Command, Framing, Match, OptValue, Payload, Rule, SockOpt};
+use crate::engine::{Command, FloodLimit, Framing, Match, OptValue, Payload, Rule, SockOpt};
 
 use super::super::payload::{PAYLOAD_FORMS, parse_payload};
 use super::Parser;
@@ -130,6 +130,12 @@ impl<'a> Parser<'a> {
                 } else {
                     Command::Leave { sock, group, iface }
                 }
+            }
+            "flood" => self.flood()?,
+            "stats" => {
+                let sock = self.sock()?;
+                self.end()?;
+                Command::Stats { sock }
             }
             "abort" => {
                 let sock = self.sock()?;
@@ -317,6 +323,49 @@ impl<'a> Parser<'a> {
             count,
             every,
             payload,
+            to,
+        })
+    }
+
+    /// `flood ID SIZE max|N/s COUNT|DURATION [to ADDR]`
+    fn flood(&mut self) -> Result<Command, ParseError> {
+        let sock = self.sock()?;
+        let size = self.number("a message size in bytes (1 to 65536)", 1, 65_536)? as usize;
+        const RATE: &str = "`max` or a rate in sends per second (1000/s)";
+        let t = self.need(RATE)?;
+        let rate = match t.text {
+            "max" => None,
+            text => match text.strip_suffix("/s") {
+                Some(n) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+                    match n.parse::<u64>() {
+                        Ok(r) if r > 0 => Some(r),
+                        _ => return Err(self.unexpected(&t, RATE)),
+                    }
+                }
+                _ => return Err(self.unexpected(&t, RATE)),
+            },
+        };
+        const LIMIT: &str = "a count of sends or a duration (10s)";
+        let t = self.need(LIMIT)?;
+        let limit = if t.text.bytes().all(|b| b.is_ascii_digit()) {
+            FloodLimit::Count(self.number_of(&t, LIMIT, 1, u64::MAX)?)
+        } else {
+            FloodLimit::Time(self.duration_of(&t, LIMIT)?)
+        };
+        let to = match self.next()? {
+            None => None,
+            Some(t) if t.text == "to" => {
+                let a = self.addr()?;
+                self.end()?;
+                Some(a)
+            }
+            Some(t) => return Err(self.unexpected(&t, "`to ADDR` or end of line")),
+        };
+        Ok(Command::Flood {
+            sock,
+            size,
+            rate,
+            limit,
             to,
         })
     }

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::engine::{Command, Framing, Match, OptValue};
+use crate::engine::{Command, FloodLimit, Framing, Match, OptValue};
 
 use super::duration::duration_text;
 use super::payload::{bytes_text, payload_text};
@@ -123,6 +123,24 @@ pub(super) fn write_more(cmd: &Command, f: &mut fmt::Formatter<'_>) -> Result<bo
             }
         }
         Command::Abort { sock } => write!(f, "abort {sock}")?,
+        Command::Flood {
+            sock,
+            size,
+            rate,
+            limit,
+            to,
+        } => {
+            let rate = rate.map_or("max".to_string(), |r| format!("{r}/s"));
+            let limit = match limit {
+                FloodLimit::Count(n) => n.to_string(),
+                FloodLimit::Time(d) => duration_text(*d),
+            };
+            write!(f, "flood {sock} {size} {rate} {limit}")?;
+            if let Some(a) = to {
+                write!(f, " to {a}")?;
+            }
+        }
+        Command::Stats { sock } => write!(f, "stats {sock}")?,
         _ => return Ok(false),
     }
     Ok(true)

@@ -274,6 +274,13 @@ pub fn summary(rec: &Record, log: &SessionLog, max: usize) -> String {
         EventKind::WouldBlock => "recv would block: nothing to read".into(),
         EventKind::Set(setting) => setting.to_string(),
         EventKind::RepeatDone { sent } => format!("repeat done: {sent} sends"),
+        EventKind::Flooded { msgs, bytes } => {
+            format!("flood: {msgs} more sends, {bytes} more bytes")
+        }
+        EventKind::Stats(s) => format!(
+            "in {} B in {} msgs, out {} B in {} msgs; over the last {:.3} s: in {:.0} B/s, out {:.0} B/s",
+            s.bytes_in, s.msgs_in, s.bytes_out, s.msgs_out, s.secs, s.rate_in, s.rate_out
+        ),
     }
 }
 
@@ -431,6 +438,19 @@ pub fn json_value_parts(
             }
             EventKind::RepeatDone { sent } => {
                 m.insert("sent".into(), json!(sent));
+            }
+            EventKind::Flooded { msgs, bytes } => {
+                m.insert("msgs".into(), json!(msgs));
+                m.insert("bytes".into(), json!(bytes));
+            }
+            EventKind::Stats(s) => {
+                m.insert("bytes_in".into(), json!(s.bytes_in));
+                m.insert("bytes_out".into(), json!(s.bytes_out));
+                m.insert("msgs_in".into(), json!(s.msgs_in));
+                m.insert("msgs_out".into(), json!(s.msgs_out));
+                m.insert("secs".into(), json!(s.secs));
+                m.insert("rate_in".into(), json!(s.rate_in));
+                m.insert("rate_out".into(), json!(s.rate_out));
             }
             _ => {}
         }

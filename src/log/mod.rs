@@ -287,6 +287,10 @@ impl SessionLog {
                 self.totals.bytes_out += data.len() as u64;
                 self.totals.msgs_out += 1;
             }
+            EventKind::Flooded { msgs, bytes } => {
+                self.totals.bytes_out += bytes;
+                self.totals.msgs_out += msgs;
+            }
             EventKind::Failed(_) => self.totals.errors += 1,
             _ => {}
         }

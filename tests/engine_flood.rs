@@ -1,0 +1,131 @@
+//! Engine tests for the traffic generator and sink: every datagram the kernel delivers is
+//! counted, a TCP flood's bytes all arrive, and `stats` reports counters and rates.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::Rig;
+use sockscope::engine::{Command, EventKind, Family, FloodLimit, Proto};
+
+#[test]
+fn a_paced_udp_flood_is_counted_exactly_by_the_sink() {
+    let mut rig = Rig::new();
+    let sink = rig.socket(Proto::Udp, Family::V4);
+    let sink_addr = rig.bind(sink, "127.0.0.1:0");
+    let src = rig.socket(Proto::Udp, Family::V4);
+    rig.bind(src, "127.0.0.1:0");
+    rig.ok(Command::Flood {
+        sock: src.into(),
+        size: 64,
+        rate: Some(10_000),
+        limit: FloodLimit::Count(3_000),
+        to: Some(sink_addr.into()),
+    });
+    let mut received = 0u64;
+    let mut flooded = 0u64;
+    let mut done = false;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while (!done || received < 3_000) && Instant::now() < deadline {
+        let Ok(ev) = rig.rx.recv_timeout(Duration::from_secs(2)) else {
+            break;
+        };
+        match ev.kind {
+            EventKind::Received { data, .. } if ev.socket == Some(sink) => {
+                assert_eq!(data.len(), 64);
+                received += 1;
+            }
+            EventKind::Flooded { msgs, bytes } if ev.socket == Some(src) => {
+                assert_eq!(bytes, msgs * 64);
+                flooded += msgs;
+            }
+            EventKind::RepeatDone { sent } if ev.socket == Some(src) => {
+                assert_eq!(sent, 3_000);
+                done = true;
+            }
+            EventKind::Failed(e) => panic!("{e}"),
+            _ => {}
+        }
+    }
+    assert!(done, "the flood ended");
+    assert_eq!(flooded, 3_000, "progress reports add up to the sends");
+    assert_eq!(
+        received, 3_000,
+        "every datagram sent at a rate the kernel keeps up with is counted"
+    );
+}
+
+#[test]
+fn a_tcp_flood_arrives_whole_and_stats_report_rates() {
+    let mut rig = Rig::new();
+    let (_l, c, srv) = rig.tcp_pair();
+    rig.ok(Command::Flood {
+        sock: c.into(),
+        size: 16_384,
+        rate: None,
+        limit: FloodLimit::Time(Duration::from_millis(300)),
+        to: None,
+    });
+    let mut sent_bytes = 0u64;
+    let mut got = 0u64;
+    let mut done = false;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        let Ok(ev) = rig.rx.recv_timeout(Duration::from_secs(2)) else {
+            break;
+        };
+        match ev.kind {
+            EventKind::Received { data, .. } if ev.socket == Some(srv) => got += data.len() as u64,
+            EventKind::Flooded { bytes, .. } => sent_bytes += bytes,
+            EventKind::RepeatDone { .. } => done = true,
+            EventKind::Failed(e) => panic!("{e}"),
+            _ => {}
+        }
+        if done && got == sent_bytes {
+            break;
+        }
+    }
+    assert!(done);
+    assert!(
+        sent_bytes > 1 << 20,
+        "a loopback flood moves more than a MiB in 300 ms ({sent_bytes})"
+    );
+    assert_eq!(got, sent_bytes, "every byte sent arrived and was counted");
+    let ev = rig.ok(Command::Stats { sock: srv.into() });
+    let EventKind::Stats(st) = ev.kind else {
+        panic!("{:?}", ev.kind)
+    };
+    assert_eq!(st.bytes_in, got);
+    assert!(st.rate_in > 0.0 && st.secs > 0.0);
+    let ev = rig.ok(Command::Stats { sock: srv.into() });
+    let EventKind::Stats(st) = ev.kind else {
+        panic!()
+    };
+    assert_eq!(
+        st.rate_in, 0.0,
+        "rates cover the time since the previous stats"
+    );
+}
+
+#[test]
+fn flood_input_is_checked() {
+    let mut rig = Rig::new();
+    let u = rig.socket(Proto::Udp, Family::V4);
+    let e = rig.err(Command::Flood {
+        sock: u.into(),
+        size: 10,
+        rate: None,
+        limit: FloodLimit::Count(1),
+        to: None,
+    });
+    assert!(e.to_string().contains("no fixed peer"), "{e}");
+    let (_l, c, _s) = rig.tcp_pair();
+    let e = rig.err(Command::Flood {
+        sock: c.into(),
+        size: 0,
+        rate: None,
+        limit: FloodLimit::Count(1),
+        to: None,
+    });
+    assert!(e.to_string().contains("1 to 65536"), "{e}");
+}
