@@ -116,6 +116,14 @@ pub enum Payload {
 }
 
 impl Payload {
+    /// The bytes to send, moved out (no copy), reading the file for `file:` payloads.
+    pub fn into_bytes(self) -> std::io::Result<Vec<u8>> {
+        match self {
+            Payload::Bytes(b) => Ok(b),
+            Payload::File(p) => std::fs::read(p),
+        }
+    }
+
     /// The bytes to send, reading the file for `file:` payloads.
     pub fn load(&self) -> std::io::Result<Vec<u8>> {
         match self {

@@ -22,8 +22,21 @@ impl fmt::Display for SockId {
 }
 
 /// The number the engine gave a submitted command; its final event carries it.
+/// Never zero, so that `Option<CmdId>` takes 8 bytes in every event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CmdId(pub u64);
+pub struct CmdId(pub std::num::NonZeroU64);
+
+impl CmdId {
+    /// The id numbered `n` (0 counts as 1).
+    pub fn from_raw(n: u64) -> CmdId {
+        CmdId(std::num::NonZeroU64::new(n).unwrap_or(std::num::NonZeroU64::MIN))
+    }
+
+    /// Its number.
+    pub fn get(self) -> u64 {
+        self.0.get()
+    }
+}
 
 /// Something that happened.
 #[derive(Debug, Clone)]
@@ -72,8 +85,8 @@ pub enum EventKind {
         local: Addr,
         /// The client's address.
         peer: Addr,
-        /// The name given with `accept ID as NAME`.
-        name: Option<String>,
+        /// The name given with `accept ID as NAME` (boxed: it keeps every event small).
+        name: Option<Box<str>>,
     },
     /// A TCP connect is under way.
     Connecting {
@@ -427,3 +440,7 @@ pub struct SocketInfo {
     /// The kernel's TCP state (`ESTABLISHED`, `CLOSE_WAIT`, …) for TCP sockets.
     pub tcp_state: Option<&'static str>,
 }
+
+// Every event is kept by the session log: keep them small (the log's goal is 128 bytes an
+// entry). A variant that grows past this should box its rare fields.
+const _: () = assert!(std::mem::size_of::<Event>() <= 120);

@@ -313,6 +313,14 @@ impl Reactor {
         let Some(sock) = self.socks.get(&id) else {
             return;
         };
+        let parent = sock.parent.and_then(|p| self.socks.get(&p));
+        let silent = |r: &Option<Responder>| matches!(r, None | Some(Responder::Off));
+        if sock.rules.is_empty()
+            && silent(&sock.responder)
+            && parent.is_none_or(|p| p.rules.is_empty() && silent(&p.responder))
+        {
+            return; // nothing answers: the common case of a plain receive stays cheap
+        }
         let reply_to = if !sock.proto.is_stream() && sock.phase != Phase::Connected {
             peer.clone()
         } else {

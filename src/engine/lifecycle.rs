@@ -415,7 +415,7 @@ impl Reactor {
                 listener,
                 local,
                 peer,
-                name,
+                name: name.map(String::into_boxed_str),
             },
         );
         self.send_greeting(listener, id);
@@ -509,12 +509,7 @@ impl Reactor {
     }
 
     /// `send`: all of the payload on a connected socket.
-    pub(crate) fn send(
-        &mut self,
-        cmd: CmdId,
-        id: SockId,
-        payload: &Payload,
-    ) -> Result<(), OpError> {
+    pub(crate) fn send(&mut self, cmd: CmdId, id: SockId, payload: Payload) -> Result<(), OpError> {
         let sock = self.sock(id);
         let label = sock.label();
         match (sock.proto.is_stream(), sock.phase) {
@@ -557,7 +552,7 @@ impl Reactor {
             ));
         }
         let data = payload
-            .load()
+            .into_bytes()
             .map_err(|e| OpError::io(Op::ReadFile, None, &e))?;
         self.queue(id, Some(cmd), data.into(), None, false);
         Ok(())
@@ -569,7 +564,7 @@ impl Reactor {
         cmd: CmdId,
         id: SockId,
         spec: &AddrSpec,
-        payload: &Payload,
+        payload: Payload,
     ) -> Result<(), OpError> {
         let sock = self.sock(id);
         let label = sock.label();
@@ -585,7 +580,7 @@ impl Reactor {
         let family = sock.family;
         let addr = self.resolve(Op::SendTo, spec, family)?;
         let data = payload
-            .load()
+            .into_bytes()
             .map_err(|e| OpError::io(Op::ReadFile, None, &e))?;
         if self.sock(id).local.is_none() && family != Family::Unix {
             // What the OS does on a first sendto, done first so that the reply port is

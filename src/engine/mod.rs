@@ -121,7 +121,9 @@ impl Engine {
         })
     }
 
-    /// A new receiver of every event from now on.
+    /// A new receiver of every event from now on. The subscription travels in order with
+    /// commands: it sees every event of the commands submitted after this call, but not
+    /// those of earlier ones (subscribe first, then submit).
     pub fn subscribe(&self) -> Receiver<Event> {
         self.subscribe_with(None)
     }
@@ -135,7 +137,7 @@ impl Engine {
 
     /// Submits a command; its final event (success or failure) carries the returned id.
     pub fn submit(&self, cmd: Command) -> CmdId {
-        let id = CmdId(self.shared.next_cmd.fetch_add(1, Ordering::Relaxed));
+        let id = CmdId::from_raw(self.shared.next_cmd.fetch_add(1, Ordering::Relaxed));
         self.post(Msg::Run(id, cmd));
         id
     }

@@ -166,8 +166,8 @@ impl Reactor {
             Command::Accept { name, timeout, .. } => self.accept_cmd(cmd, id, name, timeout),
             Command::AcceptAuto { on, .. } => self.auto_accept(cmd, id, on),
             Command::Connect { addr, timeout, .. } => self.connect(cmd, id, &addr, timeout),
-            Command::Send { payload, .. } => self.send(cmd, id, &payload),
-            Command::SendTo { addr, payload, .. } => self.send_to(cmd, id, &addr, &payload),
+            Command::Send { payload, .. } => self.send(cmd, id, payload),
+            Command::SendTo { addr, payload, .. } => self.send_to(cmd, id, &addr, payload),
             Command::Respond { responder, .. } => self.respond(cmd, id, responder),
             Command::Shutdown { how, .. } => self.shutdown(cmd, id, how),
             Command::Close { .. } => self.close(Some(cmd), id),
@@ -194,7 +194,7 @@ impl Reactor {
                 delay,
                 payload,
                 ..
-            } => self.chunked(cmd, id, size, delay, &payload),
+            } => self.chunked(cmd, id, size, delay, payload),
             Command::SetOption { opt, value, .. } => self.option(cmd, id, opt, value),
             Command::Join { group, iface, .. } => {
                 self.membership(cmd, id, group, iface.as_deref(), true)

@@ -384,14 +384,14 @@ impl Reactor {
         id: SockId,
         size: usize,
         delay: Duration,
-        payload: &Payload,
+        payload: Payload,
     ) -> Result<(), OpError> {
         self.sendable(Op::Repeat, id, None)?;
         if size == 0 {
             return Err(OpError::state(Op::Repeat, "a piece is at least 1 byte"));
         }
         let data: Arc<[u8]> = payload
-            .load()
+            .into_bytes()
             .map_err(|e| OpError::io(Op::ReadFile, None, &e))?
             .into();
         self.set(

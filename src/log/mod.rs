@@ -22,6 +22,9 @@ use std::time::SystemTime;
 
 use crate::engine::{Event, EventKind, SockId};
 
+// A log entry without its payload stays within 128 bytes (the goal of issue 7).
+const _: () = assert!(std::mem::size_of::<Record>() <= 128);
+
 /// Default payload budget of a [`SessionLog`]: 256 MiB.
 pub const DEFAULT_PAYLOAD_BUDGET: usize = 256 * 1024 * 1024;
 
@@ -71,7 +74,9 @@ impl From<Event> for Record {
 #[derive(Debug, Clone)]
 pub struct LoggedEvent {
     event: Event,
-    evicted: Option<usize>,
+    /// The original length of an evicted payload (payloads over 4 GiB are never evicted),
+    /// kept in 4 bytes so that a record stays within 128 bytes.
+    evicted: Option<u32>,
 }
 
 impl LoggedEvent {
@@ -96,7 +101,7 @@ impl LoggedEvent {
     /// `Some(original length)` when the payload has left memory to keep the log within its
     /// budget (the bytes remain in the journal); `None` while the bytes are here.
     pub fn evicted(&self) -> Option<usize> {
-        self.evicted
+        self.evicted.map(|n| n as usize)
     }
 
     /// The payload bytes, when the event carries a payload still in memory.
@@ -117,7 +122,7 @@ impl LoggedEvent {
         match &self.event.kind {
             EventKind::Sent { data, .. }
             | EventKind::Received { data, .. }
-            | EventKind::Message { data, .. } => Some(self.evicted.unwrap_or(data.len())),
+            | EventKind::Message { data, .. } => Some(self.evicted().unwrap_or(data.len())),
             _ => None,
         }
     }
@@ -134,8 +139,11 @@ impl LoggedEvent {
                 if !data.is_empty() =>
             {
                 let n = data.len();
+                let Ok(small) = u32::try_from(n) else {
+                    return 0;
+                };
                 *data = empty_payload();
-                self.evicted = Some(n);
+                self.evicted = Some(small);
                 n
             }
             _ => 0,
@@ -275,7 +283,7 @@ impl SessionLog {
                 if let Some(id) = ev.socket {
                     self.parents.insert(id, *listener);
                     if let Some(n) = name {
-                        self.names.insert(id, n.clone());
+                        self.names.insert(id, n.to_string());
                     }
                 }
             }

@@ -63,10 +63,14 @@ impl Session {
     /// Takes in one event: prints it, logs it, updates what `expect` looks at.
     pub fn absorb(&mut self, ev: Event) {
         match &ev.kind {
-            EventKind::Created { name: Some(n), .. }
-            | EventKind::Accepted { name: Some(n), .. } => {
+            EventKind::Created { name: Some(n), .. } => {
                 if let Some(id) = ev.socket {
                     self.names.insert(n.clone(), id);
+                }
+            }
+            EventKind::Accepted { name: Some(n), .. } => {
+                if let Some(id) = ev.socket {
+                    self.names.insert(n.to_string(), id);
                 }
             }
             _ => {}
