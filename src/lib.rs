@@ -1,4 +1,9 @@
 //! sockscope: a socket tester and socket lab. The [`engine`] owns sockets on a background
 //! thread; the command language, the headless runner, the shell and the desktop app drive it.
 
+pub mod app;
+pub mod cli;
 pub mod engine;
+pub mod lang;
+pub mod log;
+pub mod script;

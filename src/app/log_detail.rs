@@ -1,0 +1,128 @@
+//! The detail of one log record: what happened, when (UTC and since start), addresses,
+//! and a hex dump of its payload (virtualized, so a large datagram stays smooth).
+
+use egui::{RichText, Ui};
+
+use crate::log::SessionLog;
+use crate::log::format::{addresses, direction, payload, quoted, rfc3339, since, summary};
+
+/// Bytes per hex dump line.
+pub const DUMP_WIDTH: usize = 16;
+
+/// One hex dump line: offset, hex bytes (a gap after 8), and the printable ASCII.
+pub fn dump_line(data: &[u8], offset: usize) -> String {
+    let end = (offset + DUMP_WIDTH).min(data.len());
+    let chunk = &data[offset.min(end)..end];
+    let mut s = format!("{offset:08x}  ");
+    for i in 0..DUMP_WIDTH {
+        match chunk.get(i) {
+            Some(b) => s.push_str(&format!("{b:02x} ")),
+            None => s.push_str("   "),
+        }
+        if i == 7 {
+            s.push(' ');
+        }
+    }
+    s.push(' ');
+    s.push('|');
+    for b in chunk {
+        s.push(if b.is_ascii_graphic() || *b == b' ' {
+            *b as char
+        } else {
+            '.'
+        });
+    }
+    s.push('|');
+    s
+}
+
+/// Draws the detail of record `index`; returns false when the person closes it.
+pub fn ui(ui: &mut Ui, log: &SessionLog, index: usize) -> bool {
+    let Some(rec) = log.get(index) else {
+        return false;
+    };
+    let mut keep = true;
+    ui.horizontal(|ui| {
+        ui.heading(format!("Record {}", index + 1));
+        if ui
+            .button("Close detail")
+            .on_hover_text("close the detail")
+            .clicked()
+        {
+            keep = false;
+        }
+    });
+    ui.label(RichText::new(summary(rec, log, 256)).strong());
+    egui::Grid::new("detail_grid")
+        .num_columns(2)
+        .show(ui, |ui| {
+            ui.label("Time");
+            ui.label(format!(
+                "{}  (+{:.6} s)",
+                rfc3339(rec.at()),
+                since(log, rec.at())
+            ));
+            ui.end_row();
+            ui.label("Socket");
+            ui.label(
+                rec.socket()
+                    .map(|id| log.label(id))
+                    .unwrap_or_else(|| "—".into()),
+            );
+            ui.end_row();
+            ui.label("Direction");
+            ui.label(direction(rec).name());
+            ui.end_row();
+            let (local, peer) = addresses(rec);
+            if let Some(a) = local {
+                ui.label("Local");
+                ui.label(a.to_string());
+                ui.end_row();
+            }
+            if let Some(a) = peer {
+                ui.label("Peer");
+                ui.label(a.to_string());
+                ui.end_row();
+            }
+        });
+    let Some(data) = payload(rec) else {
+        return keep;
+    };
+    ui.separator();
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(format!("{} bytes", data.len())).strong());
+        if ui.button("Copy as text").clicked() {
+            ui.ctx().copy_text(quoted(data));
+        }
+        if ui.button("Copy as hex").clicked() {
+            ui.ctx().copy_text(crate::log::format::hex(data));
+        }
+    });
+    let lines = data.len().div_ceil(DUMP_WIDTH);
+    let h = ui.text_style_height(&egui::TextStyle::Monospace);
+    egui::ScrollArea::both()
+        .id_salt("hex_dump")
+        .auto_shrink([false, true])
+        .show_rows(ui, h, lines, |ui, range| {
+            for line in range {
+                ui.label(RichText::new(dump_line(data, line * DUMP_WIDTH)).monospace());
+            }
+        });
+    keep
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dump_line;
+
+    #[test]
+    fn dump_lines_show_offset_hex_and_ascii() {
+        let data = b"Hello, world!\n\x00\xffXYZ";
+        let first = dump_line(data, 0);
+        assert!(first.starts_with("00000000  48 65 6c 6c 6f 2c 20 77  6f 72 6c 64 21 0a 00 ff"));
+        assert!(first.ends_with("|Hello, world!...|"));
+        let second = dump_line(data, 16);
+        assert!(second.starts_with("00000010  58 59 5a "));
+        assert!(second.ends_with("|XYZ|"));
+    }
+}

@@ -1,0 +1,321 @@
+//! The desktop app: sockets in a side panel, lifecycle controls and a send box for the
+//! selected socket, the live log, a console for the command language, and a status bar.
+//!
+//! The UI renders state and sends commands. Every click builds an engine [`Command`]
+//! whose text (in the command language) goes to the console and the session log before
+//! it is submitted, so a click and a typed console line are the same command. Events are
+//! drained each frame without blocking and folded into [`AppState`]; the engine's notify
+//! callback requests a repaint, and nothing repaints while nothing happens.
+//!
+//! [`run`] opens the window; [`SockscopeApp::new`] builds the app for tests
+//! (`egui_kittest::Harness::new_eframe`).
+
+mod console;
+mod controls;
+mod fields;
+mod log_detail;
+mod log_view;
+mod rules;
+mod save_log;
+mod send_box;
+pub mod settings;
+mod sockets_panel;
+pub mod state;
+mod status_bar;
+mod view;
+mod widgets;
+
+use std::sync::Arc;
+
+use crossbeam_channel::Receiver;
+
+use crate::engine::{Command, Engine, Event, EventKind, SockId};
+use crate::lang::{Statement, parse_line};
+use crate::log::SessionLog;
+use crate::log::format::{status_line, summary};
+
+use console::{Console, ConsoleLine};
+use controls::Controls;
+use log_view::LogView;
+use save_log::SaveLog;
+use send_box::SendBox;
+use settings::{STORAGE_KEY, Settings, ThemeChoice};
+use state::AppState;
+
+pub use sockets_panel::entry_title;
+pub use status_bar::totals_text;
+
+/// The app's icon (a PNG in `assets/`).
+pub const ICON_PNG: &[u8] = include_bytes!("../../assets/icon.png");
+
+/// Events folded per frame at most; the rest wait for the next frame (which is requested).
+const EVENTS_PER_FRAME: usize = 20_000;
+
+/// Opens the sockscope window (glow renderer, settings remembered between runs) and
+/// returns when it is closed.
+pub fn run() -> eframe::Result {
+    let engine = Engine::start().map_err(|e| eframe::Error::AppCreation(Box::new(e)))?;
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("sockscope")
+        .with_app_id("sockscope")
+        .with_inner_size([1200.0, 760.0])
+        .with_min_inner_size([720.0, 480.0]);
+    if let Ok(icon) = eframe::icon_data::from_png_bytes(ICON_PNG) {
+        viewport = viewport.with_icon(Arc::new(icon));
+    }
+    let options = eframe::NativeOptions {
+        viewport,
+        renderer: eframe::Renderer::Glow,
+        persist_window: true,
+        ..Default::default()
+    };
+    eframe::run_native(
+        "sockscope",
+        options,
+        Box::new(move |cc| Ok(Box::new(SockscopeApp::from_creation_context(cc, engine)))),
+    )
+}
+
+/// The desktop app.
+pub struct SockscopeApp {
+    engine: Engine,
+    events: Receiver<Event>,
+    state: AppState,
+    log: SessionLog,
+    settings: Settings,
+    selected: Option<SockId>,
+    hide_closed: bool,
+    controls: Controls,
+    send_box: SendBox,
+    log_view: LogView,
+    console: Console,
+    save: SaveLog,
+    native_dialogs: bool,
+    message: Option<(String, bool)>,
+    applied_theme: Option<ThemeChoice>,
+}
+
+impl SockscopeApp {
+    /// An app driving `engine`, with default settings; its repaints go to `ctx`.
+    pub fn new(engine: Engine, ctx: &egui::Context) -> SockscopeApp {
+        SockscopeApp::with_settings(engine, ctx, Settings::default())
+    }
+
+    /// An app with the given settings.
+    pub fn with_settings(engine: Engine, ctx: &egui::Context, settings: Settings) -> SockscopeApp {
+        let repaint = ctx.clone();
+        let events = engine.subscribe_with(Some(Arc::new(move || repaint.request_repaint())));
+        SockscopeApp {
+            engine,
+            events,
+            state: AppState::new(),
+            log: SessionLog::new(),
+            settings,
+            selected: None,
+            hide_closed: false,
+            controls: Controls::new(),
+            send_box: SendBox::new(),
+            log_view: LogView::new(),
+            console: Console::new(),
+            save: SaveLog::new(),
+            native_dialogs: true,
+            message: None,
+            applied_theme: None,
+        }
+    }
+
+    /// The app as eframe creates it: settings restored from storage.
+    pub fn from_creation_context(cc: &eframe::CreationContext<'_>, engine: Engine) -> SockscopeApp {
+        let settings = cc
+            .storage
+            .and_then(|s| eframe::get_value::<Settings>(s, STORAGE_KEY))
+            .unwrap_or_default();
+        SockscopeApp::with_settings(engine, &cc.egui_ctx, settings)
+    }
+
+    /// Whether "Save log…" opens the native dialog (default) or goes straight to the path
+    /// field (tests, or machines without a desktop portal).
+    pub fn with_native_dialogs(mut self, on: bool) -> SockscopeApp {
+        self.native_dialogs = on;
+        self
+    }
+
+    /// The sockets as the app knows them.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The session log.
+    pub fn log(&self) -> &SessionLog {
+        &self.log
+    }
+
+    /// The settings (remembered between runs).
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The status bar's latest message (a save's outcome, say).
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_ref().map(|(m, _)| m.as_str())
+    }
+
+    /// The selected socket.
+    pub fn selected(&self) -> Option<SockId> {
+        self.selected
+    }
+
+    /// The console's transcript, one string per line as shown.
+    pub fn console_text(&self) -> Vec<String> {
+        self.console
+            .lines()
+            .iter()
+            .map(|l| match l {
+                ConsoleLine::Command(c) => format!("> {c}"),
+                ConsoleLine::Ok(s) => format!("ok: {s}"),
+                ConsoleLine::Error(s) => format!("error: {s}"),
+                ConsoleLine::Info(s) => s.clone(),
+            })
+            .collect()
+    }
+
+    /// Runs a command: its text goes to the console and the log, then the engine runs it.
+    pub fn run_command(&mut self, cmd: Command) {
+        let line = cmd.to_string();
+        self.log.push_command(line.clone());
+        self.console.push(ConsoleLine::Command(line.clone()));
+        let id = self.engine.submit(cmd.clone());
+        self.state.submitted(id, &cmd, line);
+    }
+
+    /// Runs a line of the command language, as typed in the console.
+    pub fn run_line(&mut self, text: &str) {
+        match parse_line(text) {
+            Ok(None) => {}
+            Ok(Some(Statement::Engine(cmd))) => self.run_command(cmd),
+            Ok(Some(other)) => {
+                self.console.push(ConsoleLine::Command(other.to_string()));
+                self.console.push(ConsoleLine::Error(
+                    "expect and sleep belong in scripts (sockscope run FILE); in the app, watch the log instead"
+                        .into(),
+                ));
+            }
+            Err(e) => {
+                self.console
+                    .push(ConsoleLine::Command(text.trim().to_string()));
+                self.console.push(ConsoleLine::Error(e.to_string()));
+            }
+        }
+    }
+
+    /// Folds the events that have arrived, without waiting.
+    fn drain_events(&mut self, ctx: &egui::Context) {
+        for _ in 0..EVENTS_PER_FRAME {
+            let Ok(ev) = self.events.try_recv() else {
+                return;
+            };
+            self.fold(ev);
+        }
+        ctx.request_repaint();
+    }
+
+    fn fold(&mut self, ev: Event) {
+        let ours = ev.cmd.is_some_and(|c| self.state.pending.contains_key(&c));
+        if ours && let (EventKind::Created { .. }, Some(id)) = (&ev.kind, ev.socket) {
+            self.selected = Some(id);
+        }
+        let outcome = self.state.apply(&ev);
+        let status = match &ev.kind {
+            EventKind::Status(list) => Some(list.iter().map(status_line).collect::<Vec<_>>()),
+            _ => None,
+        };
+        let unasked_error = matches!(ev.kind, EventKind::Failed(_)) && outcome.is_none();
+        self.log.push_event(ev);
+        let Some(rec) = self.log.records().last() else {
+            return;
+        };
+        let text = summary(rec, &self.log, 80);
+        let sock = rec.socket().map(|id| self.log.label(id));
+        if let Some(out) = outcome {
+            let said = match (&sock, out.result) {
+                (_, Err(e)) => ConsoleLine::Error(e),
+                (Some(s), Ok(_)) => ConsoleLine::Ok(format!("{s} {text}")),
+                (None, Ok(_)) => ConsoleLine::Ok(text),
+            };
+            self.console.push(said);
+        } else if unasked_error {
+            let s = sock.unwrap_or_default();
+            self.console.push(ConsoleLine::Error(format!("{s} {text}")));
+        }
+        for line in status.into_iter().flatten() {
+            self.console.push(ConsoleLine::Info(line));
+        }
+    }
+
+    fn start_save(&mut self, ctx: &egui::Context, script: bool) {
+        let suggested = self.suggested_path();
+        self.save
+            .start(ctx, self.native_dialogs, &suggested, script);
+    }
+
+    fn suggested_path(&self) -> String {
+        let name = format!(
+            "sockscope-{}.txt",
+            chrono::Local::now().format("%Y%m%d-%H%M%S")
+        );
+        let dir = std::path::Path::new(&self.settings.last_save_path)
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .filter(|d| d.is_dir())
+            .or_else(|| std::env::current_dir().ok());
+        match dir {
+            Some(d) => d.join(name).display().to_string(),
+            None => name,
+        }
+    }
+}
+
+impl eframe::App for SockscopeApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        self.drain_events(&ctx);
+        let suggested = self.suggested_path();
+        if let Some((msg, is_error, path)) = self.save.poll(&ctx, &self.log, &suggested) {
+            if let Some(p) = path {
+                self.settings.last_save_path = p.display().to_string();
+            }
+            self.message = Some((msg, is_error));
+        }
+        if self.applied_theme != Some(self.settings.theme) {
+            ctx.set_theme(self.settings.theme.preference());
+            self.applied_theme = Some(self.settings.theme);
+        }
+        let save_shortcut = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::S);
+        if ctx.input_mut(|i| i.consume_shortcut(&save_shortcut)) {
+            self.start_save(&ctx, false);
+        }
+        let mut out = Vec::new();
+        let actions = view::draw(self, ui, &mut out);
+        if actions.save {
+            self.start_save(&ctx, false);
+        }
+        if actions.save_script {
+            self.start_save(&ctx, true);
+        }
+        if let Some(line) = actions.console_line {
+            self.run_line(&line);
+        }
+        for cmd in out {
+            self.run_command(cmd);
+        }
+        self.save.ui(&ctx, &self.log);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, STORAGE_KEY, &self.settings);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.engine.shutdown();
+    }
+}

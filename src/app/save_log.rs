@@ -1,0 +1,267 @@
+//! "Save log…": the native save dialog runs on a thread of its own (it may block until the
+//! person answers), the log is saved from a snapshot on another thread (receiving goes on),
+//! and where no dialog can be shown a path field takes its place. A save is never dropped
+//! silently: every outcome reaches the status bar.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender};
+use egui::RichText;
+
+use crate::log::SessionLog;
+use crate::log::save::{Format, SavedInfo, save, save_as};
+
+/// A dialog that answers "no file" faster than this could not be shown at all
+/// (no desktop portal, no zenity); a slower answer is the person cancelling.
+const NO_DIALOG_WITHIN: Duration = Duration::from_millis(1500);
+
+/// What the worker threads report.
+enum Msg {
+    /// The dialog's answer and how long it took.
+    Picked(Option<PathBuf>, Duration),
+    /// A save finished.
+    Saved(PathBuf, Result<SavedInfo, String>),
+}
+
+/// The state of "Save log…".
+pub struct SaveLog {
+    tx: Sender<Msg>,
+    rx: Receiver<Msg>,
+    /// A dialog or a save is under way.
+    busy: bool,
+    /// `Some(path)` while the path field is shown.
+    path_field: Option<String>,
+    /// True when saving the session's commands as a script, false for the log.
+    script: bool,
+    /// Why the path field is shown, or the last error.
+    note: String,
+}
+
+impl Default for SaveLog {
+    fn default() -> Self {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        SaveLog {
+            tx,
+            rx,
+            busy: false,
+            path_field: None,
+            script: false,
+            note: String::new(),
+        }
+    }
+}
+
+impl SaveLog {
+    /// Nothing under way.
+    pub fn new() -> SaveLog {
+        SaveLog::default()
+    }
+
+    /// Starts "Save log…" (or, with `script`, "Save as script…"): the native dialog on a
+    /// thread, or the path field at once.
+    pub fn start(&mut self, ctx: &egui::Context, native: bool, suggested: &str, script: bool) {
+        if self.busy {
+            return;
+        }
+        self.script = script;
+        let suggested = if script {
+            Path::new(suggested)
+                .with_extension(Format::Script.extension())
+                .display()
+                .to_string()
+        } else {
+            suggested.to_string()
+        };
+        let suggested = suggested.as_str();
+        if !native {
+            self.open_field(
+                suggested,
+                "Type the file to save to; the extension picks the format.",
+            );
+            return;
+        }
+        self.busy = true;
+        let tx = self.tx.clone();
+        let ctx = ctx.clone();
+        let dir = Path::new(suggested).parent().map(Path::to_path_buf);
+        let name = Path::new(suggested)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "session.txt".into());
+        let spawned = std::thread::Builder::new()
+            .name("save-dialog".into())
+            .spawn(move || {
+                let t0 = Instant::now();
+                let title = if script { "Save as script" } else { "Save log" };
+                let mut dialog = rfd::FileDialog::new().set_title(title).set_file_name(name);
+                if let Some(d) = dir.filter(|d| d.is_dir()) {
+                    dialog = dialog.set_directory(d);
+                }
+                let formats: &[Format] = if script {
+                    &[Format::Script]
+                } else {
+                    &Format::LOG_FORMATS
+                };
+                for f in formats {
+                    dialog = dialog.add_filter(f.describe(), &[f.extension()]);
+                }
+                let picked = dialog.save_file();
+                let _ = tx.send(Msg::Picked(picked, t0.elapsed()));
+                ctx.request_repaint();
+            });
+        if spawned.is_err() {
+            self.busy = false;
+            self.open_field(
+                suggested,
+                "The file dialog could not start; type the file to save to.",
+            );
+        }
+    }
+
+    fn open_field(&mut self, suggested: &str, note: &str) {
+        self.path_field = Some(suggested.to_string());
+        self.note = note.to_string();
+    }
+
+    /// Saves a snapshot of `log` to `path` on a worker thread.
+    fn save(&mut self, ctx: &egui::Context, log: &SessionLog, path: PathBuf) {
+        self.busy = true;
+        let snapshot = log.clone();
+        let script = self.script;
+        let tx = self.tx.clone();
+        let ctx = ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("save-log".into())
+            .spawn(move || {
+                let result = if script {
+                    save_as(&snapshot, &path, Format::Script)
+                } else {
+                    save(&snapshot, &path)
+                };
+                let result = result.map_err(|e| e.to_string());
+                let _ = tx.send(Msg::Saved(path, result));
+                ctx.request_repaint();
+            });
+        if let Err(e) = spawned {
+            self.busy = false;
+            self.note = format!("could not start saving: {e}");
+        }
+    }
+
+    /// Handles what the threads reported. Returns a status message (and whether it is an
+    /// error) and the folder-or-file to remember, when something finished.
+    pub fn poll(
+        &mut self,
+        ctx: &egui::Context,
+        log: &SessionLog,
+        suggested: &str,
+    ) -> Option<(String, bool, Option<PathBuf>)> {
+        let mut out = None;
+        while let Ok(msg) = self.rx.try_recv() {
+            match msg {
+                Msg::Picked(Some(path), _) => self.save(ctx, log, path),
+                Msg::Picked(None, took) if took < NO_DIALOG_WITHIN => {
+                    self.busy = false;
+                    self.open_field(
+                        suggested,
+                        "No file dialog could be shown here (no desktop portal or zenity). Type the file to save to.",
+                    );
+                }
+                Msg::Picked(None, _) => {
+                    self.busy = false;
+                    out = Some(("Save cancelled: nothing was saved".to_string(), false, None));
+                }
+                Msg::Saved(path, Ok(info)) => {
+                    self.busy = false;
+                    self.path_field = None;
+                    out = Some((saved_text(&info), false, Some(path)));
+                }
+                Msg::Saved(path, Err(e)) => {
+                    self.busy = false;
+                    let msg = format!("Could not save the log to {}: {e}", path.display());
+                    self.open_field(&path.display().to_string(), &msg);
+                    out = Some((msg, true, None));
+                }
+            }
+        }
+        out
+    }
+
+    /// Draws the path field window while it is open.
+    pub fn ui(&mut self, ctx: &egui::Context, log: &SessionLog) {
+        let Some(mut path) = self.path_field.take() else {
+            return;
+        };
+        let mut open = true;
+        let mut go = false;
+        let mut cancel = false;
+        let title = if self.script {
+            "Save as script"
+        } else {
+            "Save log"
+        };
+        egui::Window::new(title)
+            .collapsible(false)
+            .resizable(false)
+            .open(&mut open)
+            .show(ctx, |ui| {
+                ui.label(self.note.as_str());
+                ui.horizontal(|ui| {
+                    let l = ui.label("Save to");
+                    let r = ui
+                        .add(egui::TextEdit::singleline(&mut path).desired_width(320.0))
+                        .labelled_by(l.id);
+                    go = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                });
+                let forms = if self.script {
+                    ".sock: the session's commands, replayed by sockscope run FILE"
+                } else {
+                    ".txt as shown · .jsonl · .csv · .pcap (Wireshark)"
+                };
+                ui.label(RichText::new(forms).weak().small());
+                ui.horizontal(|ui| {
+                    go |= ui
+                        .add_enabled(!self.busy, egui::Button::new("Save"))
+                        .clicked();
+                    cancel = ui.button("Cancel").clicked();
+                });
+            });
+        if go && !path.trim().is_empty() {
+            self.note = "Saving…".into();
+            self.save(ctx, log, PathBuf::from(path.trim()));
+        }
+        if open && !cancel {
+            self.path_field = Some(path);
+        }
+    }
+}
+
+/// The status line for a finished save.
+fn saved_text(info: &SavedInfo) -> String {
+    let what = if info.format == Format::Script {
+        "commands"
+    } else {
+        "records"
+    };
+    let mut s = format!(
+        "Saved {} {what} ({} bytes, {}) to {}",
+        info.records,
+        info.bytes,
+        info.format.describe(),
+        info.path.display()
+    );
+    if info.evicted > 0 {
+        s.push_str(&format!(
+            "; {} payloads had left memory and were written without their bytes",
+            info.evicted
+        ));
+    }
+    if info.skipped > 0 {
+        s.push_str(&format!(
+            "; {} records this format cannot hold were skipped",
+            info.skipped
+        ));
+    }
+    s
+}

@@ -1,0 +1,196 @@
+//! The send box: a multi-line input read as text, hex or escaped text; a destination
+//! for unconnected UDP sockets; Send (and Ctrl+Enter); a history of what was sent,
+//! browsed with the up and down keys while the input is focused and holds one line.
+
+use egui::{Id, Key, Modifiers, RichText, TextEdit, Ui};
+
+use crate::engine::{Command, Payload, Proto, SockRef, SockState};
+
+use super::fields;
+use super::rules::{Step, why_not};
+use super::settings::{SendMode, Settings, remember};
+use super::state::SockRow;
+use super::widgets::{error_note, labelled_edit, step_button};
+
+/// The send box's own state (the text, modes and history live in [`Settings`]).
+#[derive(Debug, Default)]
+pub struct SendBox {
+    /// What is typed.
+    pub text: String,
+    /// Position in the history while browsing it (`None`: not browsing).
+    cursor: Option<usize>,
+    /// The field has been used, so errors show.
+    touched: bool,
+}
+
+impl SendBox {
+    /// An empty send box.
+    pub fn new() -> SendBox {
+        SendBox::default()
+    }
+
+    /// Moves through the history: `back` is older.
+    fn browse(&mut self, history: &[String], back: bool) {
+        if history.is_empty() {
+            return;
+        }
+        let next = match (self.cursor, back) {
+            (None, true) => Some(history.len() - 1),
+            (None, false) => None,
+            (Some(i), true) => Some(i.saturating_sub(1)),
+            (Some(i), false) if i + 1 < history.len() => Some(i + 1),
+            (Some(_), false) => None,
+        };
+        self.cursor = next;
+        self.text = next.map(|i| history[i].clone()).unwrap_or_default();
+    }
+
+    /// Draws the send box for `row`; a send command is pushed to `out`.
+    pub fn ui(
+        &mut self,
+        ui: &mut Ui,
+        row: &SockRow,
+        settings: &mut Settings,
+        out: &mut Vec<Command>,
+    ) {
+        let unconnected_udp = row.proto == Proto::Udp
+            && !matches!(row.state, SockState::Connected | SockState::HalfClosed);
+        let payload = fields::payload(&self.text, settings.send_mode);
+        let dest = unconnected_udp.then(|| fields::address(&settings.udp_dest, row.family));
+
+        ui.horizontal(|ui| {
+            ui.label(RichText::new("Send").strong());
+            for mode in SendMode::ALL {
+                ui.selectable_value(&mut settings.send_mode, mode, mode.label())
+                    .on_hover_text(match mode {
+                        SendMode::Text => "the text as typed (UTF-8)",
+                        SendMode::Hex => fields::HEX_FORM,
+                        SendMode::Escaped => fields::ESCAPED_FORM,
+                    });
+            }
+            if let Some(dest) = &dest {
+                ui.separator();
+                let bad = self.touched && dest.is_err();
+                let r = labelled_edit(
+                    ui,
+                    "Destination",
+                    &mut settings.udp_dest,
+                    160.0,
+                    "HOST:PORT",
+                    bad,
+                );
+                self.touched |= r.changed();
+            }
+            ui.separator();
+            let history = settings.send_history.clone();
+            ui.add_enabled_ui(!history.is_empty(), |ui| {
+                ui.menu_button("History", |ui| {
+                    egui::ScrollArea::vertical()
+                        .max_height(240.0)
+                        .show(ui, |ui| {
+                            for h in history.iter().rev() {
+                                let shown: String = h.chars().take(60).collect();
+                                if ui.button(shown).clicked() {
+                                    self.text = h.clone();
+                                    self.cursor = None;
+                                }
+                            }
+                        });
+                })
+                .response
+                .on_hover_text("what was sent before (or the Up and Down keys in the input)")
+                .on_disabled_hover_text("nothing sent yet");
+            });
+        });
+
+        let edit_id = Id::unique("send_box_input");
+        let focused = ui.memory(|m| m.has_focus(edit_id));
+        let mut send_now = false;
+        if focused {
+            send_now = ui.input_mut(|i| i.consume_key(Modifiers::COMMAND, Key::Enter));
+            if !self.text.contains('\n') {
+                if ui.input_mut(|i| i.consume_key(Modifiers::NONE, Key::ArrowUp)) {
+                    self.browse(&settings.send_history, true);
+                }
+                if ui.input_mut(|i| i.consume_key(Modifiers::NONE, Key::ArrowDown)) {
+                    self.browse(&settings.send_history, false);
+                }
+            }
+        }
+        let bad = self.touched && payload.is_err();
+        ui.horizontal(|ui| {
+            let label = ui.label("Message");
+            let mut edit = TextEdit::multiline(&mut self.text)
+                .id(edit_id)
+                .desired_rows(2)
+                .desired_width(ui.available_width() - 90.0)
+                .hint_text("type here; Ctrl+Enter sends")
+                .font(egui::TextStyle::Monospace);
+            if bad {
+                edit = edit.text_color(ui.visuals().error_fg_color);
+            }
+            let resp = ui.add(edit).labelled_by(label.id);
+            if resp.changed() {
+                self.touched = true;
+                self.cursor = None;
+            }
+            let why = why_not(row, Step::Send);
+            send_now |= step_button(ui, "Send", "send the message (Ctrl+Enter)", why.clone());
+            if why.is_some() {
+                send_now = false;
+            }
+        });
+        if self.touched
+            && let Err(e) = &payload
+        {
+            error_note(ui, e);
+        }
+        if self.touched
+            && let Some(Err(e)) = &dest
+        {
+            error_note(ui, e);
+        }
+        if !send_now {
+            return;
+        }
+        self.touched = true;
+        let Ok(bytes) = payload else {
+            return;
+        };
+        let sock = SockRef::Id(row.id);
+        let payload = Payload::Bytes(bytes);
+        let cmd = match dest {
+            None => Command::Send { sock, payload },
+            Some(Ok(addr)) => Command::SendTo {
+                sock,
+                addr,
+                payload,
+            },
+            Some(Err(_)) => return,
+        };
+        remember(&mut settings.send_history, &self.text);
+        self.cursor = None;
+        out.push(cmd);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SendBox;
+
+    #[test]
+    fn history_browsing_goes_back_and_forth() {
+        let h = vec!["a".to_string(), "b".to_string()];
+        let mut sb = SendBox::new();
+        sb.browse(&h, true);
+        assert_eq!(sb.text, "b");
+        sb.browse(&h, true);
+        assert_eq!(sb.text, "a");
+        sb.browse(&h, true);
+        assert_eq!(sb.text, "a");
+        sb.browse(&h, false);
+        assert_eq!(sb.text, "b");
+        sb.browse(&h, false);
+        assert_eq!(sb.text, "");
+    }
+}

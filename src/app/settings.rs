@@ -1,0 +1,150 @@
+//! The UI settings remembered between runs (eframe persistence): last addresses, ports,
+//! modes, theme and layout. Runtime things (engine, sockets, the log) stay out of it.
+
+use serde::{Deserialize, Serialize};
+
+/// The key under which the settings are stored.
+pub const STORAGE_KEY: &str = "sockscope.settings";
+
+/// How many sent payloads and console lines are remembered.
+pub const HISTORY_MAX: usize = 50;
+
+/// How the send box reads its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum SendMode {
+    /// The text as typed, UTF-8.
+    #[default]
+    Text,
+    /// Hex byte pairs; spaces and `:` between pairs are allowed.
+    Hex,
+    /// Text with the escapes `\n \r \t \0 \\ \" \xHH`.
+    Escaped,
+}
+
+impl SendMode {
+    /// Every mode, in the order the UI lists them.
+    pub const ALL: [SendMode; 3] = [SendMode::Text, SendMode::Hex, SendMode::Escaped];
+
+    /// The mode's label.
+    pub fn label(self) -> &'static str {
+        match self {
+            SendMode::Text => "text",
+            SendMode::Hex => "hex",
+            SendMode::Escaped => "escaped",
+        }
+    }
+}
+
+/// Light or dark look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum ThemeChoice {
+    /// Follow the system.
+    System,
+    /// Light.
+    Light,
+    /// Dark.
+    #[default]
+    Dark,
+}
+
+impl ThemeChoice {
+    /// The egui preference for this choice.
+    pub fn preference(self) -> egui::ThemePreference {
+        match self {
+            ThemeChoice::System => egui::ThemePreference::System,
+            ThemeChoice::Light => egui::ThemePreference::Light,
+            ThemeChoice::Dark => egui::ThemePreference::Dark,
+        }
+    }
+}
+
+/// Everything the UI remembers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// The bind address field.
+    pub bind_host: String,
+    /// The bind port field.
+    pub bind_port: String,
+    /// The listen backlog field.
+    pub backlog: String,
+    /// The connect address field.
+    pub connect_addr: String,
+    /// The destination field for unconnected UDP sockets.
+    pub udp_dest: String,
+    /// The send box mode.
+    pub send_mode: SendMode,
+    /// New sockets are IPv6.
+    pub ipv6: bool,
+    /// Light or dark look.
+    pub theme: ThemeChoice,
+    /// The console panel is shown.
+    pub show_console: bool,
+    /// Payloads in the log are shown as hex instead of text.
+    pub log_hex: bool,
+    /// What was sent, oldest first.
+    pub send_history: Vec<String>,
+    /// Console lines typed, oldest first.
+    pub console_history: Vec<String>,
+    /// The last folder a log was saved to.
+    pub last_save_path: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            bind_host: "127.0.0.1".into(),
+            bind_port: "0".into(),
+            backlog: "128".into(),
+            connect_addr: "127.0.0.1:".into(),
+            udp_dest: "127.0.0.1:".into(),
+            send_mode: SendMode::Text,
+            ipv6: false,
+            theme: ThemeChoice::Dark,
+            show_console: true,
+            log_hex: false,
+            send_history: Vec::new(),
+            console_history: Vec::new(),
+            last_save_path: String::new(),
+        }
+    }
+}
+
+/// Appends `item` to a history list, dropping an equal last entry and the oldest past
+/// [`HISTORY_MAX`].
+pub fn remember(history: &mut Vec<String>, item: &str) {
+    if item.is_empty() || history.last().is_some_and(|l| l == item) {
+        return;
+    }
+    history.push(item.to_string());
+    if history.len() > HISTORY_MAX {
+        let extra = history.len() - HISTORY_MAX;
+        history.drain(..extra);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_fields_take_defaults() {
+        let s: Settings = serde_json::from_str(r#"{"bind_port":"8080"}"#).expect("parse");
+        assert_eq!(s.bind_port, "8080");
+        assert_eq!(s.bind_host, "127.0.0.1");
+        assert_eq!(s.theme, ThemeChoice::Dark);
+    }
+
+    #[test]
+    fn history_is_bounded_and_skips_repeats() {
+        let mut h = Vec::new();
+        remember(&mut h, "a");
+        remember(&mut h, "a");
+        assert_eq!(h, vec!["a".to_string()]);
+        for i in 0..100 {
+            remember(&mut h, &i.to_string());
+        }
+        assert_eq!(h.len(), HISTORY_MAX);
+        assert_eq!(h.last().map(String::as_str), Some("99"));
+    }
+}

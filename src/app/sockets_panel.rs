@@ -1,0 +1,152 @@
+//! The Sockets side panel: "+ TCP" / "+ UDP" (IPv4 or IPv6) and every socket with its
+//! state, addresses and byte counts; accepted connections sit under their listener.
+//! Clicking a socket selects it.
+
+use egui::{Color32, RichText, Ui};
+
+use crate::engine::{Command, Family, Proto, SockId, SockState};
+
+use super::settings::Settings;
+use super::state::{AppState, SockRow};
+use super::widgets::bytes;
+
+/// The first line of a socket's entry: `s2  TCP  connected` (tests find sockets by it).
+pub fn entry_title(row: &SockRow) -> String {
+    let proto = match (row.proto, row.family) {
+        (Proto::Tcp, Family::V4) => "TCP",
+        (Proto::Tcp, Family::V6) => "TCP6",
+        (Proto::Udp, Family::V4) => "UDP",
+        (Proto::Udp, Family::V6) => "UDP6",
+        (Proto::UnixStream, _) => "UNIX",
+        (Proto::UnixDgram, _) => "UNIX-DG",
+        (Proto::Tcp | Proto::Udp, Family::Unix) => "?",
+    };
+    format!("{}  {proto}  {}", row.label(), row.state)
+}
+
+fn state_color(state: SockState, dark: bool) -> Color32 {
+    let (d, l) = match state {
+        SockState::Created => (Color32::GRAY, Color32::DARK_GRAY),
+        SockState::Bound => (Color32::LIGHT_BLUE, Color32::from_rgb(30, 90, 170)),
+        SockState::Listening => (
+            Color32::from_rgb(120, 200, 255),
+            Color32::from_rgb(0, 100, 180),
+        ),
+        SockState::Connecting => (Color32::YELLOW, Color32::from_rgb(150, 110, 0)),
+        SockState::Connected => (Color32::LIGHT_GREEN, Color32::from_rgb(0, 130, 40)),
+        SockState::HalfClosed => (
+            Color32::from_rgb(255, 180, 90),
+            Color32::from_rgb(180, 90, 0),
+        ),
+        SockState::Closed => (Color32::from_gray(110), Color32::from_gray(150)),
+    };
+    if dark { d } else { l }
+}
+
+/// Draws the panel. Returns a socket to create, and updates `selected` on click.
+pub fn ui(
+    ui: &mut Ui,
+    state: &AppState,
+    settings: &mut Settings,
+    selected: &mut Option<SockId>,
+    hide_closed: &mut bool,
+    out: &mut Vec<Command>,
+) {
+    ui.heading("Sockets");
+    ui.horizontal(|ui| {
+        let family = if settings.ipv6 {
+            Family::V6
+        } else {
+            Family::V4
+        };
+        if ui
+            .button("+ TCP")
+            .on_hover_text("create a TCP socket")
+            .clicked()
+        {
+            out.push(Command::Socket {
+                proto: Proto::Tcp,
+                family,
+                name: None,
+            });
+        }
+        if ui
+            .button("+ UDP")
+            .on_hover_text("create a UDP socket")
+            .clicked()
+        {
+            out.push(Command::Socket {
+                proto: Proto::Udp,
+                family,
+                name: None,
+            });
+        }
+        ui.checkbox(&mut settings.ipv6, "IPv6")
+            .on_hover_text("new sockets are IPv6 (otherwise IPv4)");
+    });
+    ui.checkbox(hide_closed, "Hide closed");
+    ui.separator();
+    if state.sockets.is_empty() {
+        ui.label(RichText::new("No sockets yet. Create one with + TCP or + UDP.").weak());
+        return;
+    }
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            for root in state.roots() {
+                entry(ui, state, root, 0, selected, *hide_closed);
+            }
+        });
+}
+
+fn entry(
+    ui: &mut Ui,
+    state: &AppState,
+    row: &SockRow,
+    depth: usize,
+    selected: &mut Option<SockId>,
+    hide_closed: bool,
+) {
+    let visible = !(hide_closed && row.is_closed());
+    if visible {
+        ui.horizontal(|ui| {
+            ui.add_space(16.0 * depth as f32);
+            if depth > 0 {
+                ui.label(RichText::new("↳").monospace().weak());
+            }
+            ui.vertical(|ui| {
+                let dark = ui.visuals().dark_mode;
+                let title = RichText::new(entry_title(row))
+                    .monospace()
+                    .color(state_color(row.state, dark));
+                let resp = ui.selectable_label(*selected == Some(row.id), title);
+                if resp.clicked() {
+                    *selected = Some(row.id);
+                }
+                let local = row
+                    .local
+                    .as_ref()
+                    .map(|a| a.to_string())
+                    .unwrap_or_else(|| "—".into());
+                let mut detail = format!("local {local}");
+                if let Some(p) = &row.peer {
+                    detail.push_str(&format!("\npeer  {p}"));
+                }
+                detail.push_str(&format!(
+                    "\nin {} ({} msgs) · out {} ({} msgs)",
+                    bytes(row.bytes_in),
+                    row.msgs_in,
+                    bytes(row.bytes_out),
+                    row.msgs_out
+                ));
+                ui.label(RichText::new(detail).small().weak());
+            });
+        });
+        ui.add_space(4.0);
+    }
+    for child in &row.children {
+        if let Some(c) = state.get(*child) {
+            entry(ui, state, c, depth + 1, selected, hide_closed);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! The status bar: open sockets, exact byte and message totals, errors, log size, and the
+//! latest message (a save's outcome, say).
+
+use egui::{RichText, Ui};
+
+use crate::log::SessionLog;
+
+use super::state::AppState;
+use super::widgets::bytes;
+
+/// The totals line (tests read it).
+pub fn totals_text(state: &AppState, log: &SessionLog) -> String {
+    let t = log.totals();
+    format!(
+        "{} open of {} sockets · in {} ({} msgs) · out {} ({} msgs) · {} errors · {} log records",
+        state.open_count(),
+        state.sockets.len(),
+        bytes(t.bytes_in),
+        t.msgs_in,
+        bytes(t.bytes_out),
+        t.msgs_out,
+        t.errors,
+        log.len()
+    )
+}
+
+/// Draws the bar.
+pub fn ui(ui: &mut Ui, state: &AppState, log: &SessionLog, message: Option<&(String, bool)>) {
+    ui.horizontal(|ui| {
+        ui.label(totals_text(state, log));
+        let ev = log.evicted();
+        if ev.records > 0 {
+            ui.separator();
+            ui.label(RichText::new(format!(
+                "payloads of the {} oldest records ({}) left memory; they stay in the journal",
+                ev.records,
+                bytes(ev.bytes)
+            )))
+            .on_hover_text("the payload budget keeps memory bounded; counts stay exact");
+        }
+        if let Some((msg, is_error)) = message {
+            ui.separator();
+            let mut rt = RichText::new(msg.as_str());
+            if *is_error {
+                rt = rt.color(ui.visuals().error_fg_color);
+            }
+            ui.label(rt);
+        }
+    });
+}

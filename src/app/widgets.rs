@@ -1,0 +1,88 @@
+//! Small widgets shared by the views: a labelled text field that turns red when invalid,
+//! the red note with the accepted form, and a button enabled only when its step is valid.
+
+use egui::{Color32, Response, RichText, TextEdit, Ui};
+
+/// The red used for invalid input and errors (readable on light and dark backgrounds).
+pub fn error_color(ui: &Ui) -> Color32 {
+    ui.visuals().error_fg_color
+}
+
+/// A label followed by a one-line text field named by that label (so screen readers and
+/// tests find it). The text is red when `invalid`.
+pub fn labelled_edit(
+    ui: &mut Ui,
+    label: &str,
+    text: &mut String,
+    width: f32,
+    hint: &str,
+    invalid: bool,
+) -> Response {
+    let l = ui.label(label);
+    let mut edit = TextEdit::singleline(text)
+        .desired_width(width)
+        .hint_text(hint.to_string());
+    if invalid {
+        edit = edit.text_color(error_color(ui));
+    }
+    let resp = ui.add(edit).labelled_by(l.id);
+    if invalid {
+        let r = resp.rect.expand(1.0);
+        ui.painter().rect_stroke(
+            r,
+            2.0,
+            egui::Stroke::new(1.0, error_color(ui)),
+            egui::StrokeKind::Outside,
+        );
+    }
+    resp
+}
+
+/// A red note under a field: what went wrong and the form accepted.
+pub fn error_note(ui: &mut Ui, msg: &str) {
+    ui.label(RichText::new(msg).color(error_color(ui)).small());
+}
+
+/// A button enabled only when `why_not` is `None`; its tooltip says why when disabled.
+/// Returns true when clicked.
+pub fn step_button(ui: &mut Ui, text: &str, tip: &str, why_not: Option<String>) -> bool {
+    let enabled = why_not.is_none();
+    let resp = ui
+        .add_enabled(enabled, egui::Button::new(text))
+        .on_hover_text(tip);
+    match why_not {
+        Some(why) => {
+            resp.on_disabled_hover_text(why);
+            false
+        }
+        None => resp.clicked(),
+    }
+}
+
+/// Bytes as a short human count (`512 B`, `1.5 KiB`, `3.2 MiB`).
+pub fn bytes(n: u64) -> String {
+    const KIB: f64 = 1024.0;
+    let f = n as f64;
+    if f < KIB {
+        format!("{n} B")
+    } else if f < KIB * KIB {
+        format!("{:.1} KiB", f / KIB)
+    } else if f < KIB * KIB * KIB {
+        format!("{:.1} MiB", f / (KIB * KIB))
+    } else {
+        format!("{:.2} GiB", f / (KIB * KIB * KIB))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bytes;
+
+    #[test]
+    fn byte_counts_read_well() {
+        assert_eq!(bytes(0), "0 B");
+        assert_eq!(bytes(1023), "1023 B");
+        assert_eq!(bytes(1536), "1.5 KiB");
+        assert_eq!(bytes(3 * 1024 * 1024), "3.0 MiB");
+    }
+}

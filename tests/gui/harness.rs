@@ -1,0 +1,88 @@
+//! Helpers shared by the `ui_*` tests: the real app with a real engine in an
+//! `egui_kittest::Harness`, clicks and typing by accessible label, and waiting with a
+//! deadline for the engine's answer.
+
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use sockscope::app::SockscopeApp;
+use sockscope::app::state::SockRow;
+use sockscope::engine::{Engine, SockId};
+
+/// How long a test waits for the engine before it fails.
+pub const DEADLINE: Duration = Duration::from_secs(10);
+
+/// The app on a fresh engine, default settings, save dialogs replaced by the path field.
+pub fn app() -> Harness<'static, SockscopeApp> {
+    Harness::builder()
+        .with_size(egui::Vec2::new(1280.0, 900.0))
+        .build_eframe(|cc| {
+            let engine = Engine::start().expect("engine starts");
+            SockscopeApp::new(engine, &cc.egui_ctx).with_native_dialogs(false)
+        })
+}
+
+/// Steps the app until `cond` holds, or fails the test naming `what`.
+pub fn wait_for(
+    h: &mut Harness<'_, SockscopeApp>,
+    what: &str,
+    cond: impl Fn(&SockscopeApp) -> bool,
+) {
+    let start = Instant::now();
+    loop {
+        h.step();
+        if cond(h.state()) {
+            h.run();
+            return;
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "timed out after {DEADLINE:?} waiting for {what}; console:\n{}",
+            h.state().console_text().join("\n")
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// The row of socket `n`, if the app knows it.
+pub fn sock(app: &SockscopeApp, n: u32) -> Option<&SockRow> {
+    app.state().get(SockId(n))
+}
+
+/// Clicks the button labelled `label`.
+pub fn click(h: &mut Harness<'_, SockscopeApp>, label: &str) {
+    h.query_by_role_and_label(Role::Button, label)
+        .unwrap_or_else(|| panic!("no button labelled {label:?}"))
+        .click();
+    h.run();
+}
+
+/// True when the button labelled `label` is enabled.
+pub fn enabled(h: &Harness<'_, SockscopeApp>, label: &str) -> bool {
+    !h.get_by_role_and_label(Role::Button, label)
+        .accesskit_node()
+        .is_disabled()
+}
+
+/// Replaces the text of the field named `label`.
+pub fn type_into(h: &mut Harness<'_, SockscopeApp>, label: &str, text: &str) {
+    h.get_by_label(label).set_text_value_accesskit(text);
+    h.run();
+}
+
+/// Selects socket `n` by clicking its entry in the Sockets panel.
+pub fn select(h: &mut Harness<'_, SockscopeApp>, n: u32) {
+    let title = sockscope::app::entry_title(sock(h.state(), n).expect("socket exists"));
+    h.get_by_label(&title).click();
+    h.run();
+    assert_eq!(h.state().selected(), Some(SockId(n)), "s{n} is selected");
+}
+
+/// How many widgets show text containing `needle`.
+pub fn shown(h: &Harness<'_, SockscopeApp>, needle: &str) -> usize {
+    h.query_all_by_label_contains(needle).count()
+}
