@@ -173,7 +173,11 @@ fn commands_invalid_in_the_state_are_refused_with_a_reason() {
         sock: u.into(),
         backlog: None,
     });
-    assert!(e.to_string().contains("only stream sockets (TCP, unix stream) listen"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("only stream sockets (TCP, unix stream) listen"),
+        "{e}"
+    );
 
     let t = rig.socket(Proto::Tcp, Family::V4);
     let e = rig.err(Command::Send {

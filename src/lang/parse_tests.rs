@@ -96,8 +96,14 @@ fn socket_errors() {
         err("socket"),
         (7, "`tcp`, `udp` or `unix`".into(), "end of line".into())
     );
-    assert_eq!(err("socket unix v6").1, "`stream`, `dgram`, `as NAME` or end of line");
-    assert_eq!(err("socket udp dgram").1, "`v4`, `v6`, `as NAME` or end of line");
+    assert_eq!(
+        err("socket unix v6").1,
+        "`stream`, `dgram`, `as NAME` or end of line"
+    );
+    assert_eq!(
+        err("socket udp dgram").1,
+        "`v4`, `v6`, `as NAME` or end of line"
+    );
     assert_eq!(err("socket tpc").0, 8);
     assert_eq!(
         err("socket tcp v5").1,
