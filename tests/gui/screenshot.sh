@@ -43,6 +43,9 @@ XDG_DATA_HOME=$data XDG_CONFIG_HOME=$data "$bin" &
 app_pid=$!
 sleep 3
 kill -0 "$app_pid" || { echo "the app did not start" >&2; exit 1; }
+# With no window manager nothing gives the window keyboard focus: give it explicitly.
+wid=$(xdotool search --name '^sockscope$' | head -1)
+[ -n "$wid" ] && xdotool windowfocus --sync "$wid"
 
 # Coordinates of the 1200x760 window at (0,0).
 console_x=400
