@@ -238,3 +238,46 @@ fn version_names_the_commit() {
     assert!(v.starts_with("sockscope 0."), "{v}");
     assert!(v.contains('('), "{v}");
 }
+
+#[test]
+fn the_shell_runs_lines_and_keeps_history_across_runs() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let run = |input: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sockscope"))
+            .arg("shell")
+            .env("XDG_DATA_HOME", data.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("shell starts");
+        if let Some(mut i) = child.stdin.take() {
+            let _ = i.write_all(input.as_bytes());
+        }
+        child.wait_with_output().expect("shell ends")
+    };
+    let out = run("socket udp as u\nbind u 127.0.0.1:0\nbnd oops\nquit\n");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("bound 127.0.0.1:"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stderr).contains("1:1: expected a command"),
+        "{}",
+        text(&out.stderr)
+    );
+    let history = std::fs::read_to_string(data.path().join("sockscope/shell_history.txt"))
+        .expect("history saved");
+    assert!(history.contains("bind u 127.0.0.1:0"), "{history}");
+    // A second run starts with that history (and adds to it).
+    let out = run("status\nquit\n");
+    assert_eq!(out.status.code(), Some(0));
+    let history = std::fs::read_to_string(data.path().join("sockscope/shell_history.txt"))
+        .expect("history saved");
+    assert!(
+        history.contains("bind u 127.0.0.1:0") && history.contains("status"),
+        "{history}"
+    );
+}

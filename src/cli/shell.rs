@@ -101,7 +101,12 @@ fn help_text() -> String {
 
 /// Runs the interactive shell; returns the exit status.
 pub fn shell(json: bool) -> i32 {
-    let mut rl: Editor<ShellHelper, DefaultHistory> = match Editor::new() {
+    let config = rustyline::Config::builder()
+        .completion_type(rustyline::CompletionType::List)
+        .max_history_size(5000)
+        .map(|b| b.auto_add_history(false).build())
+        .unwrap_or_default();
+    let mut rl: Editor<ShellHelper, DefaultHistory> = match Editor::with_config(config) {
         Ok(r) => r,
         Err(e) => {
             err_line(&format!("cannot open the terminal: {e}"));
@@ -185,4 +190,42 @@ pub fn shell(json: bool) -> i32 {
     }
     runner.finish();
     0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustyline::history::DefaultHistory;
+
+    fn complete(line: &str, sockets: &[&str]) -> (usize, Vec<String>) {
+        let helper = ShellHelper {
+            sockets: Arc::new(Mutex::new(sockets.iter().map(|s| s.to_string()).collect())),
+        };
+        let history = DefaultHistory::new();
+        let ctx = Context::new(&history);
+        let (start, pairs) = helper.complete(line, line.len(), &ctx).expect("completes");
+        (start, pairs.into_iter().map(|p| p.replacement).collect())
+    }
+
+    #[test]
+    fn completes_command_words_first() {
+        assert_eq!(
+            complete("sta", &[]),
+            (0, vec!["stats".to_string(), "status".to_string()])
+        );
+        assert_eq!(complete("lis", &[]).1, vec!["listen".to_string()]);
+        assert!(complete("", &[]).1.contains(&"socket".to_string()));
+    }
+
+    #[test]
+    fn completes_socket_names_and_their_addresses_after_the_command() {
+        assert_eq!(
+            complete("send s", &["s1", "srv", "c"]),
+            (5, vec!["s1".to_string(), "srv".to_string()])
+        );
+        assert_eq!(
+            complete("connect c $s", &["srv"]),
+            (10, vec!["$srv".to_string()])
+        );
+    }
 }
