@@ -55,6 +55,25 @@ pub enum Cmd {
     },
 }
 
+/// Starts an engine and a runner over it printing through `printer`; on failure says why
+/// and gives the exit status.
+pub(crate) fn start_runner(
+    json: bool,
+    text_bytes: usize,
+    printer: crate::script::Printer,
+) -> Result<crate::script::Runner, i32> {
+    let engine = crate::engine::Engine::start().map_err(|e| {
+        err_line(&format!("cannot start the engine: {e}"));
+        1
+    })?;
+    let output = if json {
+        crate::script::Output::Json
+    } else {
+        crate::script::Output::Text(text_bytes)
+    };
+    Ok(crate::script::Runner::new(engine, output, printer))
+}
+
 /// Writes a line to standard output, ignoring a closed pipe.
 pub(crate) fn out_line(line: &str) {
     use std::io::Write;

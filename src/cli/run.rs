@@ -3,9 +3,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use crate::engine::Engine;
 use crate::lang::{ParseError, parse_script};
-use crate::script::{Output, Runner};
 
 use super::{err_line, out_line};
 
@@ -53,19 +51,10 @@ pub fn run(file: &str, json: bool, log: Option<&Path>, echo: bool) -> i32 {
             return 2;
         }
     };
-    let engine = match Engine::start() {
-        Ok(e) => e,
-        Err(e) => {
-            err_line(&format!("cannot start the engine: {e}"));
-            return 1;
-        }
+    let runner = match super::start_runner(json, SHOWN_BYTES, Box::new(out_line)) {
+        Ok(r) => r,
+        Err(code) => return code,
     };
-    let output = if json {
-        Output::Json
-    } else {
-        Output::Text(SHOWN_BYTES)
-    };
-    let runner = Runner::new(engine, output, Box::new(out_line));
     let mut result = Ok(());
     for l in &lines {
         if echo && !json {

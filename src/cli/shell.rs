@@ -13,9 +13,7 @@ use rustyline::history::DefaultHistory;
 use rustyline::validate::Validator;
 use rustyline::{Context, Editor, ExternalPrinter, Helper};
 
-use crate::engine::Engine;
 use crate::lang::{COMMANDS, parse_line};
-use crate::script::{Output, Runner};
 
 use super::{err_line, out_line};
 
@@ -127,19 +125,10 @@ pub fn shell(json: bool) -> i32 {
         }),
         Err(_) => Box::new(out_line),
     };
-    let engine = match Engine::start() {
-        Ok(e) => e,
-        Err(e) => {
-            err_line(&format!("cannot start the engine: {e}"));
-            return 1;
-        }
+    let runner = match super::start_runner(json, 1024, printer) {
+        Ok(r) => r,
+        Err(code) => return code,
     };
-    let output = if json {
-        Output::Json
-    } else {
-        Output::Text(1024)
-    };
-    let runner = Runner::new(engine, output, printer);
     out_line(&format!(
         "sockscope {} shell — type help, Tab completes, quit leaves",
         super::VERSION

@@ -309,15 +309,7 @@ impl<'a> Parser<'a> {
         };
         let every = self.duration("an interval (100ms, 1s)")?;
         let payload = self.payload()?;
-        let to = match self.next()? {
-            None => None,
-            Some(t) if t.text == "to" => {
-                let a = self.addr()?;
-                self.end()?;
-                Some(a)
-            }
-            Some(t) => return Err(self.unexpected(&t, "`to ADDR` or end of line")),
-        };
+        let to = self.opt_to()?;
         Ok(Command::Repeat {
             sock,
             count,
@@ -325,6 +317,19 @@ impl<'a> Parser<'a> {
             payload,
             to,
         })
+    }
+
+    /// An optional last `to ADDR`.
+    fn opt_to(&mut self) -> Result<Option<crate::engine::AddrSpec>, ParseError> {
+        match self.next()? {
+            None => Ok(None),
+            Some(t) if t.text == "to" => {
+                let a = self.addr()?;
+                self.end()?;
+                Ok(Some(a))
+            }
+            Some(t) => Err(self.unexpected(&t, "`to ADDR` or end of line")),
+        }
     }
 
     /// `flood ID SIZE max|N/s COUNT|DURATION [to ADDR]`
@@ -352,15 +357,7 @@ impl<'a> Parser<'a> {
         } else {
             FloodLimit::Time(self.duration_of(&t, LIMIT)?)
         };
-        let to = match self.next()? {
-            None => None,
-            Some(t) if t.text == "to" => {
-                let a = self.addr()?;
-                self.end()?;
-                Some(a)
-            }
-            Some(t) => return Err(self.unexpected(&t, "`to ADDR` or end of line")),
-        };
+        let to = self.opt_to()?;
         Ok(Command::Flood {
             sock,
             size,

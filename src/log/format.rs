@@ -108,43 +108,10 @@ pub fn is_texty(data: &[u8]) -> bool {
     odd * 4 <= s.chars().count()
 }
 
-/// Bytes as a quoted string with the language's escapes (`\n \r \t \0 \\ \" \xHH`).
+/// Bytes as a quoted string with the language's escapes (`\n \r \t \0 \\ \" \xHH`), the
+/// same text a command line would carry (it parses back to the same bytes).
 pub fn quoted(data: &[u8]) -> String {
-    let mut out = String::with_capacity(data.len() + 2);
-    out.push('"');
-    let mut rest = data;
-    while !rest.is_empty() {
-        let (good, bad) = match std::str::from_utf8(rest) {
-            Ok(s) => (s, &[][..]),
-            Err(e) => {
-                let (g, b) = rest.split_at(e.valid_up_to());
-                (std::str::from_utf8(g).unwrap_or_default(), b)
-            }
-        };
-        for c in good.chars() {
-            match c {
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                '\0' => out.push_str("\\0"),
-                '\\' => out.push_str("\\\\"),
-                '"' => out.push_str("\\\""),
-                c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                    let _ = write!(out, "\\x{:02x}", c as u32);
-                }
-                c => out.push(c),
-            }
-        }
-        match bad.split_first() {
-            Some((b, tail)) => {
-                let _ = write!(out, "\\x{b:02x}");
-                rest = tail;
-            }
-            None => rest = &[],
-        }
-    }
-    out.push('"');
-    out
+    format!("\"{}\"", crate::lang::escape_bytes(data))
 }
 
 /// Bytes as lower-case hex, no separators.
