@@ -105,7 +105,11 @@ fn json_lines_carry_the_contract_fields() {
             .as_str()
             .is_some_and(|p| p.starts_with("127.0.0.1:"))
     );
-    assert!(received[1]["local"].is_null() || received[1]["local"].is_string());
+    assert!(
+        received[1]["local"].as_str().is_some_and(|l| l.starts_with("127.0.0.1:")),
+        "a received event names the local address too: {}",
+        received[1]
+    );
 }
 
 #[test]
@@ -279,5 +283,35 @@ fn the_shell_runs_lines_and_keeps_history_across_runs() {
     assert!(
         history.contains("bind u 127.0.0.1:0") && history.contains("status"),
         "{history}"
+    );
+}
+
+#[test]
+fn run_log_saves_the_session_in_the_format_of_its_extension() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for ext in ["jsonl", "csv", "txt"] {
+        let path = dir.path().join(format!("session.{ext}"));
+        let out = sockscope(
+            &["run", "--log", path.to_str().expect("path"), "-"],
+            Some(b"socket udp as a\nbind a 127.0.0.1:0\nsendto a $a \"to myself\"\nexpect a \"to myself\"\n"),
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let saved = std::fs::read_to_string(&path).expect("log written");
+        assert!(saved.contains("to myself"), "{ext}: {saved}");
+        assert!(
+            saved.contains("bind a 127.0.0.1:0"),
+            "the commands are in the log too ({ext})"
+        );
+    }
+    let bad = dir.path().join("session.doc");
+    let out = sockscope(
+        &["run", "--log", bad.to_str().expect("path"), "-"],
+        Some(b"status\n"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains(".jsonl"),
+        "lists the formats: {}",
+        text(&out.stderr)
     );
 }

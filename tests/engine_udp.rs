@@ -138,3 +138,34 @@ fn ipv6_exchange_on_loopback() {
     });
     assert!(e.to_string().contains("IPv6"), "{e}");
 }
+
+#[test]
+fn a_datagram_longer_than_the_receive_size_reports_its_truncation() {
+    let mut rig = Rig::new();
+    let a = rig.socket(Proto::Udp, Family::V4);
+    let b = rig.socket(Proto::Udp, Family::V4);
+    rig.bind(a, "127.0.0.1:0");
+    let b_addr = rig.bind(b, "127.0.0.1:0");
+    rig.ok(Command::RecvSize {
+        sock: b.into(),
+        size: 8,
+    });
+    rig.send_to(a, b_addr, b"twenty bytes of data");
+    let ev = rig
+        .wait(|e| e.socket == Some(b) && matches!(e.kind, EventKind::Received { .. }))
+        .expect("received");
+    let EventKind::Received {
+        data,
+        truncated_from,
+        ..
+    } = ev.kind
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        &data[..],
+        b"twenty b",
+        "the first 8 bytes, as recvfrom(8) gives them"
+    );
+    assert_eq!(truncated_from, Some(20), "never truncated silently");
+}

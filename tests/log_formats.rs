@@ -410,7 +410,7 @@ fn check_rows(rows: &[Row], log: &SessionLog, full: &SessionLog, what: &str) {
         if let Record::Command { line, .. } = rec {
             assert_eq!(row.command.as_deref(), Some(line.as_str()), "{ctx}");
         }
-        let (local, peer) = format::addresses(rec);
+        let (local, peer) = format::addresses_in(rec, log);
         assert_eq!(row.local, local.map(Addr::to_string), "{ctx}");
         assert_eq!(row.peer, peer.map(Addr::to_string), "{ctx}");
     }

@@ -218,3 +218,43 @@ impl fmt::Display for OpError {
 }
 
 impl std::error::Error for OpError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn os(code: i32) -> io::Error {
+        io::Error::from_raw_os_error(code)
+    }
+
+    #[test]
+    fn os_errors_read_as_plain_words_with_hints() {
+        let low: Addr = "127.0.0.1:80"
+            .parse::<std::net::SocketAddr>()
+            .map(Addr::Ip)
+            .expect("addr");
+        let high: Addr = "127.0.0.1:8080"
+            .parse::<std::net::SocketAddr>()
+            .map(Addr::Ip)
+            .expect("addr");
+        let e = OpError::io(Op::Bind, Some(&low), &os(libc::EACCES));
+        assert!(e.to_string().contains("ports below 1024"), "{e}");
+        let e = OpError::io(Op::Bind, Some(&high), &os(libc::EACCES));
+        assert_eq!(e.to_string(), "bind 127.0.0.1:8080: permission denied");
+        for (code, words) in [
+            (libc::EADDRINUSE, "address already in use"),
+            (libc::ECONNREFUSED, "connection refused"),
+            (libc::ECONNRESET, "reset by peer"),
+            (libc::ENETUNREACH, "network unreachable"),
+            (libc::EHOSTUNREACH, "host unreachable"),
+            (libc::ETIMEDOUT, "timed out"),
+            (libc::EADDRNOTAVAIL, "address not available"),
+        ] {
+            let e = OpError::io(Op::Connect, Some(&high), &os(code));
+            assert!(e.to_string().contains(words), "{code}: {e}");
+            assert!(e.to_string().starts_with("connect 127.0.0.1:8080: "), "{e}");
+        }
+        let e = OpError::io(Op::Send, None, &os(libc::EMSGSIZE));
+        assert!(!e.to_string().contains("os error"), "no raw OS codes: {e}");
+    }
+}

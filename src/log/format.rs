@@ -79,10 +79,15 @@ pub const EVICTED_NOTE: &str = "(payload no longer in memory; it is in the journ
 
 /// The local and peer addresses a record names.
 pub fn addresses(rec: &Record) -> (Option<&Addr>, Option<&Addr>) {
-    let Record::Event(ev) = rec else {
-        return (None, None);
-    };
-    match &ev.kind {
+    match rec {
+        Record::Event(ev) => event_addresses(&ev.kind),
+        Record::Command { .. } => (None, None),
+    }
+}
+
+/// The local and peer addresses an event names.
+pub fn event_addresses(kind: &EventKind) -> (Option<&Addr>, Option<&Addr>) {
+    match kind {
         EventKind::Bound { local, .. } | EventKind::Listening { local, .. } => (Some(local), None),
         EventKind::Accepted { local, peer, .. } | EventKind::Connected { local, peer } => {
             (Some(local), Some(peer))
@@ -94,6 +99,22 @@ pub fn addresses(rec: &Record) -> (Option<&Addr>, Option<&Addr>) {
         EventKind::Failed(e) => (None, e.addr.as_ref()),
         _ => (None, None),
     }
+}
+
+/// The local and peer addresses of a record, the local one filled in from what the log
+/// knows of its socket (a received chunk names only its peer).
+pub fn addresses_in<'a>(
+    rec: &'a Record,
+    log: &'a SessionLog,
+) -> (Option<&'a Addr>, Option<&'a Addr>) {
+    let (local, peer) = addresses(rec);
+    let local = local.or_else(|| {
+        let traffic = matches!(direction(rec), Direction::Sent | Direction::Received);
+        traffic
+            .then(|| rec.socket().and_then(|id| log.local_of(id)))
+            .flatten()
+    });
+    (local, peer)
 }
 
 /// True when the bytes read well as text: valid UTF-8, mostly printable.
@@ -315,7 +336,13 @@ pub fn text_line(rec: &Record, log: &SessionLog, max: usize) -> String {
 /// `text`, `hex`, and per event more).
 /// A payload that has left memory has `len` and `"evicted": true`, and no `text` or `hex`.
 pub fn json_value(rec: &Record, log: &SessionLog) -> Value {
-    json_value_parts(rec, log.started(), log.names())
+    let mut v = json_value_parts(rec, log.started(), log.names());
+    if let (Value::Object(m), (Some(local), _)) = (&mut v, addresses_in(rec, log))
+        && !m.contains_key("local")
+    {
+        m.insert("local".into(), json!(local.to_string()));
+    }
+    v
 }
 
 /// [`json_value`] from the parts of the log it needs: the session's start and the names.

@@ -205,6 +205,8 @@ pub struct SessionLog {
     records: Vec<Record>,
     names: HashMap<SockId, String>,
     parents: HashMap<SockId, SockId>,
+    /// Each socket's local address, as its events reported it.
+    locals: HashMap<SockId, crate::engine::Addr>,
     totals: Totals,
     budget: usize,
     held: usize,
@@ -220,6 +222,7 @@ impl Clone for SessionLog {
             records: self.records.clone(),
             names: self.names.clone(),
             parents: self.parents.clone(),
+            locals: self.locals.clone(),
             totals: self.totals,
             budget: self.budget,
             held: self.held,
@@ -249,6 +252,7 @@ impl SessionLog {
             records: Vec::new(),
             names: HashMap::new(),
             parents: HashMap::new(),
+            locals: HashMap::new(),
             totals: Totals::default(),
             budget: DEFAULT_PAYLOAD_BUDGET,
             held: 0,
@@ -273,6 +277,9 @@ impl SessionLog {
 
     /// Appends an engine event, learning socket names and updating the totals.
     pub fn push_event(&mut self, ev: Event) {
+        if let (Some(id), (Some(local), _)) = (ev.socket, format::event_addresses(&ev.kind)) {
+            self.locals.insert(id, local.clone());
+        }
         match &ev.kind {
             EventKind::Created { name: Some(n), .. } => {
                 if let Some(id) = ev.socket {
@@ -410,6 +417,11 @@ impl SessionLog {
     /// Socket names learned so far.
     pub fn names(&self) -> &HashMap<SockId, String> {
         &self.names
+    }
+
+    /// A socket's local address, as its bound / listening / connected / accepted events said.
+    pub fn local_of(&self, id: SockId) -> Option<&crate::engine::Addr> {
+        self.locals.get(&id)
     }
 
     /// The listener a connection was accepted from.

@@ -284,7 +284,7 @@ pub fn csv_header() -> String {
 /// Payloads are written exactly, even when a spreadsheet could read them as a formula.
 pub fn csv_row(rec: &Record, log: &SessionLog) -> String {
     let mut out = String::new();
-    let (local, peer) = format::addresses(rec);
+    let (local, peer) = format::addresses_in(rec, log);
     let dir = format::direction(rec);
     let event = match rec {
         Record::Command { .. } => "command",
