@@ -106,7 +106,9 @@ fn json_lines_carry_the_contract_fields() {
             .is_some_and(|p| p.starts_with("127.0.0.1:"))
     );
     assert!(
-        received[1]["local"].as_str().is_some_and(|l| l.starts_with("127.0.0.1:")),
+        received[1]["local"]
+            .as_str()
+            .is_some_and(|l| l.starts_with("127.0.0.1:")),
         "a received event names the local address too: {}",
         received[1]
     );

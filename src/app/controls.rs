@@ -1,33 +1,83 @@
-//! The lifecycle controls of the selected socket: bind, listen, accept and auto-accept,
-//! connect, respond, shutdown and close. Each button builds a [`Command`]; a button is
-//! enabled only when its step is valid in the socket's state, and invalid fields turn red
-//! with the accepted form while nothing is sent.
+//! The controls of the selected socket: a header (name, kind, state, the kernel's TCP
+//! state, what is set on it) and four tabs — the lifecycle, socket options (and multicast),
+//! responders, and receiving (framing, receive size, step mode). Every button builds a
+//! [`Command`] that runs through the console; refreshes the app asks for on its own (an
+//! option read when the Options tab first opens) are collected by [`Controls::take_quiet`].
 
 use egui::{RichText, Ui};
 
-use crate::engine::{Command, Family, How, Op, Proto, Responder, SockRef, SockState};
+use crate::engine::{Command, Family, Framing, Proto, Responder, SockId};
+use crate::lang::bytes_text;
 
-use super::fields;
-use super::rules::{Step, why_not};
+use super::lifecycle::Lifecycle;
+use super::options_panel::OptionsPanel;
+use super::recv_panel::RecvPanel;
+use super::responder_editor::ResponderEditor;
 use super::settings::Settings;
-use super::state::{AppState, SockRow};
-use super::widgets::{error_note, labelled_edit, step_button};
+use super::state::{AppState, Sending, SockRow};
+use super::widgets::error_note;
 
-/// Quick choices of the bind address field.
-pub const QUICK_HOSTS: [&str; 4] = ["127.0.0.1", "0.0.0.0", "::1", "::"];
+/// The tabs of the controls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tab {
+    /// Bind, listen, accept, connect, shutdown, close, abort.
+    #[default]
+    Lifecycle,
+    /// Socket options and multicast.
+    Options,
+    /// Automatic replies: echo, upper, fixed, greeting, rules.
+    Responders,
+    /// Framing, receive size, step mode.
+    Receive,
+}
 
-/// Which fields have been edited or used, so an untouched default is not shown in red.
+impl Tab {
+    const ALL: [(Tab, &'static str, &'static str); 4] = [
+        (
+            Tab::Lifecycle,
+            "Lifecycle",
+            "bind, listen, accept, connect, shutdown, close",
+        ),
+        (
+            Tab::Options,
+            "Options",
+            "socket options read back from the kernel; multicast",
+        ),
+        (
+            Tab::Responders,
+            "Responders",
+            "automatic replies: echo, upper-case, fixed, greeting, rule table",
+        ),
+        (
+            Tab::Receive,
+            "Receive",
+            "framing, receive size, step mode (recv by hand)",
+        ),
+    ];
+}
+
+/// The controls' own state.
 #[derive(Debug, Default)]
 pub struct Controls {
-    bind_touched: bool,
-    backlog_touched: bool,
-    connect_touched: bool,
+    tab: Tab,
+    /// The socket drawn last: when another is selected, fields forget they were touched.
+    shown: Option<SockId>,
+    lifecycle: Lifecycle,
+    options: OptionsPanel,
+    responders: ResponderEditor,
+    recv: RecvPanel,
+    quiet: Vec<Command>,
 }
 
 impl Controls {
     /// Fresh controls.
     pub fn new() -> Controls {
         Controls::default()
+    }
+
+    /// Commands the controls want run quietly (their events update the state only).
+    pub fn take_quiet(&mut self) -> Vec<Command> {
+        std::mem::take(&mut self.quiet)
     }
 
     /// Draws the controls of `row`; commands to run are pushed to `out`.
@@ -39,321 +89,113 @@ impl Controls {
         settings: &mut Settings,
         out: &mut Vec<Command>,
     ) {
-        header(ui, row);
-        let sock = SockRef::Id(row.id);
-        egui::Grid::new("controls_grid")
-            .num_columns(2)
-            .spacing([10.0, 6.0])
-            .show(ui, |ui| {
-                ui.label(RichText::new("Bind").strong());
-                ui.vertical(|ui| self.bind_row(ui, row, settings, &sock, out));
-                ui.end_row();
-
-                if row.proto == Proto::Tcp {
-                    ui.label(RichText::new("Listen").strong());
-                    ui.vertical(|ui| self.listen_row(ui, row, state, settings, &sock, out));
-                    ui.end_row();
-                }
-
-                ui.label(RichText::new("Connect").strong());
-                ui.vertical(|ui| self.connect_row(ui, row, state, settings, &sock, out));
-                ui.end_row();
-
-                ui.label(RichText::new("Finish").strong());
-                finish_row(ui, row, &sock, out);
-                ui.end_row();
-            });
-    }
-
-    fn bind_row(
-        &mut self,
-        ui: &mut Ui,
-        row: &SockRow,
-        settings: &mut Settings,
-        sock: &SockRef,
-        out: &mut Vec<Command>,
-    ) {
-        let port = fields::port(&settings.bind_port);
-        let addr = port
-            .clone()
-            .and_then(|p| fields::host_port(&settings.bind_host, p, row.family));
-        let show = self.bind_touched;
+        if self.shown != Some(row.id) {
+            self.shown = Some(row.id);
+            self.lifecycle.reselected(row, state, settings);
+            self.responders.reselected();
+            self.recv.reselected(row);
+        }
+        header(ui, row, state, out);
         ui.horizontal(|ui| {
-            let host_bad = show && addr.is_err() && port.is_ok();
-            let r = labelled_edit(
-                ui,
-                "Bind address",
-                &mut settings.bind_host,
-                110.0,
-                "IP or *",
-                host_bad,
-            );
-            self.bind_touched |= r.changed();
-            for q in QUICK_HOSTS {
-                let v6 = q.contains(':');
-                let ok = !(v6 && row.family == Family::V4);
-                let resp = ui
-                    .add_enabled(ok, egui::Button::new(q).small())
-                    .on_hover_text(format!("bind to {q}"))
-                    .on_disabled_hover_text("an IPv6 address; this socket is IPv4");
-                if resp.clicked() {
-                    settings.bind_host = q.to_string();
-                }
-            }
-            let r = labelled_edit(
-                ui,
-                "Port",
-                &mut settings.bind_port,
-                70.0,
-                "0 = any free port",
-                show && port.is_err(),
-            );
-            self.bind_touched |= r.changed();
-            ui.label(RichText::new("0 = any free port").weak().small());
-            let why = why_not(row, Step::Bind);
-            if step_button(ui, "Bind", "bind the socket to this address", why) {
-                self.bind_touched = true;
-                if let Ok(addr) = &addr {
-                    out.push(Command::Bind {
-                        sock: sock.clone(),
-                        addr: addr.clone(),
-                    });
-                }
+            for (tab, text, tip) in Tab::ALL {
+                ui.selectable_value(&mut self.tab, tab, text)
+                    .on_hover_text(tip);
             }
         });
-        if let (true, Err(e)) = (self.bind_touched, &addr) {
-            error_note(ui, e);
-        }
-        if let Some(local) = &row.local {
-            let port = local.ip().map(|a| a.port()).unwrap_or(0);
-            ui.label(
-                RichText::new(format!(
-                    "bound to {local} — port {port} (chosen by the OS when 0 was asked)"
-                ))
-                .color(ui.visuals().hyperlink_color),
-            );
-        }
-    }
-
-    fn listen_row(
-        &mut self,
-        ui: &mut Ui,
-        row: &SockRow,
-        state: &AppState,
-        settings: &mut Settings,
-        sock: &SockRef,
-        out: &mut Vec<Command>,
-    ) {
-        let backlog = fields::backlog(&settings.backlog);
-        ui.horizontal(|ui| {
-            let r = labelled_edit(
-                ui,
-                "Backlog",
-                &mut settings.backlog,
-                50.0,
-                "128",
-                self.backlog_touched && backlog.is_err(),
-            );
-            self.backlog_touched |= r.changed();
-            if step_button(
-                ui,
-                "Listen",
-                "start listening for connections",
-                why_not(row, Step::Listen),
-            ) {
-                self.backlog_touched = true;
-                if let Ok(b) = backlog {
-                    out.push(Command::Listen {
-                        sock: sock.clone(),
-                        backlog: b,
-                    });
-                }
-            }
-            ui.separator();
-            if step_button(
-                ui,
-                "Accept",
-                "accept one pending connection (waits for one)",
-                why_not(row, Step::Accept),
-            ) {
-                out.push(Command::Accept {
-                    sock: sock.clone(),
-                    name: None,
-                    timeout: None,
-                });
-            }
-            let mut auto = row.auto_accept;
-            let why = why_not(row, Step::Accept);
-            let resp = ui
-                .add_enabled(why.is_none(), egui::Checkbox::new(&mut auto, "Auto-accept"))
-                .on_hover_text("accept every connection as it arrives");
-            let resp = match why {
-                Some(w) => resp.on_disabled_hover_text(w),
-                None => resp,
-            };
-            if resp.changed() {
-                out.push(Command::AcceptAuto {
-                    sock: sock.clone(),
-                    on: auto,
-                });
-            }
-        });
-        if let (true, Err(e)) = (self.backlog_touched, &backlog) {
-            error_note(ui, e);
-        }
-        if state.is_pending(row.id, Op::Accept) {
-            ui.label(RichText::new("waiting for a connection…").italics());
-        }
-    }
-
-    fn connect_row(
-        &mut self,
-        ui: &mut Ui,
-        row: &SockRow,
-        state: &AppState,
-        settings: &mut Settings,
-        sock: &SockRef,
-        out: &mut Vec<Command>,
-    ) {
-        let addr = fields::address(&settings.connect_addr, row.family);
-        ui.horizontal(|ui| {
-            let r = labelled_edit(
-                ui,
-                "Connect to",
-                &mut settings.connect_addr,
-                170.0,
-                "HOST:PORT",
-                self.connect_touched && addr.is_err(),
-            );
-            self.connect_touched |= r.changed();
-            let targets: Vec<String> = state
-                .sockets
-                .values()
-                .filter(|s| s.id != row.id && !s.is_closed() && s.proto == row.proto)
-                .filter(|s| s.proto == Proto::Udp || s.state == SockState::Listening)
-                .filter_map(|s| s.local.as_ref().map(|a| (s.label(), a.reachable())))
-                .map(|(l, a)| format!("{a}  ({l})"))
-                .collect();
-            ui.add_enabled_ui(!targets.is_empty(), |ui| {
-                ui.menu_button("Pick", |ui| {
-                    for t in &targets {
-                        if ui.button(t).clicked() {
-                            let addr = t.split_whitespace().next().unwrap_or_default();
-                            settings.connect_addr = addr.to_string();
-                            self.connect_touched = true;
-                        }
-                    }
-                })
-                .response
-                .on_hover_text("pick the address of another socket of this session")
-                .on_disabled_hover_text("no other socket to connect to yet");
-            });
-            let tip = if row.proto == Proto::Udp {
-                "fix the peer: only its datagrams are received, and Send needs no destination"
-            } else {
-                "connect to this address"
-            };
-            if step_button(ui, "Connect", tip, why_not(row, Step::Connect)) {
-                self.connect_touched = true;
-                if let Ok(addr) = &addr {
-                    out.push(Command::Connect {
-                        sock: sock.clone(),
-                        addr: addr.clone(),
-                        timeout: None,
-                    });
-                }
-            }
-        });
-        if let (true, Err(e)) = (self.connect_touched, &addr) {
-            error_note(ui, e);
-        }
-        if let Some(peer) = &row.peer {
-            let what = if row.state == SockState::Connecting {
-                "connecting to"
-            } else {
-                "peer"
-            };
-            ui.label(format!("{what} {peer}"));
+        ui.add_space(2.0);
+        match self.tab {
+            Tab::Lifecycle => self.lifecycle.ui(ui, row, state, settings, out),
+            Tab::Options => self.options.ui(ui, row, out, &mut self.quiet),
+            Tab::Responders => self.responders.ui(ui, row, out),
+            Tab::Receive => self.recv.ui(ui, row, out),
         }
     }
 }
 
-fn finish_row(ui: &mut Ui, row: &SockRow, sock: &SockRef, out: &mut Vec<Command>) {
-    ui.horizontal(|ui| {
-        if row.proto == Proto::Tcp {
-            ui.label("Shutdown");
-            for (text, how, tip) in [
-                ("read", How::Read, "stop receiving (SHUT_RD)"),
-                (
-                    "write",
-                    How::Write,
-                    "send FIN: the peer sees end of stream (SHUT_WR)",
-                ),
-                ("both", How::Both, "both directions (SHUT_RDWR)"),
-            ] {
-                if step_button(ui, text, tip, why_not(row, Step::Shutdown)) {
-                    out.push(Command::Shutdown {
-                        sock: sock.clone(),
-                        how,
-                    });
-                }
-            }
-            ui.separator();
-        }
-        ui.label("Reply");
-        let current = row.responder.clone().unwrap_or(Responder::Off);
-        for (text, r, tip) in [
-            ("off", Responder::Off, "no automatic reply"),
-            ("echo", Responder::Echo, "send back what arrives"),
-            (
-                "upper",
-                Responder::Upper,
-                "send back what arrives, upper-cased",
-            ),
-        ] {
-            let resp = ui
-                .add_enabled(
-                    row.state != SockState::Closed,
-                    egui::Button::selectable(current == r, text),
-                )
-                .on_hover_text(tip);
-            if resp.clicked() && current != r {
-                out.push(Command::Respond {
-                    sock: sock.clone(),
-                    responder: r,
-                });
-            }
-        }
-        ui.separator();
-        if step_button(
-            ui,
-            "Close",
-            "close the socket and release it",
-            why_not(row, Step::Close),
-        ) {
-            out.push(Command::Close { sock: sock.clone() });
-        }
-    });
+/// What is set on the socket, in a few words for the header.
+pub fn config_summary(row: &SockRow) -> Vec<String> {
+    let c = &row.config;
+    let mut out = Vec::new();
+    match &row.responder {
+        Some(Responder::Echo) => out.push("replies: echo".to_string()),
+        Some(Responder::Upper) => out.push("replies: upper-case".to_string()),
+        Some(Responder::Fixed(_)) => out.push("replies: fixed".to_string()),
+        Some(Responder::Off) | None => {}
+    }
+    match c.rules.len() {
+        0 => {}
+        1 => out.push("1 rule".into()),
+        n => out.push(format!("{n} rules")),
+    }
+    if let Some((g, close)) = &c.greeting {
+        let then = if *close { ", then closes" } else { "" };
+        out.push(format!("greets {}{then}", bytes_text(g)));
+    }
+    match &c.framing {
+        Framing::Raw => {}
+        Framing::Delimited(d) if d == b"\n" => out.push("framing: lines".into()),
+        Framing::Delimited(d) if d == b"\r\n" => out.push("framing: crlf".into()),
+        Framing::Delimited(d) => out.push(format!("framing: ends with {}", bytes_text(d))),
+        Framing::LengthPrefixed { width, big_endian } => out.push(format!(
+            "framing: {width}-byte {} length",
+            if *big_endian { "BE" } else { "LE" }
+        )),
+        Framing::Fixed(n) => out.push(format!("framing: {n} bytes")),
+    }
+    if let Some(n) = c.recv_size {
+        out.push(format!("recv({n})"));
+    }
+    if c.manual {
+        out.push("step mode".into());
+    }
+    match c.sending {
+        Some(Sending::Repeat { .. }) => out.push("repeating".into()),
+        Some(Sending::Chunks { .. }) => out.push("sending in chunks".into()),
+        Some(Sending::Flood { .. }) => out.push("flooding".into()),
+        None => {}
+    }
+    if !c.groups.is_empty() {
+        let g: Vec<String> = c.groups.iter().map(|g| g.to_string()).collect();
+        out.push(format!("member of {}", g.join(", ")));
+    }
+    out
 }
 
-fn header(ui: &mut Ui, row: &SockRow) {
+fn header(ui: &mut Ui, row: &SockRow, state: &AppState, out: &mut Vec<Command>) {
     ui.horizontal(|ui| {
         ui.heading(row.label());
-        let fam = match row.family {
-            Family::V4 => "IPv4",
-            Family::V6 => "IPv6",
-            Family::Unix => "local",
+        let kind = match (row.proto, row.family) {
+            (Proto::Tcp, Family::V6) => "TCP IPv6",
+            (Proto::Tcp, _) => "TCP IPv4",
+            (Proto::Udp, Family::V6) => "UDP IPv6",
+            (Proto::Udp, _) => "UDP IPv4",
+            (Proto::UnixStream, _) => "Unix stream",
+            (Proto::UnixDgram, _) => "Unix datagram",
         };
-        let proto = match row.proto {
-            Proto::Tcp => "TCP",
-            Proto::Udp => "UDP",
-            Proto::UnixStream => "Unix stream",
-            Proto::UnixDgram => "Unix datagram",
-        };
-        ui.label(format!("{proto} {fam}"));
+        ui.label(kind);
         ui.label(RichText::new(row.state.to_string()).strong());
         if let Some(p) = row.parent {
-            ui.label(RichText::new(format!("accepted from {p}")).weak());
+            let from = state.get(p).map_or_else(|| p.to_string(), SockRow::label);
+            ui.label(RichText::new(format!("accepted from {from}")).weak());
+        }
+        if row.proto == Proto::Tcp && !row.is_closed() {
+            ui.separator();
+            let kernel = row.tcp_state.unwrap_or("?");
+            ui.label(RichText::new("kernel:").weak())
+                .on_hover_text("the kernel's TCP state (TCP_INFO), as of the latest status");
+            ui.label(RichText::new(kernel).monospace().strong());
+            if ui
+                .small_button("Refresh")
+                .on_hover_text("ask the kernel again (runs status)")
+                .clicked()
+            {
+                out.push(Command::Status);
+            }
+        }
+        let summary = config_summary(row);
+        if !summary.is_empty() {
+            ui.separator();
+            ui.label(RichText::new(summary.join(" · ")).weak());
         }
     });
     if let Some(err) = &row.last_error {

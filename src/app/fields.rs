@@ -19,6 +19,11 @@ pub const HOST_FORM: &str =
     "an IPv4 or IPv6 address (127.0.0.1, ::1), * for any, or a host name such as localhost";
 /// Accepted form of an address field.
 pub const ADDR_FORM: &str = "HOST:PORT, [IPV6]:PORT, *:PORT or $ID (e.g. 127.0.0.1:8080)";
+/// Accepted form of a Unix socket address field.
+pub const UNIX_FORM: &str =
+    "a path (/tmp/demo.sock, ./demo.sock) or @NAME in the abstract namespace, without blanks";
+/// Accepted form of a multicast group field.
+pub const GROUP_FORM: &str = "a multicast address: IPv4 224.0.0.0–239.255.255.255 (e.g. 239.1.2.3) or IPv6 ff00::/8 (e.g. ff02::1234)";
 /// Accepted form of a backlog field.
 pub const BACKLOG_FORM: &str = "a whole number of at least 1 (default 128)";
 /// Accepted form of hex input.
@@ -88,9 +93,16 @@ pub fn host_port(host: &str, port: u16, family: Family) -> Result<AddrSpec, Stri
     fit_family(spec, family)
 }
 
-/// An address field: `HOST:PORT`, `[IPV6]:PORT`, `*:PORT` or `$ID`.
+/// An address field: `HOST:PORT`, `[IPV6]:PORT`, `*:PORT` or `$ID`; for a Unix socket
+/// (`family` Unix) a path or `@NAME`. Which family an address has is the engine's to check.
 pub fn address(text: &str, family: Family) -> Result<AddrSpec, String> {
     let t = text.trim();
+    if family == Family::Unix {
+        return match lang_addr(t) {
+            Some(spec) => Ok(spec),
+            None => Err(UNIX_FORM.to_string()),
+        };
+    }
     let spec = lang_addr(t).ok_or_else(|| {
         let port_ok = t.rsplit_once(':').is_some_and(|(_, p)| port(p).is_ok());
         if t.starts_with('$') {
@@ -104,6 +116,23 @@ pub fn address(text: &str, family: Family) -> Result<AddrSpec, String> {
         }
     })?;
     fit_family(spec, family)
+}
+
+/// A whole number field between `min` and `max`; `form` says what is accepted.
+pub fn number(text: &str, min: u64, max: u64, form: &str) -> Result<u64, String> {
+    let t = text.trim();
+    match t.parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) && t.chars().all(|c| c.is_ascii_digit()) => Ok(n),
+        _ => Err(form.to_string()),
+    }
+}
+
+/// A multicast group field.
+pub fn group(text: &str) -> Result<IpAddr, String> {
+    match text.trim().parse::<IpAddr>() {
+        Ok(ip) if ip.is_multicast() => Ok(ip),
+        _ => Err(GROUP_FORM.to_string()),
+    }
 }
 
 /// The send box's text as bytes, read in `mode`.
@@ -193,6 +222,31 @@ mod tests {
         assert_eq!(host_port("*", 5, Family::V4), Ok(AddrSpec::Any(5)));
         assert!(host_port("::", 0, Family::V4).is_err());
         assert!(host_port("no way", 0, Family::V4).is_err());
+    }
+
+    #[test]
+    fn unix_addresses_numbers_and_groups() {
+        assert_eq!(
+            address("/tmp/a.sock", Family::Unix).map(|a| a.to_string()),
+            Ok("/tmp/a.sock".to_string())
+        );
+        assert_eq!(
+            address("@demo", Family::Unix).map(|a| a.to_string()),
+            Ok("@demo".to_string())
+        );
+        assert_eq!(address("tmp/a.sock", Family::Unix), Err(UNIX_FORM.into()));
+        assert!(address("@", Family::Unix).is_err());
+        assert_eq!(number("4096", 1, 65_536, "n"), Ok(4096));
+        assert!(number("0", 1, 65_536, "n").is_err());
+        assert!(number("+5", 1, 65_536, "n").is_err());
+        assert!(number("", 1, 65_536, "n").is_err());
+        assert_eq!(
+            group("239.1.2.3").map(|g| g.to_string()),
+            Ok("239.1.2.3".into())
+        );
+        assert!(group("ff02::1234").is_ok());
+        assert!(group("10.0.0.1").is_err());
+        assert!(group("nope").is_err());
     }
 
     #[test]

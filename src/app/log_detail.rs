@@ -4,7 +4,10 @@
 use egui::{RichText, Ui};
 
 use crate::log::SessionLog;
-use crate::log::format::{addresses, direction, payload, quoted, rfc3339, since, summary};
+use crate::log::format::{
+    EVICTED_NOTE, addresses, direction, is_evicted, payload, payload_len, quoted, rfc3339, since,
+    summary,
+};
 
 /// Bytes per hex dump line.
 pub const DUMP_WIDTH: usize = 16;
@@ -86,6 +89,11 @@ pub fn ui(ui: &mut Ui, log: &SessionLog, index: usize) -> bool {
             }
         });
     let Some(data) = payload(rec) else {
+        if let Some(n) = payload_len(rec).filter(|_| is_evicted(rec)) {
+            ui.separator();
+            ui.label(RichText::new(format!("{n} bytes")).strong());
+            ui.label(RichText::new(EVICTED_NOTE).weak().italics());
+        }
         return keep;
     };
     ui.separator();

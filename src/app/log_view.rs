@@ -1,14 +1,20 @@
 //! The live log: one row per command or event (time, socket, direction, peer, length,
 //! payload), virtualized so only the visible rows are laid out; it follows the newest row
-//! unless the person scrolls up. Clicking a row selects it for the detail view.
+//! unless the person scrolls up. Clicking a row selects it for the detail view. Above the
+//! table, the filter bar ([`super::log_filter`]) narrows the rows, and a note says when the
+//! payload budget has pushed payloads out of memory.
 
 use egui::{Color32, RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
 use crate::log::format::{
-    Direction, addresses, direction, hex, payload, show_bytes, since, summary,
+    Direction, EVICTED_NOTE, addresses, direction, hex, is_evicted, payload, payload_len,
+    show_bytes, since, summary,
 };
 use crate::log::{Record, SessionLog};
+
+use super::log_filter::FilterBar;
+use super::widgets::bytes;
 
 /// Bytes of payload shown in a row (the detail view shows all).
 pub const ROW_PAYLOAD_MAX: usize = 160;
@@ -18,6 +24,38 @@ pub const ROW_PAYLOAD_MAX: usize = 160;
 pub struct LogView {
     /// The record shown in the detail view.
     pub selected: Option<usize>,
+    /// The filter bar and the rows that pass it.
+    pub filter: FilterBar,
+}
+
+/// Widths of the fixed columns (time, socket, direction, peer, length) for a table
+/// `width` points wide; the payload gets what remains. A narrow table (the detail view
+/// open) leaves the peer out (`0.0`): the detail shows it.
+pub fn column_widths(width: f32) -> [f32; 5] {
+    if width < 640.0 {
+        [84.0, 50.0, 64.0, 0.0, 44.0]
+    } else {
+        [84.0, 56.0, 68.0, (width * 0.16).clamp(110.0, 170.0), 52.0]
+    }
+}
+
+/// The note saying which payloads have left memory, if any.
+pub fn eviction_note(log: &SessionLog) -> Option<String> {
+    let ev = log.evicted();
+    if ev.records == 0 {
+        return None;
+    }
+    let kept = if log.journal().is_some() {
+        "they stay in the session journal"
+    } else {
+        "no journal keeps them"
+    };
+    Some(format!(
+        "The payloads of the {} oldest records ({}) left memory to keep within the {} payload budget; {kept}. Counts stay exact.",
+        ev.records,
+        bytes(ev.bytes),
+        bytes(log.payload_budget() as u64),
+    ))
 }
 
 fn dir_color(d: Direction, dark: bool) -> Color32 {
@@ -45,9 +83,28 @@ pub fn payload_cell(rec: &Record, log: &SessionLog, as_hex: bool) -> String {
             }
             s
         }
-        Some(data) => show_bytes(data, ROW_PAYLOAD_MAX),
+        Some(data) => row_bytes(data, ROW_PAYLOAD_MAX),
+        None if is_evicted(rec) => EVICTED_NOTE.to_string(),
         None => summary(rec, log, ROW_PAYLOAD_MAX),
     }
+}
+
+/// Like [`show_bytes`], deciding text or hex on the bytes shown only: a row never scans a
+/// 64 KiB payload (a flood shows dozens of them each frame).
+pub fn row_bytes(data: &[u8], max: usize) -> String {
+    if data.len() <= max {
+        return show_bytes(data, max);
+    }
+    // A character cut at the end of the shown bytes still reads as text.
+    let mut head = &data[..max];
+    if let Err(e) = std::str::from_utf8(head)
+        && e.error_len().is_none()
+    {
+        head = &head[..e.valid_up_to()];
+    }
+    let mut s = show_bytes(head, max);
+    s.push_str(&format!("…(+{} bytes)", data.len() - head.len()));
+    s
 }
 
 /// Hex with a space between bytes.
@@ -74,7 +131,7 @@ impl LogView {
         LogView::default()
     }
 
-    /// Draws the table of `log`.
+    /// Draws the filter bar and the table of `log`.
     pub fn ui(&mut self, ui: &mut Ui, log: &SessionLog, as_hex: bool) {
         if log.is_empty() {
             ui.label(
@@ -85,85 +142,16 @@ impl LogView {
             );
             return;
         }
-        let dark = ui.visuals().dark_mode;
-        let row_height = ui.text_style_height(&egui::TextStyle::Monospace) + 4.0;
-        let mut clicked = None;
-        TableBuilder::new(ui)
-            .id_salt("log_table")
-            .striped(true)
-            .stick_to_bottom(true)
-            .sense(egui::Sense::click())
-            .auto_shrink([false, false])
-            .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-            .column(Column::exact(84.0))
-            .column(Column::exact(56.0))
-            .column(Column::exact(72.0))
-            .column(
-                Column::initial(150.0)
-                    .at_least(60.0)
-                    .resizable(true)
-                    .clip(true),
-            )
-            .column(Column::exact(56.0))
-            .column(Column::remainder().clip(true))
-            .header(20.0, |mut header| {
-                for h in [
-                    "Time",
-                    "Socket",
-                    "Direction",
-                    "Peer",
-                    "Length",
-                    "Payload / event",
-                ] {
-                    header.col(|ui| {
-                        ui.strong(h);
-                    });
-                }
-            })
-            .body(|body| {
-                body.rows(row_height, log.len(), |mut row| {
-                    let i = row.index();
-                    let Some(rec) = log.get(i) else {
-                        return;
-                    };
-                    row.set_selected(self.selected == Some(i));
-                    let dir = direction(rec);
-                    let mono = |s: String| RichText::new(s).monospace();
-                    row.col(|ui| {
-                        cell(ui, mono(format!("{:>10.6}", since(log, rec.at()))));
-                    });
-                    row.col(|ui| {
-                        let s = rec.socket().map(|id| log.label(id)).unwrap_or_default();
-                        cell(ui, mono(s));
-                    });
-                    row.col(|ui| {
-                        cell(ui, mono(dir.name().to_string()).color(dir_color(dir, dark)));
-                    });
-                    row.col(|ui| {
-                        let (_, peer) = addresses(rec);
-                        cell(ui, mono(peer.map(|p| p.to_string()).unwrap_or_default()));
-                    });
-                    row.col(|ui| {
-                        let len = payload(rec)
-                            .map(|d| d.len().to_string())
-                            .unwrap_or_default();
-                        cell(ui, mono(len));
-                    });
-                    row.col(|ui| {
-                        let text = payload_cell(rec, log, as_hex);
-                        let color = (dir == Direction::Error).then(|| dir_color(dir, dark));
-                        let mut rt = mono(text);
-                        if let Some(c) = color {
-                            rt = rt.color(c);
-                        }
-                        cell(ui, rt);
-                    });
-                    if row.response().clicked() {
-                        clicked = Some(i);
-                    }
-                });
-            });
-        if let Some(i) = clicked {
+        if let Some(note) = eviction_note(log) {
+            ui.label(
+                RichText::new(note)
+                    .small()
+                    .color(ui.visuals().warn_fg_color),
+            );
+        }
+        let selected = self.selected;
+        let rows = self.filter.ui(ui, log);
+        if let Some(i) = table(ui, log, rows, selected, as_hex) {
             self.selected = if self.selected == Some(i) {
                 None
             } else {
@@ -173,9 +161,144 @@ impl LogView {
     }
 }
 
+/// Draws the virtualized table over `rows`; returns the record clicked, if any.
+fn table(
+    ui: &mut Ui,
+    log: &SessionLog,
+    rows: super::log_filter::Rows<'_>,
+    selected: Option<usize>,
+    as_hex: bool,
+) -> Option<usize> {
+    if rows.is_empty() {
+        ui.label(RichText::new("No record passes the filter.").weak());
+        return None;
+    }
+    let dark = ui.visuals().dark_mode;
+    let row_height = ui.text_style_height(&egui::TextStyle::Monospace) + 4.0;
+    let [w_time, w_sock, w_dir, w_peer, w_len] = column_widths(ui.available_width());
+    let with_peer = w_peer > 0.0;
+    let mut clicked = None;
+    let mut builder = TableBuilder::new(ui)
+        .id_salt("log_table")
+        .striped(true)
+        .stick_to_bottom(true)
+        .sense(egui::Sense::click())
+        .auto_shrink([false, false])
+        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+        .column(Column::exact(w_time))
+        .column(Column::exact(w_sock).clip(true))
+        .column(Column::exact(w_dir));
+    if with_peer {
+        builder = builder.column(Column::exact(w_peer).clip(true));
+    }
+    builder
+        .column(Column::exact(w_len))
+        .column(Column::remainder().at_least(120.0).clip(true))
+        .header(20.0, |mut header| {
+            for h in [
+                "Time",
+                "Socket",
+                "Direction",
+                "Peer",
+                "Length",
+                "Payload / event",
+            ] {
+                if h == "Peer" && !with_peer {
+                    continue;
+                }
+                header.col(|ui| {
+                    ui.strong(h);
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(row_height, rows.len(), |mut row| {
+                let Some(i) = rows.record(row.index()) else {
+                    return;
+                };
+                let Some(rec) = log.get(i) else {
+                    return;
+                };
+                row.set_selected(selected == Some(i));
+                let dir = direction(rec);
+                let mono = |s: String| RichText::new(s).monospace();
+                row.col(|ui| {
+                    cell(ui, mono(format!("{:>10.6}", since(log, rec.at()))));
+                });
+                row.col(|ui| {
+                    let s = rec.socket().map(|id| log.label(id)).unwrap_or_default();
+                    cell(ui, mono(s));
+                });
+                row.col(|ui| {
+                    cell(ui, mono(dir.name().to_string()).color(dir_color(dir, dark)));
+                });
+                if with_peer {
+                    row.col(|ui| {
+                        let (_, peer) = addresses(rec);
+                        cell(ui, mono(peer.map(|p| p.to_string()).unwrap_or_default()));
+                    });
+                }
+                row.col(|ui| {
+                    let len = payload_len(rec).map(|d| d.to_string()).unwrap_or_default();
+                    cell(ui, mono(len));
+                });
+                row.col(|ui| {
+                    let text = payload_cell(rec, log, as_hex);
+                    let mut rt = mono(text);
+                    if dir == Direction::Error {
+                        rt = rt.color(dir_color(dir, dark));
+                    } else if is_evicted(rec) {
+                        rt = rt.weak().italics();
+                    }
+                    cell(ui, rt);
+                });
+                if row.response().clicked() {
+                    clicked = Some(i);
+                }
+            });
+        });
+    clicked
+}
+
 #[cfg(test)]
 mod tests {
-    use super::spaced_hex;
+    use super::{eviction_note, row_bytes, spaced_hex};
+    use crate::engine::{Event, EventKind, SockId};
+    use crate::log::SessionLog;
+
+    #[test]
+    fn log_view_says_when_payloads_left_memory() {
+        let mut log = SessionLog::new();
+        log.set_payload_budget(10);
+        assert_eq!(eviction_note(&log), None);
+        for _ in 0..3 {
+            log.push_event(Event {
+                at: std::time::SystemTime::now(),
+                socket: Some(SockId(1)),
+                cmd: None,
+                kind: EventKind::Received {
+                    peer: None,
+                    data: vec![1u8; 8].into(),
+                    truncated_from: None,
+                },
+            });
+        }
+        let note = eviction_note(&log).unwrap_or_default();
+        assert!(
+            note.starts_with("The payloads of the 2 oldest records (16 B) left memory"),
+            "{note}"
+        );
+        assert!(note.contains("no journal keeps them"), "{note}");
+    }
+
+    #[test]
+    fn rows_show_the_head_of_long_payloads() {
+        assert_eq!(row_bytes(b"abc", 8), "\"abc\"");
+        let long = "é".repeat(10);
+        assert_eq!(row_bytes(long.as_bytes(), 5), "\"éé\"…(+16 bytes)");
+        let bin = [0u8; 20];
+        assert_eq!(row_bytes(&bin, 4), "hex:00000000…(+16 bytes)");
+    }
 
     #[test]
     fn hex_is_spaced() {

@@ -13,15 +13,30 @@
 mod console;
 mod controls;
 mod fields;
+mod lifecycle;
 mod log_detail;
+mod log_filter;
 mod log_view;
+mod multicast;
+mod options_panel;
+mod recovery;
+mod recv_panel;
+mod responder_editor;
 mod rules;
 mod save_log;
+mod script_files;
 mod send_box;
+mod send_tools;
 pub mod settings;
+mod sock_config;
+mod sock_row;
+pub mod sockets_list;
 mod sockets_panel;
 pub mod state;
 mod status_bar;
+mod tools;
+pub mod traffic;
+mod traffic_panel;
 mod view;
 mod widgets;
 
@@ -51,6 +66,9 @@ pub const ICON_PNG: &[u8] = include_bytes!("../../assets/icon.png");
 /// Events folded per frame at most; the rest wait for the next frame (which is requested).
 const EVENTS_PER_FRAME: usize = 20_000;
 
+/// Time a frame may spend folding events; the rest wait for the next frame (requested).
+const DRAIN_BUDGET: std::time::Duration = std::time::Duration::from_millis(6);
+
 /// Opens the sockscope window (glow renderer, settings remembered between runs) and
 /// returns when it is closed.
 pub fn run() -> eframe::Result {
@@ -72,7 +90,11 @@ pub fn run() -> eframe::Result {
     eframe::run_native(
         "sockscope",
         options,
-        Box::new(move |cc| Ok(Box::new(SockscopeApp::from_creation_context(cc, engine)))),
+        Box::new(move |cc| {
+            Ok(Box::new(
+                SockscopeApp::from_creation_context(cc, engine).with_user_data_dir(),
+            ))
+        }),
     )
 }
 
@@ -93,6 +115,7 @@ pub struct SockscopeApp {
     native_dialogs: bool,
     message: Option<(String, bool)>,
     applied_theme: Option<ThemeChoice>,
+    tools: tools::Tools,
 }
 
 impl SockscopeApp {
@@ -121,6 +144,7 @@ impl SockscopeApp {
             native_dialogs: true,
             message: None,
             applied_theme: None,
+            tools: tools::Tools::new(ctx),
         }
     }
 
@@ -188,6 +212,18 @@ impl SockscopeApp {
         self.state.submitted(id, &cmd, line);
     }
 
+    /// Runs the refreshes the state and the controls ask for (a `status` for the kernel's
+    /// TCP state, `ready` after a step-mode read, option reads) quietly: their answers
+    /// update the rows and go neither to the console nor to the log.
+    fn run_refreshes(&mut self) {
+        let mut quiet = self.controls.take_quiet();
+        quiet.extend(self.state.take_refresh());
+        for cmd in quiet {
+            let id = self.engine.submit(cmd.clone());
+            self.state.quiet_submitted(id, &cmd);
+        }
+    }
+
     /// Runs a line of the command language, as typed in the console.
     pub fn run_line(&mut self, text: &str) {
         match parse_line(text) {
@@ -210,7 +246,11 @@ impl SockscopeApp {
 
     /// Folds the events that have arrived, without waiting.
     fn drain_events(&mut self, ctx: &egui::Context) {
+        let start = std::time::Instant::now();
         for _ in 0..EVENTS_PER_FRAME {
+            if start.elapsed() > DRAIN_BUDGET {
+                break; // the rest waits for the next frame, so that frames stay short
+            }
             let Ok(ev) = self.events.try_recv() else {
                 return;
             };
@@ -220,6 +260,12 @@ impl SockscopeApp {
     }
 
     fn fold(&mut self, ev: Event) {
+        if self.state.is_quiet(&ev) {
+            // The answer to a refresh the app asked for on its own: rows only.
+            self.state.apply(&ev);
+            return;
+        }
+        self.tools_note_event(&ev);
         let ours = ev.cmd.is_some_and(|c| self.state.pending.contains_key(&c));
         if ours && let (EventKind::Created { .. }, Some(id)) = (&ev.kind, ev.socket) {
             self.selected = Some(id);
@@ -231,6 +277,9 @@ impl SockscopeApp {
         };
         let unasked_error = matches!(ev.kind, EventKind::Failed(_)) && outcome.is_none();
         self.log.push_event(ev);
+        if outcome.is_none() && !unasked_error && status.is_none() {
+            return; // nothing for the console: skip formatting (floods fold thousands a frame)
+        }
         let Some(rec) = self.log.records().last() else {
             return;
         };
@@ -279,6 +328,7 @@ impl eframe::App for SockscopeApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
         self.drain_events(&ctx);
+        self.tools_before_draw(&ctx);
         let suggested = self.suggested_path();
         if let Some((msg, is_error, path)) = self.save.poll(&ctx, &self.log, &suggested) {
             if let Some(p) = path {
@@ -308,7 +358,9 @@ impl eframe::App for SockscopeApp {
         for cmd in out {
             self.run_command(cmd);
         }
+        self.run_refreshes();
         self.save.ui(&ctx, &self.log);
+        self.tools_after_draw(&ctx);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
@@ -317,5 +369,6 @@ impl eframe::App for SockscopeApp {
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
         self.engine.shutdown();
+        self.tools_exit();
     }
 }

@@ -1,6 +1,7 @@
-//! Which lifecycle step is valid in which socket state, and why not when it is not.
-//! The controls enable a button only when [`why_not`] returns `None` and show its
-//! answer as the disabled button's tooltip.
+//! Which step is valid in which socket state, and why not when it is not. The controls
+//! enable a button only when [`why_not`] returns `None` and show its answer as the
+//! disabled button's tooltip. Stream sockets (TCP, Unix stream) listen, accept and shut
+//! down; datagram sockets (UDP, Unix datagram) send to an address.
 
 use crate::engine::{Proto, SockState};
 
@@ -23,6 +24,20 @@ pub enum Step {
     Shutdown,
     /// `close`.
     Close,
+    /// `abort`: close with linger 0 (TCP only).
+    Abort,
+    /// `recv` in step mode.
+    Recv,
+    /// `greet`: a stream listener's greeting.
+    Greet,
+    /// `frame`: stream framing.
+    Frame,
+    /// `join` / `leave`: UDP multicast.
+    Multicast,
+    /// `chunked`: pieces over a connection.
+    Chunked,
+    /// `option`: any option.
+    Option,
 }
 
 fn addr_text(a: &Option<crate::engine::Addr>) -> String {
@@ -38,8 +53,8 @@ pub fn why_not(row: &SockRow, step: Step) -> Option<String> {
     if row.state == S::Closed {
         return Some(format!("{label} is closed"));
     }
-    let tcp = row.proto == Proto::Tcp;
-    let connected = matches!(row.state, S::Connected | S::HalfClosed);
+    let stream = row.proto.is_stream();
+    let connected = row.is_connected();
     match step {
         Step::Bind => match row.state {
             S::Created => None,
@@ -49,7 +64,9 @@ pub fn why_not(row: &SockRow, step: Step) -> Option<String> {
                 addr_text(&row.local)
             )),
         },
-        Step::Listen if !tcp => Some("UDP sockets do not listen; only TCP sockets do".into()),
+        Step::Listen if !stream => Some(
+            "datagram sockets (UDP, Unix datagram) do not listen; only stream sockets do".into(),
+        ),
         Step::Listen => match row.state {
             S::Created | S::Bound => None,
             S::Listening => Some(format!("{label} is already listening")),
@@ -57,7 +74,7 @@ pub fn why_not(row: &SockRow, step: Step) -> Option<String> {
                 "{label} is connected; a connected socket cannot listen"
             )),
         },
-        Step::Accept if !tcp => Some("UDP has no connections to accept".into()),
+        Step::Accept if !stream => Some("datagram sockets have no connections to accept".into()),
         Step::Accept => (row.state != S::Listening)
             .then(|| format!("{label} is not listening: press Listen first")),
         Step::Connect => match row.state {
@@ -65,13 +82,13 @@ pub fn why_not(row: &SockRow, step: Step) -> Option<String> {
                 "{label} is listening; a listening socket cannot connect"
             )),
             S::Connecting => Some(format!("{label} is already connecting")),
-            _ if tcp && connected => Some(format!(
+            _ if stream && connected => Some(format!(
                 "{label} is already connected to {}",
                 addr_text(&row.peer)
             )),
             _ => None,
         },
-        Step::Send if !tcp => None,
+        Step::Send if !stream => None,
         Step::Send => match row.state {
             S::Listening => Some(format!(
                 "{label} is a listener; select one of its accepted connections to send"
@@ -81,9 +98,44 @@ pub fn why_not(row: &SockRow, step: Step) -> Option<String> {
             _ if row.write_done => Some(format!("{label}'s write side is shut down")),
             _ => None,
         },
-        Step::Shutdown if !tcp => Some("shutdown half-closes TCP connections; this is UDP".into()),
+        Step::Shutdown if !stream => {
+            Some("shutdown half-closes stream connections; this is a datagram socket".into())
+        }
         Step::Shutdown => (!connected).then(|| format!("{label} is not connected")),
-        Step::Close => None,
+        Step::Close | Step::Option => None,
+        Step::Abort if row.proto != Proto::Tcp => {
+            Some("abort resets a TCP connection; use Close here".into())
+        }
+        Step::Abort => None,
+        Step::Recv if !row.config.manual => Some(format!(
+            "{label} receives in the background: switch on step mode first"
+        )),
+        Step::Recv => match row.state {
+            S::Listening => Some(format!(
+                "{label} is listening: select an accepted connection to recv on it"
+            )),
+            S::Created | S::Connecting if stream => Some(format!("{label} is not connected")),
+            S::Created => Some(format!("{label} has no address yet: bind first")),
+            _ if row.read_done => Some(format!("{label}'s read side is finished")),
+            _ => None,
+        },
+        Step::Greet if !stream => Some("datagram sockets have no connections to greet".into()),
+        Step::Greet => connected.then(|| {
+            format!("{label} is a connection; a greeting is set on the listener before accepting")
+        }),
+        Step::Frame if !stream => {
+            Some("each datagram is already a message; framing is for stream sockets".into())
+        }
+        Step::Frame => None,
+        Step::Multicast if row.proto != Proto::Udp => Some("multicast is for UDP sockets".into()),
+        Step::Multicast => None,
+        Step::Chunked => match why_not(row, Step::Send) {
+            Some(w) => Some(w),
+            None if !connected => Some(format!(
+                "{label} has no fixed peer: pieces go over a connection (press Connect first)"
+            )),
+            None => None,
+        },
     }
 }
 
@@ -121,8 +173,27 @@ mod tests {
         conn.state = SockState::HalfClosed;
         assert!(why_not(&conn, Step::Send).is_some_and(|w| w.contains("write side")));
 
+        assert_eq!(why_not(&conn, Step::Abort), None);
+        assert!(why_not(&conn, Step::Recv).is_some_and(|w| w.contains("step mode")));
+        conn.config.manual = true;
+        assert_eq!(
+            why_not(&conn, Step::Recv),
+            None,
+            "a half-closed writer still reads"
+        );
+        conn.read_done = true;
+        assert!(why_not(&conn, Step::Recv).is_some_and(|w| w.contains("read side")));
+        assert!(why_not(&conn, Step::Greet).is_some_and(|w| w.contains("listener")));
+        assert_eq!(why_not(&listening, Step::Greet), None);
+
         let closed = row(Proto::Tcp, SockState::Closed);
-        for step in [Step::Bind, Step::Send, Step::Close, Step::Connect] {
+        for step in [
+            Step::Bind,
+            Step::Send,
+            Step::Close,
+            Step::Connect,
+            Step::Abort,
+        ] {
             assert!(why_not(&closed, step).is_some_and(|w| w.contains("closed")));
         }
     }
@@ -134,7 +205,24 @@ mod tests {
         assert!(why_not(&udp, Step::Accept).is_some());
         assert!(why_not(&udp, Step::Shutdown).is_some());
         assert_eq!(why_not(&udp, Step::Send), None);
+        assert!(why_not(&udp, Step::Abort).is_some());
+        assert!(why_not(&udp, Step::Frame).is_some());
+        assert_eq!(why_not(&udp, Step::Multicast), None);
+        assert!(why_not(&udp, Step::Chunked).is_some_and(|w| w.contains("fixed peer")));
         let connected = row(Proto::Udp, SockState::Connected);
         assert_eq!(why_not(&connected, Step::Connect), None);
+        assert_eq!(why_not(&connected, Step::Chunked), None);
+    }
+
+    #[test]
+    fn unix_streams_are_streams() {
+        let mut unix = row(Proto::UnixStream, SockState::Bound);
+        unix.family = Family::Unix;
+        assert_eq!(why_not(&unix, Step::Listen), None);
+        assert!(why_not(&unix, Step::Abort).is_some());
+        assert!(why_not(&unix, Step::Multicast).is_some());
+        let dgram = row(Proto::UnixDgram, SockState::Bound);
+        assert!(why_not(&dgram, Step::Listen).is_some());
+        assert_eq!(why_not(&dgram, Step::Send), None);
     }
 }

@@ -1,20 +1,23 @@
-//! "Save log…": the native save dialog runs on a thread of its own (it may block until the
-//! person answers), the log is saved from a snapshot on another thread (receiving goes on),
-//! and where no dialog can be shown a path field takes its place. A save is never dropped
-//! silently: every outcome reaches the status bar.
+//! "Save log…", "Save as script…" and saving a recovered session's log: the native save
+//! dialog runs on a thread of its own (it may block until the person answers), the file is
+//! written from a snapshot on another thread (receiving goes on), and where no dialog can be
+//! shown a path field takes its place. A save is never dropped silently: every outcome
+//! reaches the status bar.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 use egui::RichText;
 
 use crate::log::SessionLog;
-use crate::log::save::{Format, SavedInfo, save, save_as};
+use crate::log::journal::{Journal, RecoveredRow};
+use crate::log::save::{Format, SavedInfo, save, save_as, save_rows};
 
 /// A dialog that answers "no file" faster than this could not be shown at all
 /// (no desktop portal, no zenity); a slower answer is the person cancelling.
-const NO_DIALOG_WITHIN: Duration = Duration::from_millis(1500);
+pub const NO_DIALOG_WITHIN: Duration = Duration::from_millis(1500);
 
 /// What the worker threads report.
 enum Msg {
@@ -22,6 +25,50 @@ enum Msg {
     Picked(Option<PathBuf>, Duration),
     /// A save finished.
     Saved(PathBuf, Result<SavedInfo, String>),
+}
+
+/// What is being saved.
+#[derive(Clone)]
+enum What {
+    /// The session log, in the format of the extension.
+    Log,
+    /// The session's commands as a script.
+    Script,
+    /// A previous session's log recovered from its journal (deleted once saved).
+    Recovered {
+        /// The recovered records.
+        rows: Arc<Vec<RecoveredRow>>,
+        /// The journal they came from.
+        journal: PathBuf,
+    },
+}
+
+impl What {
+    fn title(&self) -> &'static str {
+        match self {
+            What::Log => "Save log",
+            What::Script => "Save as script",
+            What::Recovered { .. } => "Save the recovered log",
+        }
+    }
+
+    fn formats(&self) -> &'static [Format] {
+        match self {
+            What::Log => &Format::LOG_FORMATS,
+            What::Script => &[Format::Script],
+            What::Recovered { .. } => &[Format::Txt, Format::Jsonl, Format::Csv],
+        }
+    }
+
+    fn forms(&self) -> &'static str {
+        match self {
+            What::Log => ".txt as shown · .jsonl · .csv · .pcap (Wireshark)",
+            What::Script => ".scope: the session's commands, replayed by sockscope run FILE",
+            What::Recovered { .. } => {
+                ".txt as shown · .jsonl · .csv (a pcap needs the live session)"
+            }
+        }
+    }
 }
 
 /// The state of "Save log…".
@@ -32,10 +79,14 @@ pub struct SaveLog {
     busy: bool,
     /// `Some(path)` while the path field is shown.
     path_field: Option<String>,
-    /// True when saving the session's commands as a script, false for the log.
-    script: bool,
+    /// What the dialog or the path field saves.
+    what: What,
     /// Why the path field is shown, or the last error.
     note: String,
+    /// A message for the status bar at the next [`SaveLog::poll`] (a cancelled path field).
+    later: Option<String>,
+    /// The file suggested when this save started (for the path field).
+    suggested: String,
 }
 
 impl Default for SaveLog {
@@ -46,8 +97,10 @@ impl Default for SaveLog {
             rx,
             busy: false,
             path_field: None,
-            script: false,
+            what: What::Log,
             note: String::new(),
+            later: None,
+            suggested: String::new(),
         }
     }
 }
@@ -58,22 +111,52 @@ impl SaveLog {
         SaveLog::default()
     }
 
+    /// True while a dialog, the path field or a save is under way.
+    pub fn is_busy(&self) -> bool {
+        self.busy || self.path_field.is_some()
+    }
+
     /// Starts "Save log…" (or, with `script`, "Save as script…"): the native dialog on a
     /// thread, or the path field at once.
     pub fn start(&mut self, ctx: &egui::Context, native: bool, suggested: &str, script: bool) {
+        let what = if script { What::Script } else { What::Log };
+        self.begin(ctx, native, suggested, what);
+    }
+
+    /// Starts saving a previous session's log recovered from `journal`; the journal is
+    /// deleted once the log is saved. Returns false (and starts nothing) while another save
+    /// is under way.
+    pub fn start_recovered(
+        &mut self,
+        ctx: &egui::Context,
+        native: bool,
+        suggested: &str,
+        rows: Arc<Vec<RecoveredRow>>,
+        journal: PathBuf,
+    ) -> bool {
+        if self.is_busy() {
+            return false;
+        }
+        self.begin(ctx, native, suggested, What::Recovered { rows, journal });
+        true
+    }
+
+    fn begin(&mut self, ctx: &egui::Context, native: bool, suggested: &str, what: What) {
         if self.busy {
             return;
         }
-        self.script = script;
-        let suggested = if script {
-            Path::new(suggested)
+        let suggested = match what {
+            What::Script => Path::new(suggested)
                 .with_extension(Format::Script.extension())
                 .display()
-                .to_string()
-        } else {
-            suggested.to_string()
+                .to_string(),
+            _ => suggested.to_string(),
         };
+        self.suggested = suggested.clone();
         let suggested = suggested.as_str();
+        let title = what.title();
+        let formats = what.formats();
+        self.what = what;
         if !native {
             self.open_field(
                 suggested,
@@ -93,16 +176,10 @@ impl SaveLog {
             .name("save-dialog".into())
             .spawn(move || {
                 let t0 = Instant::now();
-                let title = if script { "Save as script" } else { "Save log" };
                 let mut dialog = rfd::FileDialog::new().set_title(title).set_file_name(name);
                 if let Some(d) = dir.filter(|d| d.is_dir()) {
                     dialog = dialog.set_directory(d);
                 }
-                let formats: &[Format] = if script {
-                    &[Format::Script]
-                } else {
-                    &Format::LOG_FORMATS
-                };
                 for f in formats {
                     dialog = dialog.add_filter(f.describe(), &[f.extension()]);
                 }
@@ -124,20 +201,24 @@ impl SaveLog {
         self.note = note.to_string();
     }
 
-    /// Saves a snapshot of `log` to `path` on a worker thread.
+    /// Saves a snapshot of `log` (or the recovered rows) to `path` on a worker thread.
     fn save(&mut self, ctx: &egui::Context, log: &SessionLog, path: PathBuf) {
         self.busy = true;
-        let snapshot = log.clone();
-        let script = self.script;
+        let what = self.what.clone();
+        let snapshot = match what {
+            What::Log | What::Script => Some(log.clone()),
+            What::Recovered { .. } => None,
+        };
         let tx = self.tx.clone();
         let ctx = ctx.clone();
         let spawned = std::thread::Builder::new()
             .name("save-log".into())
             .spawn(move || {
-                let result = if script {
-                    save_as(&snapshot, &path, Format::Script)
-                } else {
-                    save(&snapshot, &path)
+                let result = match (&what, &snapshot) {
+                    (What::Script, Some(log)) => save_as(log, &path, Format::Script),
+                    (What::Recovered { rows, .. }, _) => save_rows(rows, &path),
+                    (_, Some(log)) => save(log, &path),
+                    (_, None) => save_rows(&[], &path),
                 };
                 let result = result.map_err(|e| e.to_string());
                 let _ = tx.send(Msg::Saved(path, result));
@@ -157,25 +238,37 @@ impl SaveLog {
         log: &SessionLog,
         suggested: &str,
     ) -> Option<(String, bool, Option<PathBuf>)> {
-        let mut out = None;
+        let mut out = self.later.take().map(|m| (m, false, None));
         while let Ok(msg) = self.rx.try_recv() {
             match msg {
                 Msg::Picked(Some(path), _) => self.save(ctx, log, path),
                 Msg::Picked(None, took) if took < NO_DIALOG_WITHIN => {
                     self.busy = false;
+                    let suggested = if self.suggested.is_empty() {
+                        suggested.to_string()
+                    } else {
+                        self.suggested.clone()
+                    };
                     self.open_field(
-                        suggested,
+                        &suggested,
                         "No file dialog could be shown here (no desktop portal or zenity). Type the file to save to.",
                     );
                 }
                 Msg::Picked(None, _) => {
                     self.busy = false;
-                    out = Some(("Save cancelled: nothing was saved".to_string(), false, None));
+                    out = Some((self.cancelled_text(), false, None));
                 }
                 Msg::Saved(path, Ok(info)) => {
                     self.busy = false;
                     self.path_field = None;
-                    out = Some((saved_text(&info), false, Some(path)));
+                    let mut text = saved_text(&info);
+                    if let What::Recovered { journal, .. } = &self.what {
+                        text = match Journal::discard(journal) {
+                            Ok(()) => format!("{text}; the previous session's journal was deleted"),
+                            Err(e) => format!("{text}; {e}"),
+                        };
+                    }
+                    out = Some((text, false, Some(path)));
                 }
                 Msg::Saved(path, Err(e)) => {
                     self.busy = false;
@@ -188,6 +281,13 @@ impl SaveLog {
         out
     }
 
+    fn cancelled_text(&self) -> String {
+        match self.what {
+            What::Recovered { .. } => "Save cancelled: nothing was saved; the previous session's journal is kept and offered again at the next start".into(),
+            _ => "Save cancelled: nothing was saved".into(),
+        }
+    }
+
     /// Draws the path field window while it is open.
     pub fn ui(&mut self, ctx: &egui::Context, log: &SessionLog) {
         let Some(mut path) = self.path_field.take() else {
@@ -196,12 +296,9 @@ impl SaveLog {
         let mut open = true;
         let mut go = false;
         let mut cancel = false;
-        let title = if self.script {
-            "Save as script"
-        } else {
-            "Save log"
-        };
-        egui::Window::new(title)
+        egui::Window::new(self.what.title())
+            .pivot(egui::Align2::CENTER_CENTER)
+            .default_pos(ctx.content_rect().center())
             .collapsible(false)
             .resizable(false)
             .open(&mut open)
@@ -214,12 +311,7 @@ impl SaveLog {
                         .labelled_by(l.id);
                     go = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 });
-                let forms = if self.script {
-                    ".sock: the session's commands, replayed by sockscope run FILE"
-                } else {
-                    ".txt as shown · .jsonl · .csv · .pcap (Wireshark)"
-                };
-                ui.label(RichText::new(forms).weak().small());
+                ui.label(RichText::new(self.what.forms()).weak().small());
                 ui.horizontal(|ui| {
                     go |= ui
                         .add_enabled(!self.busy, egui::Button::new("Save"))
@@ -233,6 +325,9 @@ impl SaveLog {
         }
         if open && !cancel {
             self.path_field = Some(path);
+        } else if !self.busy {
+            self.later = Some(self.cancelled_text());
+            ctx.request_repaint();
         }
     }
 }

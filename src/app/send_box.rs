@@ -1,15 +1,17 @@
 //! The send box: a multi-line input read as text, hex or escaped text; a destination
-//! for unconnected UDP sockets; Send (and Ctrl+Enter); a history of what was sent,
-//! browsed with the up and down keys while the input is focused and holds one line.
+//! for unconnected datagram sockets (UDP or Unix); Send (and Ctrl+Enter); a history of
+//! what was sent, browsed with the up and down keys while the input is focused and holds
+//! one line; and, on demand, the sending tools (repeat, chunks, file) acting on the message.
 
 use egui::{Id, Key, Modifiers, RichText, TextEdit, Ui};
 
-use crate::engine::{Command, Payload, Proto, SockRef, SockState};
+use crate::engine::{Command, Payload, SockId, SockRef};
 
 use super::fields;
 use super::rules::{Step, why_not};
+use super::send_tools::SendTools;
 use super::settings::{SendMode, Settings, remember};
-use super::state::SockRow;
+use super::state::{AppState, SockRow};
 use super::widgets::{error_note, labelled_edit, step_button};
 
 /// The send box's own state (the text, modes and history live in [`Settings`]).
@@ -21,6 +23,12 @@ pub struct SendBox {
     cursor: Option<usize>,
     /// The field has been used, so errors show.
     touched: bool,
+    /// The destination field has been used since the socket was selected.
+    dest_touched: bool,
+    /// The socket drawn last.
+    shown: Option<SockId>,
+    /// Repeat, chunks, file.
+    tools: SendTools,
 }
 
 impl SendBox {
@@ -50,13 +58,29 @@ impl SendBox {
         &mut self,
         ui: &mut Ui,
         row: &SockRow,
+        state: &AppState,
         settings: &mut Settings,
         out: &mut Vec<Command>,
     ) {
-        let unconnected_udp = row.proto == Proto::Udp
-            && !matches!(row.state, SockState::Connected | SockState::HalfClosed);
+        let unconnected_dgram = !row.proto.is_stream() && !row.is_connected();
+        if self.shown != Some(row.id) {
+            self.shown = Some(row.id);
+            self.dest_touched = false;
+            if unconnected_dgram && let Some(a) = state.suggested_peer(row) {
+                settings.udp_dest = a.to_string();
+            }
+        }
         let payload = fields::payload(&self.text, settings.send_mode);
-        let dest = unconnected_udp.then(|| fields::address(&settings.udp_dest, row.family));
+        let mut dest = unconnected_dgram.then(|| fields::address(&settings.udp_dest, row.family));
+        if !self.dest_touched && matches!(dest, Some(Err(_))) {
+            // An untouched destination that is no address (the old default "127.0.0.1:"):
+            // offer another socket of the session, or leave it empty with the hint.
+            settings.udp_dest = state
+                .suggested_peer(row)
+                .map(|a| a.to_string())
+                .unwrap_or_default();
+            dest = Some(fields::address(&settings.udp_dest, row.family));
+        }
 
         ui.horizontal(|ui| {
             ui.label(RichText::new("Send").strong());
@@ -70,16 +94,16 @@ impl SendBox {
             }
             if let Some(dest) = &dest {
                 ui.separator();
-                let bad = self.touched && dest.is_err();
+                let bad = self.dest_touched && dest.is_err();
                 let r = labelled_edit(
                     ui,
                     "Destination",
                     &mut settings.udp_dest,
-                    160.0,
-                    "HOST:PORT",
+                    170.0,
+                    "HOST:PORT, /path or @name",
                     bad,
                 );
-                self.touched |= r.changed();
+                self.dest_touched |= r.changed();
             }
             ui.separator();
             let history = settings.send_history.clone();
@@ -101,6 +125,8 @@ impl SendBox {
                 .on_hover_text("what was sent before (or the Up and Down keys in the input)")
                 .on_disabled_hover_text("nothing sent yet");
             });
+            ui.toggle_value(&mut self.tools.open, "Send tools")
+                .on_hover_text("repeat the message, send it in chunks, or send a file");
         });
 
         let edit_id = Id::unique("send_box_input");
@@ -145,15 +171,20 @@ impl SendBox {
         {
             error_note(ui, e);
         }
-        if self.touched
-            && let Some(Err(e)) = &dest
-        {
-            error_note(ui, e);
+        if self.touched || self.dest_touched {
+            if let Some(Err(e)) = &dest {
+                error_note(ui, e);
+            }
+        }
+        if self.tools.open {
+            ui.separator();
+            self.tools.ui(ui, row, &payload, &dest, &mut self.text, out);
         }
         if !send_now {
             return;
         }
         self.touched = true;
+        self.dest_touched = true;
         let Ok(bytes) = payload else {
             return;
         };

@@ -88,6 +88,33 @@ pub struct Settings {
     pub console_history: Vec<String>,
     /// The last folder a log was saved to.
     pub last_save_path: String,
+    /// The last script opened.
+    pub last_script_path: String,
+    /// Payload bytes the session log keeps in memory, in MiB (older payloads leave memory;
+    /// the journal keeps them).
+    pub payload_budget_mib: u64,
+    /// The traffic window is shown.
+    pub show_traffic: bool,
+    /// The traffic generator's message size field.
+    pub flood_size: String,
+    /// The traffic generator's rate field (`max` or messages per second).
+    pub flood_rate: String,
+    /// The traffic generator's stop field (a count or a duration).
+    pub flood_limit: String,
+}
+
+/// The default payload budget, in MiB (see [`crate::log::DEFAULT_PAYLOAD_BUDGET`]).
+pub const DEFAULT_BUDGET_MIB: u64 = (crate::log::DEFAULT_PAYLOAD_BUDGET >> 20) as u64;
+
+/// The largest payload budget the setting takes, in MiB.
+pub const MAX_BUDGET_MIB: u64 = 64 * 1024;
+
+impl Settings {
+    /// The payload budget in bytes.
+    pub fn payload_budget(&self) -> usize {
+        let mib = self.payload_budget_mib.min(MAX_BUDGET_MIB);
+        usize::try_from(mib << 20).unwrap_or(usize::MAX)
+    }
 }
 
 impl Default for Settings {
@@ -106,6 +133,12 @@ impl Default for Settings {
             send_history: Vec::new(),
             console_history: Vec::new(),
             last_save_path: String::new(),
+            last_script_path: String::new(),
+            payload_budget_mib: DEFAULT_BUDGET_MIB,
+            show_traffic: false,
+            flood_size: "1400".into(),
+            flood_rate: "max".into(),
+            flood_limit: "5s".into(),
         }
     }
 }
@@ -133,6 +166,7 @@ mod tests {
         assert_eq!(s.bind_port, "8080");
         assert_eq!(s.bind_host, "127.0.0.1");
         assert_eq!(s.theme, ThemeChoice::Dark);
+        assert_eq!(s.payload_budget(), crate::log::DEFAULT_PAYLOAD_BUDGET);
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! The Sockets side panel: "+ TCP" / "+ UDP" (IPv4 or IPv6) and every socket with its
-//! state, addresses and byte counts; accepted connections sit under their listener.
-//! Clicking a socket selects it.
+//! The Sockets side panel: "+ TCP" / "+ UDP" (IPv4 or IPv6), "+ Unix" / "+ Unix dgram",
+//! and every socket with its state, addresses, the kernel's TCP state and byte counts;
+//! accepted connections sit under their listener. Clicking a socket selects it.
 
 use egui::{Color32, RichText, Ui};
 
@@ -82,12 +82,34 @@ pub fn ui(
             });
         }
         ui.checkbox(&mut settings.ipv6, "IPv6")
-            .on_hover_text("new sockets are IPv6 (otherwise IPv4)");
+            .on_hover_text("new TCP and UDP sockets are IPv6 (otherwise IPv4)");
+    });
+    ui.horizontal(|ui| {
+        for (text, proto, tip) in [
+            (
+                "+ Unix",
+                Proto::UnixStream,
+                "create a Unix domain stream socket (a path or @name for its address)",
+            ),
+            (
+                "+ Unix dgram",
+                Proto::UnixDgram,
+                "create a Unix domain datagram socket",
+            ),
+        ] {
+            if ui.button(text).on_hover_text(tip).clicked() {
+                out.push(Command::Socket {
+                    proto,
+                    family: Family::Unix,
+                    name: None,
+                });
+            }
+        }
     });
     ui.checkbox(hide_closed, "Hide closed");
     ui.separator();
     if state.sockets.is_empty() {
-        ui.label(RichText::new("No sockets yet. Create one with + TCP or + UDP.").weak());
+        ui.label(RichText::new("No sockets yet. Create one with + TCP, + UDP or + Unix.").weak());
         return;
     }
     egui::ScrollArea::vertical()
@@ -129,6 +151,9 @@ fn entry(
                     .map(|a| a.to_string())
                     .unwrap_or_else(|| "—".into());
                 let mut detail = format!("local {local}");
+                if let Some(t) = row.tcp_state {
+                    detail.push_str(&format!("  ({t})"));
+                }
                 if let Some(p) = &row.peer {
                     detail.push_str(&format!("\npeer  {p}"));
                 }

@@ -1,101 +1,25 @@
 //! What the app knows about the engine's sockets, folded from events by a pure function.
 //!
 //! [`AppState::apply`] takes one [`Event`] at a time and updates the socket table; it
-//! touches no window and no engine, so it is unit-tested on its own.
+//! touches no window and no engine, so it is unit-tested on its own. It also decides which
+//! refreshes are worth asking the engine for ([`AppState::take_refresh`]): a `status` after
+//! a TCP socket changed state (for the kernel's TCP state), a `ready` after a step-mode read.
+//! The app runs those quietly: their events update the state and nothing else.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::engine::{
-    Addr, CmdId, Command, Event, EventKind, Family, How, Op, Proto, Responder, SockId, SockRef,
+    Addr, AddrSpec, CmdId, Command, Event, EventKind, Family, How, Op, Proto, SockId, SockRef,
     SockState, SocketInfo,
 };
 
-/// One socket as the app shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SockRow {
-    /// The engine's id.
-    pub id: SockId,
-    /// The name given with `as NAME`.
-    pub name: Option<String>,
-    /// TCP or UDP.
-    pub proto: Proto,
-    /// IPv4 or IPv6.
-    pub family: Family,
-    /// Where the socket is in its lifecycle.
-    pub state: SockState,
-    /// Local address, once bound.
-    pub local: Option<Addr>,
-    /// Peer address, once connected (or while connecting).
-    pub peer: Option<Addr>,
-    /// The listener this connection was accepted from.
-    pub parent: Option<SockId>,
-    /// Connections accepted from this listener, in order.
-    pub children: Vec<SockId>,
-    /// Bytes received.
-    pub bytes_in: u64,
-    /// Bytes sent.
-    pub bytes_out: u64,
-    /// Chunks or datagrams received.
-    pub msgs_in: u64,
-    /// Sends completed.
-    pub msgs_out: u64,
-    /// Receiving is over (peer closed, or read side shut down).
-    pub read_done: bool,
-    /// Sending is over (write side shut down).
-    pub write_done: bool,
-    /// Auto-accept is on.
-    pub auto_accept: bool,
-    /// The responder set on this socket, if any.
-    pub responder: Option<Responder>,
-    /// The latest error reported for this socket.
-    pub last_error: Option<String>,
-}
+pub use super::sock_config::{Readiness, Sending, SockConfig};
+pub use super::sock_row::{BoundBy, SockRow};
 
-impl SockRow {
-    /// A freshly created socket.
-    pub fn new(id: SockId, proto: Proto, family: Family, name: Option<String>) -> SockRow {
-        SockRow {
-            id,
-            name,
-            proto,
-            family,
-            state: SockState::Created,
-            local: None,
-            peer: None,
-            parent: None,
-            children: Vec::new(),
-            bytes_in: 0,
-            bytes_out: 0,
-            msgs_in: 0,
-            msgs_out: 0,
-            read_done: false,
-            write_done: false,
-            auto_accept: false,
-            responder: None,
-            last_error: None,
-        }
-    }
-
-    /// How the socket is called: its name, else its id.
-    pub fn label(&self) -> String {
-        self.name.clone().unwrap_or_else(|| self.id.to_string())
-    }
-
-    /// True when the socket is closed.
-    pub fn is_closed(&self) -> bool {
-        self.state == SockState::Closed
-    }
-
-    fn recompute_half_closed(&mut self) {
-        if matches!(self.state, SockState::Connected | SockState::HalfClosed) {
-            self.state = if self.read_done || self.write_done {
-                SockState::HalfClosed
-            } else {
-                SockState::Connected
-            };
-        }
-    }
-}
+/// Open sockets beyond which the kernel's TCP state is refreshed only on request (the
+/// Refresh button): a `status` of thousands of connections after every accept would cost
+/// more than it tells.
+pub const AUTO_STATUS_MAX: usize = 256;
 
 /// A command the app submitted and whose final event has not arrived yet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,6 +50,15 @@ pub struct AppState {
     pub pending: BTreeMap<CmdId, Pending>,
     /// The latest `status` snapshot.
     pub last_status: Option<Vec<SocketInfo>>,
+    /// Commands the app ran on its own (refreshes) and not finished yet: their events
+    /// update the state and go neither to the console nor to the log.
+    pub quiet: BTreeSet<CmdId>,
+    /// The quiet `status` under way, if any (one at a time).
+    status_in_flight: Option<CmdId>,
+    /// A TCP socket changed state since the latest quiet `status` was sent.
+    status_wanted: bool,
+    /// Step-mode sockets whose readiness is worth asking again.
+    ready_wanted: BTreeSet<SockId>,
 }
 
 impl AppState {
@@ -154,9 +87,54 @@ impl AppState {
             Command::Connect { .. } => Some(Op::Connect),
             Command::Send { .. } => Some(Op::Send),
             Command::SendTo { .. } => Some(Op::SendTo),
+            Command::Listen { .. } => Some(Op::Listen),
+            Command::Bind { .. } => Some(Op::Bind),
             _ => None,
         };
+        if let (Command::Bind { addr, .. }, Some(row)) =
+            (cmd, sock.and_then(|s| self.sockets.get_mut(&s)))
+        {
+            // Where the OS's answer will come from; the Bound event confirms it.
+            let os_chose_port = match addr {
+                AddrSpec::Exact(Addr::Ip(a)) => a.port() == 0,
+                AddrSpec::Any(p) | AddrSpec::Host(_, p) => *p == 0,
+                AddrSpec::Exact(_) | AddrSpec::LocalOf(_) => false,
+            };
+            row.bound_by = Some(BoundBy::Bind { os_chose_port });
+        }
         self.pending.insert(id, Pending { sock, line, op });
+    }
+
+    /// Notes a command the app ran on its own under `id` (see [`AppState::take_refresh`]).
+    pub fn quiet_submitted(&mut self, id: CmdId, cmd: &Command) {
+        self.quiet.insert(id);
+        if matches!(cmd, Command::Status) {
+            self.status_in_flight = Some(id);
+        }
+    }
+
+    /// True when `ev` belongs to a command the app ran quietly.
+    pub fn is_quiet(&self, ev: &Event) -> bool {
+        ev.cmd.is_some_and(|c| self.quiet.contains(&c))
+    }
+
+    /// The refreshes worth running now, quietly: at most one `status` at a time after a
+    /// TCP socket changed state, and `ready` for step-mode sockets after a read.
+    pub fn take_refresh(&mut self) -> Vec<Command> {
+        let mut out: Vec<Command> = std::mem::take(&mut self.ready_wanted)
+            .into_iter()
+            .filter(|id| self.sockets.get(id).is_some_and(|r| !r.is_closed()))
+            .map(|id| Command::Ready {
+                sock: SockRef::Id(id),
+            })
+            .collect();
+        if self.status_wanted && self.status_in_flight.is_none() {
+            self.status_wanted = false;
+            if self.open_count() <= AUTO_STATUS_MAX {
+                out.push(Command::Status);
+            }
+        }
+        out
     }
 
     /// True when `sock` has a pending command of operation `op`.
@@ -183,12 +161,48 @@ impl AppState {
         self.sockets.values().filter(|s| !s.is_closed()).count()
     }
 
+    /// The address a person most likely wants `row` to reach: the local address of the
+    /// newest other open socket of the same kind that can be reached (a stream listener,
+    /// or a bound datagram socket), with `0.0.0.0` / `::` made loopback.
+    pub fn suggested_peer(&self, row: &SockRow) -> Option<Addr> {
+        self.sockets
+            .values()
+            .rev()
+            .filter(|s| s.id != row.id && !s.is_closed() && s.proto == row.proto)
+            .filter(|s| s.family == row.family || row.family == Family::V6)
+            .filter(|s| !s.proto.is_stream() || s.state == SockState::Listening)
+            .find_map(|s| s.local.as_ref().map(Addr::reachable))
+            .filter(|a| *a != Addr::Unnamed)
+    }
+
     /// Folds one event into the state. Returns the outcome when the event ends a
     /// command the app submitted.
     pub fn apply(&mut self, ev: &Event) -> Option<Outcome> {
+        let failed = matches!(ev.kind, EventKind::Failed(_));
+        if let Some(id) = ev.cmd
+            && self.quiet.remove(&id)
+        {
+            // A refresh: its answer updates the rows; its failure is nobody's error.
+            if self.status_in_flight == Some(id) {
+                self.status_in_flight = None;
+            }
+            if !failed {
+                self.apply_kind(ev.socket, &ev.kind);
+            }
+            return None;
+        }
         self.apply_kind(ev.socket, &ev.kind);
         let id = ev.cmd?;
         let pending = self.pending.remove(&id)?;
+        if let Some(row) = pending.sock.and_then(|s| self.sockets.get_mut(&s)) {
+            if failed {
+                row.last_error_line = Some(pending.line.clone());
+            } else if row.last_error_line.take().is_some() {
+                // The person has moved on: a command's error goes once one succeeds.
+                row.last_error = None;
+                row.last_error_op = None;
+            }
+        }
         let result = match &ev.kind {
             EventKind::Failed(e) => Err(e.to_string()),
             kind => Ok(kind.name().to_string()),
@@ -224,29 +238,35 @@ impl AppState {
             name,
         } = kind
         {
-            let (proto, family) = self
-                .sockets
-                .get(listener)
-                .map_or((Proto::Tcp, Family::V4), |l| (l.proto, l.family));
-            let mut row = SockRow::new(id, proto, family, name.as_deref().map(String::from));
-            row.state = SockState::Connected;
-            row.parent = Some(*listener);
-            row.local = Some(local.clone());
-            row.peer = Some(peer.clone());
-            self.sockets.insert(id, row);
-            if let Some(l) = self.sockets.get_mut(listener)
-                && !l.children.contains(&id)
-            {
-                l.children.push(id);
-            }
+            self.accepted(id, *listener, local, peer, name.as_deref());
             return;
         }
+        let listen_pending = self.is_pending(id, Op::Listen);
         let Some(row) = self.sockets.get_mut(&id) else {
             return; // a socket this app never saw created (or a late event): ignore it
         };
+        if row.config.apply(kind) {
+            self.ready_wanted.insert(id);
+        }
+        let tcp = row.proto == Proto::Tcp;
+        let transition = matches!(
+            kind,
+            EventKind::Listening { .. }
+                | EventKind::Connected { .. }
+                | EventKind::PeerClosed
+                | EventKind::Shut { .. }
+                | EventKind::Failed(_)
+        );
         match kind {
-            EventKind::Bound { local, .. } => {
+            EventKind::Bound { local, implicit } => {
                 row.local = Some(local.clone());
+                if *implicit {
+                    row.bound_by = Some(if listen_pending {
+                        BoundBy::Listen
+                    } else {
+                        BoundBy::FirstSend
+                    });
+                }
                 if row.state == SockState::Created {
                     row.state = SockState::Bound;
                 }
@@ -260,11 +280,15 @@ impl AppState {
                 row.state = SockState::Connecting;
             }
             EventKind::Connected { local, peer } => {
+                if row.local.is_none() {
+                    row.bound_by = Some(BoundBy::Connect);
+                }
                 row.local = Some(local.clone());
                 row.peer = Some(peer.clone());
                 row.state = SockState::Connected;
                 row.recompute_half_closed();
                 row.last_error = None;
+                row.last_error_op = None;
             }
             EventKind::Sent { data, .. } => {
                 row.bytes_out += data.len() as u64;
@@ -292,9 +316,12 @@ impl AppState {
             EventKind::Closed => {
                 row.state = SockState::Closed;
                 row.auto_accept = false;
+                row.tcp_state = None;
             }
             EventKind::Failed(e) => {
                 row.last_error = Some(e.to_string());
+                row.last_error_op = Some(e.op);
+                row.last_error_line = None;
                 match e.op {
                     Op::Connect if row.state == SockState::Connecting => {
                         row.peer = None;
@@ -304,7 +331,7 @@ impl AppState {
                             SockState::Created
                         };
                     }
-                    Op::Recv if row.proto == Proto::Tcp => {
+                    Op::Recv if row.proto.is_stream() => {
                         row.read_done = true;
                         row.write_done = true;
                         row.recompute_half_closed();
@@ -312,20 +339,46 @@ impl AppState {
                     _ => {}
                 }
             }
-            EventKind::SendProgress { .. }
-            | EventKind::Created { .. }
-            | EventKind::Accepted { .. }
-            | EventKind::Status(_)
-            | EventKind::Message { .. }
-            | EventKind::Readiness { .. }
-            | EventKind::WouldBlock
-            | EventKind::Set(_)
-            | EventKind::RepeatDone { .. }
-            | EventKind::Stats(_) => {}
             EventKind::Flooded { msgs, bytes } => {
                 row.bytes_out += bytes;
                 row.msgs_out += msgs;
             }
+            _ => {}
+        }
+        if tcp && transition {
+            self.status_wanted = true;
+        }
+    }
+
+    fn accepted(
+        &mut self,
+        id: SockId,
+        listener: SockId,
+        local: &Addr,
+        peer: &Addr,
+        name: Option<&str>,
+    ) {
+        let (proto, family, config) = self
+            .sockets
+            .get(&listener)
+            .map_or((Proto::Tcp, Family::V4, SockConfig::default()), |l| {
+                (l.proto, l.family, l.config.inherited())
+            });
+        let mut row = SockRow::new(id, proto, family, name.map(String::from));
+        row.state = SockState::Connected;
+        row.parent = Some(listener);
+        row.local = Some(local.clone());
+        row.bound_by = Some(BoundBy::Accepted);
+        row.peer = Some(peer.clone());
+        row.config = config;
+        self.sockets.insert(id, row);
+        if let Some(l) = self.sockets.get_mut(&listener)
+            && !l.children.contains(&id)
+        {
+            l.children.push(id);
+        }
+        if proto == Proto::Tcp {
+            self.status_wanted = true;
         }
     }
 
@@ -344,6 +397,7 @@ impl AppState {
             row.bytes_out = info.bytes_out;
             row.msgs_in = info.msgs_in;
             row.msgs_out = info.msgs_out;
+            row.tcp_state = info.tcp_state;
         }
         for info in list {
             if let Some(p) = info.parent
@@ -358,216 +412,5 @@ impl AppState {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::engine::{Cause, OpError};
-    use std::net::SocketAddr;
-    use std::time::SystemTime;
-
-    fn ev(sock: u32, cmd: Option<u64>, kind: EventKind) -> Event {
-        Event {
-            at: SystemTime::now(),
-            socket: Some(SockId(sock)),
-            cmd: cmd.map(CmdId::from_raw),
-            kind,
-        }
-    }
-
-    fn addr(s: &str) -> Addr {
-        Addr::Ip(s.parse::<SocketAddr>().expect("test address"))
-    }
-
-    fn created(sock: u32, proto: Proto) -> Event {
-        ev(
-            sock,
-            None,
-            EventKind::Created {
-                proto,
-                family: Family::V4,
-                name: None,
-            },
-        )
-    }
-
-    #[test]
-    fn tcp_lifecycle_folds_into_rows() {
-        let mut st = AppState::new();
-        st.apply(&created(1, Proto::Tcp));
-        assert_eq!(st.get(SockId(1)).map(|r| r.state), Some(SockState::Created));
-        st.apply(&ev(
-            1,
-            None,
-            EventKind::Bound {
-                local: addr("127.0.0.1:4000"),
-                implicit: false,
-            },
-        ));
-        st.apply(&ev(
-            1,
-            None,
-            EventKind::Listening {
-                local: addr("127.0.0.1:4000"),
-                backlog: 128,
-            },
-        ));
-        st.apply(&ev(
-            2,
-            None,
-            EventKind::Accepted {
-                listener: SockId(1),
-                local: addr("127.0.0.1:4000"),
-                peer: addr("127.0.0.1:5000"),
-                name: Some("conn".into()),
-            },
-        ));
-        let l = st.get(SockId(1)).expect("listener");
-        assert_eq!(l.state, SockState::Listening);
-        assert_eq!(l.children, vec![SockId(2)]);
-        let c = st.get(SockId(2)).expect("connection");
-        assert_eq!(c.state, SockState::Connected);
-        assert_eq!(c.parent, Some(SockId(1)));
-        assert_eq!(c.label(), "conn");
-        assert_eq!(
-            st.roots().map(|r| r.id).collect::<Vec<_>>(),
-            vec![SockId(1)]
-        );
-
-        st.apply(&ev(
-            2,
-            None,
-            EventKind::Received {
-                peer: None,
-                data: b"hello"[..].into(),
-                truncated_from: None,
-            },
-        ));
-        st.apply(&ev(
-            2,
-            None,
-            EventKind::Sent {
-                peer: None,
-                data: b"hi"[..].into(),
-                reply: false,
-            },
-        ));
-        let c = st.get(SockId(2)).expect("connection");
-        assert_eq!(
-            (c.bytes_in, c.bytes_out, c.msgs_in, c.msgs_out),
-            (5, 2, 1, 1)
-        );
-
-        st.apply(&ev(2, None, EventKind::Shut { how: How::Write }));
-        let c = st.get(SockId(2)).expect("connection");
-        assert_eq!(c.state, SockState::HalfClosed);
-        assert!(c.write_done && !c.read_done);
-        st.apply(&ev(2, None, EventKind::Closed));
-        assert_eq!(st.get(SockId(2)).map(|r| r.state), Some(SockState::Closed));
-        assert_eq!(st.open_count(), 1);
-    }
-
-    #[test]
-    fn failed_connect_reverts_and_outcome_is_reported() {
-        let mut st = AppState::new();
-        st.apply(&created(1, Proto::Tcp));
-        let cmd = Command::Connect {
-            sock: SockRef::Id(SockId(1)),
-            addr: addr("127.0.0.1:9").into_spec(),
-            timeout: None,
-        };
-        st.submitted(CmdId::from_raw(7), &cmd, "connect s1 127.0.0.1:9".into());
-        assert!(st.is_pending(SockId(1), Op::Connect));
-        st.apply(&ev(
-            1,
-            None,
-            EventKind::Connecting {
-                peer: addr("127.0.0.1:9"),
-            },
-        ));
-        assert_eq!(
-            st.get(SockId(1)).map(|r| r.state),
-            Some(SockState::Connecting)
-        );
-        let out = st.apply(&ev(
-            1,
-            Some(7),
-            EventKind::Failed(OpError::at(
-                Op::Connect,
-                &addr("127.0.0.1:9"),
-                Cause::Refused,
-            )),
-        ));
-        let row = st.get(SockId(1)).expect("row");
-        assert_eq!(row.state, SockState::Created);
-        assert_eq!(row.peer, None);
-        assert!(
-            row.last_error
-                .as_deref()
-                .is_some_and(|e| e.contains("refused"))
-        );
-        let out = out.expect("outcome");
-        assert_eq!(out.line, "connect s1 127.0.0.1:9");
-        assert!(out.result.is_err());
-        assert!(!st.is_pending(SockId(1), Op::Connect));
-    }
-
-    #[test]
-    fn peer_close_half_closes_and_unknown_sockets_are_ignored() {
-        let mut st = AppState::new();
-        st.apply(&created(1, Proto::Udp));
-        st.apply(&ev(
-            1,
-            None,
-            EventKind::Connected {
-                local: addr("127.0.0.1:1"),
-                peer: addr("127.0.0.1:2"),
-            },
-        ));
-        st.apply(&ev(1, None, EventKind::PeerClosed));
-        assert_eq!(
-            st.get(SockId(1)).map(|r| r.state),
-            Some(SockState::HalfClosed)
-        );
-        let before = st.clone();
-        st.apply(&ev(9, None, EventKind::Closed));
-        assert_eq!(st, before);
-    }
-
-    #[test]
-    fn status_snapshot_overrides_rows() {
-        let mut st = AppState::new();
-        st.apply(&created(1, Proto::Tcp));
-        let info = SocketInfo {
-            id: SockId(1),
-            name: None,
-            proto: Proto::Tcp,
-            family: Family::V4,
-            state: SockState::Listening,
-            parent: None,
-            local: Some(addr("0.0.0.0:80")),
-            peer: None,
-            bytes_in: 3,
-            bytes_out: 4,
-            msgs_in: 1,
-            msgs_out: 1,
-            tcp_state: Some("LISTEN"),
-        };
-        st.apply(&Event {
-            at: SystemTime::now(),
-            socket: None,
-            cmd: None,
-            kind: EventKind::Status(vec![info]),
-        });
-        let row = st.get(SockId(1)).expect("row");
-        assert_eq!(row.state, SockState::Listening);
-        assert_eq!((row.bytes_in, row.bytes_out), (3, 4));
-    }
-
-    trait IntoSpec {
-        fn into_spec(self) -> crate::engine::AddrSpec;
-    }
-    impl IntoSpec for Addr {
-        fn into_spec(self) -> crate::engine::AddrSpec {
-            crate::engine::AddrSpec::Exact(self)
-        }
-    }
-}
+#[path = "state_tests.rs"]
+mod tests;

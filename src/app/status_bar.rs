@@ -31,12 +31,16 @@ pub fn ui(ui: &mut Ui, state: &AppState, log: &SessionLog, message: Option<&(Str
         let ev = log.evicted();
         if ev.records > 0 {
             ui.separator();
-            ui.label(RichText::new(format!(
-                "payloads of the {} oldest records ({}) left memory; they stay in the journal",
-                ev.records,
-                bytes(ev.bytes)
-            )))
-            .on_hover_text("the payload budget keeps memory bounded; counts stay exact");
+            let full = super::log_view::eviction_note(log).unwrap_or_default();
+            ui.label(
+                RichText::new(format!(
+                    "{} payloads ({}) left memory",
+                    ev.records,
+                    bytes(ev.bytes)
+                ))
+                .color(ui.visuals().warn_fg_color),
+            )
+            .on_hover_text(full);
         }
         if let Some((msg, is_error)) = message {
             ui.separator();

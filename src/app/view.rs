@@ -86,7 +86,7 @@ fn selected_socket(app: &mut SockscopeApp, ui: &mut Ui, out: &mut Vec<Command>) 
     let Some(row) = row else {
         ui.add_space(6.0);
         ui.label(
-            RichText::new("Select a socket on the left, or create one with + TCP / + UDP.").weak(),
+            RichText::new("Select a socket on the left, or create one with the + buttons.").weak(),
         );
         ui.add_space(6.0);
         return;
@@ -95,7 +95,8 @@ fn selected_socket(app: &mut SockscopeApp, ui: &mut Ui, out: &mut Vec<Command>) 
     app.controls
         .ui(ui, &row, &app.state, &mut app.settings, out);
     ui.separator();
-    app.send_box.ui(ui, &row, &mut app.settings, out);
+    app.send_box
+        .ui(ui, &row, &app.state, &mut app.settings, out);
     ui.add_space(4.0);
 }
 
@@ -119,6 +120,7 @@ fn menu_bar(app: &mut SockscopeApp, ui: &mut Ui, actions: &mut Actions, out: &mu
             {
                 actions.save_script = true;
             }
+            app.script_menu(ui);
             ui.separator();
             if ui.button("Quit").clicked() {
                 ui.send_viewport_cmd(egui::ViewportCommand::Close);
@@ -137,6 +139,7 @@ fn menu_bar(app: &mut SockscopeApp, ui: &mut Ui, actions: &mut Actions, out: &mu
         ui.menu_button("View", |ui| {
             ui.checkbox(&mut app.settings.show_console, "Console");
             ui.checkbox(&mut app.settings.log_hex, "Payloads as hex");
+            app.tools_view_menu(ui);
             ui.separator();
             ui.label("Theme");
             for (t, label) in [

@@ -1,5 +1,6 @@
 //! Small widgets shared by the views: a labelled text field that turns red when invalid,
-//! the red note with the accepted form, and a button enabled only when its step is valid.
+//! the red note with the accepted form, a button enabled only when its step is valid, and
+//! an accessible name for a button whose text alone is ambiguous ("Set" of which option).
 
 use egui::{Color32, Response, RichText, TextEdit, Ui};
 
@@ -19,8 +20,10 @@ pub fn labelled_edit(
     invalid: bool,
 ) -> Response {
     let l = ui.label(label);
+    // min_size too: in a grid cell the available width may be smaller than asked.
     let mut edit = TextEdit::singleline(text)
         .desired_width(width)
+        .min_size(egui::vec2(width, 0.0))
         .hint_text(hint.to_string());
     if invalid {
         edit = edit.text_color(error_color(ui));
@@ -57,6 +60,53 @@ pub fn step_button(ui: &mut Ui, text: &str, tip: &str, why_not: Option<String>) 
         }
         None => resp.clicked(),
     }
+}
+
+/// Like [`step_button`], with `name` as the button's accessible name (screen readers and
+/// tests find it by that name), for short texts such as "Set" that repeat on one screen.
+pub fn named_step_button(
+    ui: &mut Ui,
+    text: &str,
+    name: &str,
+    tip: &str,
+    why_not: Option<String>,
+) -> bool {
+    let enabled = why_not.is_none();
+    let resp = ui
+        .add_enabled(enabled, egui::Button::new(text))
+        .on_hover_text(tip);
+    name_widget(&resp, egui::Role::Button, name);
+    match why_not {
+        Some(why) => {
+            resp.on_disabled_hover_text(why);
+            false
+        }
+        None => resp.clicked(),
+    }
+}
+
+/// Gives a widget an accessible name of its own.
+pub fn name_widget(resp: &Response, kind: egui::Role, name: &str) {
+    let enabled = resp.enabled();
+    resp.widget_info(|| egui::WidgetInfo::labeled(kind, enabled, name));
+}
+
+/// Small buttons that append a placeholder (`{counter}`, …) to `text`.
+pub fn placeholder_chips(ui: &mut Ui, text: &mut String, names: &[(&str, &str)]) {
+    for (p, tip) in names {
+        if ui
+            .add(egui::Button::new(RichText::new(*p).monospace().small()).small())
+            .on_hover_text(format!("insert {p}: {tip}"))
+            .clicked()
+        {
+            text.push_str(p);
+        }
+    }
+}
+
+/// A weak, small note.
+pub fn note(ui: &mut Ui, text: impl Into<String>) {
+    ui.label(RichText::new(text.into()).weak().small());
 }
 
 /// Bytes as a short human count (`512 B`, `1.5 KiB`, `3.2 MiB`).

@@ -5,6 +5,7 @@
 #
 #   tests/gui/screenshot.sh            # build release, run, shoot
 #   SKIP_BUILD=1 tests/gui/screenshot.sh
+#   BIN=/tmp/sockscope SKIP_BUILD=1 OUT=/tmp/shot.png tests/gui/screenshot.sh
 #
 # Needs (Debian): xvfb libxcursor1 libxi6 libxkbcommon-x11-0 xdotool imagemagick
 set -euo pipefail
@@ -13,7 +14,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 display=${DISPLAY_NUM:-:99}
 out=${OUT:-assets/screenshot.png}
-bin=target/release/sockscope
+bin=${BIN:-target/release/sockscope}
 
 for tool in Xvfb xdotool import; do
   command -v "$tool" >/dev/null || {
@@ -74,10 +75,11 @@ run 'respond echo echo'
 run 'socket udp'
 run 'sendto s5 $echo hex:"de ad be ef 00 01 02 03"'
 
-# Select the client in the Sockets panel, then open the detail of a received row.
-xdotool mousemove "${CLIENT_X:-70}" "${CLIENT_Y:-215}" click 1
+# Select the client in the Sockets panel (below the "+ Unix" row), then open the detail
+# of a received row.
+xdotool mousemove "${CLIENT_X:-70}" "${CLIENT_Y:-249}" click 1
 sleep 0.4
-xdotool mousemove "${ROW_X:-700}" "${ROW_Y:-${DETAIL_ROW_Y:-520}}" click 1
+xdotool mousemove "${ROW_X:-700}" "${ROW_Y:-${DETAIL_ROW_Y:-535}}" click 1
 sleep 0.6
 xdotool mousemove 1250 790
 sleep 0.3

@@ -1,0 +1,412 @@
+//! The lifecycle tab of the selected socket: bind (an IP address and port, or a Unix path),
+//! listen, accept and auto-accept, connect, shutdown, close and abort. Each button builds
+//! a [`Command`]; a button is enabled only when its step is valid in the socket's state,
+//! and invalid fields turn red with the accepted form while nothing is sent.
+
+use egui::{RichText, Ui};
+
+use crate::engine::{Addr, Command, Family, How, Op, Proto, SockRef, SockState};
+
+use super::fields;
+use super::rules::{Step, why_not};
+use super::settings::Settings;
+use super::state::{AppState, SockRow};
+use super::widgets::{error_note, labelled_edit, step_button};
+
+/// Quick choices of the bind address field.
+pub const QUICK_HOSTS: [&str; 4] = ["127.0.0.1", "0.0.0.0", "::1", "::"];
+
+/// The lifecycle tab's own state: which fields have been used since the socket was
+/// selected (an untouched default is not shown in red, and may be prefilled), and the
+/// Unix bind path.
+#[derive(Debug, Default)]
+pub struct Lifecycle {
+    bind_touched: bool,
+    backlog_touched: bool,
+    connect_touched: bool,
+    /// The bind path of a Unix socket.
+    unix_path: String,
+    unix_touched: bool,
+}
+
+impl Lifecycle {
+    /// Forgets what was touched: another socket is selected.
+    pub fn reselected(&mut self, row: &SockRow, state: &AppState, settings: &mut Settings) {
+        self.bind_touched = false;
+        self.backlog_touched = false;
+        self.connect_touched = false;
+        if !self.unix_touched || self.unix_path.trim().is_empty() {
+            self.unix_path = format!("@sockscope-{}", row.label());
+        }
+        self.unix_touched = false;
+        // The field shows where a connected socket is connected; for one that may still
+        // connect, the newest listener (or bound datagram socket) of the session.
+        if let Some(peer) = &row.peer {
+            settings.connect_addr = peer.to_string();
+        } else if why_not(row, Step::Connect).is_none()
+            && let Some(a) = state.suggested_peer(row)
+        {
+            settings.connect_addr = a.to_string();
+        }
+    }
+
+    /// Draws the tab's grid.
+    pub fn ui(
+        &mut self,
+        ui: &mut Ui,
+        row: &SockRow,
+        state: &AppState,
+        settings: &mut Settings,
+        out: &mut Vec<Command>,
+    ) {
+        let sock = SockRef::Id(row.id);
+        // A connected stream socket is past bind, listen and connect: those rows only say
+        // what happened, which leaves the log more room.
+        let past = row.proto.is_stream() && row.is_connected();
+        egui::Grid::new("lifecycle_grid")
+            .num_columns(2)
+            .spacing([10.0, 6.0])
+            .show(ui, |ui| {
+                ui.label(RichText::new("Bind").strong());
+                ui.vertical(|ui| {
+                    if !past && row.family == Family::Unix {
+                        self.unix_bind_row(ui, row, &sock, out);
+                    } else if !past {
+                        self.bind_row(ui, row, settings, &sock, out);
+                    }
+                    bound_line(ui, row);
+                });
+                ui.end_row();
+
+                if row.proto.is_stream() && !past {
+                    ui.label(RichText::new("Listen").strong());
+                    ui.vertical(|ui| self.listen_row(ui, row, state, settings, &sock, out));
+                    ui.end_row();
+                }
+
+                ui.label(RichText::new("Connect").strong());
+                ui.vertical(|ui| {
+                    if past {
+                        peer_line(ui, row);
+                    } else {
+                        self.connect_row(ui, row, state, settings, &sock, out);
+                    }
+                });
+                ui.end_row();
+
+                ui.label(RichText::new("Finish").strong());
+                finish_row(ui, row, &sock, out);
+                ui.end_row();
+            });
+    }
+
+    fn bind_row(
+        &mut self,
+        ui: &mut Ui,
+        row: &SockRow,
+        settings: &mut Settings,
+        sock: &SockRef,
+        out: &mut Vec<Command>,
+    ) {
+        let port = fields::port(&settings.bind_port);
+        let addr = port
+            .clone()
+            .and_then(|p| fields::host_port(&settings.bind_host, p, row.family));
+        let show = self.bind_touched;
+        ui.horizontal(|ui| {
+            let host_bad = show && addr.is_err() && port.is_ok();
+            let r = labelled_edit(
+                ui,
+                "Bind address",
+                &mut settings.bind_host,
+                110.0,
+                "IP or *",
+                host_bad,
+            );
+            self.bind_touched |= r.changed();
+            for q in QUICK_HOSTS {
+                let v6 = q.contains(':');
+                let ok = !(v6 && row.family == Family::V4);
+                let resp = ui
+                    .add_enabled(ok, egui::Button::new(q).small())
+                    .on_hover_text(format!("bind to {q}"))
+                    .on_disabled_hover_text("an IPv6 address; this socket is IPv4");
+                if resp.clicked() {
+                    settings.bind_host = q.to_string();
+                }
+            }
+            let r = labelled_edit(
+                ui,
+                "Port",
+                &mut settings.bind_port,
+                70.0,
+                "0 = any free port",
+                show && port.is_err(),
+            );
+            self.bind_touched |= r.changed();
+            ui.label(RichText::new("0 = any free port").weak().small());
+            let why = why_not(row, Step::Bind);
+            if step_button(ui, "Bind", "bind the socket to this address", why) {
+                self.bind_touched = true;
+                if let Ok(addr) = &addr {
+                    out.push(Command::Bind {
+                        sock: sock.clone(),
+                        addr: addr.clone(),
+                    });
+                }
+            }
+        });
+        if let (true, Err(e)) = (self.bind_touched, &addr) {
+            error_note(ui, e);
+        }
+    }
+
+    fn unix_bind_row(
+        &mut self,
+        ui: &mut Ui,
+        row: &SockRow,
+        sock: &SockRef,
+        out: &mut Vec<Command>,
+    ) {
+        let addr = fields::address(&self.unix_path, Family::Unix);
+        ui.horizontal(|ui| {
+            let r = labelled_edit(
+                ui,
+                "Bind path",
+                &mut self.unix_path,
+                240.0,
+                "/tmp/demo.sock or @demo",
+                self.unix_touched && addr.is_err(),
+            );
+            self.unix_touched |= r.changed();
+            ui.label(
+                RichText::new("a file path, or @name in the abstract namespace (no file)")
+                    .weak()
+                    .small(),
+            );
+            let why = why_not(row, Step::Bind);
+            if step_button(ui, "Bind", "bind the socket to this path or name", why) {
+                self.unix_touched = true;
+                if let Ok(addr) = &addr {
+                    out.push(Command::Bind {
+                        sock: sock.clone(),
+                        addr: addr.clone(),
+                    });
+                }
+            }
+        });
+        if let (true, Err(e)) = (self.unix_touched, &addr) {
+            error_note(ui, e);
+        }
+    }
+
+    fn listen_row(
+        &mut self,
+        ui: &mut Ui,
+        row: &SockRow,
+        state: &AppState,
+        settings: &mut Settings,
+        sock: &SockRef,
+        out: &mut Vec<Command>,
+    ) {
+        let backlog = fields::backlog(&settings.backlog);
+        ui.horizontal(|ui| {
+            let r = labelled_edit(
+                ui,
+                "Backlog",
+                &mut settings.backlog,
+                50.0,
+                "128",
+                self.backlog_touched && backlog.is_err(),
+            );
+            self.backlog_touched |= r.changed();
+            if step_button(
+                ui,
+                "Listen",
+                "start listening for connections",
+                why_not(row, Step::Listen),
+            ) {
+                self.backlog_touched = true;
+                if let Ok(b) = backlog {
+                    out.push(Command::Listen {
+                        sock: sock.clone(),
+                        backlog: b,
+                    });
+                }
+            }
+            ui.separator();
+            if step_button(
+                ui,
+                "Accept",
+                "accept one pending connection (waits for one)",
+                why_not(row, Step::Accept),
+            ) {
+                out.push(Command::Accept {
+                    sock: sock.clone(),
+                    name: None,
+                    timeout: None,
+                });
+            }
+            let mut auto = row.auto_accept;
+            let why = why_not(row, Step::Accept);
+            let resp = ui
+                .add_enabled(why.is_none(), egui::Checkbox::new(&mut auto, "Auto-accept"))
+                .on_hover_text("accept every connection as it arrives");
+            let resp = match why {
+                Some(w) => resp.on_disabled_hover_text(w),
+                None => resp,
+            };
+            if resp.changed() {
+                out.push(Command::AcceptAuto {
+                    sock: sock.clone(),
+                    on: auto,
+                });
+            }
+        });
+        if let (true, Err(e)) = (self.backlog_touched, &backlog) {
+            error_note(ui, e);
+        }
+        if state.is_pending(row.id, Op::Accept) {
+            ui.label(RichText::new("waiting for a connection…").italics());
+        }
+    }
+
+    fn connect_row(
+        &mut self,
+        ui: &mut Ui,
+        row: &SockRow,
+        state: &AppState,
+        settings: &mut Settings,
+        sock: &SockRef,
+        out: &mut Vec<Command>,
+    ) {
+        let mut addr = fields::address(&settings.connect_addr, row.family);
+        if !self.connect_touched && addr.is_err() {
+            // An untouched field that is not an address (the old default "127.0.0.1:"):
+            // offer the newest listener, or leave it empty with the hint.
+            settings.connect_addr = state
+                .suggested_peer(row)
+                .map(|a| a.to_string())
+                .unwrap_or_default();
+            addr = fields::address(&settings.connect_addr, row.family);
+        }
+        let unix = row.family == Family::Unix;
+        ui.horizontal(|ui| {
+            let hint = if unix {
+                "/tmp/demo.sock or @demo"
+            } else {
+                "HOST:PORT, e.g. 127.0.0.1:8080"
+            };
+            let r = labelled_edit(
+                ui,
+                "Connect to",
+                &mut settings.connect_addr,
+                190.0,
+                hint,
+                self.connect_touched && addr.is_err(),
+            );
+            self.connect_touched |= r.changed();
+            let targets: Vec<(Addr, String)> = state
+                .sockets
+                .values()
+                .filter(|s| s.id != row.id && !s.is_closed() && s.proto == row.proto)
+                .filter(|s| !s.proto.is_stream() || s.state == SockState::Listening)
+                .filter_map(|s| s.local.as_ref().map(|a| (a.reachable(), s.label())))
+                .collect();
+            ui.add_enabled_ui(!targets.is_empty(), |ui| {
+                ui.menu_button("Pick", |ui| {
+                    for (a, label) in &targets {
+                        if ui.button(format!("{a}  ({label})")).clicked() {
+                            settings.connect_addr = a.to_string();
+                            self.connect_touched = true;
+                        }
+                    }
+                })
+                .response
+                .on_hover_text("pick the address of another socket of this session")
+                .on_disabled_hover_text("no other socket to connect to yet");
+            });
+            let tip = if row.proto.is_stream() {
+                "connect to this address"
+            } else {
+                "fix the peer: only its datagrams are received, and Send needs no destination"
+            };
+            if step_button(ui, "Connect", tip, why_not(row, Step::Connect)) {
+                self.connect_touched = true;
+                if let Ok(addr) = &addr {
+                    out.push(Command::Connect {
+                        sock: sock.clone(),
+                        addr: addr.clone(),
+                        timeout: None,
+                    });
+                }
+            }
+        });
+        if let (true, Err(e)) = (self.connect_touched, &addr) {
+            error_note(ui, e);
+        }
+        peer_line(ui, row);
+    }
+}
+
+/// The line under Connect: the peer, or the address being connected to.
+fn peer_line(ui: &mut Ui, row: &SockRow) {
+    if let Some(peer) = &row.peer {
+        let what = match (row.state, row.parent) {
+            (SockState::Connecting, _) => "connecting to",
+            (_, Some(_)) => "accepted from peer",
+            _ => "connected to",
+        };
+        ui.label(format!("{what} {peer}"));
+    }
+}
+
+/// The line under Bind: the address the socket has and how it came about.
+fn bound_line(ui: &mut Ui, row: &SockRow) {
+    if let Some(text) = row.bound_text() {
+        ui.label(RichText::new(text).color(ui.visuals().hyperlink_color));
+    }
+}
+
+fn finish_row(ui: &mut Ui, row: &SockRow, sock: &SockRef, out: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        if row.proto.is_stream() {
+            ui.label("Shutdown");
+            for (text, how, tip) in [
+                ("read", How::Read, "stop receiving (SHUT_RD)"),
+                (
+                    "write",
+                    How::Write,
+                    "send FIN: the peer sees end of stream (SHUT_WR)",
+                ),
+                ("both", How::Both, "both directions (SHUT_RDWR)"),
+            ] {
+                if step_button(ui, text, tip, why_not(row, Step::Shutdown)) {
+                    out.push(Command::Shutdown {
+                        sock: sock.clone(),
+                        how,
+                    });
+                }
+            }
+            ui.separator();
+        }
+        if step_button(
+            ui,
+            "Close",
+            "close the socket and release it (an orderly FIN for a connection)",
+            why_not(row, Step::Close),
+        ) {
+            out.push(Command::Close { sock: sock.clone() });
+        }
+        if row.proto == Proto::Tcp
+            && step_button(
+                ui,
+                "Abort",
+                "close with linger 0: the peer sees a reset (RST) instead of an orderly close",
+                why_not(row, Step::Abort),
+            )
+        {
+            out.push(Command::Abort { sock: sock.clone() });
+        }
+    });
+}

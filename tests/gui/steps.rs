@@ -1,0 +1,116 @@
+//! Steps for the `ui_controls*` tests: clicks, typing and waiting that settle with
+//! `run_ok` (an engine answer landing while a frame settles just takes more frames), the
+//! commands the app ran, and a TCP pair set up by clicks.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use sockscope::app::SockscopeApp;
+use sockscope::engine::{SockId, SockState};
+
+use super::harness::{DEADLINE, shown, sock};
+
+/// Clicks the button labelled `label`.
+pub fn click(h: &mut Harness<'_, SockscopeApp>, label: &str) {
+    h.query_by_role_and_label(Role::Button, label)
+        .unwrap_or_else(|| panic!("no button labelled {label:?}"))
+        .click();
+    h.run_ok();
+}
+
+/// Clicks the button labelled `label` while events keep coming (a repeat under way).
+pub fn click_busy(h: &mut Harness<'_, SockscopeApp>, label: &str) {
+    h.get_by_role_and_label(Role::Button, label).click();
+    h.run_steps(2);
+}
+
+/// Clicks the checkbox labelled `label`.
+pub fn check(h: &mut Harness<'_, SockscopeApp>, label: &str) {
+    h.get_by_role_and_label(Role::CheckBox, label).click();
+    h.run_ok();
+}
+
+/// Replaces the text of the field named `label`.
+pub fn type_into(h: &mut Harness<'_, SockscopeApp>, label: &str, text: &str) {
+    h.get_by_label(label).set_text_value_accesskit(text);
+    h.run_ok();
+}
+
+/// Selects socket `n` by clicking its entry in the Sockets panel.
+pub fn select(h: &mut Harness<'_, SockscopeApp>, n: u32) {
+    let title = sockscope::app::entry_title(sock(h.state(), n).expect("socket exists"));
+    h.get_by_label(&title).click();
+    h.run_ok();
+    assert_eq!(h.state().selected(), Some(SockId(n)), "s{n} is selected");
+}
+
+/// Steps the app until `cond` holds, or fails the test naming `what`.
+pub fn wait_for(
+    h: &mut Harness<'_, SockscopeApp>,
+    what: &str,
+    cond: impl Fn(&SockscopeApp) -> bool,
+) {
+    let start = std::time::Instant::now();
+    loop {
+        h.step();
+        if cond(h.state()) {
+            h.run_ok();
+            return;
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "timed out after {DEADLINE:?} waiting for {what}; console:\n{}",
+            h.state().console_text().join("\n")
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// The commands the app ran, in order, as the session log has them.
+pub fn commands(h: &Harness<'_, SockscopeApp>) -> Vec<String> {
+    h.state()
+        .log()
+        .records()
+        .iter()
+        .filter_map(|r| match r {
+            sockscope::log::Record::Command { line, .. } => Some(line.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A listener s1, a client s2 connected to it, and s3 accepted — all by clicks.
+pub fn tcp_pair(h: &mut Harness<'_, SockscopeApp>) {
+    click(h, "+ TCP");
+    wait_for(h, "s1 created", |a| sock(a, 1).is_some());
+    click(h, "Listen");
+    wait_for(h, "s1 listening", |a| {
+        sock(a, 1).is_some_and(|r| r.state == SockState::Listening)
+    });
+    let listener = sock(h.state(), 1)
+        .and_then(|r| r.local.clone())
+        .map(|a| a.reachable().to_string())
+        .expect("the listener's address");
+    click(h, "+ TCP");
+    wait_for(h, "s2 created", |a| sock(a, 2).is_some());
+    assert_eq!(
+        h.state().settings().connect_addr,
+        listener,
+        "Connect to is prefilled with the listener's address"
+    );
+    click(h, "Connect");
+    wait_for(h, "s2 connected", |a| {
+        sock(a, 2).is_some_and(|r| r.state == SockState::Connected)
+    });
+    assert!(
+        shown(h, "(chosen by the OS at connect)") >= 1,
+        "the client's port came with connect"
+    );
+    select(h, 1);
+    click(h, "Accept");
+    wait_for(h, "s3 accepted", |a| sock(a, 3).is_some());
+}
