@@ -12,17 +12,18 @@ use crate::log::format::{
 /// Bytes per hex dump line.
 pub const DUMP_WIDTH: usize = 16;
 
-/// One hex dump line: offset, hex bytes (a gap after 8), and the printable ASCII.
-pub fn dump_line(data: &[u8], offset: usize) -> String {
-    let end = (offset + DUMP_WIDTH).min(data.len());
+/// One hex dump line of `width` bytes: offset, hex bytes (a gap after every 8), and the
+/// printable ASCII.
+pub fn dump_line_of(data: &[u8], offset: usize, width: usize) -> String {
+    let end = (offset + width).min(data.len());
     let chunk = &data[offset.min(end)..end];
     let mut s = format!("{offset:08x}  ");
-    for i in 0..DUMP_WIDTH {
+    for i in 0..width {
         match chunk.get(i) {
             Some(b) => s.push_str(&format!("{b:02x} ")),
             None => s.push_str("   "),
         }
-        if i == 7 {
+        if i % 8 == 7 && i + 1 < width {
             s.push(' ');
         }
     }
@@ -106,14 +107,23 @@ pub fn ui(ui: &mut Ui, log: &SessionLog, index: usize) -> bool {
             ui.ctx().copy_text(crate::log::format::hex(data));
         }
     });
-    let lines = data.len().div_ceil(DUMP_WIDTH);
+    // 16 bytes a line when the panel is wide enough for them (78 characters), else 8.
+    let font = egui::TextStyle::Monospace.resolve(ui.style());
+    let char_w = ui.ctx().fonts_mut(|f| f.glyph_width(&font, '0'));
+    let width = if ui.available_width() >= 79.0 * char_w {
+        DUMP_WIDTH
+    } else {
+        DUMP_WIDTH / 2
+    };
+    let lines = data.len().div_ceil(width);
     let h = ui.text_style_height(&egui::TextStyle::Monospace);
     egui::ScrollArea::both()
         .id_salt("hex_dump")
         .auto_shrink([false, true])
         .show_rows(ui, h, lines, |ui, range| {
             for line in range {
-                ui.label(RichText::new(dump_line(data, line * DUMP_WIDTH)).monospace());
+                let text = RichText::new(dump_line_of(data, line * width, width)).monospace();
+                ui.add(egui::Label::new(text).extend());
             }
         });
     keep
@@ -121,7 +131,11 @@ pub fn ui(ui: &mut Ui, log: &SessionLog, index: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::dump_line;
+    use super::{DUMP_WIDTH, dump_line_of};
+
+    fn dump_line(data: &[u8], offset: usize) -> String {
+        dump_line_of(data, offset, DUMP_WIDTH)
+    }
 
     #[test]
     fn dump_lines_show_offset_hex_and_ascii() {
@@ -132,5 +146,7 @@ mod tests {
         let second = dump_line(data, 16);
         assert!(second.starts_with("00000010  58 59 5a "));
         assert!(second.ends_with("|XYZ|"));
+        let narrow = dump_line_of(data, 8, 8);
+        assert_eq!(narrow, "00000008  6f 72 6c 64 21 0a 00 ff  |orld!...|");
     }
 }

@@ -1,0 +1,170 @@
+//! The flood scene: a TCP flood on the app's own engine, frames paced at 60 Hz, clicks
+//! measured while it runs; and the clients' process of the connections scene.
+
+use std::io::{BufReader, Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::process::{Child, ChildStdout, Command as Proc, Stdio};
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use sockscope::app::SockscopeApp;
+use sockscope::engine::Engine;
+
+use super::{VSYNC, app, frame, run, settle};
+use crate::common;
+
+/// Role `clients`: opens `n` connections to `port`, prints `ready`, holds them until stdin
+/// closes, then resets them.
+pub fn clients(port: u16, n: usize) {
+    common::raise_nofile();
+    let to = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let mut held = Vec::with_capacity(n);
+    for i in 0..n {
+        match TcpStream::connect_timeout(&to, Duration::from_secs(10)) {
+            Ok(s) => held.push(s),
+            Err(e) => {
+                println!("error connection {i}: {e}");
+                return;
+            }
+        }
+    }
+    println!("ready");
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stdin().read_to_end(&mut Vec::new());
+    for s in &held {
+        let _ = socket2::SockRef::from(s).set_linger(Some(Duration::ZERO));
+    }
+}
+
+pub fn spawn_clients(port: u16, n: usize) -> (Child, BufReader<ChildStdout>) {
+    let exe = std::env::current_exe().expect("own path");
+    let mut child = Proc::new(exe)
+        .args([
+            "--role",
+            "clients",
+            "--port",
+            &port.to_string(),
+            "--n",
+            &n.to_string(),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the clients' process");
+    let out = BufReader::new(child.stdout.take().expect("clients' stdout"));
+    (child, out)
+}
+
+/// A flood from `cli` to `srv`'s accepted connection, frames paced at 60 Hz; returns frame
+/// times, click latencies (frames that got the release), answer latencies of `+ UDP`, and
+/// the bytes received.
+pub struct FloodRun {
+    pub frames: Vec<f64>,
+    pub clicks: Vec<f64>,
+    pub clicks_late: usize,
+    pub answers: Vec<f64>,
+    /// The last `+ UDP` had no answer yet when the flood ended.
+    pub unanswered: bool,
+    pub received: u64,
+}
+
+pub fn flood(secs: f64, journal: Option<&std::path::Path>) -> FloodRun {
+    let mut h = match journal {
+        Some(dir) => Harness::builder()
+            .with_size(egui::Vec2::new(1200.0, 760.0))
+            .with_max_steps(64)
+            .build_eframe(|cc| {
+                let engine = Engine::start().expect("engine starts");
+                SockscopeApp::new(engine, &cc.egui_ctx)
+                    .with_native_dialogs(false)
+                    .with_data_dir(dir)
+            }),
+        None => app([1200.0, 760.0]),
+    };
+    for line in [
+        "socket tcp as srv",
+        "bind srv 127.0.0.1:0",
+        "listen srv",
+        "accept srv auto",
+        "socket tcp as cli",
+        "connect cli $srv",
+    ] {
+        run(&mut h, line);
+    }
+    settle(&mut h, "the connection", Duration::from_secs(10), |a| {
+        a.state().sockets.len() >= 3 && a.state().pending.is_empty()
+    });
+    h.get_by_label("View").click();
+    h.run();
+    h.get_by_label("Traffic generator and sink").click();
+    h.run();
+    run(
+        &mut h,
+        &format!("flood cli 1400 max {}ms", (secs * 1000.0) as u64),
+    );
+    let mut out = FloodRun {
+        frames: Vec::new(),
+        clicks: Vec::new(),
+        clicks_late: 0,
+        answers: Vec::new(),
+        unanswered: false,
+        received: 0,
+    };
+    let start = Instant::now();
+    let mut next_click = start + Duration::from_millis(200);
+    let mut waiting: Option<(Instant, usize)> = None;
+    while start.elapsed().as_secs_f64() < secs {
+        let t = Instant::now();
+        if t >= next_click && waiting.is_none() {
+            // A click on "Payloads as hex", one frame per pointer event as a display would
+            // deliver them: is it handled in the frame that gets the release, and how long
+            // is that frame?
+            let before = h.state().settings().log_hex;
+            let pos = h.get_by_label("Payloads as hex").rect().center();
+            h.event(egui::Event::PointerMoved(pos));
+            out.frames.push(frame(&mut h));
+            for pressed in [true, false] {
+                h.event(egui::Event::PointerButton {
+                    pos,
+                    button: egui::PointerButton::Primary,
+                    pressed,
+                    modifiers: egui::Modifiers::default(),
+                });
+                let took = frame(&mut h);
+                if pressed {
+                    out.frames.push(took);
+                } else {
+                    out.clicks.push(took);
+                }
+            }
+            if h.state().settings().log_hex == before {
+                out.clicks_late += 1;
+            }
+            // A click whose answer comes from the engine: "+ UDP" until the socket shows.
+            let n = h.state().state().sockets.len();
+            h.get_by_label("+ UDP").click();
+            waiting = Some((Instant::now(), n));
+            next_click = Instant::now() + Duration::from_millis(250);
+        } else {
+            out.frames.push(frame(&mut h));
+        }
+        if let Some((t0, n)) = waiting
+            && h.state().state().sockets.len() > n
+        {
+            out.answers.push(t0.elapsed().as_secs_f64() * 1e3);
+            waiting = None;
+        }
+        let spent = t.elapsed();
+        if spent < VSYNC {
+            std::thread::sleep(VSYNC - spent);
+        }
+    }
+    if let Some((t0, _)) = waiting {
+        // Still unanswered when the flood ended: count the wait so far, and say so.
+        out.answers.push(t0.elapsed().as_secs_f64() * 1e3);
+        out.unanswered = true;
+    }
+    out.received = h.state().traffic().received.bytes;
+    out
+}
