@@ -112,66 +112,57 @@ pub fn ui(
         ui.label(RichText::new("No sockets yet. Create one with + TCP, + UDP or + Unix.").weak());
         return;
     }
-    egui::ScrollArea::vertical()
-        .auto_shrink([false, false])
-        .show(ui, |ui| {
-            for root in state.roots() {
-                entry(ui, state, root, 0, selected, *hide_closed);
-            }
-        });
+    // Only the entries in view are laid out: 10,000 accepted connections cost a screenful.
+    let rows = super::sockets_list::flatten(state, *hide_closed);
+    super::sockets_list::show(ui, &rows, ENTRY_HEIGHT, |ui, depth, id| {
+        if let Some(row) = state.get(id) {
+            entry(ui, row, depth, selected);
+        }
+    });
 }
 
-fn entry(
-    ui: &mut Ui,
-    state: &AppState,
-    row: &SockRow,
-    depth: usize,
-    selected: &mut Option<SockId>,
-    hide_closed: bool,
-) {
-    let visible = !(hide_closed && row.is_closed());
-    if visible {
-        ui.horizontal(|ui| {
-            ui.add_space(16.0 * depth as f32);
-            if depth > 0 {
-                ui.label(RichText::new("↳").monospace().weak());
-            }
-            ui.vertical(|ui| {
-                let dark = ui.visuals().dark_mode;
-                let title = RichText::new(entry_title(row))
-                    .monospace()
-                    .color(state_color(row.state, dark));
-                let resp = ui.selectable_label(*selected == Some(row.id), title);
-                if resp.clicked() {
-                    *selected = Some(row.id);
-                }
-                let local = row
-                    .local
-                    .as_ref()
-                    .map(|a| a.to_string())
-                    .unwrap_or_else(|| "—".into());
-                let mut detail = format!("local {local}");
-                if let Some(t) = row.tcp_state {
-                    detail.push_str(&format!("  ({t})"));
-                }
-                if let Some(p) = &row.peer {
-                    detail.push_str(&format!("\npeer  {p}"));
-                }
-                detail.push_str(&format!(
-                    "\nin {} ({} msgs) · out {} ({} msgs)",
-                    bytes(row.bytes_in),
-                    row.msgs_in,
-                    bytes(row.bytes_out),
-                    row.msgs_out
-                ));
-                ui.label(RichText::new(detail).small().weak());
-            });
-        });
-        ui.add_space(4.0);
-    }
-    for child in &row.children {
-        if let Some(c) = state.get(*child) {
-            entry(ui, state, c, depth + 1, selected, hide_closed);
+/// Height of one entry: its title and always three detail lines (local, peer, counters),
+/// so that every entry is as tall as the virtualized list assumes.
+const ENTRY_HEIGHT: f32 = 64.0;
+
+fn entry(ui: &mut Ui, row: &SockRow, depth: usize, selected: &mut Option<SockId>) {
+    ui.horizontal(|ui| {
+        ui.add_space(16.0 * depth as f32);
+        if depth > 0 {
+            ui.label(RichText::new("↳").monospace().weak());
         }
-    }
+        ui.vertical(|ui| {
+            let dark = ui.visuals().dark_mode;
+            let title = RichText::new(entry_title(row))
+                .monospace()
+                .color(state_color(row.state, dark));
+            let resp = ui.selectable_label(*selected == Some(row.id), title);
+            if resp.clicked() {
+                *selected = Some(row.id);
+            }
+            let local = row
+                .local
+                .as_ref()
+                .map(|a| a.to_string())
+                .unwrap_or_else(|| "—".into());
+            let mut detail = format!("local {local}");
+            if let Some(t) = row.tcp_state {
+                detail.push_str(&format!("  ({t})"));
+            }
+            let peer = row
+                .peer
+                .as_ref()
+                .map(|p| p.to_string())
+                .unwrap_or_else(|| "—".into());
+            detail.push_str(&format!("\npeer  {peer}"));
+            detail.push_str(&format!(
+                "\nin {} ({} msgs) · out {} ({} msgs)",
+                bytes(row.bytes_in),
+                row.msgs_in,
+                bytes(row.bytes_out),
+                row.msgs_out
+            ));
+            ui.label(RichText::new(detail).small().weak());
+        });
+    });
 }
