@@ -119,8 +119,13 @@ pub fn addresses_in<'a>(
 
 /// True when the bytes read well as text: valid UTF-8, mostly printable.
 pub fn is_texty(data: &[u8]) -> bool {
-    let Ok(s) = std::str::from_utf8(data) else {
-        return false;
+    let s = match std::str::from_utf8(data) {
+        Ok(s) => s,
+        // A prefix cut inside its last character still counts as text.
+        Err(e) if e.error_len().is_none() => {
+            std::str::from_utf8(&data[..e.valid_up_to()]).unwrap_or_default()
+        }
+        Err(_) => return false,
     };
     let odd = s
         .chars()
@@ -137,9 +142,11 @@ pub fn quoted(data: &[u8]) -> String {
 
 /// Bytes as lower-case hex, no separators.
 pub fn hex(data: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(data.len() * 2);
-    for b in data {
-        let _ = write!(out, "{b:02x}");
+    for &b in data {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
     }
     out
 }
@@ -149,7 +156,8 @@ pub fn hex(data: &[u8]) -> String {
 pub fn show_bytes(data: &[u8], max: usize) -> String {
     let cut = data.len().min(max);
     let shown = &data[..cut];
-    let mut s = if is_texty(data) {
+    // Text or binary is judged on what is shown (a 64 KiB chunk is not scanned for a line).
+    let mut s = if is_texty(shown) {
         quoted(shown)
     } else {
         format!("hex:{}", hex(shown))
@@ -470,4 +478,23 @@ fn status_json(s: &SocketInfo) -> Value {
 /// The record as one JSON line.
 pub fn json_line(rec: &Record, log: &SessionLog) -> String {
     json_value(rec, log).to_string()
+}
+
+#[cfg(test)]
+mod shown_tests {
+    use super::*;
+
+    #[test]
+    fn hex_and_shown_bytes() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        assert_eq!(show_bytes(b"hello", 64), "\"hello\"");
+        assert_eq!(show_bytes(&[0xde, 0xad, 0xbe, 0xef], 64), "hex:deadbeef");
+        assert_eq!(show_bytes(b"hello world", 5), "\"hello\"…(+6 bytes)");
+        // Cut inside a two-byte character: still text, the partial byte escaped.
+        assert_eq!(show_bytes("aé".as_bytes(), 2), "\"a\\xc3\"…(+1 bytes)");
+        // Text first, binary later: judged on what is shown.
+        let mut mixed = b"GET / HTTP/1.0".to_vec();
+        mixed.extend([0u8; 100]);
+        assert!(show_bytes(&mixed, 8).starts_with("\"GET / HT\""));
+    }
 }
