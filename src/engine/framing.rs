@@ -25,7 +25,7 @@ pub const MAX_FRAME: usize = 16 << 20;
 
 /// Reassembles messages from chunks.
 #[derive(Debug, Default)]
-pub struct Deframer {
+pub struct FrameSplitter {
     framing: Framing,
     buf: Vec<u8>,
 }
@@ -40,10 +40,10 @@ pub enum Framed {
     Broken(String),
 }
 
-impl Deframer {
-    /// A deframer for `framing`.
-    pub fn new(framing: Framing) -> Deframer {
-        Deframer {
+impl FrameSplitter {
+    /// A splitter for `framing`.
+    pub fn new(framing: Framing) -> FrameSplitter {
+        FrameSplitter {
             framing,
             buf: Vec::new(),
         }
@@ -182,7 +182,7 @@ mod tests {
 
     #[test]
     fn lines_split_and_join_across_chunks() {
-        let mut d = Deframer::new(Framing::Delimited(b"\n".to_vec()));
+        let mut d = FrameSplitter::new(Framing::Delimited(b"\n".to_vec()));
         assert!(msgs(d.feed(b"Hey th")).is_empty());
         assert_eq!(
             msgs(d.feed(b"ere!!!\nsecond\nthi")),
@@ -194,7 +194,7 @@ mod tests {
 
     #[test]
     fn crlf_delimiter_split_between_chunks() {
-        let mut d = Deframer::new(Framing::Delimited(b"\r\n".to_vec()));
+        let mut d = FrameSplitter::new(Framing::Delimited(b"\r\n".to_vec()));
         assert!(msgs(d.feed(b"a\r")).is_empty());
         assert_eq!(msgs(d.feed(b"\nb\r\n")), vec![b"a".to_vec(), b"b".to_vec()]);
     }
@@ -203,7 +203,7 @@ mod tests {
     fn length_prefixed_reassembles_a_message_split_over_sends() {
         for (width, be) in [(1, true), (2, true), (2, false), (4, true), (4, false)] {
             let framed = length_prefixed(b"Hey there!!!", width, be).expect("fits");
-            let mut d = Deframer::new(Framing::LengthPrefixed {
+            let mut d = FrameSplitter::new(Framing::LengthPrefixed {
                 width,
                 big_endian: be,
             });
@@ -221,7 +221,7 @@ mod tests {
         let mut both = length_prefixed(b"one", 2, true).expect("fits");
         both.extend(length_prefixed(b"", 2, true).expect("fits"));
         both.extend(length_prefixed(b"three", 2, true).expect("fits"));
-        let mut d = Deframer::new(Framing::LengthPrefixed {
+        let mut d = FrameSplitter::new(Framing::LengthPrefixed {
             width: 2,
             big_endian: true,
         });
@@ -233,7 +233,7 @@ mod tests {
 
     #[test]
     fn an_absurd_length_header_breaks_the_stream_instead_of_buffering_forever() {
-        let mut d = Deframer::new(Framing::LengthPrefixed {
+        let mut d = FrameSplitter::new(Framing::LengthPrefixed {
             width: 4,
             big_endian: true,
         });
@@ -244,7 +244,7 @@ mod tests {
 
     #[test]
     fn fixed_size_messages() {
-        let mut d = Deframer::new(Framing::Fixed(4));
+        let mut d = FrameSplitter::new(Framing::Fixed(4));
         assert_eq!(
             msgs(d.feed(b"abcdefghij")),
             vec![b"abcd".to_vec(), b"efgh".to_vec()]
@@ -254,7 +254,7 @@ mod tests {
 
     #[test]
     fn raw_passes_chunks_through() {
-        let mut d = Deframer::new(Framing::Raw);
+        let mut d = FrameSplitter::new(Framing::Raw);
         assert_eq!(msgs(d.feed(b"as is")), vec![b"as is".to_vec()]);
     }
 

@@ -233,7 +233,7 @@ impl Reactor {
             return;
         };
         sock.read_done = true;
-        let rest = sock.deframer.finish();
+        let rest = sock.splitter.finish();
         let peer = sock.peer.clone();
         if let Some(rest) = rest {
             let why = format!(
@@ -284,11 +284,11 @@ impl Reactor {
         let Some(sock) = self.socks.get_mut(&id) else {
             return;
         };
-        if !sock.proto.is_stream() || *sock.deframer.framing() == Framing::Raw {
+        if !sock.proto.is_stream() || *sock.splitter.framing() == Framing::Raw {
             self.answer(id, &data, peer);
             return;
         }
-        for framed in sock.deframer.feed(&data) {
+        for framed in sock.splitter.feed(&data) {
             match framed {
                 Framed::Message(m) => {
                     let msg: Arc<[u8]> = m.into();

@@ -396,7 +396,7 @@ impl Reactor {
         sock.parent = Some(listener);
         // A listener passes its receive settings on to each connection it accepts.
         let l = self.sock(listener);
-        sock.deframer = super::framing::Deframer::new(l.deframer.framing().clone());
+        sock.splitter = super::framing::FrameSplitter::new(l.splitter.framing().clone());
         sock.recv_size = l.recv_size;
         sock.manual = l.manual;
         sock.local = Some(local.clone());

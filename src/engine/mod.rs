@@ -45,7 +45,7 @@ pub use command::{
 };
 pub use error::{Cause, Op, OpError};
 pub use event::{CmdId, Event, EventKind, Setting, SockId, SockState, SockStats, SocketInfo};
-pub use framing::{Deframer, Framed, Framing, MAX_FRAME, length_prefixed};
+pub use framing::{FrameSplitter, Framed, Framing, MAX_FRAME, length_prefixed};
 pub use options::{OptValue, SockOpt};
 pub use rules::{Match, Rule, TemplateVars, expand};
 

@@ -9,7 +9,7 @@ use socket2::Socket;
 use super::addr::Addr;
 use super::command::{Family, Proto, Responder};
 use super::event::{CmdId, SockId, SockState, SocketInfo};
-use super::framing::{Deframer, Framing};
+use super::framing::{FrameSplitter, Framing};
 use super::rules::CompiledRule;
 
 /// Where a socket is in the BSD lifecycle.
@@ -123,7 +123,7 @@ pub(crate) struct Sock {
     pub msgs_in: u64,
     pub msgs_out: u64,
     /// Cuts received stream bytes into messages.
-    pub deframer: Deframer,
+    pub splitter: FrameSplitter,
     /// Bytes per `recv`.
     pub recv_size: usize,
     /// Step mode: read only on `recv`.
@@ -170,7 +170,7 @@ impl Sock {
             bytes_out: 0,
             msgs_in: 0,
             msgs_out: 0,
-            deframer: Deframer::new(Framing::Raw),
+            splitter: FrameSplitter::new(Framing::Raw),
             recv_size: super::reactor::RECV_BUF,
             manual: false,
             rules: Vec::new(),

@@ -10,7 +10,7 @@ use super::addr::{Addr, AddrSpec};
 use super::command::Payload;
 use super::error::{Op, OpError};
 use super::event::{CmdId, EventKind, Setting, SockId};
-use super::framing::{Deframer, Framing};
+use super::framing::{FrameSplitter, Framing};
 use super::io::ReadOutcome;
 use super::reactor::{RECV_BUF, Reactor};
 use super::rules::{CompiledRule, Rule, TemplateVars, expand};
@@ -69,7 +69,7 @@ impl Reactor {
                     ),
                 ));
             }
-            s.deframer = Deframer::new(framing.clone());
+            s.splitter = FrameSplitter::new(framing.clone());
         }
         self.set(id, cmd, Setting::Framing(framing));
         Ok(())
