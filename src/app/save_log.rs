@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
-use egui::RichText;
 
 use crate::log::SessionLog;
 use crate::log::journal::{Journal, RecoveredRow};
@@ -293,37 +292,20 @@ impl SaveLog {
         let Some(mut path) = self.path_field.take() else {
             return;
         };
-        let mut open = true;
-        let mut go = false;
-        let mut cancel = false;
-        egui::Window::new(self.what.title())
-            .pivot(egui::Align2::CENTER_CENTER)
-            .default_pos(ctx.content_rect().center())
-            .collapsible(false)
-            .resizable(false)
-            .open(&mut open)
-            .show(ctx, |ui| {
-                ui.label(self.note.as_str());
-                ui.horizontal(|ui| {
-                    let l = ui.label("Save to");
-                    let r = ui
-                        .add(egui::TextEdit::singleline(&mut path).desired_width(320.0))
-                        .labelled_by(l.id);
-                    go = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                });
-                ui.label(RichText::new(self.what.forms()).weak().small());
-                ui.horizontal(|ui| {
-                    go |= ui
-                        .add_enabled(!self.busy, egui::Button::new("Save"))
-                        .clicked();
-                    cancel = ui.button("Cancel").clicked();
-                });
-            });
-        if go && !path.trim().is_empty() {
+        let w = super::widgets::path_window(
+            ctx,
+            self.what.title(),
+            self.note.as_str(),
+            "Save to",
+            self.what.forms(),
+            ("Save", !self.busy),
+            &mut path,
+        );
+        if w.go {
             self.note = "Saving…".into();
             self.save(ctx, log, PathBuf::from(path.trim()));
         }
-        if open && !cancel {
+        if w.keep {
             self.path_field = Some(path);
         } else if !self.busy {
             self.later = Some(self.cancelled_text());

@@ -15,7 +15,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use crossbeam_channel::{Receiver, Sender};
-use egui::RichText;
 
 use crate::engine::Engine;
 use crate::lang::parse_script;
@@ -257,37 +256,19 @@ impl ScriptFiles {
     /// Draws the path field window while it is open; returns a file to run.
     pub fn ui(&mut self, ctx: &egui::Context) -> Option<PathBuf> {
         let mut path = self.path_field.take()?;
-        let mut open = true;
-        let (mut go, mut cancel) = (false, false);
-        egui::Window::new("Open script")
-            .pivot(egui::Align2::CENTER_CENTER)
-            .default_pos(ctx.content_rect().center())
-            .collapsible(false)
-            .resizable(false)
-            .open(&mut open)
-            .show(ctx, |ui| {
-                ui.label(self.note.as_str());
-                ui.horizontal(|ui| {
-                    let l = ui.label("Script file");
-                    let r = ui
-                        .add(egui::TextEdit::singleline(&mut path).desired_width(320.0))
-                        .labelled_by(l.id);
-                    go = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                });
-                ui.label(
-                    RichText::new("one command a line, as sockscope run reads it")
-                        .weak()
-                        .small(),
-                );
-                ui.horizontal(|ui| {
-                    go |= ui.button("Open and run").clicked();
-                    cancel = ui.button("Cancel").clicked();
-                });
-            });
-        if go && !path.trim().is_empty() {
+        let w = super::widgets::path_window(
+            ctx,
+            "Open script",
+            self.note.as_str(),
+            "Script file",
+            "one command a line, as sockscope run reads it",
+            ("Open and run", true),
+            &mut path,
+        );
+        if w.go {
             return Some(PathBuf::from(path.trim()));
         }
-        if open && !cancel {
+        if w.keep {
             self.path_field = Some(path);
         }
         None

@@ -124,6 +124,55 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
+/// What the user did in a [`path_window`] this frame.
+pub struct PathWindow {
+    /// The main button was pressed, or Enter in the field.
+    pub go: bool,
+    /// The window stays open (neither closed nor cancelled).
+    pub keep: bool,
+}
+
+/// The centred window that asks for a file path when no file dialog can be shown: a note,
+/// a labelled path field (Enter confirms), a hint, and `go_button` / Cancel.
+pub fn path_window(
+    ctx: &egui::Context,
+    title: &str,
+    note: &str,
+    field: &str,
+    hint: &str,
+    go_button: (&str, bool),
+    path: &mut String,
+) -> PathWindow {
+    let mut open = true;
+    let (mut go, mut cancel) = (false, false);
+    egui::Window::new(title)
+        .pivot(egui::Align2::CENTER_CENTER)
+        .default_pos(ctx.content_rect().center())
+        .collapsible(false)
+        .resizable(false)
+        .open(&mut open)
+        .show(ctx, |ui| {
+            ui.label(note);
+            ui.horizontal(|ui| {
+                let l = ui.label(field);
+                let r = ui
+                    .add(TextEdit::singleline(path).desired_width(320.0))
+                    .labelled_by(l.id);
+                go = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            });
+            ui.label(RichText::new(hint).weak().small());
+            ui.horizontal(|ui| {
+                let (label, enabled) = go_button;
+                go |= ui.add_enabled(enabled, egui::Button::new(label)).clicked();
+                cancel = ui.button("Cancel").clicked();
+            });
+        });
+    PathWindow {
+        go: go && !path.trim().is_empty(),
+        keep: open && !cancel,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::bytes;
