@@ -123,7 +123,7 @@ pub fn ui(
 
 /// Height of one entry: its title and always three detail lines (local, peer, counters),
 /// so that every entry is as tall as the virtualized list assumes.
-const ENTRY_HEIGHT: f32 = 64.0;
+const ENTRY_HEIGHT: f32 = 72.0;
 
 fn entry(ui: &mut Ui, row: &SockRow, depth: usize, selected: &mut Option<SockId>) {
     ui.horizontal(|ui| {
@@ -145,24 +145,31 @@ fn entry(ui: &mut Ui, row: &SockRow, depth: usize, selected: &mut Option<SockId>
                 .as_ref()
                 .map(|a| a.to_string())
                 .unwrap_or_else(|| "—".into());
-            let mut detail = format!("local {local}");
+            let mut first = format!("local {local}");
             if let Some(t) = row.tcp_state {
-                detail.push_str(&format!("  ({t})"));
+                first.push_str(&format!("  ({t})"));
             }
             let peer = row
                 .peer
                 .as_ref()
                 .map(|p| p.to_string())
                 .unwrap_or_else(|| "—".into());
-            detail.push_str(&format!("\npeer  {peer}"));
-            detail.push_str(&format!(
-                "\nin {} ({} msgs) · out {} ({} msgs)",
+            let counts = format!(
+                "in {} ({} msgs) · out {} ({} msgs)",
                 bytes(row.bytes_in),
                 row.msgs_in,
                 bytes(row.bytes_out),
                 row.msgs_out
-            ));
-            ui.label(RichText::new(detail).small().weak());
+            );
+            // One line each, cut to the panel (the whole line shows on hover), so every
+            // entry keeps the height the virtualized list assumes; monospace a little
+            // under body size, so addresses line up and stay readable.
+            ui.spacing_mut().item_spacing.y = 1.0;
+            for line in [first, format!("peer  {peer}"), counts] {
+                let text = RichText::new(line.as_str()).monospace().size(11.0).weak();
+                ui.add(egui::Label::new(text).truncate())
+                    .on_hover_text(line);
+            }
         });
     });
 }

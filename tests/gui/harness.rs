@@ -13,6 +13,9 @@ use sockscope::app::SockscopeApp;
 use sockscope::app::state::SockRow;
 use sockscope::engine::{Engine, SockId};
 
+/// Frames one `Harness::run` may take before the test fails (kittest's default is 4).
+pub const MAX_STEPS: u64 = 32;
+
 /// How long a test waits for the engine before it fails.
 pub const DEADLINE: Duration = Duration::from_secs(10);
 
@@ -20,6 +23,9 @@ pub const DEADLINE: Duration = Duration::from_secs(10);
 pub fn app() -> Harness<'static, SockscopeApp> {
     Harness::builder()
         .with_size(egui::Vec2::new(1280.0, 900.0))
+        // The engine and the save thread wake the app from other threads, so a `run()`
+        // may see a few extra frames; a UI that never stops repainting still fails.
+        .with_max_steps(MAX_STEPS)
         .build_eframe(|cc| {
             let engine = Engine::start().expect("engine starts");
             SockscopeApp::new(engine, &cc.egui_ctx).with_native_dialogs(false)

@@ -77,7 +77,7 @@ run 'sendto s5 $echo hex:"de ad be ef 00 01 02 03"'
 
 # Select the client in the Sockets panel (below the "+ Unix" row), then open the detail
 # of a received row.
-xdotool mousemove "${CLIENT_X:-70}" "${CLIENT_Y:-249}" click 1
+xdotool mousemove "${CLIENT_X:-70}" "${CLIENT_Y:-289}" click 1
 sleep 0.4
 xdotool mousemove "${ROW_X:-700}" "${ROW_Y:-${DETAIL_ROW_Y:-535}}" click 1
 sleep 0.6
