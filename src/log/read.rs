@@ -370,22 +370,10 @@ pub struct Packet {
     pub checksums_ok: bool,
 }
 
-/// Ones' complement sum of 16-bit big-endian words, folded.
+/// Ones' complement sum of 16-bit big-endian words, folded: the complement of the
+/// checksum the pcap writer computes.
 fn ones_sum(parts: &[&[u8]]) -> u16 {
-    let mut sum: u64 = 0;
-    for part in parts {
-        let mut chunks = part.chunks_exact(2);
-        for w in &mut chunks {
-            sum += u64::from(u16::from_be_bytes([w[0], w[1]]));
-        }
-        if let [last] = chunks.remainder() {
-            sum += u64::from(*last) << 8;
-        }
-    }
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    sum as u16
+    !super::pcap::checksum(parts)
 }
 
 /// Takes an Ethernet frame apart; `None` when it is not Ethernet/IPv4-or-IPv6/TCP-or-UDP.
