@@ -244,7 +244,7 @@ fn large_send_arrives_whole_with_progress() {
     let big: Vec<u8> = (0..8 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
     let id = rig.engine.submit(Command::Send {
         sock: c.into(),
-        payload: sockscope::engine::Payload::Bytes(big.clone()),
+        payload: sockscope::engine::Payload::bytes(big.clone()),
     });
     let mut got = 0usize;
     let mut sent_done = false;

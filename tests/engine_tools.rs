@@ -37,7 +37,7 @@ fn each_responder_kind_answers() {
         (Responder::Echo, "ping", "ping"),
         (Responder::Upper, "ping", "PING"),
         (
-            Responder::Fixed(Payload::Bytes(b"fixed".to_vec())),
+            Responder::Fixed(Payload::from("fixed")),
             "anything",
             "fixed",
         ),

@@ -85,7 +85,7 @@ fn unix_datagrams_with_sendto_on_paths() {
     rig.ok(Command::SendTo {
         sock: a.into(),
         addr: path_spec(&dir.path().join("b.sock")),
-        payload: Payload::Bytes(b"dgram".to_vec()),
+        payload: Payload::from("dgram"),
     });
     let ev = rig
         .wait(|e| e.socket == Some(b) && matches!(e.kind, EventKind::Received { .. }))

@@ -80,9 +80,9 @@ fn addr() -> impl Strategy<Value = AddrSpec> {
 
 fn payload() -> impl Strategy<Value = Payload> {
     prop_oneof![
-        proptest::collection::vec(any::<u8>(), 0..48).prop_map(Payload::Bytes),
-        ".{0,24}".prop_map(|s: String| Payload::Bytes(s.into_bytes())),
-        "[ -~\\n\\r\\t]{0,32}".prop_map(|s: String| Payload::Bytes(s.into_bytes())),
+        proptest::collection::vec(any::<u8>(), 0..48).prop_map(Payload::from),
+        ".{0,24}".prop_map(|s: String| Payload::from(s.into_bytes())),
+        "[ -~\\n\\r\\t]{0,32}".prop_map(|s: String| Payload::from(s.into_bytes())),
         ".{1,24}".prop_map(|s: String| Payload::File(PathBuf::from(s))),
         "[a-zA-Z0-9/._\\\\-]{1,24}".prop_map(|s: String| Payload::File(PathBuf::from(s))),
     ]

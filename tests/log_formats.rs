@@ -109,7 +109,7 @@ fn addr(s: &str) -> AddrSpec {
 }
 
 fn bytes(b: &[u8]) -> Payload {
-    Payload::Bytes(b.to_vec())
+    Payload::bytes(b)
 }
 
 /// The payload of a record as the engine reported it (not through `format`).
@@ -233,7 +233,7 @@ fn loopback_session() -> Session {
             &format!("send {sock} hex:{}", format::hex(&data)),
             Command::Send {
                 sock: id(sock),
-                payload: Payload::Bytes(data),
+                payload: Payload::from(data),
             },
         );
     }
@@ -827,7 +827,7 @@ fn journal_child_writer() {
             Command::SendTo {
                 sock: id(a),
                 addr: AddrSpec::LocalOf(id(b)),
-                payload: Payload::Bytes(data),
+                payload: Payload::from(data),
             },
         );
         i += 1;

@@ -163,7 +163,7 @@ fn lang_payload(word: &str, form: &str) -> Result<Vec<u8>, String> {
         Ok(Some(Statement::Engine(Command::Send {
             payload: Payload::Bytes(b),
             ..
-        }))) => Ok(b),
+        }))) => Ok(b.to_vec()),
         Ok(_) => Err(form.to_string()),
         Err(e) => Err(format!(
             "expected {}, found {}; {form}",

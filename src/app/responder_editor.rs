@@ -179,7 +179,7 @@ impl ResponderEditor {
                 if let Ok(b) = &fixed {
                     out.push(Command::Respond {
                         sock: sock.clone(),
-                        responder: Responder::Fixed(Payload::Bytes(b.clone())),
+                        responder: Responder::Fixed(Payload::bytes(b.as_slice())),
                     });
                 }
             }
@@ -214,7 +214,7 @@ impl ResponderEditor {
                 if let Ok(b) = &greeting {
                     out.push(Command::Greet {
                         sock: sock.clone(),
-                        greeting: Some(Payload::Bytes(b.clone())),
+                        greeting: Some(Payload::bytes(b.as_slice())),
                         close: self.greet_close,
                     });
                 }

@@ -189,7 +189,7 @@ impl SendBox {
             return;
         };
         let sock = SockRef::Id(row.id);
-        let payload = Payload::Bytes(bytes);
+        let payload = Payload::from(bytes);
         let cmd = match dest {
             None => Command::Send { sock, payload },
             Some(Ok(addr)) => Command::SendTo {

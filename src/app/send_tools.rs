@@ -135,7 +135,7 @@ impl SendTools {
                                 sock: sock.clone(),
                                 count,
                                 every: Duration::from_millis(*ms),
-                                payload: Payload::Bytes(b.clone()),
+                                payload: Payload::bytes(b.as_slice()),
                                 to: to.clone(),
                             });
                         }
@@ -179,7 +179,7 @@ impl SendTools {
                                 sock: sock.clone(),
                                 size: *size as usize,
                                 delay: Duration::from_millis(*ms),
-                                payload: Payload::Bytes(b.clone()),
+                                payload: Payload::bytes(b.as_slice()),
                             });
                         }
                     }

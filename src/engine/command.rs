@@ -3,6 +3,7 @@
 use std::fmt;
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::addr::AddrSpec;
@@ -107,35 +108,41 @@ impl fmt::Display for Family {
 }
 
 /// Bytes to send: given inline, or read from a file when the command runs.
+///
+/// Inline bytes are shared (`Arc<[u8]>`): the engine sends them, and its `Sent` event and the
+/// session log hold them, without a copy, so a 64 MiB payload is never duplicated.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Payload {
     /// The bytes themselves (from quoted text or `hex:`).
-    Bytes(Vec<u8>),
+    Bytes(Arc<[u8]>),
     /// `file:PATH`: the file's contents, read when the command runs.
     File(PathBuf),
 }
 
 impl Payload {
-    /// The bytes to send, moved out (no copy), reading the file for `file:` payloads.
-    pub fn into_bytes(self) -> std::io::Result<Vec<u8>> {
-        match self {
-            Payload::Bytes(b) => Ok(b),
-            Payload::File(p) => std::fs::read(p),
-        }
+    /// Inline bytes.
+    pub fn bytes(b: impl Into<Arc<[u8]>>) -> Payload {
+        Payload::Bytes(b.into())
     }
 
-    /// The bytes to send, reading the file for `file:` payloads.
-    pub fn load(&self) -> std::io::Result<Vec<u8>> {
+    /// The bytes to send (shared, not copied), reading the file for `file:` payloads.
+    pub fn load(&self) -> std::io::Result<Arc<[u8]>> {
         match self {
             Payload::Bytes(b) => Ok(b.clone()),
-            Payload::File(p) => std::fs::read(p),
+            Payload::File(p) => std::fs::read(p).map(Arc::from),
         }
     }
 }
 
 impl From<&str> for Payload {
     fn from(s: &str) -> Self {
-        Payload::Bytes(s.as_bytes().to_vec())
+        Payload::Bytes(s.as_bytes().into())
+    }
+}
+
+impl From<Vec<u8>> for Payload {
+    fn from(b: Vec<u8>) -> Self {
+        Payload::Bytes(b.into())
     }
 }
 

@@ -1,7 +1,6 @@
 //! Readiness handling: accepting, finishing connects, reading, writing, responders and timeouts.
 
-use std::io::{ErrorKind, Read};
-use std::mem::MaybeUninit;
+use std::io::ErrorKind;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -18,20 +17,13 @@ use super::sock::Phase;
 /// A large send reports progress every this many bytes.
 pub(crate) const PROGRESS_STEP: usize = 1 << 20;
 
-/// Views an initialized byte buffer as the `MaybeUninit` slice socket2's receive calls take.
-fn as_uninit(buf: &mut [u8]) -> &mut [MaybeUninit<u8>] {
-    // SAFETY: `MaybeUninit<u8>` has the layout of `u8`, and the buffer is already
-    // initialized; the OS only ever writes initialized bytes into it.
-    unsafe { &mut *(buf as *mut [u8] as *mut [MaybeUninit<u8>]) }
-}
-
 /// The reply a responder gives to `data`.
 fn reply_for(r: &Responder, data: &[u8]) -> Option<Arc<[u8]>> {
     match r {
         Responder::Off => None,
         Responder::Echo => Some(data.into()),
         Responder::Upper => Some(data.to_ascii_uppercase().into()),
-        Responder::Fixed(Payload::Bytes(b)) => Some(b.as_slice().into()),
+        Responder::Fixed(Payload::Bytes(b)) => Some(b.clone()),
         Responder::Fixed(Payload::File(_)) => None,
     }
 }
@@ -168,21 +160,23 @@ impl Reactor {
         let Some(os) = sock.os.as_ref() else {
             return ReadOutcome::Gone;
         };
-        let max = max.clamp(1, self.buf.len());
-        let buf = &mut self.buf[..max];
-        let result = if sock.proto.is_stream() {
-            (&*os).read(buf).map(|n| (n, n, None))
-        } else {
-            os.recv_from_with_flags(as_uninit(buf), libc::MSG_TRUNC)
-                .map(|(n, from)| (n.min(max), n, Some(Addr::from_sock(&from))))
-        };
+        let stream = sock.proto.is_stream();
+        let result = self.buf.read(max, |buf| {
+            if stream {
+                os.recv(buf).map(|n| (n, (n, None)))
+            } else {
+                let room = buf.len();
+                os.recv_from_with_flags(buf, libc::MSG_TRUNC)
+                    .map(|(n, from)| (n.min(room), (n, Some(Addr::from_sock(&from)))))
+            }
+        });
         match result {
-            Ok((0, _, None)) => ReadOutcome::Eof,
-            Ok((got, real, from)) => {
+            Ok((data, (_, None))) if data.is_empty() => ReadOutcome::Eof,
+            Ok((data, (real, from))) => {
+                let got = data.len();
                 sock.bytes_in += got as u64;
                 sock.msgs_in += 1;
                 let peer = from.or_else(|| sock.peer.clone());
-                let data: Arc<[u8]> = self.buf[..got].into();
                 ReadOutcome::Data(data, peer, (real > got).then_some(real))
             }
             Err(e) if e.kind() == ErrorKind::WouldBlock => ReadOutcome::WouldBlock,

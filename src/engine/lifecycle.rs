@@ -415,7 +415,7 @@ impl Reactor {
                 listener,
                 local,
                 peer,
-                name: name.map(String::into_boxed_str),
+                name: name.map(Box::new),
             },
         );
         self.send_greeting(listener, id);
@@ -552,7 +552,7 @@ impl Reactor {
             ));
         }
         let data = payload
-            .into_bytes()
+            .load()
             .map_err(|e| OpError::io(Op::ReadFile, None, &e))?;
         self.queue(id, Some(cmd), data.into(), None, false);
         Ok(())
@@ -580,7 +580,7 @@ impl Reactor {
         let family = sock.family;
         let addr = self.resolve(Op::SendTo, spec, family)?;
         let data = payload
-            .into_bytes()
+            .load()
             .map_err(|e| OpError::io(Op::ReadFile, None, &e))?;
         if self.sock(id).local.is_none() && family != Family::Unix {
             // What the OS does on a first sendto, done first so that the reply port is

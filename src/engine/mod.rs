@@ -33,6 +33,7 @@ mod io;
 mod lifecycle;
 mod options;
 mod reactor;
+mod recv_buf;
 mod rules;
 mod sock;
 mod tools;

@@ -13,6 +13,7 @@ use super::command::{Command, SockRef};
 use super::error::{Cause, Op, OpError};
 use super::event::{CmdId, EventKind, SockId};
 use super::hub::Hub;
+use super::recv_buf::RecvBuf;
 use super::sock::Sock;
 
 /// The token of the waker that tells the loop a message is waiting.
@@ -37,7 +38,7 @@ pub(crate) struct Reactor {
     /// Deadlines of pending accepts and connects (stale entries are skipped).
     pub timers: BinaryHeap<Reverse<(Instant, SockId)>>,
     /// The receive buffer shared by all sockets.
-    pub buf: Vec<u8>,
+    pub buf: RecvBuf,
 }
 
 impl Reactor {
@@ -52,7 +53,7 @@ impl Reactor {
             next_id: 1,
             deferred: Vec::new(),
             timers: BinaryHeap::new(),
-            buf: vec![0; RECV_BUF],
+            buf: RecvBuf::new(RECV_BUF),
         }
     }
 

@@ -64,7 +64,7 @@ pub(crate) struct Pacer {
 pub(crate) enum PacerKind {
     /// The same template again and again.
     Repeat {
-        template: Vec<u8>,
+        template: Arc<[u8]>,
         count: Option<u64>,
         to: Option<Addr>,
     },

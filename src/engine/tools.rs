@@ -391,7 +391,7 @@ impl Reactor {
             return Err(OpError::state(Op::Repeat, "a piece is at least 1 byte"));
         }
         let data: Arc<[u8]> = payload
-            .into_bytes()
+            .load()
             .map_err(|e| OpError::io(Op::ReadFile, None, &e))?
             .into();
         self.set(
@@ -453,7 +453,12 @@ impl Reactor {
                     counter: p.sent + 1,
                     captures: &[],
                 };
-                let data: Arc<[u8]> = expand(template, &vars).into();
+                // A template without placeholders is sent as it is, shared, not copied.
+                let data: Arc<[u8]> = if template.contains(&b'{') {
+                    expand(template, &vars).into()
+                } else {
+                    template.clone()
+                };
                 (data, to.clone(), count.is_some_and(|c| p.sent + 1 >= c))
             }
             PacerKind::Chunks { data, off, size } => {

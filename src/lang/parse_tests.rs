@@ -267,14 +267,14 @@ fn send_and_sendto() {
         cmd(r#"send s1 "hello world\n""#),
         Command::Send {
             sock: id(1),
-            payload: Payload::Bytes(b"hello world\n".to_vec())
+            payload: Payload::bytes(b"hello world\n".to_vec())
         }
     );
     assert_eq!(
         cmd("send s1 hex:48656c6c6f"),
         Command::Send {
             sock: id(1),
-            payload: Payload::Bytes(b"Hello".to_vec())
+            payload: Payload::bytes(b"Hello".to_vec())
         }
     );
     assert_eq!(
@@ -289,7 +289,7 @@ fn send_and_sendto() {
         Command::SendTo {
             sock: id(1),
             addr: AddrSpec::Any(9),
-            payload: Payload::Bytes(vec![0xff, 0])
+            payload: Payload::bytes(vec![0xff, 0])
         }
     );
     assert_eq!(
@@ -309,7 +309,7 @@ fn expect_forms() {
         ok(r#"expect s1 "pong""#),
         Statement::Expect {
             sock: id(1),
-            payload: Payload::Bytes(b"pong".to_vec()),
+            payload: Payload::bytes(b"pong".to_vec()),
             timeout: None
         }
     );
@@ -317,7 +317,7 @@ fn expect_forms() {
         ok("expect s1 hex:00 100ms"),
         Statement::Expect {
             sock: id(1),
-            payload: Payload::Bytes(vec![0]),
+            payload: Payload::bytes(vec![0]),
             timeout: ms(100)
         }
     );
@@ -357,7 +357,7 @@ fn respond_forms() {
         ("respond s1 off", Responder::Off),
         (
             r#"respond s1 "HTTP/1.0 200 OK\r\n\r\n""#,
-            Responder::Fixed(Payload::Bytes(b"HTTP/1.0 200 OK\r\n\r\n".to_vec())),
+            Responder::Fixed(Payload::bytes(b"HTTP/1.0 200 OK\r\n\r\n".to_vec())),
         ),
         (
             "respond s1 file:reply.txt",

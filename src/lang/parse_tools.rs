@@ -204,7 +204,7 @@ impl<'a> Parser<'a> {
     fn inline(&mut self, expected: &str) -> Result<Vec<u8>, ParseError> {
         let t = self.need(expected)?;
         match parse_payload(self.src, &t, expected)? {
-            Payload::Bytes(b) => Ok(b),
+            Payload::Bytes(b) => Ok(b.to_vec()),
             Payload::File(_) => {
                 Err(self.unexpected(&t, &format!("{expected} (inline, not file:)")))
             }
@@ -276,7 +276,7 @@ impl<'a> Parser<'a> {
                         return Err(self.unexpected(&t, "a regular expression in quotes"));
                     }
                 };
-                match String::from_utf8(bytes) {
+                match String::from_utf8(bytes.to_vec()) {
                     Ok(s) => Match::Regex(s),
                     Err(_) => return Err(self.unexpected(&t, "a regular expression in UTF-8")),
                 }

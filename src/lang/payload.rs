@@ -20,8 +20,8 @@ pub(crate) fn parse_payload(
 ) -> Result<Payload, ParseError> {
     if let Some(q) = tok.quoted {
         return match tok.prefix {
-            "" => Ok(Payload::Bytes(decode_escapes(src, q.body, q.start)?)),
-            "hex:" => Ok(Payload::Bytes(decode_hex(src, q.body, q.start)?)),
+            "" => Ok(Payload::from(decode_escapes(src, q.body, q.start)?)),
+            "hex:" => Ok(Payload::from(decode_hex(src, q.body, q.start)?)),
             "file:" => {
                 let bytes = decode_escapes(src, q.body, q.start)?;
                 if bytes.is_empty() {
@@ -39,7 +39,7 @@ pub(crate) fn parse_payload(
         if hex.is_empty() {
             return Err(src.at_text(tok.start, "hex digits after hex:", tok.text));
         }
-        return Ok(Payload::Bytes(decode_hex(src, hex, tok.start + 4)?));
+        return Ok(Payload::from(decode_hex(src, hex, tok.start + 4)?));
     }
     if let Some(path) = tok.text.strip_prefix("file:") {
         if path.is_empty() {
@@ -260,7 +260,7 @@ mod tests {
     }
 
     fn bytes(b: &[u8]) -> Result<Payload, ParseError> {
-        Ok(Payload::Bytes(b.to_vec()))
+        Ok(Payload::bytes(b))
     }
 
     #[test]
@@ -366,7 +366,7 @@ mod tests {
             all[32..127].to_vec(),
             all[250..].to_vec(),
         ] {
-            assert_eq!(parse(&bytes_text(&b)), Ok(Payload::Bytes(b.clone())));
+            assert_eq!(parse(&bytes_text(&b)), Ok(Payload::bytes(b.clone())));
         }
         for p in [
             "x", "a b", "\"", "\\", "a\tb", "é", "\u{85}", "#x", "\u{200b}",

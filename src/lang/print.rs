@@ -209,7 +209,7 @@ mod tests {
             Command::SendTo {
                 sock: id(2),
                 addr: AddrSpec::Host("localhost".into(), 9),
-                payload: Payload::Bytes(b"hi\n".to_vec()),
+                payload: Payload::bytes(b"hi\n".to_vec()),
             },
             r#"sendto s2 localhost:9 "hi\n""#,
         );
@@ -243,7 +243,7 @@ mod tests {
         check(
             Statement::Expect {
                 sock: id(1),
-                payload: Payload::Bytes(vec![0, 1, 2]),
+                payload: Payload::bytes(vec![0, 1, 2]),
                 timeout: Some(Duration::from_millis(250)),
             },
             "expect s1 hex:000102 250ms",

@@ -165,7 +165,7 @@ impl Rig {
     pub fn send(&mut self, sock: SockId, data: &[u8]) {
         self.ok(Command::Send {
             sock: sock.into(),
-            payload: Payload::Bytes(data.to_vec()),
+            payload: Payload::bytes(data),
         });
     }
 
@@ -174,7 +174,7 @@ impl Rig {
         self.ok(Command::SendTo {
             sock: sock.into(),
             addr: to.into(),
-            payload: Payload::Bytes(data.to_vec()),
+            payload: Payload::bytes(data),
         });
     }
 }
