@@ -554,7 +554,7 @@ impl Reactor {
         let data = payload
             .load()
             .map_err(|e| OpError::io(Op::ReadFile, None, &e))?;
-        self.queue(id, Some(cmd), data.into(), None, false);
+        self.queue(id, Some(cmd), data, None, false);
         Ok(())
     }
 
@@ -596,7 +596,7 @@ impl Reactor {
             self.note_implicit_bind(id);
         }
         self.register(id)?;
-        self.queue(id, Some(cmd), data.into(), Some(addr), false);
+        self.queue(id, Some(cmd), data, Some(addr), false);
         Ok(())
     }
 

@@ -269,8 +269,7 @@ impl Reactor {
         let data: Option<Arc<[u8]>> = match greeting {
             Some(p) => Some(
                 p.load()
-                    .map_err(|e| OpError::io(Op::ReadFile, None, &e))?
-                    .into(),
+                    .map_err(|e| OpError::io(Op::ReadFile, None, &e))?,
             ),
             None => None,
         };
@@ -392,8 +391,7 @@ impl Reactor {
         }
         let data: Arc<[u8]> = payload
             .load()
-            .map_err(|e| OpError::io(Op::ReadFile, None, &e))?
-            .into();
+            .map_err(|e| OpError::io(Op::ReadFile, None, &e))?;
         self.set(
             id,
             cmd,

@@ -58,15 +58,15 @@ pub(crate) fn parse_addr(src: Src<'_>, tok: &Token<'_>) -> Result<AddrSpec, Pars
         };
         let scope = match scope_text {
             None => 0,
-            Some(s) => match s
-                .bytes()
-                .all(|b| b.is_ascii_digit())
-                .then(|| s.parse::<u32>())
-            {
-                Some(Ok(n)) => n,
-                _ => {
+            Some(s) => match scope_id(s) {
+                Some(n) => n,
+                None => {
                     let at = start + 2 + ip_text.len();
-                    return Err(src.at_text(at, "a numeric scope id after %", s));
+                    return Err(src.at_text(
+                        at,
+                        "a scope id after %: a number or this machine's interface name",
+                        s,
+                    ));
                 }
             },
         };
@@ -130,6 +130,32 @@ fn parse_port(src: Src<'_>, text: &str, start: usize) -> Result<u16, ParseError>
     }
 }
 
+/// An IPv6 scope id: a number (`%2`) or an interface name of this machine (`%eth0`), as
+/// `ping -6` and `ip` accept them.
+fn scope_id(s: &str) -> Option<u32> {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        return s.parse().ok();
+    }
+    interface_index(s)
+}
+
+/// The index of the network interface called `name`, if this machine has one.
+#[cfg(unix)]
+fn interface_index(name: &str) -> Option<u32> {
+    if name.is_empty() || name.len() >= libc::IFNAMSIZ {
+        return None;
+    }
+    let c = std::ffi::CString::new(name).ok()?;
+    // SAFETY: `c` is a NUL-terminated string that outlives the call, which only reads it.
+    let n = unsafe { libc::if_nametoindex(c.as_ptr()) };
+    (n != 0).then_some(n)
+}
+
+#[cfg(not(unix))]
+fn interface_index(_name: &str) -> Option<u32> {
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,6 +178,12 @@ mod tests {
         assert_eq!(addr("0.0.0.0:0"), Ok(ip("0.0.0.0:0")));
         assert_eq!(addr("[::1]:65535"), Ok(ip("[::1]:65535")));
         assert_eq!(addr("[fe80::1%3]:80"), Ok(ip("[fe80::1%3]:80")));
+        // An interface name becomes its index; every Linux machine has `lo`.
+        let lo = interface_index("lo").expect("the loopback interface");
+        assert_eq!(
+            addr("[fe80::1%lo]:80"),
+            Ok(ip(&format!("[fe80::1%{lo}]:80")))
+        );
         assert_eq!(addr("[::ffff:1.2.3.4]:80"), Ok(ip("[::ffff:1.2.3.4]:80")));
         assert_eq!(addr("*:8080"), Ok(AddrSpec::Any(8080)));
         assert_eq!(
@@ -198,8 +230,10 @@ mod tests {
         assert!(addr("é:80").is_err());
         let e = addr("[::g]:80").unwrap_err();
         assert_eq!((e.col, e.found.as_str()), (2, "\"::g\""));
-        let e = addr("[fe80::1%eth0]:80").unwrap_err();
-        assert_eq!((e.col, e.found.as_str()), (10, "\"eth0\""));
+        let e = addr("[fe80::1%no-such-if0]:80").unwrap_err();
+        assert_eq!((e.col, e.found.as_str()), (10, "\"no-such-if0\""));
+        assert!(e.expected.contains("interface name"), "{}", e.expected);
+        assert!(addr("[fe80::1%]:80").is_err());
         assert!(addr("[::1]80").unwrap_err().expected.starts_with(":PORT"));
         assert!(addr("[::1:80").is_err());
         assert!(addr("$").is_err());
