@@ -112,6 +112,55 @@ fn save_as_script_then_open_script_replays_the_session() {
     assert!(shown(&h2, "\"PING\"") >= 1, "the reply shows in the log");
 }
 
+/// Runs `text` as an opened script and waits for its final message.
+fn run_script_text(h: &mut Harness<'_, SockscopeApp>, path: &Path, text: &str) -> String {
+    std::fs::write(path, text).expect("write script");
+    file_menu(h, "Open script…");
+    type_into(h, "Script file", &path.display().to_string());
+    let before = h.state().message().map(str::to_string);
+    click(h, "Open and run");
+    // Each of this test's scripts ends with a message unlike the one before it.
+    wait_for(h, "the script to end", |a| {
+        a.message().is_some_and(|m| {
+            Some(m) != before.as_deref()
+                && (m.contains("succeeded") || m.starts_with("Script failed"))
+        })
+    });
+    h.state().message().unwrap_or_default().to_string()
+}
+
+#[test]
+fn each_opened_script_knows_earlier_names_and_expects_only_new_data() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let mut h = app_in(tmp.path());
+    for line in [
+        "socket udp as srv",
+        "bind srv 127.0.0.1:0",
+        "socket udp as cli",
+        "sendto cli $srv \"before\"",
+    ] {
+        console(&mut h, line);
+    }
+    wait_for(&mut h, "the first datagram", |a| {
+        a.state().get(SockId(1)).is_some_and(|r| r.bytes_in == 6)
+    });
+    // Names given in the console before the script are known to its `expect`; data that
+    // arrived before the script does not count.
+    let a = tmp.path().join("a.scope");
+    let msg = run_script_text(&mut h, &a, "expect srv \"before\" 300ms\n");
+    assert!(msg.starts_with("Script failed at line 1"), "{msg}");
+    assert!(msg.contains("received nothing"), "{msg}");
+    let msg = run_script_text(
+        &mut h,
+        &a,
+        "sendto cli $srv \"hello world\"\nexpect srv \"hello\" 2s\n",
+    );
+    assert!(msg.contains("all 2 statements succeeded"), "{msg}");
+    // A later script starts afresh: the unmatched " world" of the last one is not its data.
+    let msg = run_script_text(&mut h, &a, "expect srv \"world\" 300ms\n");
+    assert!(msg.starts_with("Script failed at line 1"), "{msg}");
+}
+
 #[test]
 fn script_with_a_syntax_error_shows_where_and_runs_nothing() {
     let tmp = tempfile::tempdir().expect("temp dir");

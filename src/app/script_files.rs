@@ -8,7 +8,7 @@
 //! says whether every statement succeeded or which line failed and why. The app sees the
 //! engine's events through its own subscription, as for its own commands.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,9 +16,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::engine::Engine;
+use crate::engine::{Engine, SockId};
 use crate::lang::parse_script;
-use crate::log::SessionLog;
 use crate::script::{Output, Runner};
 
 use super::console::ConsoleLine;
@@ -62,8 +61,6 @@ pub struct ScriptFiles {
     note: String,
     running: Option<Arc<AtomicBool>>,
     notes: VecDeque<Note>,
-    runner: Option<Arc<Runner>>,
-    trimmed: Instant,
 }
 
 impl Default for ScriptFiles {
@@ -79,8 +76,6 @@ impl Default for ScriptFiles {
             note: String::new(),
             running: None,
             notes: VecDeque::new(),
-            runner: None,
-            trimmed: Instant::now(),
         }
     }
 }
@@ -91,15 +86,6 @@ fn send(tx: &Sender<Msg>, ctx: &egui::Context, kind: NoteKind) {
         kind,
     }));
     ctx.request_repaint();
-}
-
-/// The runner's own copy of the log is not needed (the app logs everything): keep it empty.
-fn empty_runner_log(runner: &Runner) {
-    runner.with_session(|s| {
-        let mut log = SessionLog::new();
-        log.set_payload_budget(0);
-        s.log = log;
-    });
 }
 
 impl ScriptFiles {
@@ -157,8 +143,16 @@ impl ScriptFiles {
         }
     }
 
-    /// Reads, parses and runs `path` on a worker thread with a runner over `engine`.
-    pub fn run_file(&mut self, ctx: &egui::Context, engine: &Engine, path: PathBuf) {
+    /// Reads, parses and runs `path` on a worker thread with a fresh runner over `engine`:
+    /// its `expect` sees only what arrives while the script runs, and it knows the sockets
+    /// named before (`names`, from the app's log).
+    pub fn run_file(
+        &mut self,
+        ctx: &egui::Context,
+        engine: &Engine,
+        names: &HashMap<SockId, String>,
+        path: PathBuf,
+    ) {
         if self.running.is_some() {
             send(
                 &self.tx,
@@ -169,12 +163,14 @@ impl ScriptFiles {
             );
             return;
         }
-        let runner = self
-            .runner
-            .get_or_insert_with(|| {
-                Arc::new(Runner::new(engine.clone(), Output::Quiet, Box::new(|_| {})))
-            })
-            .clone();
+        let runner = Runner::new(engine.clone(), Output::Quiet, Box::new(|_| {}));
+        runner.with_session(|s| {
+            // The app logs every event itself.
+            s.stop_logging();
+            for (id, name) in names {
+                s.learn_name(*id, name);
+            }
+        });
         let stop = Arc::new(AtomicBool::new(false));
         self.running = Some(stop.clone());
         let tx = self.tx.clone();
@@ -183,7 +179,7 @@ impl ScriptFiles {
             .name("sockscope-script".into())
             .spawn(move || {
                 let (msg, failed) = run_script(&runner, &path, &stop, &tx, &ctx2);
-                empty_runner_log(&runner);
+                drop(runner);
                 send(&tx, &ctx2, NoteKind::Finished(msg, failed));
             });
         if let Err(e) = spawned {
@@ -220,15 +216,6 @@ impl ScriptFiles {
     /// [`ScriptFiles::next_note`].
     pub fn poll(&mut self) -> Option<PathBuf> {
         self.pump();
-        if let Some(runner) = &self.runner
-            && self.running.is_none()
-            && self.trimmed.elapsed() > Duration::from_secs(2)
-        {
-            self.trimmed = Instant::now();
-            if runner.with_session(|s| s.log.len()) > 1000 {
-                empty_runner_log(runner);
-            }
-        }
         self.picked.take()
     }
 
@@ -305,7 +292,6 @@ fn run_script(
             return (format!("Script not run: {where_}"), true);
         }
     };
-    empty_runner_log(runner);
     let n = lines.len();
     say(NoteKind::Console(ConsoleLine::Info(format!(
         "running the script {shown}: {n} statements"

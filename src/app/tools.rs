@@ -104,7 +104,10 @@ impl SockscopeApp {
     pub fn open_script(&mut self, path: PathBuf) {
         self.settings.last_script_path = path.display().to_string();
         let engine: Engine = self.engine.clone();
-        self.tools.script.run_file(&self.tools.ctx, &engine, path);
+        let names = self.log.names().clone();
+        self.tools
+            .script
+            .run_file(&self.tools.ctx, &engine, &names, path);
     }
 
     fn apply_note(&mut self, note: Note) {

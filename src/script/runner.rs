@@ -5,6 +5,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crossbeam_channel::Sender;
+
 use crate::engine::{Engine, Event, EventKind, SockRef};
 use crate::lang::{ScriptLine, Statement};
 use crate::log::format::show_bytes;
@@ -35,23 +37,35 @@ fn lock(shared: &Shared) -> MutexGuard<'_, Session> {
 }
 
 /// Drives an engine statement by statement.
+///
+/// Its pump thread follows the engine's events until [`Runner::finish`] stops the engine or
+/// the runner is dropped (the engine then goes on, as it does in the app).
 pub struct Runner {
     engine: Engine,
     shared: Shared,
     pump: Option<JoinHandle<()>>,
+    /// Dropping it stops the pump.
+    stop: Option<Sender<()>>,
 }
 
 impl Runner {
     /// A runner over `engine`, showing events with `output` through `printer`.
     pub fn new(engine: Engine, output: Output, printer: Printer) -> Runner {
         let rx = engine.subscribe();
+        let (stop, stopped) = crossbeam_channel::bounded::<()>(0);
         let shared: Shared = Arc::new((Mutex::new(Session::new(output, printer)), Condvar::new()));
         let pump_shared = Arc::clone(&shared);
         let pump = std::thread::Builder::new()
             .name("sockscope-pump".into())
             .spawn(move || {
-                for ev in rx.iter() {
-                    lock(&pump_shared).absorb(ev);
+                loop {
+                    crossbeam_channel::select! {
+                        recv(rx) -> ev => match ev {
+                            Ok(ev) => lock(&pump_shared).absorb(ev),
+                            Err(_) => break,
+                        },
+                        recv(stopped) -> _ => break,
+                    }
                     pump_shared.1.notify_all();
                 }
                 lock(&pump_shared).ended = true;
@@ -62,6 +76,7 @@ impl Runner {
             engine,
             shared,
             pump,
+            stop: Some(stop),
         }
     }
 
@@ -197,7 +212,56 @@ impl Runner {
         if let Some(p) = self.pump.take() {
             let _ = p.join();
         }
+        self.stop = None;
         let mut guard = lock(&self.shared);
         std::mem::replace(&mut *guard, Session::new(Output::Quiet, Box::new(|_| {})))
+    }
+}
+
+impl Drop for Runner {
+    /// Stops the pump (the engine goes on, for its other users) and waits for it.
+    fn drop(&mut self) {
+        self.stop = None;
+        if let Some(p) = self.pump.take() {
+            let _ = p.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::parse_line;
+
+    fn quiet(engine: &Engine) -> Runner {
+        Runner::new(engine.clone(), Output::Quiet, Box::new(|_| {}))
+    }
+
+    fn run(r: &Runner, line: &str) -> Result<(), RunError> {
+        match parse_line(line) {
+            Ok(Some(stmt)) => r.execute(&stmt),
+            other => panic!("{line:?} does not parse: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_dropped_runner_stops_its_pump_and_the_engine_goes_on() {
+        let engine = Engine::start().expect("engine");
+        let first = quiet(&engine);
+        run(&first, "socket udp as a").expect("socket");
+        let (done, dropped) = crossbeam_channel::bounded(1);
+        std::thread::spawn(move || {
+            drop(first);
+            let _ = done.send(());
+        });
+        dropped
+            .recv_timeout(Duration::from_secs(5))
+            .expect("dropping the runner returns: its pump stopped");
+        let second = quiet(&engine);
+        second.with_session(|s| s.learn_name(crate::engine::SockId(1), "a"));
+        run(&second, "bind a 127.0.0.1:0").expect("the engine still runs");
+        run(&second, "sendto a $a \"x\"").expect("send to itself");
+        run(&second, "expect a \"x\" 2s").expect("a learned name resolves for expect");
+        engine.shutdown();
     }
 }

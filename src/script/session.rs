@@ -35,7 +35,9 @@ pub struct Session {
     pending: HashMap<SockId, Vec<u8>>,
     peer_closed: HashSet<SockId>,
     outcomes: HashMap<CmdId, Event>,
-    /// Set when the engine has stopped.
+    /// False when the caller keeps its own log (the app): events are not logged twice.
+    logging: bool,
+    /// Set when the engine has stopped (or the runner was dropped).
     pub ended: bool,
 }
 
@@ -51,13 +53,28 @@ impl Session {
             pending: HashMap::new(),
             peer_closed: HashSet::new(),
             outcomes: HashMap::new(),
+            logging: true,
             ended: false,
         }
     }
 
     /// Records a command line in the log.
     pub fn command(&mut self, line: &str) {
-        self.log.push_command(line);
+        if self.logging {
+            self.log.push_command(line);
+        }
+    }
+
+    /// Stops keeping a log (and empties it), for a caller that logs everything itself and
+    /// prints nothing ([`Output::Quiet`]); `expect` and names work as before.
+    pub fn stop_logging(&mut self) {
+        self.logging = false;
+        self.log = SessionLog::new();
+    }
+
+    /// Learns a socket's name from elsewhere (sockets named before this session began).
+    pub fn learn_name(&mut self, id: SockId, name: &str) {
+        self.names.entry(name.to_string()).or_insert(id);
     }
 
     /// Takes in one event: prints it, logs it, updates what `expect` looks at.
@@ -96,8 +113,10 @@ impl Session {
         if let Some(cmd) = ev.cmd {
             self.outcomes.insert(cmd, ev.clone());
         }
-        self.log.push_event(ev);
-        self.print_last();
+        if self.logging {
+            self.log.push_event(ev);
+            self.print_last();
+        }
     }
 
     fn print_last(&mut self) {
