@@ -267,10 +267,7 @@ impl Reactor {
             ));
         }
         let data: Option<Arc<[u8]>> = match greeting {
-            Some(p) => Some(
-                p.load()
-                    .map_err(|e| OpError::io(Op::ReadFile, None, &e))?,
-            ),
+            Some(p) => Some(p.load().map_err(|e| OpError::io(Op::ReadFile, None, &e))?),
             None => None,
         };
         if let Some(s) = self.socks.get_mut(&id) {
