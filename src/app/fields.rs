@@ -3,12 +3,13 @@
 //! sent while a field is invalid.
 //!
 //! Addresses and payloads go through the command language's own parser
-//! ([`crate::lang::parse_line`]), so a field accepts exactly what a console line accepts.
+//! ([`crate::lang::parse_addr_word`], [`crate::lang::parse_payload_word`]), so a field
+//! accepts exactly what a console line accepts in that place.
 
 use std::net::IpAddr;
 
-use crate::engine::{Addr, AddrSpec, Command, Family, Payload};
-use crate::lang::{Statement, parse_line};
+use crate::engine::{Addr, AddrSpec, Family, Payload};
+use crate::lang::{parse_addr_word, parse_payload_word};
 
 use super::settings::SendMode;
 
@@ -52,15 +53,9 @@ pub fn backlog(text: &str) -> Result<Option<u32>, String> {
     }
 }
 
-/// Parses `connect s1 WORD` with the language's parser and returns the address.
+/// Reads an address with the language's parser.
 fn lang_addr(word: &str) -> Option<AddrSpec> {
-    if word.is_empty() || word.contains(char::is_whitespace) {
-        return None;
-    }
-    match parse_line(&format!("connect s1 {word}")) {
-        Ok(Some(Statement::Engine(Command::Connect { addr, .. }))) => Some(addr),
-        _ => None,
-    }
+    parse_addr_word(word).ok()
 }
 
 /// Refuses an IPv6 address for an IPv4 socket (the engine would refuse it too).
@@ -157,14 +152,11 @@ pub fn payload(text: &str, mode: SendMode) -> Result<Vec<u8>, String> {
     }
 }
 
-/// Parses `send s1 WORD` with the language's parser and returns the payload bytes.
+/// Reads an inline payload with the language's parser and returns its bytes.
 fn lang_payload(word: &str, form: &str) -> Result<Vec<u8>, String> {
-    match parse_line(&format!("send s1 {word}")) {
-        Ok(Some(Statement::Engine(Command::Send {
-            payload: Payload::Bytes(b),
-            ..
-        }))) => Ok(b.to_vec()),
-        Ok(_) => Err(form.to_string()),
+    match parse_payload_word(word) {
+        Ok(Payload::Bytes(b)) => Ok(b.to_vec()),
+        Ok(Payload::File(_)) => Err(form.to_string()),
         Err(e) => Err(format!(
             "expected {}, found {}; {form}",
             e.expected, e.found

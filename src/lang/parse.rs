@@ -61,6 +61,39 @@ pub fn parse_script(text: &str) -> Result<Vec<ScriptLine>, ParseError> {
     Ok(out)
 }
 
+/// Parses `text` as exactly one word of type `what` (an address, a payload): the whole of
+/// an input field, read as a console line would read it in that place.
+fn parse_word<T>(
+    text: &str,
+    what: &str,
+    parse: impl FnOnce(Src<'_>, &Token<'_>) -> Result<T, ParseError>,
+) -> Result<T, ParseError> {
+    let src = Src { line: text };
+    let mut lex = Lexer::new(src);
+    let Some(tok) = lex.next_token()? else {
+        return Err(src.at_end(what));
+    };
+    let value = parse(src, &tok)?;
+    match lex.next_token()? {
+        None => Ok(value),
+        Some(extra) => Err(src.at_text(extra.start, END, extra.text)),
+    }
+}
+
+/// Parses one address, as a command's `ADDR` (`127.0.0.1:80`, `[::1]:80`, `*:0`,
+/// `localhost:80`, `$ID`, `/path`, `@name`), for input fields.
+pub fn parse_addr_word(text: &str) -> Result<AddrSpec, ParseError> {
+    parse_word(text, ADDR_FORMS, parse_addr)
+}
+
+/// Parses one payload, as a command's `PAYLOAD` (`"text\n"`, `hex:4142`, `file:PATH`), for
+/// input fields.
+pub fn parse_payload_word(text: &str) -> Result<Payload, ParseError> {
+    parse_word(text, PAYLOAD_FORMS, |src, tok| {
+        parse_payload(src, tok, PAYLOAD_FORMS)
+    })
+}
+
 const END: &str = "end of line";
 const DURATION_OR_END: &str = "a duration (250ms, 2s) or end of line";
 

@@ -467,3 +467,26 @@ fn script_errors_stop_at_the_first_bad_line() {
         "x.sock:3:11: expected a port number from 0 to 65535, found \"70000\" (out of range)"
     );
 }
+
+#[test]
+fn single_words_for_input_fields() {
+    use crate::lang::{parse_addr_word, parse_payload_word};
+    assert_eq!(
+        parse_addr_word(" 127.0.0.1:80 ").map(|a| a.to_string()),
+        Ok("127.0.0.1:80".to_string())
+    );
+    let e = parse_addr_word("127.0.0.1:80 extra").unwrap_err();
+    assert_eq!((e.expected.as_str(), e.col), ("end of line", 14));
+    assert!(parse_addr_word("").is_err());
+    assert!(parse_addr_word("nonsense").is_err());
+    assert_eq!(
+        parse_payload_word("hex:4142"),
+        Ok(Payload::bytes(&b"AB"[..]))
+    );
+    assert_eq!(
+        parse_payload_word("\"a\\tb\""),
+        Ok(Payload::bytes(&b"a\tb"[..]))
+    );
+    assert!(parse_payload_word("\"open").is_err());
+    assert!(parse_payload_word("\"a\" \"b\"").is_err());
+}
