@@ -5,7 +5,7 @@
 
 use egui::{RichText, Ui};
 
-use crate::engine::{Addr, Command, Family, How, Op, Proto, SockRef, SockState};
+use crate::engine::{Addr, AddrSpec, Command, Family, How, Op, Proto, SockRef, SockState};
 
 use super::fields;
 use super::rules::{Step, why_not};
@@ -145,16 +145,8 @@ impl Lifecycle {
             );
             self.bind_touched |= r.changed();
             ui.label(RichText::new("0 = any free port").weak().small());
-            let why = why_not(row, Step::Bind);
-            if step_button(ui, "Bind", "bind the socket to this address", why) {
-                self.bind_touched = true;
-                if let Ok(addr) = &addr {
-                    out.push(Command::Bind {
-                        sock: sock.clone(),
-                        addr: addr.clone(),
-                    });
-                }
-            }
+            let hover = "bind the socket to this address";
+            bind_button(ui, row, sock, &addr, hover, &mut self.bind_touched, out);
         });
         if let (true, Err(e)) = (self.bind_touched, &addr) {
             error_note(ui, e);
@@ -184,16 +176,8 @@ impl Lifecycle {
                     .weak()
                     .small(),
             );
-            let why = why_not(row, Step::Bind);
-            if step_button(ui, "Bind", "bind the socket to this path or name", why) {
-                self.unix_touched = true;
-                if let Ok(addr) = &addr {
-                    out.push(Command::Bind {
-                        sock: sock.clone(),
-                        addr: addr.clone(),
-                    });
-                }
-            }
+            let hover = "bind the socket to this path or name";
+            bind_button(ui, row, sock, &addr, hover, &mut self.unix_touched, out);
         });
         if let (true, Err(e)) = (self.unix_touched, &addr) {
             error_note(ui, e);
@@ -409,4 +393,26 @@ fn finish_row(ui: &mut Ui, row: &SockRow, sock: &SockRef, out: &mut Vec<Command>
             out.push(Command::Abort { sock: sock.clone() });
         }
     });
+}
+
+/// The Bind button of a bind row: binds to `addr` when it is valid; a click marks the row
+/// `touched`, so that an invalid address shows its error.
+fn bind_button(
+    ui: &mut Ui,
+    row: &SockRow,
+    sock: &SockRef,
+    addr: &Result<AddrSpec, String>,
+    hover: &str,
+    touched: &mut bool,
+    out: &mut Vec<Command>,
+) {
+    if step_button(ui, "Bind", hover, why_not(row, Step::Bind)) {
+        *touched = true;
+        if let Ok(addr) = addr {
+            out.push(Command::Bind {
+                sock: sock.clone(),
+                addr: addr.clone(),
+            });
+        }
+    }
 }
