@@ -238,7 +238,13 @@ impl AppState {
             name,
         } = kind
         {
-            self.accepted(id, *listener, local, peer, name.as_deref());
+            self.accepted(
+                id,
+                *listener,
+                local,
+                peer,
+                name.as_deref().map(String::as_str),
+            );
             return;
         }
         let listen_pending = self.is_pending(id, Op::Listen);

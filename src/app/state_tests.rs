@@ -58,7 +58,7 @@ fn tcp_lifecycle_folds_into_rows() {
             listener: SockId(1),
             local: addr("127.0.0.1:4000"),
             peer: addr("127.0.0.1:5000"),
-            name: Some("conn".into()),
+            name: Some(Box::new("conn".into())),
         },
     ));
     let l = st.get(SockId(1)).expect("listener");

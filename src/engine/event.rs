@@ -85,8 +85,9 @@ pub enum EventKind {
         local: Addr,
         /// The client's address.
         peer: Addr,
-        /// The name given with `accept ID as NAME` (boxed: it keeps every event small).
-        name: Option<Box<str>>,
+        /// The name given with `accept ID as NAME`. A `Box<String>` is one pointer wide where
+        /// a `Box<str>` is two: it keeps this, the largest variant, and so every event small.
+        name: Option<Box<String>>,
     },
     /// A TCP connect is under way.
     Connecting {
@@ -441,6 +442,10 @@ pub struct SocketInfo {
     pub tcp_state: Option<&'static str>,
 }
 
-// Every event is kept by the session log: keep them small (the log's goal is 128 bytes an
-// entry). A variant that grows past this should box its rare fields.
-const _: () = assert!(std::mem::size_of::<Event>() <= 120);
+// Every event is kept by the session log: keep them small. Issue 7's goal is 128 bytes an
+// entry at 1,000,000 entries, and the log's `Vec`, grown by doubling, holds 1,048,576 slots
+// for them (+4.9 %): an entry (`Event` + 8 bytes, see `log::Record`) must stay within 120 B,
+// so `Event` within 112 B and `EventKind` within 80 B. A variant that grows past this should
+// box its rare fields.
+const _: () = assert!(std::mem::size_of::<EventKind>() <= 80);
+const _: () = assert!(std::mem::size_of::<Event>() <= 112);

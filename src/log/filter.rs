@@ -168,7 +168,7 @@ mod tests {
                 listener: SockId(1),
                 local: addr("127.0.0.1:5000"),
                 peer: addr("127.0.0.1:6000"),
-                name: Some("conn".into()),
+                name: Some(Box::new("conn".into())),
             },
         ));
         log.push_command("send conn \"Hello\"");
