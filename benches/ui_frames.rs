@@ -38,10 +38,26 @@ fn main() {
         let f = flood(4.0, journal);
         let (f50, f99) = stats(&f.frames);
         let fmax = f.frames.iter().copied().fold(0.0, f64::max);
+        let (a50, a99) = stats(&f.answers);
         println!(
-            "{part}: frames p50 {f50:.2} ms, p99 {f99:.2} ms, max {fmax:.2} ms; {} MiB",
-            f.received >> 20
+            "{part}: frames p50 {f50:.2} ms, p99 {f99:.2} ms, max {fmax:.2} ms; {} MiB; \
+             answers p50 {a50:.2} ms, p99 {a99:.2} ms ({} clicks{})",
+            f.received >> 20,
+            f.answers.len(),
+            if f.unanswered {
+                ", the last unanswered"
+            } else {
+                ""
+            }
         );
+        if let Some((records, o)) = f.journal {
+            println!(
+                "journal: {records} records logged; {} of them without their payload, {} MiB \
+                 of payload not written (writer behind)",
+                o.records,
+                o.bytes >> 20
+            );
+        }
         return;
     }
     let bench = common::bench_mode();

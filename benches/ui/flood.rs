@@ -67,6 +67,9 @@ pub struct FloodRun {
     /// The last `+ UDP` had no answer yet when the flood ended.
     pub unanswered: bool,
     pub received: u64,
+    /// With the journal: records logged, and records / payload bytes the journal left out
+    /// because its writer was behind.
+    pub journal: Option<(usize, sockscope::log::journal::Omitted)>,
 }
 
 pub fn flood(secs: f64, journal: Option<&std::path::Path>) -> FloodRun {
@@ -110,6 +113,7 @@ pub fn flood(secs: f64, journal: Option<&std::path::Path>) -> FloodRun {
         answers: Vec::new(),
         unanswered: false,
         received: 0,
+        journal: None,
     };
     let start = Instant::now();
     let mut next_click = start + Duration::from_millis(200);
@@ -166,5 +170,7 @@ pub fn flood(secs: f64, journal: Option<&std::path::Path>) -> FloodRun {
         out.unanswered = true;
     }
     out.received = h.state().traffic().received.bytes;
+    let log = h.state().log();
+    out.journal = log.journal().map(|j| (log.len(), j.omitted()));
     out
 }

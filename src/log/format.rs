@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 
-use super::{Record, SessionLog};
+use super::{LogContext, Record, SessionLog};
 use crate::engine::{Addr, EventKind, Responder, SockId, SocketInfo};
 
 /// Which way a record goes, for the log's direction column and filters.
@@ -102,16 +102,18 @@ pub fn event_addresses(kind: &EventKind) -> (Option<&Addr>, Option<&Addr>) {
 }
 
 /// The local and peer addresses of a record, the local one filled in from what the log
-/// knows of its socket (a received chunk names only its peer).
-pub fn addresses_in<'a>(
+/// knows of its socket (a received chunk names only its peer). `log` is the
+/// [`SessionLog`] or a [`LogContext`] (the journal writer's mirror of it).
+pub fn addresses_in<'a, L: AsRef<LogContext> + ?Sized>(
     rec: &'a Record,
-    log: &'a SessionLog,
+    log: &'a L,
 ) -> (Option<&'a Addr>, Option<&'a Addr>) {
+    let ctx = log.as_ref();
     let (local, peer) = addresses(rec);
     let local = local.or_else(|| {
         let traffic = matches!(direction(rec), Direction::Sent | Direction::Received);
         traffic
-            .then(|| rec.socket().and_then(|id| log.local_of(id)))
+            .then(|| rec.socket().and_then(|id| ctx.local_of(id)))
             .flatten()
     });
     (local, peer)
@@ -142,13 +144,18 @@ pub fn quoted(data: &[u8]) -> String {
 
 /// Bytes as lower-case hex, no separators.
 pub fn hex(data: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(data.len() * 2);
+    let mut out = Vec::with_capacity(data.len() * 2);
     for &b in data {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 15)]));
+        out.extend_from_slice(&hex_pair(b));
     }
-    out
+    // Hex digits are ASCII: this never falls back to the empty string.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// One byte as its two lower-case hex digits (ASCII).
+pub fn hex_pair(b: u8) -> [u8; 2] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]]
 }
 
 /// Bytes as a person reads them: quoted text when texty, else `hex:…`; at most `max` bytes
@@ -179,7 +186,8 @@ fn responder_text(r: &Responder) -> String {
 }
 
 /// One line saying what a record is, without time or socket; payloads cut after `max` bytes.
-pub fn summary(rec: &Record, log: &SessionLog, max: usize) -> String {
+/// `log` is the [`SessionLog`] or a [`LogContext`] (the journal writer's mirror of it).
+pub fn summary<L: AsRef<LogContext> + ?Sized>(rec: &Record, log: &L, max: usize) -> String {
     let ev = match rec {
         Record::Command { line, .. } => return format!("> {line}"),
         Record::Event(ev) => ev,
@@ -214,7 +222,10 @@ pub fn summary(rec: &Record, log: &SessionLog, max: usize) -> String {
             peer,
             ..
         } => {
-            format!("accepted {peer} on {local} (from {})", log.label(*listener))
+            format!(
+                "accepted {peer} on {local} (from {})",
+                log.as_ref().label(*listener)
+            )
         }
         EventKind::Connecting { peer } => format!("connecting to {peer}"),
         EventKind::Connected { local, peer } => format!("connected {local} -> {peer}"),
@@ -343,14 +354,21 @@ pub fn text_line(rec: &Record, log: &SessionLog, max: usize) -> String {
 /// The record as a JSON object (`ts`, `t`, `socket`, `event`, `local`, `peer`, `len`,
 /// `text`, `hex`, and per event more).
 /// A payload that has left memory has `len` and `"evicted": true`, and no `text` or `hex`.
-pub fn json_value(rec: &Record, log: &SessionLog) -> Value {
-    let mut v = json_value_parts(rec, log.started(), log.names());
-    if let (Value::Object(m), (Some(local), _)) = (&mut v, addresses_in(rec, log))
+/// `log` is the [`SessionLog`] or a [`LogContext`] (the journal writer's mirror of it).
+pub fn json_value<L: AsRef<LogContext> + ?Sized>(rec: &Record, log: &L) -> Value {
+    Value::Object(json_object(rec, log.as_ref(), true))
+}
+
+/// The object of [`json_value`]; with `with_hex` false, a payload's `hex` is `null`, for a
+/// writer that writes the hex digits itself instead of building the string (the journal's).
+pub(super) fn json_object(rec: &Record, ctx: &LogContext, with_hex: bool) -> Map<String, Value> {
+    let mut m = json_object_parts(rec, ctx.started(), ctx.names(), with_hex);
+    if let (Some(local), _) = addresses_in(rec, ctx)
         && !m.contains_key("local")
     {
         m.insert("local".into(), json!(local.to_string()));
     }
-    v
+    m
 }
 
 /// [`json_value`] from the parts of the log it needs: the session's start and the names.
@@ -359,6 +377,15 @@ pub fn json_value_parts(
     started: SystemTime,
     names: &HashMap<SockId, String>,
 ) -> Value {
+    Value::Object(json_object_parts(rec, started, names, true))
+}
+
+fn json_object_parts(
+    rec: &Record,
+    started: SystemTime,
+    names: &HashMap<SockId, String>,
+    with_hex: bool,
+) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("ts".into(), json!(rfc3339(rec.at())));
     let t = rec
@@ -395,7 +422,12 @@ pub fn json_value_parts(
                 if let Ok(s) = std::str::from_utf8(data) {
                     m.insert("text".into(), json!(s));
                 }
-                m.insert("hex".into(), json!(hex(data)));
+                let digits = if with_hex {
+                    json!(hex(data))
+                } else {
+                    Value::Null
+                };
+                m.insert("hex".into(), digits);
             }
             None => {
                 m.insert("evicted".into(), json!(true));
@@ -457,7 +489,7 @@ pub fn json_value_parts(
             _ => {}
         }
     }
-    Value::Object(m)
+    m
 }
 
 fn status_json(s: &SocketInfo) -> Value {

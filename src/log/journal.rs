@@ -10,35 +10,51 @@
 //!   full, even once the log's memory budget has evicted it; events without payload also
 //!   carry their one-line `summary`, so a recovered log reads as the text log did.
 //! - When: [`super::SessionLog::attach_journal`] makes the log hand over every record as it is
-//!   pushed. A writer thread owns the file: records are buffered, and written to the OS at
-//!   least every [`FLUSH_INTERVAL`], every [`FLUSH_EVERY`] records, on [`Journal::flush`] and
-//!   when the journal is dropped. What has been written to the OS survives the process
-//!   being killed; a final line cut by the kill is tolerated by [`Journal::recover`].
+//!   pushed. A writer thread owns the file and does all the formatting (the log's thread
+//!   only clones the record, its payload a shared `Arc`, into a queue; the writer mirrors
+//!   the log's names and addresses in its own [`super::LogContext`]). Lines are buffered, and
+//!   written to the OS at least every [`FLUSH_INTERVAL`], every [`FLUSH_EVERY`] records, on
+//!   [`Journal::flush`] and when the journal is dropped. What has been written to the OS
+//!   survives the process being killed; a final line cut by the kill is tolerated by
+//!   [`Journal::recover`].
+//! - Never blocking, never dropping: handing a record over never waits for the writer. The
+//!   queue is bounded by the payload bytes it holds ([`QUEUE_BYTES`]) and its records
+//!   ([`QUEUE_RECORDS`]); a record that comes while it is full is still journaled, in order
+//!   and with its `seq`, but without its payload bytes: its line has the `len`, no `text` or
+//!   `hex`, `"evicted": true` (as for a payload that had left the log's memory, so
+//!   [`Journal::recover`] reads it back as a row with a length and no bytes) and
+//!   `"omitted": <len>`, saying the journal itself left the bytes out because its writer
+//!   was behind. [`Journal::omitted`] counts such records and bytes, for the app to show.
 //! - Clean exit: [`Journal::finish`] deletes the file. A journal file left in the folder, and
 //!   not held by a running sockscope (each journal holds an exclusive `flock` on its file
 //!   while open), is a session that did not end cleanly: [`Journal::leftovers`] lists them.
 
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use crossbeam_channel::Sender;
 use serde_json::{Value, json};
 
 use super::format;
+use super::journal_writer::{Backlog, Limits, Msg, Queued, Writer, write_loop};
 use super::read::{Row, row_from_json};
-use super::{Record, SessionLog};
+use super::{LogContext, Record};
 
 /// Buffered records reach the OS at least this often.
 pub const FLUSH_INTERVAL: Duration = Duration::from_millis(100);
 /// Buffered records reach the OS at least every this many records.
 pub const FLUSH_EVERY: usize = 256;
-/// Records that may wait for the writer thread before `append` waits (back-pressure).
-const QUEUE: usize = 16_384;
+/// Payload bytes that may wait for the writer thread; payloads that come while this many
+/// wait are not journaled (their records are, with their lengths).
+pub const QUEUE_BYTES: usize = 64 * 1024 * 1024;
+/// Records that may wait for the writer thread before payloads are left out too (the records
+/// themselves are always queued: the log holds every record anyway).
+pub const QUEUE_RECORDS: usize = 65_536;
 /// How journal files end.
 pub const JOURNAL_SUFFIX: &str = ".journal.jsonl";
 const HEADER_KEY: &str = "sockscope_journal";
@@ -95,10 +111,13 @@ pub enum JournalError {
     },
 }
 
-enum Msg {
-    Line(String),
-    Flush(Sender<io::Result<()>>),
-    Finish(Sender<io::Result<()>>),
+/// Payloads the journal left out because its writer was behind ([`Journal::omitted`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Omitted {
+    /// Records journaled without their payload.
+    pub records: u64,
+    /// Payload bytes not written.
+    pub bytes: u64,
 }
 
 /// A session journal being written. Dropping it flushes and closes the file and leaves it in
@@ -108,6 +127,9 @@ pub struct Journal {
     tx: Option<Sender<Msg>>,
     worker: Option<JoinHandle<()>>,
     failure: Arc<Mutex<Option<String>>>,
+    backlog: Arc<Backlog>,
+    limits: Limits,
+    omitted: Omitted,
 }
 
 impl fmt::Debug for Journal {
@@ -215,14 +237,25 @@ impl Journal {
             "pid": std::process::id(),
         });
         writeln!(file, "{header}").map_err(io_err(path, "write"))?;
-        let (tx, rx) = crossbeam_channel::bounded(QUEUE);
+        let (tx, rx) = crossbeam_channel::unbounded();
         let failure = Arc::new(Mutex::new(None));
+        let backlog = Arc::new(Backlog::default());
         let worker = {
             let failure = failure.clone();
+            let backlog = backlog.clone();
             let owned = path.to_path_buf();
             std::thread::Builder::new()
                 .name("sockscope-journal".into())
-                .spawn(move || write_loop(file, &owned, &rx, &failure))
+                .spawn(move || {
+                    write_loop(Writer {
+                        file,
+                        path: &owned,
+                        rx,
+                        failure: &failure,
+                        backlog: &backlog,
+                        ctx: LogContext::new(SystemTime::now()),
+                    });
+                })
                 .map_err(io_err(path, "start the writer of"))?
         };
         Ok(Journal {
@@ -230,6 +263,12 @@ impl Journal {
             tx: Some(tx),
             worker: Some(worker),
             failure,
+            backlog,
+            limits: Limits {
+                bytes: QUEUE_BYTES,
+                records: QUEUE_RECORDS,
+            },
+            omitted: Omitted::default(),
         })
     }
 
@@ -254,27 +293,64 @@ impl Journal {
         g.get_or_insert(what);
     }
 
-    /// Queues record number `seq` (its full payload included); called by the log as it pushes.
-    pub(super) fn append_record(&mut self, seq: u64, rec: &Record, log: &SessionLog) {
-        let mut v = format::json_value(rec, log);
-        if let Value::Object(m) = &mut v {
-            m.insert("seq".into(), json!(seq));
-            if format::payload_len(rec).is_none() && !matches!(rec, Record::Command { .. }) {
-                m.insert("summary".into(), json!(format::summary(rec, log, 0)));
+    /// Payloads left out of the journal so far because its writer was behind (their
+    /// records are in it, with their lengths): for the app to say so.
+    pub fn omitted(&self) -> Omitted {
+        self.omitted
+    }
+
+    /// Hands the writer the log's context and the records it already holds (numbered from
+    /// 0); called by the log when the journal is attached.
+    pub(super) fn begin(&mut self, ctx: &LogContext, records: &[Record]) {
+        self.send(Msg::Context(Box::new(ctx.clone())));
+        for (i, rec) in records.iter().enumerate() {
+            self.queue(i as u64, rec, false);
+        }
+    }
+
+    /// Queues record number `seq` with its payload, or without it while the queue is full;
+    /// never waits. Called by the log as it pushes, after it learned from the record.
+    pub(super) fn append_record(&mut self, seq: u64, rec: &Record) {
+        self.queue(seq, rec, true);
+    }
+
+    fn queue(&mut self, seq: u64, rec: &Record, learn: bool) {
+        let len = format::payload(rec).map_or(0, <[u8]>::len);
+        let mut q = Queued {
+            seq,
+            rec: rec.clone(),
+            held: len,
+            omitted: None,
+            learn,
+        };
+        if !self.backlog.admit(len, self.limits) {
+            q.held = 0;
+            // A payload over 4 GiB cannot be evicted (the log keeps its length in 4 bytes):
+            // it goes along, uncounted.
+            if let Record::Event(ev) = &mut q.rec
+                && ev.evict() > 0
+            {
+                q.omitted = Some(len);
+                self.omitted.records += 1;
+                self.omitted.bytes += len as u64;
             }
         }
-        let mut line = v.to_string();
-        line.push('\n');
-        let sent = self
-            .tx
-            .as_ref()
-            .is_some_and(|tx| tx.send(Msg::Line(line)).is_ok());
+        let held = q.held;
+        if !self.send(Msg::Record(q)) {
+            self.backlog.cancel(held);
+        }
+    }
+
+    /// Sends to the writer; notes it (once) when the writer has stopped.
+    fn send(&self, msg: Msg) -> bool {
+        let sent = self.tx.as_ref().is_some_and(|tx| tx.send(msg).is_ok());
         if !sent {
             self.note(format!(
                 "the writer of journal {} has stopped",
                 self.path.display()
             ));
         }
+        sent
     }
 
     fn ask(&self, make: impl FnOnce(Sender<io::Result<()>>) -> Msg) -> Result<(), JournalError> {
@@ -409,6 +485,22 @@ impl Journal {
     }
 }
 
+#[cfg(test)]
+impl Journal {
+    /// Tests: the writer stops at this point of the queue until the returned sender is
+    /// dropped (or sends); what is queued after waits behind it.
+    pub(super) fn hold_writer(&self) -> Sender<()> {
+        let (release, until) = crossbeam_channel::bounded(1);
+        self.send(Msg::Hold(until));
+        release
+    }
+
+    /// Tests: sets the queue's bound (payload bytes and records).
+    pub(super) fn set_queue_limits(&mut self, bytes: usize, records: usize) {
+        self.limits = Limits { bytes, records };
+    }
+}
+
 impl Drop for Journal {
     fn drop(&mut self) {
         self.tx = None;
@@ -418,70 +510,10 @@ impl Drop for Journal {
     }
 }
 
-/// The writer thread: writes queued lines, flushing on time, on count and when asked.
-fn write_loop(file: File, path: &Path, rx: &Receiver<Msg>, failure: &Mutex<Option<String>>) {
-    let mut w = BufWriter::with_capacity(64 * 1024, file);
-    let mut pending = 0usize;
-    let mut oldest: Option<Instant> = None;
-    let note = |e: &io::Error| {
-        let mut g = match failure.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
-        g.get_or_insert_with(|| format!("cannot write journal {}: {e}", path.display()));
-    };
-    let flush = |w: &mut BufWriter<File>, pending: &mut usize, oldest: &mut Option<Instant>| {
-        *pending = 0;
-        *oldest = None;
-        let r = w.flush();
-        if let Err(e) = &r {
-            note(e);
-        }
-        r
-    };
-    loop {
-        let msg = match oldest {
-            Some(t0) => match FLUSH_INTERVAL.checked_sub(t0.elapsed()) {
-                Some(left) if !left.is_zero() => rx.recv_timeout(left),
-                _ => Err(RecvTimeoutError::Timeout),
-            },
-            None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
-        };
-        match msg {
-            Ok(Msg::Line(line)) => {
-                if let Err(e) = w.write_all(line.as_bytes()) {
-                    note(&e);
-                }
-                pending += 1;
-                oldest.get_or_insert_with(Instant::now);
-                if pending >= FLUSH_EVERY {
-                    let _ = flush(&mut w, &mut pending, &mut oldest);
-                }
-            }
-            Ok(Msg::Flush(ack)) => {
-                let r = flush(&mut w, &mut pending, &mut oldest);
-                let _ = ack.send(r);
-            }
-            Ok(Msg::Finish(ack)) => {
-                let r =
-                    flush(&mut w, &mut pending, &mut oldest).and_then(|()| fs::remove_file(path));
-                let _ = ack.send(r);
-                return;
-            }
-            Err(RecvTimeoutError::Timeout) => {
-                let _ = flush(&mut w, &mut pending, &mut oldest);
-            }
-            Err(RecvTimeoutError::Disconnected) => {
-                let _ = flush(&mut w, &mut pending, &mut oldest);
-                return;
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::log::SessionLog;
 
     fn tempdir() -> PathBuf {
         static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
