@@ -194,8 +194,16 @@ impl Journal {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_millis())
             .unwrap_or(0);
-        let name = format!("session-{ms}-{}{JOURNAL_SUFFIX}", std::process::id());
-        Journal::create_at(&dir.join(name))
+        let pid = std::process::id();
+        // Never the file of another journal: two made in the same millisecond (a crashed
+        // session's, then the next one's, in tests) get different names.
+        let mut path = dir.join(format!("session-{ms}-{pid}{JOURNAL_SUFFIX}"));
+        let mut n = 1;
+        while path.exists() {
+            path = dir.join(format!("session-{ms}-{pid}-{n}{JOURNAL_SUFFIX}"));
+            n += 1;
+        }
+        Journal::create_at(&path)
     }
 
     /// Starts a new journal at exactly `path` (its folder is created if missing); an old file
@@ -489,14 +497,14 @@ impl Journal {
 impl Journal {
     /// Tests: the writer stops at this point of the queue until the returned sender is
     /// dropped (or sends); what is queued after waits behind it.
-    pub(super) fn hold_writer(&self) -> Sender<()> {
+    pub(crate) fn hold_writer(&self) -> Sender<()> {
         let (release, until) = crossbeam_channel::bounded(1);
         self.send(Msg::Hold(until));
         release
     }
 
     /// Tests: sets the queue's bound (payload bytes and records).
-    pub(super) fn set_queue_limits(&mut self, bytes: usize, records: usize) {
+    pub(crate) fn set_queue_limits(&mut self, bytes: usize, records: usize) {
         self.limits = Limits { bytes, records };
     }
 }
@@ -546,6 +554,33 @@ mod tests {
         drop(log.take_journal());
         assert_eq!(Journal::leftovers(&dir).unwrap(), vec![path.clone()]);
         Journal::discard(&path).unwrap();
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn log_journals_made_back_to_back_never_share_a_file() {
+        let dir = tempdir();
+        let mut paths = Vec::new();
+        for i in 0..20 {
+            let mut log = SessionLog::new();
+            log.attach_journal(Journal::create_in(&dir).unwrap());
+            log.push_command(format!("sleep {i}ms"));
+            let j = log.take_journal().unwrap();
+            paths.push(j.path().to_path_buf());
+            drop(j);
+        }
+        let mut unique = paths.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 20, "{paths:?}");
+        for (i, p) in paths.iter().enumerate() {
+            let rows = Journal::recover(p).unwrap();
+            assert_eq!(rows.len(), 1, "{}", p.display());
+            assert_eq!(
+                rows[0].command.as_deref(),
+                Some(format!("sleep {i}ms").as_str())
+            );
+        }
         let _ = fs::remove_dir_all(&dir);
     }
 
