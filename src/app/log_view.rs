@@ -39,16 +39,26 @@ pub fn column_widths(width: f32) -> [f32; 5] {
     }
 }
 
-/// The note saying which payloads have left memory, if any.
+/// The note saying which payloads have left memory, or were left out of the session
+/// journal, if any.
 pub fn eviction_note(log: &SessionLog) -> Option<String> {
     let ev = log.evicted();
+    let omitted = log.journal().map(|j| j.omitted()).unwrap_or_default();
+    let journal_gap = (omitted.records > 0).then(|| {
+        format!(
+            "the session journal left out the payloads of {} records ({}) while its writer was behind (their lengths are in it)",
+            omitted.records,
+            bytes(omitted.bytes)
+        )
+    });
     if ev.records == 0 {
-        return None;
+        let gap = journal_gap?;
+        return Some(format!("All payloads are in memory; {gap}."));
     }
-    let kept = if log.journal().is_some() {
-        "they stay in the session journal"
-    } else {
-        "no journal keeps them"
+    let kept = match (log.journal().is_some(), journal_gap) {
+        (false, _) => "no journal keeps them".to_string(),
+        (true, None) => "they stay in the session journal".to_string(),
+        (true, Some(gap)) => format!("they stay in the session journal, but {gap}"),
     };
     Some(format!(
         "The payloads of the {} oldest records ({}) left memory to keep within the {} payload budget; {kept}. Counts stay exact.",
@@ -289,6 +299,42 @@ mod tests {
             "{note}"
         );
         assert!(note.contains("no journal keeps them"), "{note}");
+    }
+
+    #[test]
+    fn log_view_says_when_the_journal_left_payloads_out() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut j = crate::log::journal::Journal::create_in(dir.path()).expect("journal");
+        j.set_queue_limits(8, 1000);
+        let hold = j.hold_writer();
+        let mut log = SessionLog::new();
+        log.attach_journal(j);
+        for _ in 0..3 {
+            log.push_event(Event {
+                at: std::time::SystemTime::now(),
+                socket: Some(SockId(1)),
+                cmd: None,
+                kind: EventKind::Received {
+                    peer: None,
+                    data: vec![1u8; 8].into(),
+                    truncated_from: None,
+                },
+            });
+        }
+        let note = eviction_note(&log).unwrap_or_default();
+        assert!(
+            note.starts_with(
+                "All payloads are in memory; the session journal left out the payloads of 2 records (16 B)"
+            ),
+            "{note}"
+        );
+        log.set_payload_budget(10);
+        let note = eviction_note(&log).unwrap_or_default();
+        assert!(
+            note.contains("they stay in the session journal, but the session journal left out"),
+            "{note}"
+        );
+        drop(hold);
     }
 
     #[test]

@@ -29,18 +29,23 @@ pub fn ui(ui: &mut Ui, state: &AppState, log: &SessionLog, message: Option<&(Str
     ui.horizontal(|ui| {
         ui.label(totals_text(state, log));
         let ev = log.evicted();
-        if ev.records > 0 {
+        let omitted = log.journal().map(|j| j.omitted()).unwrap_or_default();
+        if ev.records > 0 || omitted.records > 0 {
             ui.separator();
             let full = super::log_view::eviction_note(log).unwrap_or_default();
-            ui.label(
-                RichText::new(format!(
+            let mut short = Vec::new();
+            if ev.records > 0 {
+                short.push(format!(
                     "{} payloads ({}) left memory",
                     ev.records,
                     bytes(ev.bytes)
-                ))
-                .color(ui.visuals().warn_fg_color),
-            )
-            .on_hover_text(full);
+                ));
+            }
+            if omitted.records > 0 {
+                short.push(format!("journal behind: {} left out", bytes(omitted.bytes)));
+            }
+            ui.label(RichText::new(short.join(" · ")).color(ui.visuals().warn_fg_color))
+                .on_hover_text(full);
         }
         if let Some((msg, is_error)) = message {
             ui.separator();
