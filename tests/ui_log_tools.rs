@@ -109,6 +109,12 @@ fn save_as_script_then_open_script_replays_the_session() {
         .filter(|r| matches!(r, sockscope::log::Record::Command { .. }))
         .count();
     assert_eq!(commands, 5);
+    // Each statement is stamped when the script ran it, so the log reads in time order.
+    let times: Vec<SystemTime> = h2.state().log().records().iter().map(|r| r.at()).collect();
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "records in time order: {times:?}"
+    );
     assert!(shown(&h2, "\"PING\"") >= 1, "the reply shows in the log");
 }
 
@@ -231,7 +237,14 @@ fn recovery_is_offered_for_a_leftover_journal_and_saves_it() {
     {
         assert!(
             start.elapsed() < harness::DEADLINE,
-            "no recovery offer shown"
+            "no recovery offer shown; message {:?}; journals left: {:?}; dir: {:?}; file: {:?}",
+            h.state().message(),
+            Journal::leftovers(tmp.path()),
+            std::fs::read_dir(tmp.path()).map(|d| d
+                .filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .collect::<Vec<_>>()),
+            std::fs::read_to_string(&journal_path)
         );
         h.step();
         std::thread::sleep(std::time::Duration::from_millis(5));

@@ -113,7 +113,7 @@ impl SockscopeApp {
     fn apply_note(&mut self, note: Note) {
         match note.kind {
             NoteKind::Statement(text) => {
-                self.log.push_command(text.clone());
+                self.log.push_command_at(note.at, text.clone());
                 self.console.push(ConsoleLine::Command(text));
             }
             NoteKind::Console(line) => self.console.push(line),

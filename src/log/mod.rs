@@ -269,10 +269,16 @@ impl SessionLog {
         &self.ctx
     }
 
-    /// Appends a command line.
+    /// Appends a command line, issued now.
     pub fn push_command(&mut self, line: impl Into<String>) {
+        self.push_command_at(SystemTime::now(), line);
+    }
+
+    /// Appends a command line issued at `at` (a script's statement, stamped by the thread
+    /// that ran it, reaches the app a moment later).
+    pub fn push_command_at(&mut self, at: SystemTime, line: impl Into<String>) {
         self.push(Record::Command {
-            at: SystemTime::now(),
+            at,
             line: line.into(),
         });
     }
