@@ -276,11 +276,7 @@ mod tests {
     use crate::engine::{Event, EventKind, SockId};
     use crate::log::SessionLog;
 
-    #[test]
-    fn log_view_says_when_payloads_left_memory() {
-        let mut log = SessionLog::new();
-        log.set_payload_budget(10);
-        assert_eq!(eviction_note(&log), None);
+    fn push_three_8_byte_receives(log: &mut SessionLog) {
         for _ in 0..3 {
             log.push_event(Event {
                 at: std::time::SystemTime::now(),
@@ -293,6 +289,14 @@ mod tests {
                 },
             });
         }
+    }
+
+    #[test]
+    fn log_view_says_when_payloads_left_memory() {
+        let mut log = SessionLog::new();
+        log.set_payload_budget(10);
+        assert_eq!(eviction_note(&log), None);
+        push_three_8_byte_receives(&mut log);
         let note = eviction_note(&log).unwrap_or_default();
         assert!(
             note.starts_with("The payloads of the 2 oldest records (16 B) left memory"),
@@ -309,18 +313,7 @@ mod tests {
         let hold = j.hold_writer();
         let mut log = SessionLog::new();
         log.attach_journal(j);
-        for _ in 0..3 {
-            log.push_event(Event {
-                at: std::time::SystemTime::now(),
-                socket: Some(SockId(1)),
-                cmd: None,
-                kind: EventKind::Received {
-                    peer: None,
-                    data: vec![1u8; 8].into(),
-                    truncated_from: None,
-                },
-            });
-        }
+        push_three_8_byte_receives(&mut log);
         let note = eviction_note(&log).unwrap_or_default();
         assert!(
             note.starts_with(
