@@ -13,7 +13,10 @@ use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
 use harness::{app, enabled, shown, sock};
 use sockscope::engine::{Addr, Proto, SockOpt, SockState};
-use steps::{check, click, click_busy, commands, select, tcp_pair, type_into, wait_for};
+use steps::{
+    bound_udp, check, click, click_busy, commands, new_socket, select, tcp_pair, type_into,
+    wait_for,
+};
 
 #[test]
 fn unix_stream_pair_by_clicks() {
@@ -71,8 +74,7 @@ fn unix_stream_pair_by_clicks() {
 #[test]
 fn nodelay_is_read_back_on() {
     let mut h = app();
-    click(&mut h, "+ TCP");
-    wait_for(&mut h, "s1 created", |a| sock(a, 1).is_some());
+    new_socket(&mut h, "+ TCP", 1);
     click(&mut h, "Options");
     wait_for(&mut h, "the options read on opening", |a| {
         sock(a, 1).is_some_and(|r| r.config.option(SockOpt::NoDelay) == Some("off"))
@@ -97,8 +99,7 @@ fn nodelay_is_read_back_on() {
 #[test]
 fn rcvbuf_shows_what_the_kernel_set() {
     let mut h = app();
-    click(&mut h, "+ UDP");
-    wait_for(&mut h, "s1 created", |a| sock(a, 1).is_some());
+    new_socket(&mut h, "+ UDP", 1);
     click(&mut h, "Options");
     type_into(&mut h, "rcvbuf", "lots");
     click(&mut h, "Set rcvbuf");
@@ -162,12 +163,7 @@ fn kernel_tcp_state_and_abort() {
 #[test]
 fn a_rule_from_the_editor_answers_a_client() {
     let mut h = app();
-    click(&mut h, "+ UDP");
-    wait_for(&mut h, "s1 created", |a| sock(a, 1).is_some());
-    click(&mut h, "Bind");
-    wait_for(&mut h, "s1 bound", |a| {
-        sock(a, 1).is_some_and(|r| r.local.is_some())
-    });
+    bound_udp(&mut h, 1);
     click(&mut h, "Responders");
     click(&mut h, "exact");
     type_into(&mut h, "Pattern", "ping");
@@ -178,8 +174,7 @@ fn a_rule_from_the_editor_answers_a_client() {
     });
     assert!(shown(&h, "exact \"ping\" → \"pong {counter}\"") >= 1);
 
-    click(&mut h, "+ UDP");
-    wait_for(&mut h, "s2 created", |a| sock(a, 2).is_some());
+    new_socket(&mut h, "+ UDP", 2);
     type_into(&mut h, "Destination", "$s1");
     type_into(&mut h, "Message", "nope");
     click(&mut h, "Send");
@@ -201,8 +196,7 @@ fn a_rule_from_the_editor_answers_a_client() {
 #[test]
 fn an_invalid_regex_shows_the_engine_error() {
     let mut h = app();
-    click(&mut h, "+ TCP");
-    wait_for(&mut h, "s1 created", |a| sock(a, 1).is_some());
+    new_socket(&mut h, "+ TCP", 1);
     click(&mut h, "Responders");
     click(&mut h, "regex");
     type_into(&mut h, "Pattern", "(unclosed");
@@ -273,14 +267,8 @@ fn step_mode_recv_reads_exactly_n_bytes() {
 #[test]
 fn repeat_three_times_sends_exactly_three() {
     let mut h = app();
-    click(&mut h, "+ UDP");
-    wait_for(&mut h, "s1 created", |a| sock(a, 1).is_some());
-    click(&mut h, "Bind");
-    wait_for(&mut h, "s1 bound", |a| {
-        sock(a, 1).is_some_and(|r| r.local.is_some())
-    });
-    click(&mut h, "+ UDP");
-    wait_for(&mut h, "s2 created", |a| sock(a, 2).is_some());
+    bound_udp(&mut h, 1);
+    new_socket(&mut h, "+ UDP", 2);
     click(&mut h, "Send tools");
     type_into(&mut h, "Destination", "$s1");
     type_into(&mut h, "Message", "tick {counter}");

@@ -83,10 +83,24 @@ pub fn commands(h: &Harness<'_, SockscopeApp>) -> Vec<String> {
         .collect()
 }
 
+/// Clicks `button` ("+ UDP", "+ TCP", …) and waits for socket `n` to appear.
+pub fn new_socket(h: &mut Harness<'_, SockscopeApp>, button: &str, n: u32) {
+    click(h, button);
+    wait_for(h, &format!("s{n} created"), |a| sock(a, n).is_some());
+}
+
+/// A UDP socket `n`, bound by the Bind button's defaults (the OS picks the port).
+pub fn bound_udp(h: &mut Harness<'_, SockscopeApp>, n: u32) {
+    new_socket(h, "+ UDP", n);
+    click(h, "Bind");
+    wait_for(h, &format!("s{n} bound"), |a| {
+        sock(a, n).is_some_and(|r| r.local.is_some())
+    });
+}
+
 /// A listener s1, a client s2 connected to it, and s3 accepted — all by clicks.
 pub fn tcp_pair(h: &mut Harness<'_, SockscopeApp>) {
-    click(h, "+ TCP");
-    wait_for(h, "s1 created", |a| sock(a, 1).is_some());
+    new_socket(h, "+ TCP", 1);
     click(h, "Listen");
     wait_for(h, "s1 listening", |a| {
         sock(a, 1).is_some_and(|r| r.state == SockState::Listening)
@@ -95,8 +109,7 @@ pub fn tcp_pair(h: &mut Harness<'_, SockscopeApp>) {
         .and_then(|r| r.local.clone())
         .map(|a| a.reachable().to_string())
         .expect("the listener's address");
-    click(h, "+ TCP");
-    wait_for(h, "s2 created", |a| sock(a, 2).is_some());
+    new_socket(h, "+ TCP", 2);
     assert_eq!(
         h.state().settings().connect_addr,
         listener,
