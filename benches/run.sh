@@ -2,7 +2,7 @@
 # Runs sockscope's benchmarks against socat and iperf3 on loopback and writes the figures
 # into BENCHMARKS.md (each bench replaces its own block there).
 #
-#   benches/run.sh                 # all six benches
+#   benches/run.sh                 # all seven benches
 #   benches/run.sh tcp_bulk echo_rtt
 #
 # socat and iperf3 come from Debian's packages; they are installed here when missing.
@@ -20,7 +20,7 @@ if [ -n "$missing" ]; then
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing
 fi
 
-benches="${*:-tcp_bulk udp_rate connections log_append echo_rtt ui_frames}"
+benches="${*:-tcp_bulk udp_rate connections log_append echo_rtt ui_frames framing}"
 for b in $benches; do
     echo "== cargo bench --bench $b" >&2
     SOCKSCOPE_BENCH_VIA="benches/run.sh" cargo bench --bench "$b"

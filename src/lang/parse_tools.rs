@@ -17,7 +17,9 @@
 
 use std::net::IpAddr;
 
-use crate::engine::{Command, FloodLimit, Framing, Match, OptValue, Payload, Rule, SockOpt};
+use crate::engine::{
+    Command, FloodLimit, Framing, MAX_FRAME, Match, OptValue, Payload, Rule, SockOpt,
+};
 
 use super::super::payload::{PAYLOAD_FORMS, parse_payload};
 use super::Parser;
@@ -246,7 +248,7 @@ impl<'a> Parser<'a> {
                 Framing::Delimited(d)
             }
             "fixed" => {
-                Framing::Fixed(self.number("a message size in bytes", 1, u32::MAX.into())? as usize)
+                Framing::Fixed(self.number("a message size in bytes", 1, MAX_FRAME as u64)? as usize)
             }
             _ => return Err(self.unexpected(&t, FRAMINGS)),
         };
