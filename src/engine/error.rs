@@ -123,6 +123,11 @@ pub enum Cause {
     /// A host name that did not resolve.
     #[error("cannot resolve {0}")]
     Unresolved(String),
+    /// The process (EMFILE) or the system (ENFILE) has no descriptor left.
+    #[error(
+        "too many open files: the limit on descriptors is reached (close sockets, or raise `ulimit -n`)"
+    )]
+    TooManyFiles,
     /// Any other OS error, with the OS's text.
     #[error("{0}")]
     Os(String),
@@ -150,6 +155,7 @@ impl Cause {
             Some(libc::ETIMEDOUT) => Cause::TimedOut(Duration::ZERO),
             Some(libc::ENETUNREACH) => Cause::NetUnreachable,
             Some(libc::EHOSTUNREACH) => Cause::HostUnreachable,
+            Some(libc::EMFILE) | Some(libc::ENFILE) => Cause::TooManyFiles,
             _ => Cause::Os(strip_os_code(&e.to_string())),
         }
     }

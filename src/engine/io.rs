@@ -14,6 +14,9 @@ use super::reactor::Reactor;
 use super::rules::answer;
 use super::sock::Phase;
 
+/// How often a listener that ran out of descriptors tries to accept again.
+pub(crate) const ACCEPT_RETRY: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// A large send reports progress every this many bytes.
 pub(crate) const PROGRESS_STEP: usize = 1 << 20;
 
@@ -83,6 +86,7 @@ impl Reactor {
             };
             match os.accept() {
                 Ok((conn, _)) => {
+                    sock.accept_starved = false;
                     let waiter = sock.accept_waiters.pop_front();
                     let (cmd, name) = match waiter {
                         Some(w) => (Some(w.cmd), w.name),
@@ -95,8 +99,22 @@ impl Reactor {
                 Err(e) => {
                     let local = sock.local.clone();
                     let cmd = sock.accept_waiters.pop_front().map(|w| w.cmd);
-                    let err = OpError::io(Op::Accept, local.as_ref(), &e);
-                    self.hub.emit(Some(id), cmd, EventKind::Failed(err));
+                    let starved = matches!(
+                        e.raw_os_error(),
+                        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
+                    );
+                    // The connection waits in the backlog, and an edge-triggered poller will
+                    // not say so again: retry on a timer until descriptors free up, saying
+                    // so once (and to every accept command that cannot be served).
+                    let first = starved && !std::mem::replace(&mut sock.accept_starved, true);
+                    if starved {
+                        let at = Instant::now() + ACCEPT_RETRY;
+                        self.timers.push(std::cmp::Reverse((at, id)));
+                    }
+                    if cmd.is_some() || first || !starved {
+                        let err = OpError::io(Op::Accept, local.as_ref(), &e);
+                        self.hub.emit(Some(id), cmd, EventKind::Failed(err));
+                    }
                     return;
                 }
             }
@@ -419,6 +437,9 @@ impl Reactor {
     /// Fails accepts and connects of `id` whose deadline has passed.
     pub(crate) fn expire(&mut self, id: SockId, now: Instant) {
         self.tick_pacer(id, now);
+        if self.socks.get(&id).is_some_and(|s| s.accept_starved) {
+            self.accept_ready(id);
+        }
         let Some(sock) = self.socks.get_mut(&id) else {
             return;
         };

@@ -115,6 +115,8 @@ pub(crate) struct Sock {
     /// `None`: use the parent's responder.
     pub responder: Option<Responder>,
     pub accept_waiters: VecDeque<AcceptWaiter>,
+    /// Accepting stopped for want of descriptors (or kernel memory); a timer retries it.
+    pub accept_starved: bool,
     /// The pending connect: its command, deadline and time limit.
     pub connecting: Option<(CmdId, Instant, Duration)>,
     pub outq: VecDeque<Outgoing>,
@@ -164,6 +166,7 @@ impl Sock {
             backlog: 0,
             responder: None,
             accept_waiters: VecDeque::new(),
+            accept_starved: false,
             connecting: None,
             outq: VecDeque::new(),
             bytes_in: 0,
