@@ -43,13 +43,30 @@ pub fn column_widths(width: f32) -> [f32; 5] {
 /// journal, if any.
 pub fn eviction_note(log: &SessionLog) -> Option<String> {
     let ev = log.evicted();
-    let omitted = log.journal().map(|j| j.omitted()).unwrap_or_default();
-    let journal_gap = (omitted.records > 0).then(|| {
-        format!(
-            "the session journal left out the payloads of {} records ({}) while its writer was behind (their lengths are in it)",
-            omitted.records,
-            bytes(omitted.bytes)
-        )
+    let journal_gap = log.journal().and_then(|j| {
+        let (behind, over) = (j.omitted(), j.over_budget());
+        let mut why = Vec::new();
+        if behind.records > 0 {
+            why.push(format!(
+                "{} records ({}) while its writer was behind",
+                behind.records,
+                bytes(behind.bytes)
+            ));
+        }
+        if over.records > 0 {
+            why.push(format!(
+                "{} records ({}) past its {} payload budget",
+                over.records,
+                bytes(over.bytes),
+                bytes(j.payload_budget())
+            ));
+        }
+        (!why.is_empty()).then(|| {
+            format!(
+                "the session journal left out the payloads of {} (their lengths are in it)",
+                why.join(" and ")
+            )
+        })
     });
     if ev.records == 0 {
         let gap = journal_gap?;
@@ -317,7 +334,7 @@ mod tests {
         let note = eviction_note(&log).unwrap_or_default();
         assert!(
             note.starts_with(
-                "All payloads are in memory; the session journal left out the payloads of 2 records (16 B)"
+                "All payloads are in memory; the session journal left out the payloads of 2 records (16 B) while its writer was behind"
             ),
             "{note}"
         );
@@ -328,6 +345,21 @@ mod tests {
             "{note}"
         );
         drop(hold);
+    }
+
+    #[test]
+    fn log_view_says_when_the_journal_spent_its_payload_budget() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut j = crate::log::journal::Journal::create_in(dir.path()).expect("journal");
+        j.set_payload_budget(8);
+        let mut log = SessionLog::new();
+        log.attach_journal(j);
+        push_three_8_byte_receives(&mut log);
+        let note = eviction_note(&log).unwrap_or_default();
+        assert!(
+            note.contains("left out the payloads of 2 records (16 B) past its 8 B payload budget"),
+            "{note}"
+        );
     }
 
     #[test]

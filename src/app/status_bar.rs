@@ -29,8 +29,10 @@ pub fn ui(ui: &mut Ui, state: &AppState, log: &SessionLog, message: Option<&(Str
     ui.horizontal(|ui| {
         ui.label(totals_text(state, log));
         let ev = log.evicted();
-        let omitted = log.journal().map(|j| j.omitted()).unwrap_or_default();
-        if ev.records > 0 || omitted.records > 0 {
+        let left_out = log
+            .journal()
+            .map_or(0, |j| j.omitted().bytes + j.over_budget().bytes);
+        if ev.records > 0 || left_out > 0 {
             ui.separator();
             let full = super::log_view::eviction_note(log).unwrap_or_default();
             let mut short = Vec::new();
@@ -41,8 +43,8 @@ pub fn ui(ui: &mut Ui, state: &AppState, log: &SessionLog, message: Option<&(Str
                     bytes(ev.bytes)
                 ));
             }
-            if omitted.records > 0 {
-                short.push(format!("journal behind: {} left out", bytes(omitted.bytes)));
+            if left_out > 0 {
+                short.push(format!("journal: {} of payload left out", bytes(left_out)));
             }
             ui.label(RichText::new(short.join(" · ")).color(ui.visuals().warn_fg_color))
                 .on_hover_text(full);

@@ -25,6 +25,10 @@
 //!   [`Journal::recover`] reads it back as a row with a length and no bytes) and
 //!   `"omitted": <len>`, saying the journal itself left the bytes out because its writer
 //!   was behind. [`Journal::omitted`] counts such records and bytes, for the app to show.
+//! - Bounded on disk: a journal writes at most [`PAYLOAD_BUDGET`] payload bytes in full
+//!   (settable with [`Journal::set_payload_budget`]); after that payloads are left out the
+//!   same way (records and lengths still come), so a long flood cannot fill the disk.
+//!   [`Journal::over_budget`] counts them.
 //! - Clean exit: [`Journal::finish`] deletes the file. A journal file left in the folder, and
 //!   not held by a running sockscope (each journal holds an exclusive `flock` on its file
 //!   while open), is a session that did not end cleanly: [`Journal::leftovers`] lists them.
@@ -55,6 +59,9 @@ pub const QUEUE_BYTES: usize = 64 * 1024 * 1024;
 /// Records that may wait for the writer thread before payloads are left out too (the records
 /// themselves are always queued: the log holds every record anyway).
 pub const QUEUE_RECORDS: usize = 65_536;
+/// Payload bytes a journal writes in full (about twice that on disk for binary payloads,
+/// written as hex): 1 GiB.
+pub const PAYLOAD_BUDGET: u64 = 1 << 30;
 /// How journal files end.
 pub const JOURNAL_SUFFIX: &str = ".journal.jsonl";
 const HEADER_KEY: &str = "sockscope_journal";
@@ -130,6 +137,10 @@ pub struct Journal {
     backlog: Arc<Backlog>,
     limits: Limits,
     omitted: Omitted,
+    /// Payload bytes handed to the writer in full so far, and the most it may be.
+    journaled: u64,
+    budget: u64,
+    over_budget: Omitted,
 }
 
 impl fmt::Debug for Journal {
@@ -277,6 +288,9 @@ impl Journal {
                 records: QUEUE_RECORDS,
             },
             omitted: Omitted::default(),
+            journaled: 0,
+            budget: PAYLOAD_BUDGET,
+            over_budget: Omitted::default(),
         })
     }
 
@@ -307,6 +321,23 @@ impl Journal {
         self.omitted
     }
 
+    /// Payloads left out of the journal so far because its payload budget was spent (their
+    /// records are in it, with their lengths).
+    pub fn over_budget(&self) -> Omitted {
+        self.over_budget
+    }
+
+    /// Sets how many payload bytes the journal writes in full ([`PAYLOAD_BUDGET`] by
+    /// default); payloads after that are journaled by length only.
+    pub fn set_payload_budget(&mut self, bytes: u64) {
+        self.budget = bytes;
+    }
+
+    /// The payload budget in bytes.
+    pub fn payload_budget(&self) -> u64 {
+        self.budget
+    }
+
     /// Hands the writer the log's context and the records it already holds (numbered from
     /// 0); called by the log when the journal is attached.
     pub(super) fn begin(&mut self, ctx: &LogContext, records: &[Record]) {
@@ -331,7 +362,11 @@ impl Journal {
             omitted: None,
             learn,
         };
-        if !self.backlog.admit(len, self.limits) {
+        let over = len > 0 && self.journaled.saturating_add(len as u64) > self.budget;
+        let admitted = self.backlog.admit(if over { 0 } else { len }, self.limits) && !over;
+        if admitted {
+            self.journaled += len as u64;
+        } else {
             q.held = 0;
             // A payload over 4 GiB cannot be evicted (the log keeps its length in 4 bytes):
             // it goes along, uncounted.
@@ -339,8 +374,13 @@ impl Journal {
                 && ev.evict() > 0
             {
                 q.omitted = Some(len);
-                self.omitted.records += 1;
-                self.omitted.bytes += len as u64;
+                let count = if over {
+                    &mut self.over_budget
+                } else {
+                    &mut self.omitted
+                };
+                count.records += 1;
+                count.bytes += len as u64;
             }
         }
         let held = q.held;
@@ -581,6 +621,47 @@ mod tests {
                 Some(format!("sleep {i}ms").as_str())
             );
         }
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn log_journal_payloads_past_the_budget_keep_only_their_length() {
+        let dir = tempdir();
+        let mut j = Journal::create_in(&dir).unwrap();
+        j.set_payload_budget(20);
+        assert_eq!(j.payload_budget(), 20);
+        let mut log = SessionLog::new();
+        log.attach_journal(j);
+        for i in 0..3u8 {
+            log.push_event(crate::engine::Event {
+                at: SystemTime::now(),
+                socket: Some(crate::engine::SockId(1)),
+                cmd: None,
+                kind: crate::engine::EventKind::Received {
+                    peer: None,
+                    data: vec![b'a' + i; 8].into(),
+                    truncated_from: None,
+                },
+            });
+        }
+        let j = log.take_journal().unwrap();
+        assert_eq!(
+            j.over_budget(),
+            Omitted {
+                records: 1,
+                bytes: 8
+            }
+        );
+        assert_eq!(j.omitted(), Omitted::default(), "the writer was not behind");
+        let path = j.path().to_path_buf();
+        drop(j);
+        let rows = Journal::recover(&path).unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[1].payload.as_deref(), Some(&b"bbbbbbbb"[..]));
+        assert_eq!((rows[2].len, rows[2].payload.as_deref()), (Some(8), None));
+        // The in-memory log still has all three payloads.
+        assert_eq!(log.totals().bytes_in, 24);
+        assert_eq!(log.evicted().records, 0);
         let _ = fs::remove_dir_all(&dir);
     }
 
