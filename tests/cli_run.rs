@@ -13,10 +13,10 @@ fn sockscope(args: &[&str], stdin: Option<&[u8]>) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary starts");
-    if let Some(mut input) = child.stdin.take() {
-        if let Some(bytes) = stdin {
-            let _ = input.write_all(bytes);
-        }
+    if let Some(mut input) = child.stdin.take()
+        && let Some(bytes) = stdin
+    {
+        let _ = input.write_all(bytes);
     }
     child.wait_with_output().expect("the binary finishes")
 }

@@ -831,7 +831,7 @@ fn journal_child_writer() {
             },
         );
         i += 1;
-        if i % 25 == 0 {
+        if i.is_multiple_of(25) {
             lab.log.journal().expect("journal").flush().expect("flush");
             println!("flushed {}", lab.log.len());
         }
@@ -1007,7 +1007,7 @@ fn saving_during_a_flood_writes_consistent_snapshots() {
                     let mut log = shared.lock().expect("lock");
                     for _ in 0..20 {
                         let data = [format!("flood {i:08}").as_bytes(), &[0xfe]].concat();
-                        let kind = if i % 2 == 0 {
+                        let kind = if i.is_multiple_of(2) {
                             EventKind::Sent {
                                 peer: Some(Addr::Ip(peer)),
                                 data: data.into(),

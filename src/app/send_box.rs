@@ -171,10 +171,10 @@ impl SendBox {
         {
             error_note(ui, e);
         }
-        if self.touched || self.dest_touched {
-            if let Some(Err(e)) = &dest {
-                error_note(ui, e);
-            }
+        if (self.touched || self.dest_touched)
+            && let Some(Err(e)) = &dest
+        {
+            error_note(ui, e);
         }
         if self.tools.open {
             ui.separator();

@@ -111,14 +111,14 @@ impl<'a> Lexer<'a> {
             ));
         };
         let after = close + 1;
-        if let Some(c) = word.get(after..).and_then(|s| s.chars().next()) {
-            if !is_blank(c) {
-                return Err(self.src.at_text(
-                    start + after,
-                    "a space after the closing quote",
-                    &c.to_string(),
-                ));
-            }
+        if let Some(c) = word.get(after..).and_then(|s| s.chars().next())
+            && !is_blank(c)
+        {
+            return Err(self.src.at_text(
+                start + after,
+                "a space after the closing quote",
+                &c.to_string(),
+            ));
         }
         self.pos = start + after;
         Ok(Some(Token {

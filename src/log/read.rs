@@ -106,7 +106,7 @@ pub fn direction_of(event: &str) -> &'static str {
 /// Decodes lower- or upper-case hex without separators.
 pub fn decode_hex(s: &str) -> Option<Vec<u8>> {
     let b = s.as_bytes();
-    if b.len() % 2 != 0 {
+    if !b.len().is_multiple_of(2) {
         return None;
     }
     b.chunks(2)
