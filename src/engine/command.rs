@@ -129,8 +129,33 @@ impl Payload {
     pub fn load(&self) -> std::io::Result<Arc<[u8]>> {
         match self {
             Payload::Bytes(b) => Ok(b.clone()),
-            Payload::File(p) => std::fs::read(p).map(Arc::from),
+            Payload::File(p) => read_shared(p),
         }
+    }
+}
+
+/// A file's bytes, read straight into shared memory (one copy of a large file in memory,
+/// not two); a file that changes size while it is read is read again the plain way.
+fn read_shared(path: &std::path::Path) -> std::io::Result<Arc<[u8]>> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let Ok(len) = usize::try_from(f.metadata()?.len()) else {
+        return std::fs::read(path).map(Arc::from);
+    };
+    // SAFETY: zeroed memory is a valid `[u8]`.
+    let mut data: Arc<[u8]> = unsafe { Arc::<[u8]>::new_zeroed_slice(len).assume_init() };
+    let Some(buf) = Arc::get_mut(&mut data) else {
+        return std::fs::read(path).map(Arc::from);
+    };
+    let whole = match f.read_exact(buf) {
+        Ok(()) => f.read(&mut [0u8; 1])? == 0,
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => false,
+        Err(e) => return Err(e),
+    };
+    if whole {
+        Ok(data)
+    } else {
+        std::fs::read(path).map(Arc::from)
     }
 }
 
@@ -448,5 +473,36 @@ impl Command {
             | Command::Flood { sock, .. }
             | Command::Stats { sock } => Some(sock),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_payload_loads_whole_and_a_missing_one_is_an_error() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("data.bin");
+        let bytes: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
+        std::fs::write(&path, &bytes).expect("write");
+        let p = Payload::File(path.clone());
+        assert_eq!(&p.load().expect("load")[..], &bytes[..]);
+        std::fs::write(&path, b"").expect("empty it");
+        assert!(p.load().expect("an empty file").is_empty());
+        let gone = Payload::File(dir.path().join("missing"));
+        assert_eq!(
+            gone.load().map(|b| b.len()).map_err(|e| e.kind()),
+            Err(std::io::ErrorKind::NotFound)
+        );
+        let inline = Payload::from("hi");
+        let (a, b) = (
+            inline.load().expect("inline"),
+            inline.load().expect("inline"),
+        );
+        assert!(
+            std::ptr::eq(a.as_ptr(), b.as_ptr()),
+            "inline bytes are shared, not copied"
+        );
     }
 }
