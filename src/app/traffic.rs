@@ -1,7 +1,7 @@
 //! What the traffic window counts: received bytes and messages (the sink), flood progress
 //! (the generator), and rates in quarter-second bins for the live graph. Folded from
 //! engine events by [`Traffic::observe`], a pure function of the events, so it is tested
-//! without a window; the window itself is in [`super::traffic_panel`].
+//! without a window; the window itself is in `super::traffic_panel`.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, SystemTime};
