@@ -1,6 +1,8 @@
 //! sockscope: a socket tester and socket lab. The [`engine`] owns sockets on a background
 //! thread; the command language, the headless runner, the shell and the desktop app drive it.
 
+#![warn(missing_docs)]
+
 pub mod app;
 pub mod cli;
 pub mod engine;
