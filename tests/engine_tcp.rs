@@ -276,3 +276,26 @@ fn large_send_arrives_whole_with_progress() {
     assert_eq!(got, big.len(), "every byte arrived");
     assert!(progress >= 1, "a large send reports progress");
 }
+
+#[test]
+fn status_of_a_listener_lists_it_and_its_connections_only() {
+    let mut rig = Rig::new();
+    let (l, c, srv) = rig.tcp_pair();
+    let ev = rig.ok(Command::StatusOf { sock: l.into() });
+    assert_eq!(ev.socket, Some(l));
+    let EventKind::Status(list) = ev.kind else {
+        panic!("a status answer, got {:?}", ev.kind)
+    };
+    let ids: Vec<_> = list.iter().map(|s| s.id).collect();
+    assert_eq!(ids, vec![l, srv], "not the client {c}");
+    let ev = rig.ok(Command::StatusOf { sock: c.into() });
+    let EventKind::Status(list) = ev.kind else {
+        panic!("a status answer")
+    };
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].tcp_state, Some("ESTABLISHED"));
+    let e = rig.err(Command::StatusOf {
+        sock: sockscope::engine::SockRef::Name("nobody".into()),
+    });
+    assert!(e.to_string().contains("no socket nobody"), "{e}");
+}

@@ -279,6 +279,7 @@ fn tool_command() -> impl Strategy<Value = Command> {
                 to
             }),
         sock().prop_map(|sock| Command::Stats { sock }),
+        sock().prop_map(|sock| Command::StatusOf { sock }),
     ]
 }
 

@@ -148,8 +148,15 @@ fn kernel_tcp_state_and_abort() {
         sock(a, 3).is_some_and(|r| r.tcp_state == Some("CLOSE_WAIT"))
     });
 
-    // Abort the server's side: the client sees a reset, not an orderly close.
+    // Refresh asks the kernel about the selected socket alone.
     select(&mut h, 3);
+    click(&mut h, "Refresh");
+    wait_for(&mut h, "the status of s3", |a| {
+        a.console_text().iter().any(|l| l.contains("CLOSE_WAIT"))
+    });
+    assert!(commands(&h).contains(&"status s3".to_string()));
+
+    // Abort the server's side: the client sees a reset, not an orderly close.
     click(&mut h, "Abort");
     wait_for(&mut h, "s3 closed", |a| {
         sock(a, 3).is_some_and(|r| r.is_closed())

@@ -6,7 +6,7 @@
 
 use egui::{RichText, Ui};
 
-use crate::engine::{Command, Family, Framing, Proto, Responder, SockId};
+use crate::engine::{Command, Family, Framing, Proto, Responder, SockId, SockRef};
 use crate::lang::bytes_text;
 
 use super::lifecycle::Lifecycle;
@@ -186,10 +186,12 @@ fn header(ui: &mut Ui, row: &SockRow, state: &AppState, out: &mut Vec<Command>) 
             ui.label(RichText::new(kernel).monospace().strong());
             if ui
                 .small_button("Refresh")
-                .on_hover_text("ask the kernel again (runs status)")
+                .on_hover_text("ask the kernel again (runs status for this socket)")
                 .clicked()
             {
-                out.push(Command::Status);
+                out.push(Command::StatusOf {
+                    sock: SockRef::Id(row.id),
+                });
             }
         }
         let summary = config_summary(row);

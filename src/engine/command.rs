@@ -302,6 +302,11 @@ pub enum Command {
     },
     /// `status`: a snapshot of every socket.
     Status,
+    /// `status ID`: a snapshot of one socket and the connections it accepted.
+    StatusOf {
+        /// The socket.
+        sock: SockRef,
+    },
     /// `frame ID raw|lines|crlf|delim PAYLOAD|len1|len2be|len2le|len4be|len4le|fixed N`:
     /// how received stream bytes are cut into messages.
     Frame {
@@ -471,7 +476,8 @@ impl Command {
             | Command::Leave { sock, .. }
             | Command::Abort { sock }
             | Command::Flood { sock, .. }
-            | Command::Stats { sock } => Some(sock),
+            | Command::Stats { sock }
+            | Command::StatusOf { sock } => Some(sock),
         }
     }
 }

@@ -212,6 +212,16 @@ impl Reactor {
                 ..
             } => self.flood(cmd, id, size, rate, limit, to.as_ref()),
             Command::Stats { .. } => self.stats(cmd, id),
+            Command::StatusOf { .. } => {
+                let list = self
+                    .socks
+                    .values()
+                    .filter(|s| s.id == id || s.parent == Some(id))
+                    .map(Sock::info)
+                    .collect();
+                self.hub.emit(Some(id), Some(cmd), EventKind::Status(list));
+                Ok(())
+            }
             Command::Socket { .. } | Command::Status => Ok(()),
         }
     }
@@ -257,7 +267,7 @@ fn op_of(c: &Command) -> Op {
         Command::Respond { .. } => Op::Respond,
         Command::Shutdown { .. } => Op::Shutdown,
         Command::Close { .. } => Op::Close,
-        Command::Status => Op::Status,
+        Command::Status | Command::StatusOf { .. } => Op::Status,
         Command::Frame { .. }
         | Command::RecvSize { .. }
         | Command::RecvMode { .. }

@@ -75,8 +75,8 @@ pub const COMMANDS: &[CommandHelp] = &[
     },
     CommandHelp {
         name: "status",
-        usage: "status",
-        about: "one line per socket: id, name, protocol, state, addresses, bytes in and out",
+        usage: "status [ID]",
+        about: "one line per socket: id, name, protocol, state, addresses, bytes in and out; with ID, that socket and the connections it accepted",
     },
     CommandHelp {
         name: "frame",

@@ -149,9 +149,14 @@ impl<'a> Parser<'a> {
 
     fn sock(&mut self) -> Result<SockRef, ParseError> {
         let t = self.need(SOCK_FORMS)?;
+        self.sock_of(&t)
+    }
+
+    /// A socket reference in a word already read.
+    fn sock_of(&self, t: &Token<'_>) -> Result<SockRef, ParseError> {
         match t.bare() {
             Some(text) => parse_sock(self.src, text, t.start),
-            None => Err(self.unexpected(&t, SOCK_FORMS)),
+            None => Err(self.unexpected(t, SOCK_FORMS)),
         }
     }
 
@@ -267,10 +272,14 @@ impl<'a> Parser<'a> {
                 self.end()?;
                 return Ok(Statement::Sleep(d));
             }
-            "status" => {
-                self.end()?;
-                Command::Status
-            }
+            "status" => match self.next()? {
+                None => Command::Status,
+                Some(t) => {
+                    let sock = self.sock_of(&t)?;
+                    self.end()?;
+                    Command::StatusOf { sock }
+                }
+            },
             _ => match self.more(&word)? {
                 Some(cmd) => cmd,
                 None => return Err(self.unexpected(&word, &command_forms())),

@@ -152,6 +152,14 @@ fn bind_listen_close_status() {
     );
     assert_eq!(cmd("close s9"), Command::Close { sock: id(9) });
     assert_eq!(cmd("status"), Command::Status);
+    assert_eq!(
+        cmd("status srv"),
+        Command::StatusOf {
+            sock: SockRef::Name("srv".into())
+        }
+    );
+    assert!(parse_line("status s1 s2").is_err());
+    assert!(parse_line("status \"s1\"").is_err());
 }
 
 #[test]
@@ -170,7 +178,10 @@ fn bind_listen_close_status_errors() {
     assert_eq!(err("listen s1 5 6").0, 13);
     assert_eq!(err("close").0, 6);
     assert_eq!(err("close s1 s2").0, 10);
-    assert_eq!(err("status s1"), (8, "end of line".into(), "\"s1\"".into()));
+    assert_eq!(
+        err("status s1 s2"),
+        (11, "end of line".into(), "\"s2\"".into())
+    );
 }
 
 #[test]

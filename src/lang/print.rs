@@ -92,6 +92,7 @@ impl fmt::Display for Command {
             Command::Shutdown { sock, how } => write!(f, "shutdown {sock} {how}"),
             Command::Close { sock } => write!(f, "close {sock}"),
             Command::Status => f.write_str("status"),
+            Command::StatusOf { sock } => write!(f, "status {sock}"),
             other => {
                 super::print_tools::write_more(other, f)?;
                 Ok(())
