@@ -8,14 +8,14 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, ChildStdout, Command as Proc, Stdio};
+use std::process::{Command as Proc, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use common::clients::{clients, clients_ready, end_clients, spawn_clients};
 use common::{Ctl, Section};
 use crossbeam_channel::RecvTimeoutError;
 use sockscope::engine::EventKind;
@@ -73,66 +73,6 @@ impl Measure {
             log_records: u("log_records"),
         }
     }
-}
-
-/// Role `clients`: opens `n` connections to `port`, prints `ready SECONDS`, holds them until
-/// stdin closes, then resets them (no TIME_WAIT left behind for other programs' ports).
-fn clients(port: u16, n: usize) {
-    common::raise_nofile();
-    let to = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let start = Instant::now();
-    let mut held = Vec::with_capacity(n);
-    for i in 0..n {
-        match TcpStream::connect_timeout(&to, Duration::from_secs(10)) {
-            Ok(s) => held.push(s),
-            Err(e) => {
-                println!("error connection {i}: {e}");
-                return;
-            }
-        }
-    }
-    println!("ready {}", start.elapsed().as_secs_f64());
-    let _ = std::io::stdout().flush();
-    let mut sink = Vec::new();
-    let _ = std::io::stdin().read_to_end(&mut sink);
-    for s in &held {
-        let _ = socket2::SockRef::from(s).set_linger(Some(Duration::ZERO));
-    }
-}
-
-/// Starts the clients' process; returns it with its stdout.
-fn spawn_clients(port: u16, n: usize) -> (Child, BufReader<ChildStdout>) {
-    let exe = std::env::current_exe().expect("own path");
-    let mut child = Proc::new(exe)
-        .args([
-            "--role",
-            "clients",
-            "--port",
-            &port.to_string(),
-            "--n",
-            &n.to_string(),
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the clients' process");
-    let out = BufReader::new(child.stdout.take().expect("clients' stdout"));
-    (child, out)
-}
-
-/// Reads the clients' `ready SECONDS` line.
-fn clients_ready(out: &mut BufReader<ChildStdout>) -> f64 {
-    let mut line = String::new();
-    let _ = out.read_line(&mut line);
-    line.strip_prefix("ready ")
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or_else(|| panic!("clients failed: {line}"))
-}
-
-/// Lets the clients' process close its connections and exit.
-fn end_clients(mut child: Child) {
-    drop(child.stdin.take());
-    let _ = common::wait_exit(&mut child, Duration::from_secs(20));
 }
 
 /// Role `server-std`: a std listener that accepts into a `Vec<TcpStream>`.

@@ -11,12 +11,12 @@
 mod common;
 mod ui;
 
-use std::io::BufRead;
 use std::time::{Duration, Instant};
 
 use common::Section;
+use common::clients::{clients, clients_ready, end_clients, spawn_clients};
 use egui_kittest::kittest::Queryable;
-use ui::flood::{clients, flood, spawn_clients};
+use ui::flood::flood;
 use ui::panel::{accepted_state, list_frames};
 use ui::{app, fill_log, first_frames, frame, frames, idle, port, run, settle, stats};
 
@@ -115,7 +115,7 @@ fn main() {
     settle(&mut h, "the listener", Duration::from_secs(10), |a| {
         a.state().pending.is_empty()
     });
-    let (mut child, mut out) = spawn_clients(port(&h, 1), socks_n);
+    let (child, mut out) = spawn_clients(port(&h, 1), socks_n);
     let t = Instant::now();
     settle(
         &mut h,
@@ -124,12 +124,9 @@ fn main() {
         |a| a.state().sockets.len() > socks_n,
     );
     let list_s = t.elapsed().as_secs_f64();
-    let mut line = String::new();
-    let _ = out.read_line(&mut line);
-    assert!(line.starts_with("ready"), "clients: {line}");
+    clients_ready(&mut out);
     let (sock50, sock99) = stats(&frames(&mut h, n_frames));
-    drop(child.stdin.take());
-    let _ = common::wait_exit(&mut child, Duration::from_secs(30));
+    end_clients(child);
     drop(h);
     eprintln!("{socks_n} sockets: {sock50:.2} / {sock99:.2} ms");
 

@@ -7,6 +7,8 @@
 //! reference tools and writes nothing.
 #![allow(dead_code)]
 
+pub mod clients;
+
 use std::fmt::Write as _;
 use std::io::Read;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, UdpSocket};

@@ -1,9 +1,6 @@
 //! The flood scene: a TCP flood on the app's own engine, frames paced at 60 Hz, clicks
-//! measured while it runs; and the clients' process of the connections scene.
+//! measured while it runs.
 
-use std::io::{BufReader, Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpStream};
-use std::process::{Child, ChildStdout, Command as Proc, Stdio};
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
@@ -12,49 +9,6 @@ use sockscope::app::SockscopeApp;
 use sockscope::engine::Engine;
 
 use super::{VSYNC, app, frame, run, settle};
-use crate::common;
-
-/// Role `clients`: opens `n` connections to `port`, prints `ready`, holds them until stdin
-/// closes, then resets them.
-pub fn clients(port: u16, n: usize) {
-    common::raise_nofile();
-    let to = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let mut held = Vec::with_capacity(n);
-    for i in 0..n {
-        match TcpStream::connect_timeout(&to, Duration::from_secs(10)) {
-            Ok(s) => held.push(s),
-            Err(e) => {
-                println!("error connection {i}: {e}");
-                return;
-            }
-        }
-    }
-    println!("ready");
-    let _ = std::io::stdout().flush();
-    let _ = std::io::stdin().read_to_end(&mut Vec::new());
-    for s in &held {
-        let _ = socket2::SockRef::from(s).set_linger(Some(Duration::ZERO));
-    }
-}
-
-pub fn spawn_clients(port: u16, n: usize) -> (Child, BufReader<ChildStdout>) {
-    let exe = std::env::current_exe().expect("own path");
-    let mut child = Proc::new(exe)
-        .args([
-            "--role",
-            "clients",
-            "--port",
-            &port.to_string(),
-            "--n",
-            &n.to_string(),
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the clients' process");
-    let out = BufReader::new(child.stdout.take().expect("clients' stdout"));
-    (child, out)
-}
 
 /// A flood from `cli` to `srv`'s accepted connection, frames paced at 60 Hz; returns frame
 /// times, click latencies (frames that got the release), answer latencies of `+ UDP`, and
