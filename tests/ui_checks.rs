@@ -7,20 +7,8 @@ mod harness;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
-use harness::{app, click, enabled, shown, sock, type_into, wait_for};
+use harness::{app, click, commands, enabled, shown, sock, type_into, wait_for};
 use sockscope::engine::{SockId, SockState};
-
-fn commands(h: &egui_kittest::Harness<'_, sockscope::app::SockscopeApp>) -> Vec<String> {
-    h.state()
-        .log()
-        .records()
-        .iter()
-        .filter_map(|r| match r {
-            sockscope::log::Record::Command { line, .. } => Some(line.clone()),
-            _ => None,
-        })
-        .collect()
-}
 
 #[test]
 fn invalid_port_shows_the_form_and_sends_nothing() {

@@ -32,8 +32,8 @@ pub fn app() -> Harness<'static, SockscopeApp> {
         })
 }
 
-/// Steps the app until `cond` holds, or fails the test naming `what`.
-pub fn wait_for(
+/// Steps the app, a frame at a time, until `cond` holds, or fails the test naming `what`.
+pub fn poll_until(
     h: &mut Harness<'_, SockscopeApp>,
     what: &str,
     cond: impl Fn(&SockscopeApp) -> bool,
@@ -42,7 +42,6 @@ pub fn wait_for(
     loop {
         h.step();
         if cond(h.state()) {
-            h.run();
             return;
         }
         assert!(
@@ -52,6 +51,29 @@ pub fn wait_for(
         );
         std::thread::sleep(Duration::from_millis(5));
     }
+}
+
+/// Steps the app until `cond` holds (or fails the test naming `what`), then lets it settle.
+pub fn wait_for(
+    h: &mut Harness<'_, SockscopeApp>,
+    what: &str,
+    cond: impl Fn(&SockscopeApp) -> bool,
+) {
+    poll_until(h, what, cond);
+    h.run();
+}
+
+/// The commands the app ran, in order, as the session log has them.
+pub fn commands(h: &Harness<'_, SockscopeApp>) -> Vec<String> {
+    h.state()
+        .log()
+        .records()
+        .iter()
+        .filter_map(|r| match r {
+            sockscope::log::Record::Command { line, .. } => Some(line.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The row of socket `n`, if the app knows it.

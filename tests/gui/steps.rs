@@ -4,15 +4,13 @@
 
 #![allow(dead_code)]
 
-use std::time::Duration;
-
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use sockscope::app::SockscopeApp;
 use sockscope::engine::{SockId, SockState};
 
-use super::harness::{DEADLINE, shown, sock};
+use super::harness::{poll_until, shown, sock};
 
 /// Clicks the button labelled `label`.
 pub fn click(h: &mut Harness<'_, SockscopeApp>, label: &str) {
@@ -48,40 +46,17 @@ pub fn select(h: &mut Harness<'_, SockscopeApp>, n: u32) {
     assert_eq!(h.state().selected(), Some(SockId(n)), "s{n} is selected");
 }
 
-/// Steps the app until `cond` holds, or fails the test naming `what`.
+/// Steps the app until `cond` holds (or fails the test naming `what`), then lets it settle.
 pub fn wait_for(
     h: &mut Harness<'_, SockscopeApp>,
     what: &str,
     cond: impl Fn(&SockscopeApp) -> bool,
 ) {
-    let start = std::time::Instant::now();
-    loop {
-        h.step();
-        if cond(h.state()) {
-            h.run_ok();
-            return;
-        }
-        assert!(
-            start.elapsed() < DEADLINE,
-            "timed out after {DEADLINE:?} waiting for {what}; console:\n{}",
-            h.state().console_text().join("\n")
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    poll_until(h, what, cond);
+    h.run_ok();
 }
 
-/// The commands the app ran, in order, as the session log has them.
-pub fn commands(h: &Harness<'_, SockscopeApp>) -> Vec<String> {
-    h.state()
-        .log()
-        .records()
-        .iter()
-        .filter_map(|r| match r {
-            sockscope::log::Record::Command { line, .. } => Some(line.clone()),
-            _ => None,
-        })
-        .collect()
-}
+pub use super::harness::commands;
 
 /// Clicks `button` ("+ UDP", "+ TCP", …) and waits for socket `n` to appear.
 pub fn new_socket(h: &mut Harness<'_, SockscopeApp>, button: &str, n: u32) {
