@@ -29,9 +29,7 @@ pub fn ui(ui: &mut Ui, state: &AppState, log: &SessionLog, message: Option<&(Str
     ui.horizontal(|ui| {
         ui.label(totals_text(state, log));
         let ev = log.evicted();
-        let left_out = log
-            .journal()
-            .map_or(0, |j| j.omitted().bytes + j.over_budget().bytes);
+        let left_out = log.journal().map_or(0, |j| j.left_out().bytes);
         if ev.records > 0 || left_out > 0 {
             ui.separator();
             let full = super::log_view::eviction_note(log).unwrap_or_default();

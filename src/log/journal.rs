@@ -327,6 +327,15 @@ impl Journal {
         self.over_budget
     }
 
+    /// Everything the journal left out so far, for either reason ([`Journal::omitted`] and
+    /// [`Journal::over_budget`] together).
+    pub fn left_out(&self) -> Omitted {
+        Omitted {
+            records: self.omitted.records + self.over_budget.records,
+            bytes: self.omitted.bytes + self.over_budget.bytes,
+        }
+    }
+
     /// Sets how many payload bytes the journal writes in full ([`PAYLOAD_BUDGET`] by
     /// default); payloads after that are journaled by length only.
     pub fn set_payload_budget(&mut self, bytes: u64) {
@@ -653,6 +662,7 @@ mod tests {
             }
         );
         assert_eq!(j.omitted(), Omitted::default(), "the writer was not behind");
+        assert_eq!(j.left_out(), j.over_budget());
         let path = j.path().to_path_buf();
         drop(j);
         let rows = Journal::recover(&path).unwrap();
