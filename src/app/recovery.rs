@@ -16,16 +16,10 @@ use egui::RichText;
 
 use crate::log::journal::{Journal, RecoveredRow};
 
-/// The environment variable that overrides the folder of journals (tests, portable use).
-pub const DATA_DIR_VAR: &str = "SOCKSCOPE_DATA_DIR";
-
 /// The folder for session journals: `$SOCKSCOPE_DATA_DIR` when set, else the user's data
-/// folder ([`Journal::default_dir`]).
+/// folder ([`Journal::data_dir`], shared with `sockscope run`, `shell` and `recover`).
 pub fn data_dir() -> Option<PathBuf> {
-    match std::env::var_os(DATA_DIR_VAR) {
-        Some(d) if !d.is_empty() => Some(PathBuf::from(d)),
-        _ => Journal::default_dir(),
-    }
+    Journal::data_dir()
 }
 
 /// A previous session's journal, read back.
