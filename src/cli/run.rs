@@ -35,8 +35,9 @@ fn read_script(file: &str) -> Result<String, String> {
     })
 }
 
-/// Runs a script file and returns the exit status (0, 1 or 2).
-pub fn run(file: &str, json: bool, log: Option<&Path>, echo: bool) -> i32 {
+/// Runs a script file and returns the exit status (0, 1 or 2); with `journal`, the session
+/// is journaled until it ends (kept when the `--log` file could not be saved).
+pub fn run(file: &str, json: bool, log: Option<&Path>, echo: bool, journal: bool) -> i32 {
     let text = match read_script(file) {
         Ok(t) => t,
         Err(msg) => {
@@ -55,6 +56,7 @@ pub fn run(file: &str, json: bool, log: Option<&Path>, echo: bool) -> i32 {
         Ok(r) => r,
         Err(code) => return code,
     };
+    super::journaling::attach(&runner, journal);
     let mut result = Ok(());
     for l in &lines {
         if echo && !json {
@@ -65,17 +67,20 @@ pub fn run(file: &str, json: bool, log: Option<&Path>, echo: bool) -> i32 {
             break;
         }
     }
-    let session = runner.finish();
+    let mut session = runner.finish();
     let mut code = 0;
     if let Err(msg) = result {
         err_line(&msg);
         code = 1;
     }
+    let mut saved = true;
     if let Some(path) = log
         && let Err(e) = crate::log::save::save(&session.log, path)
     {
         err_line(&format!("cannot save the log: {e}"));
         code = 1;
+        saved = false;
     }
+    super::journaling::end(&mut session.log, !saved);
     code
 }

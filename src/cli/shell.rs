@@ -97,8 +97,9 @@ fn help_text() -> String {
     s
 }
 
-/// Runs the interactive shell; returns the exit status.
-pub fn shell(json: bool) -> i32 {
+/// Runs the interactive shell; returns the exit status. With `journal`, the session is
+/// journaled until the shell ends.
+pub fn shell(json: bool, journal: bool) -> i32 {
     let config = rustyline::Config::builder()
         .completion_type(rustyline::CompletionType::List)
         .max_history_size(5000)
@@ -129,6 +130,7 @@ pub fn shell(json: bool) -> i32 {
         Ok(r) => r,
         Err(code) => return code,
     };
+    super::journaling::attach(&runner, journal);
     out_line(&format!(
         "sockscope {} shell — type help, Tab completes, quit leaves",
         super::VERSION
@@ -177,7 +179,8 @@ pub fn shell(json: bool) -> i32 {
     if let Some(h) = &history {
         let _ = rl.save_history(h);
     }
-    runner.finish();
+    let mut session = runner.finish();
+    super::journaling::end(&mut session.log, false);
     0
 }
 

@@ -14,6 +14,13 @@ use super::journal::{
 use super::read::row_from_json;
 
 impl Journal {
+    /// Whether a running sockscope holds the journal at `path` (is writing it now).
+    pub fn is_held(path: &Path) -> bool {
+        File::open(path)
+            .ok()
+            .is_some_and(|f| !try_lock(&f).unwrap_or(true))
+    }
+
     /// Journals in `dir` left by sessions that did not end cleanly (not held by a running
     /// sockscope), newest first. A missing folder has none.
     pub fn leftovers(dir: &Path) -> Result<Vec<PathBuf>, JournalError> {
