@@ -5,6 +5,7 @@ mod journaling;
 mod recover;
 mod run;
 mod shell;
+mod sigint;
 
 use std::path::PathBuf;
 

@@ -13,7 +13,9 @@ use rustyline::history::DefaultHistory;
 use rustyline::validate::Validator;
 use rustyline::{Context, Editor, ExternalPrinter, Helper};
 
-use crate::lang::{COMMANDS, parse_line};
+use crate::lang::{COMMANDS, Statement, parse_line};
+use crate::log::journal::Journal;
+use crate::script::RunError;
 
 use super::{err_line, out_line};
 
@@ -78,14 +80,30 @@ impl Validator for ShellHelper {}
 
 impl Helper for ShellHelper {}
 
-/// Where the shell keeps its history.
+/// Where the shell keeps its history: `shell_history.txt` in the data folder
+/// ([`Journal::data_dir`]; created 0700 when missing).
 fn history_path() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
-    let dir = base.join("sockscope");
-    std::fs::create_dir_all(&dir).ok()?;
+    let dir = Journal::data_dir()?;
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(&dir).ok()?;
     Some(dir.join("shell_history.txt"))
+}
+
+/// The line said when a statement fails: an interrupted engine command goes on in the engine.
+fn failure_text(stmt: &Statement, e: &RunError) -> String {
+    match (e, stmt) {
+        (RunError::Interrupted, Statement::Engine(_)) => {
+            format!("interrupted: `{stmt}` goes on in the engine until it completes or times out")
+        }
+        (RunError::Interrupted, _) => "interrupted".into(),
+        _ => format!("error: {e}"),
+    }
 }
 
 fn help_text() -> String {
@@ -126,10 +144,16 @@ pub fn shell(json: bool, journal: bool) -> i32 {
         }),
         Err(_) => Box::new(out_line),
     };
-    let runner = match super::start_runner(json, 1024, printer) {
+    let mut runner = match super::start_runner(json, 1024, printer) {
         Ok(r) => r,
         Err(code) => return code,
     };
+    match super::sigint::install() {
+        Ok(flag) => runner.set_interrupt(flag),
+        Err(e) => err_line(&format!(
+            "Ctrl-C will end the shell (no SIGINT handler: {e})"
+        )),
+    }
     super::journaling::attach(&runner, journal);
     out_line(&format!(
         "sockscope {} shell — type help, Tab completes, quit leaves",
@@ -142,7 +166,12 @@ pub fn shell(json: bool, journal: bool) -> i32 {
                 if trimmed.is_empty() {
                     continue;
                 }
-                let _ = rl.add_history_entry(trimmed);
+                // Saved line by line, so that a crash keeps it.
+                if rl.add_history_entry(trimmed).unwrap_or(false)
+                    && let Some(h) = &history
+                {
+                    let _ = rl.append_history(h);
+                }
                 match trimmed {
                     "quit" | "exit" => break,
                     "help" | "?" => {
@@ -154,7 +183,7 @@ pub fn shell(json: bool, journal: bool) -> i32 {
                 match parse_line(trimmed) {
                     Ok(Some(stmt)) => {
                         if let Err(e) = runner.execute(&stmt) {
-                            err_line(&format!("error: {e}"));
+                            err_line(&failure_text(&stmt, &e));
                         }
                     }
                     Ok(None) => {}
@@ -177,7 +206,7 @@ pub fn shell(json: bool, journal: bool) -> i32 {
         }
     }
     if let Some(h) = &history {
-        let _ = rl.save_history(h);
+        let _ = rl.append_history(h);
     }
     let mut session = runner.finish();
     super::journaling::end(&mut session.log, false);
