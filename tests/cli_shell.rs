@@ -133,3 +133,87 @@ fn ctrl_c_interrupts_accept_and_sleep_and_the_shell_stays() {
     }
     assert_eq!(journals(data.path()), 0, "EOF ends the journal cleanly");
 }
+
+/// Pastes one line of `size` bytes (no bracketed paste: the terminal just types it) and
+/// prints `[output N bytes in S s]`; exits 0 once the shell ran the whole line.
+const PASTE_DRIVER: &str = r#"
+import fcntl, os, pty, select, struct, sys, termios, threading, time
+binary, data, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
+pid, fd = pty.fork()
+if pid == 0:
+    os.environ["SOCKSCOPE_DATA_DIR"] = data
+    os.environ["TERM"] = "xterm"
+    os.execv(binary, [binary, "shell", "--no-journal"])
+fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+tail = bytearray(); total = [0]; lock = threading.Lock()
+def reader():
+    while True:
+        try:
+            c = os.read(fd, 1 << 16)
+        except OSError:
+            return
+        if not c:
+            return
+        with lock:
+            total[0] += len(c)
+            tail.extend(c)
+            del tail[:-65536]
+threading.Thread(target=reader, daemon=True).start()
+def wait_for(pat, seconds):
+    end = time.time() + seconds
+    while time.time() < end:
+        with lock:
+            if pat in tail:
+                tail.clear()
+                return True
+        time.sleep(0.01)
+    with lock:
+        sys.stdout.write("no %r; output ends with %r\n" % (pat, bytes(tail[-300:])))
+    sys.exit(1)
+wait_for(b"sockscope> ", 30)
+os.write(fd, b"socket udp as u\r")
+wait_for(b"sockscope> ", 30)
+line = b'respond u "' + b"x" * size + b'"\r'
+with lock:
+    before = total[0]
+t0 = time.time()
+for i in range(0, len(line), 4096):
+    os.write(fd, line[i:i + 4096])
+wait_for(b"(+%d bytes)" % (size - 64), 120)
+with lock:
+    out = total[0] - before
+sys.stdout.write("[output %d bytes in %.2f s]\n" % (out, time.time() - t0))
+os.write(fd, b"quit\r")
+os.waitpid(pid, 0)
+"#;
+
+#[test]
+fn a_long_pasted_line_costs_linear_time_and_output() {
+    if !has_python() {
+        eprintln!("skipped: python3 is not installed (it drives the pty)");
+        return;
+    }
+    const SIZE: usize = 200_000;
+    let data = tempfile::tempdir().expect("tempdir");
+    let out = Command::new("python3")
+        .args(["-c", PASTE_DRIVER, env!("CARGO_BIN_EXE_sockscope")])
+        .arg(data.path())
+        .arg(SIZE.to_string())
+        .output()
+        .expect("python3 runs");
+    let said = String::from_utf8_lossy(&out.stdout);
+    println!("{said}");
+    assert!(out.status.success(), "{said}");
+    let written: usize = said
+        .split("[output ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect("the driver says how much the shell wrote");
+    // Redrawing the line at each wrap wrote about SIZE²/(2·100) bytes (200 MB here); the
+    // shell now shows the first 4 KiB of a long line and then takes the rest silently.
+    assert!(
+        written < 1_000_000,
+        "{written} bytes of terminal output for a {SIZE}-byte line"
+    );
+}

@@ -2,6 +2,7 @@
 //! `sockscope recover`.
 
 mod journaling;
+mod paste;
 mod recover;
 mod run;
 mod shell;

@@ -134,6 +134,11 @@ pub fn shell(json: bool, journal: bool) -> i32 {
     rl.set_helper(Some(ShellHelper {
         sockets: Arc::clone(&sockets),
     }));
+    let tail = super::paste::PasteTail::default();
+    rl.bind_sequence(
+        rustyline::Event::Any,
+        rustyline::EventHandler::Conditional(Box::new(tail.clone())),
+    );
     let history = history_path();
     if let Some(h) = &history {
         let _ = rl.load_history(h);
@@ -162,6 +167,7 @@ pub fn shell(json: bool, journal: bool) -> i32 {
     loop {
         match rl.readline("sockscope> ") {
             Ok(line) => {
+                let line = tail.complete(line);
                 let trimmed = line.trim();
                 if trimmed.is_empty() {
                     continue;
@@ -197,7 +203,10 @@ pub fn shell(json: bool, journal: bool) -> i32 {
                     *socks = labels;
                 }
             }
-            Err(ReadlineError::Interrupted) => continue,
+            Err(ReadlineError::Interrupted) => {
+                tail.clear();
+                continue;
+            }
             Err(ReadlineError::Eof) => break,
             Err(e) => {
                 err_line(&format!("error: {e}"));
