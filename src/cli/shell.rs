@@ -15,7 +15,7 @@ use rustyline::{Context, Editor, ExternalPrinter, Helper};
 
 use crate::lang::{COMMANDS, Statement, parse_line};
 use crate::log::journal::Journal;
-use crate::script::RunError;
+use crate::script::{RunError, Runner};
 
 use super::{err_line, out_line};
 
@@ -115,6 +115,59 @@ fn help_text() -> String {
     s
 }
 
+/// The shell's runner, printing through rustyline (so that events do not break the line
+/// being typed), interrupted by Ctrl-C, journaled unless `journal` is false.
+fn start(
+    rl: &mut Editor<ShellHelper, DefaultHistory>,
+    json: bool,
+    journal: bool,
+) -> Result<Runner, i32> {
+    let printer: Box<dyn FnMut(&str) + Send> = match rl.create_external_printer() {
+        Ok(mut p) => Box::new(move |line: &str| {
+            let _ = p.print(format!("{line}\n"));
+        }),
+        Err(_) => Box::new(out_line),
+    };
+    let mut runner = super::start_runner(json, 1024, printer)?;
+    match super::sigint::install() {
+        Ok(flag) => runner.set_interrupt(flag),
+        Err(e) => err_line(&format!(
+            "Ctrl-C will end the shell (no SIGINT handler: {e})"
+        )),
+    }
+    super::journaling::attach(&runner, journal);
+    Ok(runner)
+}
+
+/// Runs one typed line (`quit`, `help` or a statement); false when the shell is to end.
+fn run_line(runner: &Runner, line: &str, sockets: &Mutex<Vec<String>>) -> bool {
+    match line {
+        "quit" | "exit" => return false,
+        "help" | "?" => {
+            out_line(&help_text());
+            return true;
+        }
+        _ => {}
+    }
+    match parse_line(line) {
+        Ok(Some(stmt)) => {
+            if let Err(e) = runner.execute(&stmt) {
+                err_line(&failure_text(&stmt, &e));
+            }
+        }
+        Ok(None) => {}
+        Err(e) => err_line(&format!(
+            "{}^\n{e}",
+            " ".repeat(e.col.saturating_sub(1) + 11)
+        )),
+    }
+    let labels = runner.with_session(|s| s.labels());
+    if let Ok(mut socks) = sockets.lock() {
+        *socks = labels;
+    }
+    true
+}
+
 /// Runs the interactive shell; returns the exit status. With `journal`, the session is
 /// journaled until the shell ends.
 pub fn shell(json: bool, journal: bool) -> i32 {
@@ -143,23 +196,10 @@ pub fn shell(json: bool, journal: bool) -> i32 {
     if let Some(h) = &history {
         let _ = rl.load_history(h);
     }
-    let printer: Box<dyn FnMut(&str) + Send> = match rl.create_external_printer() {
-        Ok(mut p) => Box::new(move |line: &str| {
-            let _ = p.print(format!("{line}\n"));
-        }),
-        Err(_) => Box::new(out_line),
-    };
-    let mut runner = match super::start_runner(json, 1024, printer) {
+    let runner = match start(&mut rl, json, journal) {
         Ok(r) => r,
         Err(code) => return code,
     };
-    match super::sigint::install() {
-        Ok(flag) => runner.set_interrupt(flag),
-        Err(e) => err_line(&format!(
-            "Ctrl-C will end the shell (no SIGINT handler: {e})"
-        )),
-    }
-    super::journaling::attach(&runner, journal);
     out_line(&format!(
         "sockscope {} shell — type help, Tab completes, quit leaves",
         super::VERSION
@@ -178,29 +218,8 @@ pub fn shell(json: bool, journal: bool) -> i32 {
                 {
                     let _ = rl.append_history(h);
                 }
-                match trimmed {
-                    "quit" | "exit" => break,
-                    "help" | "?" => {
-                        out_line(&help_text());
-                        continue;
-                    }
-                    _ => {}
-                }
-                match parse_line(trimmed) {
-                    Ok(Some(stmt)) => {
-                        if let Err(e) = runner.execute(&stmt) {
-                            err_line(&failure_text(&stmt, &e));
-                        }
-                    }
-                    Ok(None) => {}
-                    Err(e) => err_line(&format!(
-                        "{}^\n{e}",
-                        " ".repeat(e.col.saturating_sub(1) + 11)
-                    )),
-                }
-                let labels = runner.with_session(|s| s.labels());
-                if let Ok(mut socks) = sockets.lock() {
-                    *socks = labels;
+                if !run_line(&runner, trimmed, &sockets) {
+                    break;
                 }
             }
             Err(ReadlineError::Interrupted) => {
