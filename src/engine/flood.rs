@@ -66,6 +66,7 @@ impl Reactor {
             bytes: 0,
             reported: (0, 0, now),
             blocked: false,
+            off: 0,
         };
         if let Some(s) = self.socks.get_mut(&id) {
             s.pacer = Some(Pacer {
@@ -110,19 +111,36 @@ impl Reactor {
         };
         let mut error = None;
         f.blocked = false;
-        for _ in 0..owed {
-            if f.count.is_some_and(|c| p.sent >= c) || f.until.is_some_and(|u| now >= u) {
+        // On a stream, other queued bytes (a reply, a send) go first, between two messages.
+        let queued = stream && !sock.outq.is_empty();
+        let mut tries = 0;
+        while tries < owed {
+            if f.off == 0
+                && (queued
+                    || f.count.is_some_and(|c| p.sent >= c)
+                    || f.until.is_some_and(|u| now >= u))
+            {
+                f.blocked = queued;
                 break;
             }
+            tries += 1;
+            let rest = &f.data[f.off..];
             let result = match &to {
-                Some(sa) => os.send_to_with_flags(&f.data, sa, libc::MSG_NOSIGNAL),
-                None => os.send_with_flags(&f.data, libc::MSG_NOSIGNAL),
+                Some(sa) => os.send_to_with_flags(rest, sa, libc::MSG_NOSIGNAL),
+                None => os.send_with_flags(rest, libc::MSG_NOSIGNAL),
             };
             match result {
                 Ok(n) => {
-                    p.sent += 1;
                     f.bytes += n as u64;
                     sock.bytes_out += n as u64;
+                    // A stream may take part of a message: the rest goes first next time,
+                    // and the message counts once all of it is written.
+                    f.off = if stream { f.off + n } else { f.data.len() };
+                    if f.off < f.data.len() {
+                        continue;
+                    }
+                    f.off = 0;
+                    p.sent += 1;
                     sock.msgs_out += 1;
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => {
@@ -140,8 +158,8 @@ impl Reactor {
             }
         }
         let done = error.is_some()
-            || f.count.is_some_and(|c| p.sent >= c)
-            || f.until.is_some_and(|u| now >= u);
+            || (f.off == 0
+                && (f.count.is_some_and(|c| p.sent >= c) || f.until.is_some_and(|u| now >= u)));
         let report = done || now.duration_since(f.reported.2) >= REPORT_EVERY;
         let delta = (p.sent - f.reported.0, f.bytes - f.reported.1);
         if report {
@@ -176,6 +194,15 @@ impl Reactor {
             self.hub
                 .emit(Some(id), None, EventKind::RepeatDone { sent });
             return;
+        }
+        if queued {
+            // Between two messages now: let the queue go, and come back at once if it
+            // empties (no writable edge would come to say so).
+            self.flush(id);
+            if self.socks.get(&id).is_some_and(|s| s.outq.is_empty()) {
+                self.timers.push(Reverse((now, id)));
+                return;
+            }
         }
         let wake = match (next, until) {
             (Some(n), Some(u)) => Some(n.min(u)),

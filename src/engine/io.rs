@@ -375,6 +375,9 @@ impl Reactor {
         let Some(os) = sock.os.as_ref() else {
             return;
         };
+        if flood_mid_message(sock) {
+            return; // the flood writes the rest of its message first (`tick_flood`)
+        }
         while let Some(out) = sock.outq.front_mut() {
             let rest = &out.data[out.off..];
             let result = match &out.to {
@@ -472,6 +475,12 @@ impl Reactor {
             let _ = self.close(None, id);
         }
     }
+}
+
+/// True while a flood on a stream has written part of a message: nothing else may be
+/// written before the rest of it.
+fn flood_mid_message(sock: &super::sock::Sock) -> bool {
+    matches!(&sock.pacer, Some(p) if matches!(&p.kind, super::sock::PacerKind::Flood(f) if f.off > 0))
 }
 
 /// What one `recv` gave.

@@ -91,6 +91,9 @@ pub(crate) struct Flood {
     pub reported: (u64, u64, Instant),
     /// The socket would block: wait for writability, not a timer.
     pub blocked: bool,
+    /// Bytes of the current message a stream has already taken (a short write); the rest
+    /// is written before anything else.
+    pub off: usize,
 }
 
 /// The engine's record of one socket.
