@@ -45,8 +45,12 @@ pub enum Op {
     Join,
     /// `leave`.
     Leave,
-    /// `repeat` or `chunked`.
+    /// `repeat` (and `repeat ID stop`).
     Repeat,
+    /// `chunked`.
+    Chunked,
+    /// `flood`.
+    Flood,
     /// `abort`.
     Abort,
     /// `ready`.
@@ -75,6 +79,8 @@ impl fmt::Display for Op {
             Op::Join => "join",
             Op::Leave => "leave",
             Op::Repeat => "repeat",
+            Op::Chunked => "chunked",
+            Op::Flood => "flood",
             Op::Abort => "abort",
             Op::Ready => "ready",
         })

@@ -31,16 +31,16 @@ impl Reactor {
         limit: FloodLimit,
         to: Option<&AddrSpec>,
     ) -> Result<(), OpError> {
-        let to = self.sendable(Op::Repeat, id, to)?;
+        let to = self.sendable(Op::Flood, id, to)?;
         if size == 0 || size > super::reactor::RECV_BUF {
             return Err(OpError::state(
-                Op::Repeat,
+                Op::Flood,
                 "a flood message is 1 to 65536 bytes",
             ));
         }
         if rate == Some(0) || limit == FloodLimit::Count(0) {
             return Err(OpError::state(
-                Op::Repeat,
+                Op::Flood,
                 "a flood's rate and count are at least 1",
             ));
         }

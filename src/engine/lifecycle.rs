@@ -582,9 +582,17 @@ impl Reactor {
         let data = payload
             .load()
             .map_err(|e| OpError::io(Op::ReadFile, None, &e))?;
+        self.bind_implicitly(id)?;
+        self.queue(id, Some(cmd), data, Some(addr), false);
+        Ok(())
+    }
+
+    /// Binds an unbound IP datagram socket to an ephemeral port, as the OS does on a first
+    /// `sendto`, but first, so that the reply port is reported before a datagram leaves;
+    /// then registers it with the poller.
+    pub(crate) fn bind_implicitly(&mut self, id: SockId) -> Result<(), OpError> {
+        let family = self.sock(id).family;
         if self.sock(id).local.is_none() && family != Family::Unix {
-            // What the OS does on a first sendto, done first so that the reply port is
-            // reported before the datagram leaves.
             let any = self.resolve(Op::SendTo, &AddrSpec::Any(0), family)?;
             let sa = any
                 .to_sock()
@@ -595,9 +603,7 @@ impl Reactor {
             }
             self.note_implicit_bind(id);
         }
-        self.register(id)?;
-        self.queue(id, Some(cmd), data, Some(addr), false);
-        Ok(())
+        self.register(id)
     }
 
     /// Queues bytes for writing and writes what the socket takes now.

@@ -276,12 +276,13 @@ fn op_of(c: &Command) -> Op {
         | Command::Greet { .. } => Op::Set,
         Command::Recv { .. } => Op::Recv,
         Command::Ready { .. } => Op::Ready,
-        Command::Repeat { .. } | Command::RepeatStop { .. } | Command::Chunked { .. } => Op::Repeat,
+        Command::Repeat { .. } | Command::RepeatStop { .. } => Op::Repeat,
+        Command::Chunked { .. } => Op::Chunked,
         Command::SetOption { .. } => Op::Option,
         Command::Join { .. } => Op::Join,
         Command::Leave { .. } => Op::Leave,
         Command::Abort { .. } => Op::Abort,
-        Command::Flood { .. } => Op::Repeat,
+        Command::Flood { .. } => Op::Flood,
         Command::Stats { .. } => Op::Status,
     }
 }

@@ -319,13 +319,11 @@ impl Reactor {
                 format!("{label} has no fixed peer: add `to ADDR`"),
             )),
             (false, _, Some(spec)) => {
-                if sock.local.is_none() {
-                    return Err(OpError::state(
-                        op,
-                        format!("bind {label} first (its replies need a known port)"),
-                    ));
-                }
-                self.resolve(op, spec, family).map(Some)
+                let to = self.resolve(op, spec, family)?;
+                // As a first `sendto` does: bind to an ephemeral port, reported before the
+                // first datagram leaves, so that replies have somewhere to come back to.
+                self.bind_implicitly(id)?;
+                Ok(Some(to))
             }
         }
     }
@@ -382,9 +380,9 @@ impl Reactor {
         delay: Duration,
         payload: Payload,
     ) -> Result<(), OpError> {
-        self.sendable(Op::Repeat, id, None)?;
+        self.sendable(Op::Chunked, id, None)?;
         if size == 0 {
-            return Err(OpError::state(Op::Repeat, "a piece is at least 1 byte"));
+            return Err(OpError::state(Op::Chunked, "a piece is at least 1 byte"));
         }
         let data: Arc<[u8]> = payload
             .load()
