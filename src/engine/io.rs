@@ -352,7 +352,7 @@ impl Reactor {
             Some((bytes, close)) => Some((Arc::<[u8]>::from(bytes), close)),
             None => self
                 .responder_of(id)
-                .and_then(|r| reply_for(&r, msg))
+                .and_then(|r| reply_for(&r, &on_the_wire(sock.splitter.framing(), msg)))
                 .map(|b| (b, false)),
         };
         let Some((bytes, close)) = reply else {
@@ -474,6 +474,18 @@ impl Reactor {
             // An unfinished connect cannot be withdrawn: the socket is closed, as in BSD practice.
             let _ = self.close(None, id);
         }
+    }
+}
+
+/// A framed message as it came over the wire (delimiter or length header included), which
+/// is what an echo sends back.
+fn on_the_wire<'a>(framing: &Framing, msg: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
+    match framing {
+        Framing::Delimited(d) => [msg, d].concat().into(),
+        Framing::LengthPrefixed { width, big_endian } => {
+            super::framing::length_prefixed(msg, *width, *big_endian).map_or(msg.into(), Into::into)
+        }
+        Framing::Raw | Framing::Fixed(_) => msg.into(),
     }
 }
 
