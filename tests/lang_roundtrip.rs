@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use sockscope::engine::{
-    Addr, AddrSpec, Command, Family, FloodLimit, Framing, How, Match, OptValue, Payload, Proto,
-    Responder, Rule, SockId, SockOpt, SockRef,
+    Addr, AddrSpec, Command, Family, FloodLimit, Framing, How, LenMatch, Match, OptValue, Payload,
+    Proto, Responder, Rule, SockId, SockOpt, SockRef,
 };
 use sockscope::lang::{Statement, is_id_like, parse_line, parse_script};
 
@@ -179,6 +179,14 @@ fn tool_command() -> impl Strategy<Value = Command> {
         bytes().prop_map(Match::Contains),
         bytes().prop_map(Match::Prefix),
         any::<String>().prop_map(Match::Regex),
+        prop_oneof![
+            Just(LenMatch::Even),
+            Just(LenMatch::Odd),
+            any::<usize>().prop_map(LenMatch::Eq),
+            any::<usize>().prop_map(LenMatch::Less),
+            any::<usize>().prop_map(LenMatch::More),
+        ]
+        .prop_map(Match::Len),
     ];
     let opt = proptest::sample::select(SockOpt::ALL.to_vec());
     let group = prop_oneof![
@@ -379,6 +387,8 @@ const VALID: &[&str] = &[
     "recv s1 4",
     "ready s1",
     "rule s1 add regex \"^(..)*$\" reply \"OK {len}\"",
+    "rule s1 add len even reply \"OK\"",
+    "rule s1 add len <10 reply \"short\" close",
     "rule s1 add exact \"close\" reply \"bye\" close",
     "rule s1 clear",
     "greet s1 \"Hey there!!!\" close",

@@ -298,6 +298,7 @@ impl fmt::Display for Setting {
                     Match::Contains(b) => format!("containing {}", esc(b)),
                     Match::Prefix(b) => format!("starting with {}", esc(b)),
                     Match::Regex(r) => format!("matching /{r}/"),
+                    Match::Len(l) => l.describe(),
                 };
                 write!(f, "rule {count}: {on} -> reply {}", esc(&rule.reply))?;
                 if rule.close {

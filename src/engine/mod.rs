@@ -48,7 +48,7 @@ pub use error::{Cause, Op, OpError};
 pub use event::{CmdId, Event, EventKind, Setting, SockId, SockState, SockStats, SocketInfo};
 pub use framing::{FrameSplitter, Framed, Framing, MAX_FRAME, length_prefixed};
 pub use options::{OptValue, SockOpt};
-pub use rules::{Match, Rule, TemplateVars, expand};
+pub use rules::{LenMatch, Match, Rule, TemplateVars, expand};
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

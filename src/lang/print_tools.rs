@@ -29,6 +29,7 @@ fn match_text(m: &Match) -> String {
         Match::Contains(b) => format!("contains {}", bytes_text(b)),
         Match::Prefix(b) => format!("prefix {}", bytes_text(b)),
         Match::Regex(r) => format!("regex {}", bytes_text(r.as_bytes())),
+        Match::Len(l) => format!("len {l}"),
     }
 }
 
