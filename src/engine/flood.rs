@@ -176,7 +176,7 @@ impl Reactor {
         if done {
             sock.pacer = None;
         }
-        if report && (delta.0 > 0 || done) {
+        if report && (delta.0 > 0 || delta.1 > 0 || done) {
             self.hub.emit(
                 Some(id),
                 None,

@@ -379,6 +379,34 @@ impl Reactor {
             return; // the flood writes the rest of its message first (`tick_flood`)
         }
         while let Some(out) = sock.outq.front_mut() {
+            if let Some(feed) = out.feed.as_mut()
+                && out.off >= out.data.len()
+                && !feed.last
+            {
+                match feed.rx.try_recv() {
+                    Ok(Ok((chunk, last))) => {
+                        out.data = chunk;
+                        out.off = 0;
+                        feed.last = last;
+                    }
+                    Ok(Err(e)) => {
+                        let err = super::file_payload::file_error(&feed.path, &e);
+                        let cmd = out.cmd;
+                        sock.outq.pop_front();
+                        self.hub.emit(Some(id), cmd, EventKind::Failed(err));
+                        continue;
+                    }
+                    // The reader posts `Msg::Feed` when the next chunk is ready.
+                    Err(crossbeam_channel::TryRecvError::Empty) => break,
+                    Err(crossbeam_channel::TryRecvError::Disconnected) => {
+                        let err = OpError::state(Op::ReadFile, "the file's reader stopped");
+                        let cmd = out.cmd;
+                        sock.outq.pop_front();
+                        self.hub.emit(Some(id), cmd, EventKind::Failed(err));
+                        continue;
+                    }
+                }
+            }
             let rest = &out.data[out.off..];
             let result = match &out.to {
                 Some(to) => match to.to_sock() {
@@ -396,10 +424,32 @@ impl Reactor {
                     }
                     if out.off >= out.data.len() {
                         sock.msgs_out += 1;
+                        let peer = out.to.clone().or_else(|| sock.peer.clone());
+                        if let Some(feed) = out.feed.as_mut() {
+                            // Each chunk of a file is reported as it leaves, with the
+                            // file's progress; the last one answers the command.
+                            feed.done += out.data.len() as u64;
+                            if feed.done >= out.next_report as u64 || feed.last {
+                                out.next_report = feed.done as usize + PROGRESS_STEP;
+                                let kind = EventKind::SendProgress {
+                                    sent: feed.done,
+                                    total: feed.total.max(feed.done),
+                                };
+                                self.hub.emit(Some(id), None, kind);
+                            }
+                            if !feed.last {
+                                let kind = EventKind::Sent {
+                                    peer,
+                                    data: Arc::clone(&out.data),
+                                    reply: out.reply,
+                                };
+                                self.hub.emit(Some(id), None, kind);
+                                continue;
+                            }
+                        }
                         let Some(done) = sock.outq.pop_front() else {
                             break;
                         };
-                        let peer = done.to.or_else(|| sock.peer.clone());
                         let kind = EventKind::Sent {
                             peer,
                             data: done.data,

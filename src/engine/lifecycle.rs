@@ -17,6 +17,7 @@ use super::command::{
 };
 use super::error::{Cause, Op, OpError};
 use super::event::{CmdId, EventKind, SockId};
+use super::file_payload::IN_MEMORY_LIMIT;
 use super::reactor::Reactor;
 use super::sock::{AcceptWaiter, Outgoing, Phase, Sock};
 
@@ -551,11 +552,22 @@ impl Reactor {
                 format!("{label}'s write side is shut down"),
             ));
         }
-        let data = payload
-            .load()
-            .map_err(|e| OpError::io(Op::ReadFile, None, &e))?;
-        self.queue(id, Some(cmd), data, None, false);
-        Ok(())
+        let stream = sock.proto.is_stream();
+        let family = sock.family;
+        match payload {
+            // A stream takes a file of any size, read in chunks off this thread.
+            Payload::File(path) if stream => self.queue_file(id, cmd, path),
+            payload => {
+                let limit = if stream {
+                    u64::MAX
+                } else {
+                    super::file_payload::datagram_limit(family)
+                };
+                let data = super::file_payload::load_limited(Op::Send, &payload, limit)?;
+                self.queue(id, Some(cmd), data, None, false);
+                Ok(())
+            }
+        }
     }
 
     /// `sendto`: one datagram.
@@ -579,9 +591,8 @@ impl Reactor {
         }
         let family = sock.family;
         let addr = self.resolve(Op::SendTo, spec, family)?;
-        let data = payload
-            .load()
-            .map_err(|e| OpError::io(Op::ReadFile, None, &e))?;
+        let limit = super::file_payload::datagram_limit(family);
+        let data = super::file_payload::load_limited(Op::SendTo, &payload, limit)?;
         self.bind_implicitly(id)?;
         self.queue(id, Some(cmd), data, Some(addr), false);
         Ok(())
@@ -622,6 +633,7 @@ impl Reactor {
             to,
             next_report: super::io::PROGRESS_STEP,
             reply,
+            feed: None,
         });
         self.flush(id);
     }
@@ -635,7 +647,7 @@ impl Reactor {
     ) -> Result<(), OpError> {
         let responder = match responder {
             Responder::Fixed(p) => Responder::Fixed(Payload::Bytes(
-                p.load().map_err(|e| OpError::io(Op::ReadFile, None, &e))?,
+                super::file_payload::load_limited(Op::Respond, &p, IN_MEMORY_LIMIT)?,
             )),
             other => other,
         };

@@ -26,6 +26,7 @@ mod addr;
 mod command;
 mod error;
 mod event;
+mod file_payload;
 mod flood;
 mod framing;
 mod hub;
@@ -46,6 +47,7 @@ pub use command::{
 };
 pub use error::{Cause, Op, OpError};
 pub use event::{CmdId, Event, EventKind, Setting, SockId, SockState, SockStats, SocketInfo};
+pub use file_payload::{IN_MEMORY_LIMIT, UDP_MAX_V4, UDP_MAX_V6};
 pub use framing::{FrameSplitter, Framed, Framing, MAX_FRAME, length_prefixed};
 pub use options::{OptValue, SockOpt};
 pub use rules::{LenMatch, Match, Rule, TemplateVars, expand};
@@ -67,11 +69,13 @@ pub(crate) enum Msg {
     Subscribe(Sender<Event>, Option<Notify>),
     /// Close every socket and stop.
     Shutdown,
+    /// A file being sent on this socket has a chunk ready (from its reader thread).
+    Feed(event::SockId),
 }
 
 struct Shared {
     tx: Sender<Msg>,
-    waker: mio::Waker,
+    waker: Arc<mio::Waker>,
     next_cmd: AtomicU64,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
@@ -107,11 +111,15 @@ impl Engine {
     /// Starts the engine thread.
     pub fn start() -> std::io::Result<Engine> {
         let poll = mio::Poll::new()?;
-        let waker = mio::Waker::new(poll.registry(), reactor::WAKER)?;
+        let waker = Arc::new(mio::Waker::new(poll.registry(), reactor::WAKER)?);
         let (tx, rx) = crossbeam_channel::unbounded();
+        let post = reactor::Post {
+            tx: tx.clone(),
+            waker: Arc::clone(&waker),
+        };
         let thread = std::thread::Builder::new()
             .name("sockscope-engine".into())
-            .spawn(move || reactor::Reactor::new(poll, rx).run())?;
+            .spawn(move || reactor::Reactor::new(poll, rx, post).run())?;
         Ok(Engine {
             shared: Arc::new(Shared {
                 tx,

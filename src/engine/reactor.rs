@@ -25,6 +25,23 @@ pub(crate) const RECV_BUF: usize = 65_536;
 /// How long the loop sleeps between retries while a subscriber is congested.
 const CONGESTION_RETRY: Duration = Duration::from_millis(2);
 
+/// How helper threads (file readers, name resolvers) hand something back to the engine
+/// thread: a message on its queue, and a wake-up of its poll.
+#[derive(Clone)]
+pub(crate) struct Post {
+    pub tx: crossbeam_channel::Sender<Msg>,
+    pub waker: std::sync::Arc<mio::Waker>,
+}
+
+impl Post {
+    /// Queues `msg` for the engine thread and wakes it (a no-op once the engine stopped).
+    pub fn send(&self, msg: Msg) {
+        if self.tx.send(msg).is_ok() {
+            let _ = self.waker.wake();
+        }
+    }
+}
+
 /// The engine's state, owned by its thread.
 pub(crate) struct Reactor {
     pub poll: Poll,
@@ -39,11 +56,13 @@ pub(crate) struct Reactor {
     pub timers: BinaryHeap<Reverse<(Instant, SockId)>>,
     /// The receive buffer shared by all sockets.
     pub buf: RecvBuf,
+    /// The way back to this thread, for helper threads.
+    pub post: Post,
 }
 
 impl Reactor {
     /// A reactor over `poll`, taking messages from `rx`.
-    pub fn new(poll: Poll, rx: Receiver<Msg>) -> Reactor {
+    pub fn new(poll: Poll, rx: Receiver<Msg>, post: Post) -> Reactor {
         Reactor {
             poll,
             rx,
@@ -54,6 +73,7 @@ impl Reactor {
             deferred: Vec::new(),
             timers: BinaryHeap::new(),
             buf: RecvBuf::new(RECV_BUF),
+            post,
         }
     }
 
@@ -104,6 +124,7 @@ impl Reactor {
             match self.rx.try_recv() {
                 Ok(Msg::Run(id, cmd)) => self.run_command(id, cmd),
                 Ok(Msg::Subscribe(tx, notify)) => self.hub.add(tx, notify),
+                Ok(Msg::Feed(id)) => self.flush(id),
                 Ok(Msg::Shutdown) | Err(TryRecvError::Disconnected) => return false,
                 Err(TryRecvError::Empty) => return true,
             }

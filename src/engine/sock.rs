@@ -50,6 +50,8 @@ pub(crate) struct Outgoing {
     pub next_report: usize,
     /// True for a responder's reply.
     pub reply: bool,
+    /// A file sent in chunks: `data` is its current chunk, the rest comes from its reader.
+    pub feed: Option<Box<super::file_payload::FileFeed>>,
 }
 
 /// A send that repeats on a timer: `repeat` or `chunked`.

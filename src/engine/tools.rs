@@ -10,6 +10,7 @@ use super::addr::{Addr, AddrSpec};
 use super::command::Payload;
 use super::error::{Op, OpError};
 use super::event::{CmdId, EventKind, Setting, SockId};
+use super::file_payload::{IN_MEMORY_LIMIT, datagram_limit, load_limited};
 use super::framing::{FrameSplitter, Framing};
 use super::io::ReadOutcome;
 use super::reactor::{RECV_BUF, Reactor};
@@ -267,7 +268,7 @@ impl Reactor {
             ));
         }
         let data: Option<Arc<[u8]>> = match greeting {
-            Some(p) => Some(p.load().map_err(|e| OpError::io(Op::ReadFile, None, &e))?),
+            Some(p) => Some(load_limited(Op::Set, &p, IN_MEMORY_LIMIT)?),
             None => None,
         };
         if let Some(s) = self.socks.get_mut(&id) {
@@ -355,9 +356,11 @@ impl Reactor {
         if count == Some(0) {
             return Err(OpError::state(Op::Repeat, "a repeat count is at least 1"));
         }
-        let template = payload
-            .load()
-            .map_err(|e| OpError::io(Op::ReadFile, None, &e))?;
+        let limit = match (self.socks[&id].proto.is_stream(), self.socks[&id].family) {
+            (false, family) => datagram_limit(family),
+            (true, _) => IN_MEMORY_LIMIT,
+        };
+        let template = load_limited(Op::Repeat, payload, limit)?;
         self.set(id, cmd, Setting::Repeating { count, every });
         self.start_pacer(
             id,
@@ -384,9 +387,7 @@ impl Reactor {
         if size == 0 {
             return Err(OpError::state(Op::Chunked, "a piece is at least 1 byte"));
         }
-        let data: Arc<[u8]> = payload
-            .load()
-            .map_err(|e| OpError::io(Op::ReadFile, None, &e))?;
+        let data: Arc<[u8]> = load_limited(Op::Chunked, &payload, IN_MEMORY_LIMIT)?;
         self.set(
             id,
             cmd,
