@@ -194,6 +194,7 @@ impl SockConfig {
                 }
             }
             Setting::Left(g) => self.groups.retain(|x| x != g),
+            Setting::Resolved(_) => {}
         }
     }
 }

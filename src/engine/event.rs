@@ -204,9 +204,22 @@ pub struct SockStats {
     pub rate_out: f64,
 }
 
+/// What a host name resolved to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolution {
+    /// The name.
+    pub host: String,
+    /// Every address it gave.
+    pub addrs: Vec<std::net::SocketAddr>,
+    /// The one used (the first of the socket's family).
+    pub chosen: std::net::SocketAddr,
+}
+
 /// A socket setting that a command changed, as reported back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Setting {
+    /// A command's host name resolved (off the engine thread); the command runs next.
+    Resolved(Box<Resolution>),
     /// Receive framing.
     Framing(Framing),
     /// Bytes per `recv`.
@@ -289,6 +302,16 @@ impl fmt::Display for Setting {
             ),
             Setting::Framing(Framing::Fixed(n)) => write!(f, "framing: messages of {n} bytes"),
             Setting::RecvSize(n) => write!(f, "recv reads at most {n} bytes"),
+            Setting::Resolved(r) => {
+                let all: Vec<String> = r.addrs.iter().map(|a| a.ip().to_string()).collect();
+                write!(
+                    f,
+                    "{} resolved to {}; using {}",
+                    r.host,
+                    all.join(", "),
+                    r.chosen
+                )
+            }
             Setting::Manual(true) => f.write_str("step mode: nothing is read until recv"),
             Setting::Manual(false) => f.write_str("receiving in the background"),
             Setting::RuleAdded { rule, count } => {

@@ -2,7 +2,7 @@
 //! respond, shutdown and close, each checked against the socket's state first.
 
 use std::cmp::Reverse;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -118,18 +118,10 @@ impl Reactor {
                     ));
                 }
             }),
-            AddrSpec::Host(host, port) => {
-                let found: Vec<SocketAddr> = (host.as_str(), *port)
-                    .to_socket_addrs()
-                    .map_err(|_| OpError::new(Op::Resolve, Cause::Unresolved(host.clone())))?
-                    .collect();
-                let pick = found
-                    .iter()
-                    .find(|a| a.is_ipv4() == (family != Family::V6))
-                    .or(found.first())
-                    .copied()
-                    .ok_or_else(|| OpError::new(Op::Resolve, Cause::Unresolved(host.clone())))?;
-                Addr::Ip(pick)
+            AddrSpec::Host(host, _) => {
+                // Names are resolved off this thread before the command runs
+                // (`defer_for_name`); one that reaches here was not, and is not waited for.
+                return Err(OpError::new(Op::Resolve, Cause::Unresolved(host.clone())));
             }
             AddrSpec::LocalOf(r) => {
                 let id = self

@@ -35,6 +35,7 @@ mod lifecycle;
 mod options;
 mod reactor;
 mod recv_buf;
+mod resolve;
 mod rules;
 mod sock;
 mod tools;
@@ -46,10 +47,13 @@ pub use command::{
     Responder, SockRef,
 };
 pub use error::{Cause, Op, OpError};
-pub use event::{CmdId, Event, EventKind, Setting, SockId, SockState, SockStats, SocketInfo};
+pub use event::{
+    CmdId, Event, EventKind, Resolution, Setting, SockId, SockState, SockStats, SocketInfo,
+};
 pub use file_payload::{IN_MEMORY_LIMIT, UDP_MAX_V4, UDP_MAX_V6};
 pub use framing::{FrameSplitter, Framed, Framing, MAX_FRAME, length_prefixed};
 pub use options::{OptValue, SockOpt};
+pub use resolve::{Lookup, RESOLVE_TIMEOUT, Resolver};
 pub use rules::{LenMatch, Match, Rule, TemplateVars, expand};
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -71,6 +75,8 @@ pub(crate) enum Msg {
     Shutdown,
     /// A file being sent on this socket has a chunk ready (from its reader thread).
     Feed(event::SockId),
+    /// The addresses a command's host name resolved to (from a resolver thread).
+    Resolved(CmdId, std::io::Result<Vec<std::net::SocketAddr>>),
 }
 
 struct Shared {
@@ -108,8 +114,14 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Starts the engine thread.
+    /// Starts the engine thread, resolving host names with the system resolver.
     pub fn start() -> std::io::Result<Engine> {
+        Engine::start_with_resolver(Resolver::system())
+    }
+
+    /// Starts the engine thread with a resolver of the caller's choice (its lookups run on
+    /// helper threads, never on the engine's).
+    pub fn start_with_resolver(resolver: Resolver) -> std::io::Result<Engine> {
         let poll = mio::Poll::new()?;
         let waker = Arc::new(mio::Waker::new(poll.registry(), reactor::WAKER)?);
         let (tx, rx) = crossbeam_channel::unbounded();
@@ -119,7 +131,7 @@ impl Engine {
         };
         let thread = std::thread::Builder::new()
             .name("sockscope-engine".into())
-            .spawn(move || reactor::Reactor::new(poll, rx, post).run())?;
+            .spawn(move || reactor::Reactor::new(poll, rx, post, resolver).run())?;
         Ok(Engine {
             shared: Arc::new(Shared {
                 tx,

@@ -58,11 +58,20 @@ pub(crate) struct Reactor {
     pub buf: RecvBuf,
     /// The way back to this thread, for helper threads.
     pub post: Post,
+    /// How host names are resolved.
+    pub resolver: super::resolve::Resolver,
+    /// Names being resolved, and the commands waiting behind them.
+    pub resolving: super::resolve::Names,
 }
 
 impl Reactor {
     /// A reactor over `poll`, taking messages from `rx`.
-    pub fn new(poll: Poll, rx: Receiver<Msg>, post: Post) -> Reactor {
+    pub fn new(
+        poll: Poll,
+        rx: Receiver<Msg>,
+        post: Post,
+        resolver: super::resolve::Resolver,
+    ) -> Reactor {
         Reactor {
             poll,
             rx,
@@ -74,6 +83,8 @@ impl Reactor {
             timers: BinaryHeap::new(),
             buf: RecvBuf::new(RECV_BUF),
             post,
+            resolver,
+            resolving: super::resolve::Names::default(),
         }
     }
 
@@ -125,6 +136,7 @@ impl Reactor {
                 Ok(Msg::Run(id, cmd)) => self.run_command(id, cmd),
                 Ok(Msg::Subscribe(tx, notify)) => self.hub.add(tx, notify),
                 Ok(Msg::Feed(id)) => self.flush(id),
+                Ok(Msg::Resolved(cmd, found)) => self.resolved(cmd, found),
                 Ok(Msg::Shutdown) | Err(TryRecvError::Disconnected) => return false,
                 Err(TryRecvError::Empty) => return true,
             }
@@ -146,7 +158,8 @@ impl Reactor {
         id
     }
 
-    fn run_command(&mut self, cmd: CmdId, c: Command) {
+    /// Runs a command (or sets it aside while a host name it names resolves).
+    pub(crate) fn run_command(&mut self, cmd: CmdId, c: Command) {
         let target = match c.target() {
             Some(r) => match self.lookup(r) {
                 Some(id) => Some(id),
@@ -158,6 +171,9 @@ impl Reactor {
                 }
             },
             None => None,
+        };
+        let Some(c) = self.defer_for_name(cmd, target, c) else {
+            return;
         };
         let result = match (c, target) {
             (
@@ -178,6 +194,13 @@ impl Reactor {
         };
         if let Err(err) = result {
             self.hub.emit(target, Some(cmd), EventKind::Failed(err));
+        }
+    }
+
+    /// Runs a command whose host name has been resolved.
+    pub(crate) fn run_resolved(&mut self, cmd: CmdId, id: SockId, c: Command) {
+        if let Err(err) = self.run_on(cmd, id, c) {
+            self.hub.emit(Some(id), Some(cmd), EventKind::Failed(err));
         }
     }
 
@@ -255,6 +278,7 @@ impl Reactor {
             }
             self.timers.pop();
             self.expire(id, now);
+            self.expire_names(id, now);
         }
     }
 
