@@ -367,126 +367,6 @@ impl Reactor {
         self.queue(id, None, bytes, reply_to, true);
     }
 
-    /// Writes queued bytes until the socket would block.
-    pub(crate) fn flush(&mut self, id: SockId) {
-        let Some(sock) = self.socks.get_mut(&id) else {
-            return;
-        };
-        let Some(os) = sock.os.as_ref() else {
-            return;
-        };
-        if flood_mid_message(sock) {
-            return; // the flood writes the rest of its message first (`tick_flood`)
-        }
-        while let Some(out) = sock.outq.front_mut() {
-            if let Some(feed) = out.feed.as_mut()
-                && out.off >= out.data.len()
-                && !feed.last
-            {
-                match feed.rx.try_recv() {
-                    Ok(Ok((chunk, last))) => {
-                        out.data = chunk;
-                        out.off = 0;
-                        feed.last = last;
-                    }
-                    Ok(Err(e)) => {
-                        let err = super::file_payload::file_error(&feed.path, &e);
-                        let cmd = out.cmd;
-                        sock.outq.pop_front();
-                        self.hub.emit(Some(id), cmd, EventKind::Failed(err));
-                        continue;
-                    }
-                    // The reader posts `Msg::Feed` when the next chunk is ready.
-                    Err(crossbeam_channel::TryRecvError::Empty) => break,
-                    Err(crossbeam_channel::TryRecvError::Disconnected) => {
-                        let err = OpError::state(Op::ReadFile, "the file's reader stopped");
-                        let cmd = out.cmd;
-                        sock.outq.pop_front();
-                        self.hub.emit(Some(id), cmd, EventKind::Failed(err));
-                        continue;
-                    }
-                }
-            }
-            let rest = &out.data[out.off..];
-            let result = match &out.to {
-                Some(to) => match to.to_sock() {
-                    Ok(sa) => os.send_to_with_flags(rest, &sa, libc::MSG_NOSIGNAL),
-                    Err(e) => Err(e),
-                },
-                None => os.send_with_flags(rest, libc::MSG_NOSIGNAL),
-            };
-            match result {
-                Ok(n) => {
-                    sock.bytes_out += n as u64;
-                    out.off += n;
-                    if !sock.proto.is_stream() {
-                        out.off = out.data.len();
-                    }
-                    if out.off >= out.data.len() {
-                        sock.msgs_out += 1;
-                        let peer = out.to.clone().or_else(|| sock.peer.clone());
-                        if let Some(feed) = out.feed.as_mut() {
-                            // Each chunk of a file is reported as it leaves, with the
-                            // file's progress; the last one answers the command.
-                            feed.done += out.data.len() as u64;
-                            if feed.done >= out.next_report as u64 || feed.last {
-                                out.next_report = feed.done as usize + PROGRESS_STEP;
-                                let kind = EventKind::SendProgress {
-                                    sent: feed.done,
-                                    total: feed.total.max(feed.done),
-                                };
-                                self.hub.emit(Some(id), None, kind);
-                            }
-                            if !feed.last {
-                                let kind = EventKind::Sent {
-                                    peer,
-                                    data: Arc::clone(&out.data),
-                                    reply: out.reply,
-                                };
-                                self.hub.emit(Some(id), None, kind);
-                                continue;
-                            }
-                        }
-                        let Some(done) = sock.outq.pop_front() else {
-                            break;
-                        };
-                        let kind = EventKind::Sent {
-                            peer,
-                            data: done.data,
-                            reply: done.reply,
-                        };
-                        self.hub.emit(Some(id), done.cmd, kind);
-                    } else if out.data.len() > PROGRESS_STEP && out.off >= out.next_report {
-                        out.next_report = out.off + PROGRESS_STEP;
-                        let kind = EventKind::SendProgress {
-                            sent: out.off as u64,
-                            total: out.data.len() as u64,
-                        };
-                        self.hub.emit(Some(id), None, kind);
-                    }
-                }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    let Some(failed) = sock.outq.pop_front() else {
-                        break;
-                    };
-                    let at = failed.to.clone().or_else(|| sock.peer.clone());
-                    let op = if failed.to.is_some() {
-                        Op::SendTo
-                    } else {
-                        Op::Send
-                    };
-                    let err = OpError::io(op, at.as_ref(), &e);
-                    self.hub.emit(Some(id), failed.cmd, EventKind::Failed(err));
-                }
-            }
-        }
-        if sock.outq.is_empty() && sock.close_after_flush {
-            let _ = self.close(None, id);
-        }
-    }
-
     /// Fails accepts and connects of `id` whose deadline has passed.
     pub(crate) fn expire(&mut self, id: SockId, now: Instant) {
         self.tick_pacer(id, now);
@@ -537,12 +417,6 @@ fn on_the_wire<'a>(framing: &Framing, msg: &'a [u8]) -> std::borrow::Cow<'a, [u8
         }
         Framing::Raw | Framing::Fixed(_) => msg.into(),
     }
-}
-
-/// True while a flood on a stream has written part of a message: nothing else may be
-/// written before the rest of it.
-fn flood_mid_message(sock: &super::sock::Sock) -> bool {
-    matches!(&sock.pacer, Some(p) if matches!(&p.kind, super::sock::PacerKind::Flood(f) if f.off > 0))
 }
 
 /// What one `recv` gave.

@@ -40,6 +40,7 @@ mod rules;
 mod sock;
 mod tools;
 mod tuning;
+mod write;
 
 pub use addr::{Addr, AddrSpec};
 pub use command::{
