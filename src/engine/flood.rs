@@ -109,54 +109,18 @@ impl Reactor {
             Some(Err(_)) => None,
             None => None,
         };
-        let mut error = None;
-        f.blocked = false;
         // On a stream, other queued bytes (a reply, a send) go first, between two messages.
         let queued = stream && !sock.outq.is_empty();
-        let mut tries = 0;
-        while tries < owed {
-            if f.off == 0
-                && (queued
-                    || f.count.is_some_and(|c| p.sent >= c)
-                    || f.until.is_some_and(|u| now >= u))
-            {
-                f.blocked = queued;
-                break;
-            }
-            tries += 1;
-            let rest = &f.data[f.off..];
-            let result = match &to {
-                Some(sa) => os.send_to_with_flags(rest, sa, libc::MSG_NOSIGNAL),
-                None => os.send_with_flags(rest, libc::MSG_NOSIGNAL),
-            };
-            match result {
-                Ok(n) => {
-                    f.bytes += n as u64;
-                    sock.bytes_out += n as u64;
-                    // A stream may take part of a message: the rest goes first next time,
-                    // and the message counts once all of it is written.
-                    f.off = if stream { f.off + n } else { f.data.len() };
-                    if f.off < f.data.len() {
-                        continue;
-                    }
-                    f.off = 0;
-                    p.sent += 1;
-                    sock.msgs_out += 1;
-                }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                    f.blocked = true;
-                    break;
-                }
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) if !stream && e.raw_os_error() == Some(libc::ECONNREFUSED) => {
-                    // A connected UDP socket hears of the peer's closed port; keep going.
-                }
-                Err(e) => {
-                    error = Some(e);
-                    break;
-                }
-            }
-        }
+        let round = Round {
+            owed,
+            stream,
+            queued,
+            now,
+            to: to.as_ref(),
+        };
+        let mut counters = (sock.bytes_out, sock.msgs_out);
+        let error = send_round(os, f, &mut p.sent, &mut counters, &round);
+        (sock.bytes_out, sock.msgs_out) = counters;
         let done = error.is_some()
             || (f.off == 0
                 && (f.count.is_some_and(|c| p.sent >= c) || f.until.is_some_and(|u| now >= u)));
@@ -235,4 +199,68 @@ impl Reactor {
         self.hub.emit(Some(id), Some(cmd), EventKind::Stats(st));
         Ok(())
     }
+}
+
+/// One round of a flood's sends.
+struct Round<'a> {
+    /// Sends owed now (messages, or tries of a message's rest).
+    owed: u64,
+    stream: bool,
+    /// Other bytes wait in the socket's queue: stop between two messages.
+    queued: bool,
+    now: Instant,
+    /// The destination of an unconnected datagram socket.
+    to: Option<&'a socket2::SockAddr>,
+}
+
+/// Sends what the round owes; `sent` counts whole messages, `counters` are the socket's
+/// bytes and messages out. Returns the error that ended the flood, if one did.
+fn send_round(
+    os: &socket2::Socket,
+    f: &mut super::sock::Flood,
+    sent: &mut u64,
+    counters: &mut (u64, u64),
+    r: &Round<'_>,
+) -> Option<std::io::Error> {
+    f.blocked = false;
+    for _ in 0..r.owed {
+        if f.off == 0
+            && (r.queued
+                || f.count.is_some_and(|c| *sent >= c)
+                || f.until.is_some_and(|u| r.now >= u))
+        {
+            f.blocked = r.queued;
+            return None;
+        }
+        let rest = &f.data[f.off..];
+        let result = match r.to {
+            Some(sa) => os.send_to_with_flags(rest, sa, libc::MSG_NOSIGNAL),
+            None => os.send_with_flags(rest, libc::MSG_NOSIGNAL),
+        };
+        match result {
+            Ok(n) => {
+                f.bytes += n as u64;
+                counters.0 += n as u64;
+                // A stream may take part of a message: the rest goes first next time, and
+                // the message counts once all of it is written.
+                f.off = if r.stream { f.off + n } else { f.data.len() };
+                if f.off < f.data.len() {
+                    continue;
+                }
+                f.off = 0;
+                *sent += 1;
+                counters.1 += 1;
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                f.blocked = true;
+                return None;
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) if !r.stream && e.raw_os_error() == Some(libc::ECONNREFUSED) => {
+                // A connected UDP socket hears of the peer's closed port; keep going.
+            }
+            Err(e) => return Some(e),
+        }
+    }
+    None
 }
