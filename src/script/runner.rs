@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
 
-use crate::engine::{Engine, Event, EventKind, SockRef};
+use crate::engine::{Command, Engine, Event, EventKind, SockRef};
 use crate::lang::{ScriptLine, Statement};
 use crate::log::format::show_bytes;
 
@@ -15,6 +15,10 @@ use super::session::{Output, Printer, Session};
 
 /// How long `expect` waits when the line gives no duration.
 pub const DEFAULT_EXPECT: Duration = Duration::from_secs(5);
+
+/// How long `accept ID` waits in a script ([`Runner::set_script_mode`]) when the line gives
+/// no duration; the app's accept waits for ever.
+pub const DEFAULT_ACCEPT: Duration = crate::log::save::script::SAVED_ACCEPT;
 
 /// Why a statement failed at run time.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -28,6 +32,9 @@ pub enum RunError {
     /// The engine stopped.
     #[error("the engine stopped")]
     EngineGone,
+    /// [`Interrupter::interrupt`] stopped the wait.
+    #[error("interrupted")]
+    Interrupted,
 }
 
 type Shared = Arc<(Mutex<Session>, Condvar)>;
@@ -46,6 +53,21 @@ pub struct Runner {
     pump: Option<JoinHandle<()>>,
     /// Dropping it stops the pump.
     stop: Option<Sender<()>>,
+    /// Script mode: see [`Runner::set_script_mode`].
+    script: bool,
+}
+
+/// Stops a runner's waits from another thread (see [`Runner::interrupter`]).
+#[derive(Clone)]
+pub struct Interrupter(Shared);
+
+impl Interrupter {
+    /// Ends the statement the runner waits on, and every later one, with
+    /// [`RunError::Interrupted`].
+    pub fn interrupt(&self) {
+        lock(&self.0).interrupted = true;
+        self.0.1.notify_all();
+    }
 }
 
 impl Runner {
@@ -77,7 +99,22 @@ impl Runner {
             shared,
             pump,
             stop: Some(stop),
+            script: false,
         }
+    }
+
+    /// Script mode, for a runner whose engine was started for it (`sockscope run`): every
+    /// socket a line can name is one this runner saw created, so `expect` on an unknown
+    /// socket fails at once; and `accept ID` without a duration waits [`DEFAULT_ACCEPT`]
+    /// instead of for ever.
+    pub fn set_script_mode(&mut self, on: bool) {
+        self.script = on;
+    }
+
+    /// A handle that interrupts this runner's waits (`accept`, `expect`, `sleep`, any
+    /// command's outcome) from another thread.
+    pub fn interrupter(&self) -> Interrupter {
+        Interrupter(Arc::clone(&self.shared))
     }
 
     /// The engine this runner drives.
@@ -100,6 +137,9 @@ impl Runner {
         loop {
             if let Some(v) = done(&mut guard) {
                 return Ok(Some(v));
+            }
+            if guard.interrupted {
+                return Err(RunError::Interrupted);
             }
             if guard.ended {
                 return Err(RunError::EngineGone);
@@ -126,7 +166,19 @@ impl Runner {
         lock(&self.shared).command(&stmt.to_string());
         match stmt {
             Statement::Engine(cmd) => {
-                let id = self.engine.submit(cmd.clone());
+                let cmd = match cmd {
+                    Command::Accept {
+                        sock,
+                        name,
+                        timeout: None,
+                    } if self.script => Command::Accept {
+                        sock: sock.clone(),
+                        name: name.clone(),
+                        timeout: Some(DEFAULT_ACCEPT),
+                    },
+                    cmd => cmd.clone(),
+                };
+                let id = self.engine.submit(cmd);
                 let ev: Option<Event> = self.wait_until(None, |s| s.take_outcome(id))?;
                 match ev.map(|e| e.kind) {
                     Some(EventKind::Failed(e)) => Err(RunError::Command(e.to_string())),
@@ -146,6 +198,7 @@ impl Runner {
                 let needle = payload
                     .load()
                     .map_err(|e| RunError::Command(format!("read file: {e}")))?;
+                self.check_exists(sock)?;
                 let limit = timeout.unwrap_or(DEFAULT_EXPECT);
                 let at = Instant::now() + limit;
                 let found = self.wait_until(Some(at), |s| {
@@ -158,6 +211,7 @@ impl Runner {
                 }
             }
             Statement::ExpectClosed { sock, timeout } => {
+                self.check_exists(sock)?;
                 let limit = timeout.unwrap_or(DEFAULT_EXPECT);
                 let at = Instant::now() + limit;
                 let found = self.wait_until(Some(at), |s| {
@@ -175,6 +229,17 @@ impl Runner {
         }
     }
 
+    /// In script mode, fails at once when `sock` names no socket this session created.
+    fn check_exists(&self, sock: &SockRef) -> Result<(), RunError> {
+        let s = lock(&self.shared);
+        if !self.script || s.resolve(sock).is_some_and(|id| s.exists(id)) {
+            return Ok(());
+        }
+        Err(RunError::Command(format!(
+            "expect {sock}: there is no socket {sock} (ids are s1, s2, … in order of creation; names come from `as NAME`)"
+        )))
+    }
+
     fn expect_failure(&self, sock: &SockRef, needle: &[u8], limit: Duration) -> String {
         let s = lock(&self.shared);
         let within = crate::lang::duration_text(limit);
@@ -187,7 +252,11 @@ impl Runner {
                 let arrived = if got.is_empty() {
                     "nothing".to_string()
                 } else {
-                    format!("{} bytes: {}", got.len(), show_bytes(got, 256))
+                    format!(
+                        "{}: {}",
+                        crate::log::format::plural(got.len() as u64, "byte"),
+                        show_bytes(got, 256)
+                    )
                 };
                 format!(
                     "expect {sock} {} timed out after {within}; {sock} received {arrived}",
