@@ -68,7 +68,10 @@ fn a_streamed_log_has_the_bytes_of_a_save_from_memory() {
         );
         assert!(a == b, "{ext} differs:\n{}\n---\n{}", text(&a), text(&b));
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&streamed).expect("meta").permissions().mode();
+        let mode = std::fs::metadata(&streamed)
+            .expect("meta")
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600, "{ext}");
     }
     let left: Vec<_> = std::fs::read_dir(dir.path())
@@ -76,7 +79,10 @@ fn a_streamed_log_has_the_bytes_of_a_save_from_memory() {
         .map(|e| e.expect("entry").file_name())
         .filter(|n| n.to_string_lossy().ends_with(".tmp"))
         .collect();
-    assert!(left.is_empty(), "no scratch or temporary file stays: {left:?}");
+    assert!(
+        left.is_empty(),
+        "no scratch or temporary file stays: {left:?}"
+    );
 }
 
 fn text(b: &[u8]) -> String {
@@ -123,7 +129,10 @@ fn a_streamed_log_holds_every_byte_past_the_payload_budget() {
             .flat_map(|r| r.payload.clone().unwrap_or_default())
             .collect()
     };
-    assert!(bytes_of("sent", "s2") == data, "every byte sent is in the file");
+    assert!(
+        bytes_of("sent", "s2") == data,
+        "every byte sent is in the file"
+    );
     assert!(
         bytes_of("received", "s3") == data,
         "every byte received is in the file"

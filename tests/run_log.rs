@@ -134,7 +134,11 @@ fn a_pcap_of_unix_sockets_says_on_stderr_what_it_left_out() {
 #[test]
 fn expect_on_a_socket_that_does_not_exist_fails_at_once() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let script = write_script(dir.path(), "s99.scope", "socket udp\nexpect s99 \"x\" 30s\n");
+    let script = write_script(
+        dir.path(),
+        "s99.scope",
+        "socket udp\nexpect s99 \"x\" 30s\n",
+    );
     let started = Instant::now();
     let out = run_file(&script, &[], LONG);
     let took = started.elapsed();

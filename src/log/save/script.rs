@@ -172,7 +172,12 @@ impl Replay {
                 );
             }
             let tail = &data[data.len().saturating_sub(EXPECT_BYTES)..];
-            let _ = writeln!(out, "expect {label} {}", quoted(tail));
+            let payload = if format::is_texty(tail) {
+                quoted(tail)
+            } else {
+                format!("hex:{}", format::hex(tail))
+            };
+            let _ = writeln!(out, "expect {label} {payload}");
         }
     }
 }
