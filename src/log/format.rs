@@ -180,7 +180,7 @@ pub fn show_bytes(data: &[u8], max: usize) -> String {
         format!("hex:{}", hex(shown))
     };
     if cut < data.len() {
-        let _ = write!(s, "…(+{})", plural(data.len() as u64, "byte"));
+        let _ = write!(s, "…(+{})", plural((data.len() - cut) as u64, "byte"));
     }
     s
 }
@@ -247,7 +247,7 @@ pub fn summary<L: AsRef<LogContext> + ?Sized>(rec: &Record, log: &L, max: usize)
             shown_payload(rec, max)
         ),
         EventKind::SendProgress { sent, total } => {
-            format!("sending: {sent} of {}", plural(*total as u64, "byte"))
+            format!("sending: {sent} of {}", plural(*total, "byte"))
         }
         EventKind::Received {
             peer,
@@ -536,7 +536,7 @@ mod shown_tests {
         assert_eq!(show_bytes(&[0xde, 0xad, 0xbe, 0xef], 64), "hex:deadbeef");
         assert_eq!(show_bytes(b"hello world", 5), "\"hello\"…(+6 bytes)");
         // Cut inside a two-byte character: still text, the partial byte escaped.
-        assert_eq!(show_bytes("aé".as_bytes(), 2), "\"a\\xc3\"…(+1 bytes)");
+        assert_eq!(show_bytes("aé".as_bytes(), 2), "\"a\\xc3\"…(+1 byte)");
         // Text first, binary later: judged on what is shown.
         let mut mixed = b"GET / HTTP/1.0".to_vec();
         mixed.extend([0u8; 100]);

@@ -227,8 +227,14 @@ pub fn script_text(log: &SessionLog, header_path: &str) -> (String, usize, usize
         written += 1;
         match parse_line(line) {
             Ok(Some(Statement::Engine(mut cmd))) => {
+                let before = cmd.clone();
                 replay.replayable(&mut cmd, log);
-                let _ = writeln!(text, "{cmd}");
+                // A line the replay needs unchanged is kept as written, escapes and all.
+                if cmd == before {
+                    let _ = writeln!(text, "{}", line.trim());
+                } else {
+                    let _ = writeln!(text, "{cmd}");
+                }
             }
             _ => {
                 let _ = writeln!(text, "{}", line.trim());
