@@ -232,3 +232,52 @@ fn run_log_scope_saves_a_session_that_replays_on_fresh_ports() {
         text(&replay.stderr)
     );
 }
+
+#[test]
+fn ctrl_c_ends_a_waiting_run_cleanly_and_saves_its_log() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = write_script(
+        dir.path(),
+        "wait.scope",
+        "socket tcp as l\nbind l 127.0.0.1:0\nlisten l\naccept l 600s\n",
+    );
+    let log = dir.path().join("wait.jsonl");
+    let mut child = spawn(&[
+        "run".as_ref(),
+        "--log".as_ref(),
+        log.as_os_str(),
+        script.as_os_str(),
+    ]);
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = crossbeam_channel::unbounded();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + LONG;
+    loop {
+        let line = rx
+            .recv_deadline(deadline)
+            .expect("the run prints its listening line");
+        if line.contains("listening") {
+            break;
+        }
+    }
+    let pid = libc::pid_t::try_from(child.id()).expect("pid");
+    // SAFETY: sends SIGINT to the child this test started.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let out = finish_within(child, LONG, "the interrupted run");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains(":4: accept l 600s: interrupted"),
+        "{stderr}"
+    );
+    let saved = std::fs::read_to_string(&log).expect("the log is saved");
+    assert!(saved.contains("\"listening\""), "{saved}");
+}

@@ -1,5 +1,6 @@
 //! The command line: `sockscope` (the desktop app), `sockscope run FILE|-`, `sockscope shell`.
 
+mod interrupt;
 mod run;
 mod shell;
 

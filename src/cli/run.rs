@@ -12,6 +12,9 @@ use crate::script::shown_line;
 
 use super::{err_line, out_line};
 
+/// Exit status of a run that Ctrl-C interrupted (128 + SIGINT, as a shell reports it).
+const INTERRUPTED: i32 = 130;
+
 /// Longest payload shown in a text line.
 const SHOWN_BYTES: usize = 4096;
 
@@ -111,6 +114,7 @@ pub fn run(file: &str, json: bool, log: Option<&Path>, echo: bool) -> i32 {
     if let Some(stream) = stream {
         runner.with_session(|s| s.stream_to(stream));
     }
+    let ctrl_c = super::interrupt::CtrlC::watch(runner.interrupter());
     let mut result = Ok(());
     for l in &lines {
         if echo && !json {
@@ -125,7 +129,7 @@ pub fn run(file: &str, json: bool, log: Option<&Path>, echo: bool) -> i32 {
     let mut code = 0;
     if let Err(msg) = result {
         err_line(&msg);
-        code = 1;
+        code = if ctrl_c.pressed() { INTERRUPTED } else { 1 };
     }
     if let Some(stream) = session.take_stream() {
         code = code.max(finish_log(stream, &session.log));
