@@ -286,7 +286,13 @@ pub(crate) fn write_record(
             }
             Ok(())
         }
-        Format::Jsonl => writeln!(w, "{}", format::json_line(rec, log)),
+        Format::Jsonl => {
+            // Serialized straight into the file: a 300 MB payload's hex is not copied into
+            // a line first. The bytes are those of `format::json_line`.
+            serde_json::to_writer(&mut *w, &format::json_value(rec, log))
+                .map_err(io::Error::from)?;
+            w.write_all(b"\n")
+        }
         Format::Csv => w.write_all(csv_row(rec, log).as_bytes()),
         Format::Pcap | Format::Script => Err(io::Error::new(
             io::ErrorKind::InvalidInput,
