@@ -281,3 +281,16 @@ fn ctrl_c_ends_a_waiting_run_cleanly_and_saves_its_log() {
     let saved = std::fs::read_to_string(&log).expect("the log is saved");
     assert!(saved.contains("\"listening\""), "{saved}");
 }
+
+#[test]
+fn expect_waits_for_a_connection_an_auto_accepting_listener_has_yet_to_take() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = write_script(
+        dir.path(),
+        "auto.scope",
+        "socket tcp as srv\nbind srv 127.0.0.1:0\nlisten srv\naccept srv auto\n\
+         socket tcp as cli\nconnect cli $srv\nsend cli \"x\"\nexpect s3 \"x\" 30s\n",
+    );
+    let out = run_file(&script, &[], LONG);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}

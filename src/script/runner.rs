@@ -229,15 +229,14 @@ impl Runner {
         }
     }
 
-    /// In script mode, fails at once when `sock` names no socket this session created.
+    /// In script mode, fails at once when `sock` names no socket this session created (nor
+    /// one an auto-accepting listener may still accept).
     fn check_exists(&self, sock: &SockRef) -> Result<(), RunError> {
         let s = lock(&self.shared);
-        if !self.script || s.resolve(sock).is_some_and(|id| s.exists(id)) {
+        if !self.script || s.resolve(sock).is_some_and(|id| s.exists(id)) || s.may_appear(sock) {
             return Ok(());
         }
-        Err(RunError::Command(format!(
-            "expect {sock}: there is no socket {sock} (ids are s1, s2, … in order of creation; names come from `as NAME`)"
-        )))
+        Err(RunError::Command(no_socket(sock)))
     }
 
     fn expect_failure(&self, sock: &SockRef, needle: &[u8], limit: Duration) -> String {
@@ -247,6 +246,7 @@ impl Runner {
             None => format!(
                 "expect {sock}: no socket {sock} (ids are s1, s2, …; names come from `as NAME`)"
             ),
+            Some(id) if self.script && !s.exists(id) => no_socket(sock),
             Some(id) => {
                 let got = s.unmatched(id);
                 let arrived = if got.is_empty() {
@@ -285,6 +285,13 @@ impl Runner {
         let mut guard = lock(&self.shared);
         std::mem::replace(&mut *guard, Session::new(Output::Quiet, Box::new(|_| {})))
     }
+}
+
+/// The message of an `expect` on a socket that does not exist.
+fn no_socket(sock: &SockRef) -> String {
+    format!(
+        "expect {sock}: there is no socket {sock} (ids are s1, s2, … in order of creation; names come from `as NAME`)"
+    )
 }
 
 impl Drop for Runner {

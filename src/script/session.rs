@@ -44,6 +44,9 @@ pub struct Session {
     pub interrupted: bool,
     /// Every socket created or accepted in this session.
     sockets: HashSet<SockId>,
+    /// Set once a listener accepts on its own (`accept ID auto`): new ids may then appear
+    /// at any moment.
+    auto_accepting: bool,
     /// The `--log` file written as records come, if any.
     stream: Option<LogStream>,
 }
@@ -65,6 +68,7 @@ impl Session {
             stream: None,
             interrupted: false,
             sockets: HashSet::new(),
+            auto_accepting: false,
         }
     }
 
@@ -120,6 +124,9 @@ impl Session {
                 }
             }
             _ => {}
+        }
+        if let EventKind::AutoAccept { on: true } = &ev.kind {
+            self.auto_accepting = true;
         }
         if let (EventKind::Created { .. } | EventKind::Accepted { .. }, Some(id)) =
             (&ev.kind, ev.socket)
@@ -246,6 +253,11 @@ impl Session {
     /// Whether this session saw `sock` created or accepted.
     pub fn exists(&self, sock: SockId) -> bool {
         self.sockets.contains(&sock)
+    }
+
+    /// Whether `sock` may still appear: a listener of this session accepts on its own.
+    pub fn may_appear(&self, sock: &SockRef) -> bool {
+        matches!(sock, SockRef::Id(_)) && self.auto_accepting
     }
 
     /// Whether the peer of `sock` (or of a connection accepted from it) has closed.
