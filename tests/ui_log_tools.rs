@@ -118,7 +118,16 @@ fn save_as_script_then_open_script_replays_the_session() {
     let times: Vec<SystemTime> = h2.state().log().records().iter().map(|r| r.at()).collect();
     assert!(
         times.windows(2).all(|w| w[0] <= w[1]),
-        "records in time order: {times:?}"
+        "records in time order: {:?}",
+        h2.state()
+            .log()
+            .records()
+            .iter()
+            .map(|r| (
+                r.at(),
+                sockscope::log::format::summary(r, h2.state().log(), 20)
+            ))
+            .collect::<Vec<_>>()
     );
     assert!(shown(&h2, "\"PING\"") >= 1, "the reply shows in the log");
 }
