@@ -1,4 +1,5 @@
-//! The `sockscope` binary: the desktop app with no arguments, `run` and `shell` otherwise.
+//! The `sockscope` binary: the desktop app with no arguments, `run`, `shell` and `recover`
+//! otherwise.
 
 use clap::Parser;
 use sockscope::cli::{Cli, Cmd};
@@ -21,8 +22,20 @@ fn main() {
             json,
             log,
             echo,
-        }) => sockscope::cli::run(&file, json, log.as_deref(), echo),
-        Some(Cmd::Shell { json }) => sockscope::cli::shell(json),
+            no_journal,
+        }) => sockscope::cli::run(&file, json, log.as_deref(), echo, !no_journal),
+        Some(Cmd::Shell { json, no_journal }) => sockscope::cli::shell(json, !no_journal),
+        Some(Cmd::Recover {
+            list,
+            save,
+            keep,
+            journal,
+        }) => sockscope::cli::recover_cmd(&sockscope::cli::RecoverArgs {
+            list,
+            save,
+            keep,
+            journal,
+        }),
     };
     std::process::exit(code);
 }

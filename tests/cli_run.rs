@@ -7,6 +7,10 @@ use std::time::Duration;
 
 fn sockscope(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sockscope"))
+        .env(
+            "SOCKSCOPE_DATA_DIR",
+            std::env::temp_dir().join("sockscope-test-data"),
+        )
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -252,6 +256,7 @@ fn the_shell_runs_lines_and_keeps_history_across_runs() {
         let mut child = Command::new(env!("CARGO_BIN_EXE_sockscope"))
             .arg("shell")
             .env("XDG_DATA_HOME", data.path())
+            .env("SOCKSCOPE_DATA_DIR", data.path().join("sockscope"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -10,6 +10,10 @@ use std::time::{Duration, Instant};
 
 fn spawn(args: &[&std::ffi::OsStr]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_sockscope"))
+        .env(
+            "SOCKSCOPE_DATA_DIR",
+            std::env::temp_dir().join("sockscope-test-data"),
+        )
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -109,6 +109,7 @@ fn a_saved_session_replays_on_fresh_ports_while_the_first_still_runs() {
     );
     // The first session's listener still listens: a replay that reached it would hang.
     let mut child = Command::new(env!("CARGO_BIN_EXE_sockscope"))
+        .env("SOCKSCOPE_DATA_DIR", dir.path().join("data"))
         .arg("run")
         .arg(&path)
         .stdin(Stdio::null())

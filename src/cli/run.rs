@@ -8,7 +8,7 @@ use crate::log::SessionLog;
 use crate::log::format::plural;
 use crate::log::save::Format;
 use crate::log::save::stream::{self, LogStream};
-use crate::script::shown_line;
+use crate::script::{RunError, shown_line};
 
 use super::{err_line, out_line};
 
@@ -53,13 +53,14 @@ fn open_log(log: Option<&Path>) -> Result<Option<LogStream>, i32> {
 }
 
 /// Finishes the `--log` file and says on stderr what it could not hold; returns the exit
-/// status it calls for (1 when payload bytes are missing from it or it was not saved).
-fn finish_log(stream: LogStream, log: &SessionLog) -> i32 {
+/// status it calls for (1 when payload bytes are missing from it or it was not saved) and
+/// whether it was saved.
+fn finish_log(stream: LogStream, log: &SessionLog) -> (i32, bool) {
     let info = match stream.finish(log) {
         Ok(info) => info,
         Err(e) => {
             err_line(&format!("cannot save the log: {e}"));
-            return 1;
+            return (1, false);
         }
     };
     let shown = info.path.display();
@@ -81,13 +82,14 @@ fn finish_log(stream: LogStream, log: &SessionLog) -> i32 {
             plural(info.evicted as u64, "payload"),
             info.format.extension()
         ));
-        return 1;
+        return (1, true);
     }
-    0
+    (0, true)
 }
 
-/// Runs a script file and returns the exit status (0, 1 or 2).
-pub fn run(file: &str, json: bool, log: Option<&Path>, echo: bool) -> i32 {
+/// Runs a script file and returns the exit status (0, 1, 2, or 130 after Ctrl-C); with `journal`, the session
+/// is journaled until it ends (kept when the `--log` file could not be saved).
+pub fn run(file: &str, json: bool, log: Option<&Path>, echo: bool, journal: bool) -> i32 {
     let text = match read_script(file) {
         Ok(t) => t,
         Err(msg) => {
@@ -114,25 +116,39 @@ pub fn run(file: &str, json: bool, log: Option<&Path>, echo: bool) -> i32 {
     if let Some(stream) = stream {
         runner.with_session(|s| s.stream_to(stream));
     }
-    let ctrl_c = super::interrupt::CtrlC::watch(runner.interrupter());
+    super::journaling::attach(&runner, journal);
+    match super::sigint::install() {
+        Ok(flag) => runner.set_interrupt(flag),
+        Err(e) => err_line(&format!("Ctrl-C will kill the run: cannot handle it: {e}")),
+    }
     let mut result = Ok(());
     for l in &lines {
         if echo && !json {
             out_line(&format!("> {}", l.stmt));
         }
         if let Err(e) = runner.execute(&l.stmt) {
-            result = Err(format!("{file}:{}: {}: {e}", l.line, shown_line(&l.text)));
+            let code = if e == RunError::Interrupted {
+                INTERRUPTED
+            } else {
+                1
+            };
+            let line = shown_line(&l.text);
+            result = Err((code, format!("{file}:{}: {line}: {e}", l.line)));
             break;
         }
     }
     let mut session = runner.finish();
     let mut code = 0;
-    if let Err(msg) = result {
+    if let Err((failed, msg)) = result {
         err_line(&msg);
-        code = if ctrl_c.pressed() { INTERRUPTED } else { 1 };
+        code = failed;
     }
+    let mut saved = true;
     if let Some(stream) = session.take_stream() {
-        code = code.max(finish_log(stream, &session.log));
+        let (log_code, ok) = finish_log(stream, &session.log);
+        code = code.max(log_code);
+        saved = ok;
     }
+    super::journaling::end(&mut session.log, !saved);
     code
 }

@@ -5,5 +5,5 @@ mod runner;
 mod session;
 
 pub use report::{SHOWN_CHARS, shown_line};
-pub use runner::{DEFAULT_ACCEPT, DEFAULT_EXPECT, Interrupter, RunError, Runner};
+pub use runner::{DEFAULT_ACCEPT, DEFAULT_EXPECT, RunError, Runner};
 pub use session::{Output, Printer, Session};

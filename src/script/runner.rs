@@ -1,6 +1,7 @@
 //! Runs statements of the command language against an engine and waits for their outcome:
 //! the one executor behind `sockscope run`, `sockscope shell` and scripts opened in the app.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -32,10 +33,14 @@ pub enum RunError {
     /// The engine stopped.
     #[error("the engine stopped")]
     EngineGone,
-    /// [`Interrupter::interrupt`] stopped the wait.
+    /// The wait was interrupted (Ctrl-C in the shell): the runner stopped waiting; a command
+    /// already submitted goes on in the engine until it completes or times out.
     #[error("interrupted")]
     Interrupted,
 }
+
+/// How often a wait looks at its interrupt flag ([`Runner::set_interrupt`]).
+const INTERRUPT_POLL: Duration = Duration::from_millis(20);
 
 type Shared = Arc<(Mutex<Session>, Condvar)>;
 
@@ -55,19 +60,8 @@ pub struct Runner {
     stop: Option<Sender<()>>,
     /// Script mode: see [`Runner::set_script_mode`].
     script: bool,
-}
-
-/// Stops a runner's waits from another thread (see [`Runner::interrupter`]).
-#[derive(Clone)]
-pub struct Interrupter(Shared);
-
-impl Interrupter {
-    /// Ends the statement the runner waits on, and every later one, with
-    /// [`RunError::Interrupted`].
-    pub fn interrupt(&self) {
-        lock(&self.0).interrupted = true;
-        self.0.1.notify_all();
-    }
+    /// Set (by a signal handler) to interrupt the wait under way.
+    interrupt: Option<&'static AtomicBool>,
 }
 
 impl Runner {
@@ -100,6 +94,7 @@ impl Runner {
             pump,
             stop: Some(stop),
             script: false,
+            interrupt: None,
         }
     }
 
@@ -111,10 +106,16 @@ impl Runner {
         self.script = on;
     }
 
-    /// A handle that interrupts this runner's waits (`accept`, `expect`, `sleep`, any
-    /// command's outcome) from another thread.
-    pub fn interrupter(&self) -> Interrupter {
-        Interrupter(Arc::clone(&self.shared))
+    /// Makes every wait (`sleep`, `expect`, a command's outcome) end with
+    /// [`RunError::Interrupted`] within [`INTERRUPT_POLL`] of `flag` being set; the wait
+    /// clears it. A flag set while nothing waits is cleared when the next statement starts.
+    pub fn set_interrupt(&mut self, flag: &'static AtomicBool) {
+        self.interrupt = Some(flag);
+    }
+
+    fn interrupted(&self) -> bool {
+        self.interrupt
+            .is_some_and(|f| f.swap(false, Ordering::AcqRel))
     }
 
     /// The engine this runner drives.
@@ -138,13 +139,13 @@ impl Runner {
             if let Some(v) = done(&mut guard) {
                 return Ok(Some(v));
             }
-            if guard.interrupted {
-                return Err(RunError::Interrupted);
-            }
             if guard.ended {
                 return Err(RunError::EngineGone);
             }
-            let wait = match deadline {
+            if self.interrupted() {
+                return Err(RunError::Interrupted);
+            }
+            let mut wait = match deadline {
                 Some(at) => {
                     let left = at.saturating_duration_since(Instant::now());
                     if left.is_zero() {
@@ -154,6 +155,9 @@ impl Runner {
                 }
                 None => Duration::from_secs(3600),
             };
+            if self.interrupt.is_some() {
+                wait = wait.min(INTERRUPT_POLL);
+            }
             guard = match self.shared.1.wait_timeout(guard, wait) {
                 Ok((g, _)) => g,
                 Err(p) => p.into_inner().0,
@@ -163,6 +167,7 @@ impl Runner {
 
     /// Runs one statement and waits for its outcome.
     pub fn execute(&self, stmt: &Statement) -> Result<(), RunError> {
+        let _ = self.interrupted();
         lock(&self.shared).command(&stmt.to_string());
         match stmt {
             Statement::Engine(cmd) => {
@@ -318,6 +323,33 @@ mod tests {
             Ok(Some(stmt)) => r.execute(&stmt),
             other => panic!("{line:?} does not parse: {other:?}"),
         }
+    }
+
+    #[test]
+    fn set_interrupt_ends_a_sleep_and_a_waiting_accept_and_the_runner_goes_on() {
+        static FLAG: AtomicBool = AtomicBool::new(false);
+        let engine = Engine::start().expect("engine");
+        let mut r = quiet(&engine);
+        r.set_interrupt(&FLAG);
+        run(&r, "socket tcp as srv").expect("socket");
+        run(&r, "bind srv 127.0.0.1:0").expect("bind");
+        run(&r, "listen srv").expect("listen");
+        for line in ["sleep 60s", "accept srv", "expect srv \"never\" 60s"] {
+            let setter = std::thread::spawn(|| {
+                std::thread::sleep(Duration::from_millis(100));
+                FLAG.store(true, Ordering::Release);
+            });
+            let t0 = Instant::now();
+            assert_eq!(run(&r, line), Err(RunError::Interrupted), "{line}");
+            assert!(t0.elapsed() < Duration::from_secs(30), "{line}");
+            setter.join().expect("setter");
+            assert!(!FLAG.load(Ordering::Acquire), "the wait cleared the flag");
+        }
+        // A flag left set while nothing waited does not interrupt the next statement.
+        FLAG.store(true, Ordering::Release);
+        run(&r, "sleep 10ms").expect("the next statement runs");
+        run(&r, "status").expect("the runner goes on");
+        r.finish();
     }
 
     #[test]

@@ -40,8 +40,6 @@ pub struct Session {
     logging: bool,
     /// Set when the engine has stopped (or the runner was dropped).
     pub ended: bool,
-    /// Set by [`super::Interrupter::interrupt`]: every wait ends.
-    pub interrupted: bool,
     /// Every socket created or accepted in this session.
     sockets: HashSet<SockId>,
     /// Set once a listener accepts on its own (`accept ID auto`): new ids may then appear
@@ -66,7 +64,6 @@ impl Session {
             logging: true,
             ended: false,
             stream: None,
-            interrupted: false,
             sockets: HashSet::new(),
             auto_accepting: false,
         }
