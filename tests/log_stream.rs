@@ -1,6 +1,6 @@
 //! The streaming `--log` writer: the same bytes as a save from memory, every payload byte
-//! whatever the payload budget. Real sockets
-//! on loopback, driven by the script runner as `sockscope run` drives them.
+//! whatever the payload budget. Real sockets on loopback, driven by the script runner as
+//! `sockscope run` drives them.
 
 use std::path::Path;
 
