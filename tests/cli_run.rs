@@ -315,7 +315,8 @@ fn run_log_saves_the_session_in_the_format_of_its_extension() {
         &["run", "--log", bad.to_str().expect("path"), "-"],
         Some(b"status\n"),
     );
-    assert_eq!(out.status.code(), Some(1));
+    // Refused before the script runs, like a script that does not parse (issue 12 item 7).
+    assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out.stderr).contains(".jsonl"),
         "lists the formats: {}",

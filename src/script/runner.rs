@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
 
-use crate::engine::{Engine, Event, EventKind, SockRef};
+use crate::engine::{Command, Engine, Event, EventKind, SockRef};
 use crate::lang::{ScriptLine, Statement};
 use crate::log::format::show_bytes;
 
@@ -16,6 +16,10 @@ use super::session::{Output, Printer, Session};
 
 /// How long `expect` waits when the line gives no duration.
 pub const DEFAULT_EXPECT: Duration = Duration::from_secs(5);
+
+/// How long `accept ID` waits in a script ([`Runner::set_script_mode`]) when the line gives
+/// no duration; the app's accept waits for ever.
+pub const DEFAULT_ACCEPT: Duration = crate::log::save::script::SAVED_ACCEPT;
 
 /// Why a statement failed at run time.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -54,6 +58,8 @@ pub struct Runner {
     pump: Option<JoinHandle<()>>,
     /// Dropping it stops the pump.
     stop: Option<Sender<()>>,
+    /// Script mode: see [`Runner::set_script_mode`].
+    script: bool,
     /// Set (by a signal handler) to interrupt the wait under way.
     interrupt: Option<&'static AtomicBool>,
 }
@@ -87,8 +93,17 @@ impl Runner {
             shared,
             pump,
             stop: Some(stop),
+            script: false,
             interrupt: None,
         }
+    }
+
+    /// Script mode, for a runner whose engine was started for it (`sockscope run`): every
+    /// socket a line can name is one this runner saw created, so `expect` on an unknown
+    /// socket fails at once; and `accept ID` without a duration waits [`DEFAULT_ACCEPT`]
+    /// instead of for ever.
+    pub fn set_script_mode(&mut self, on: bool) {
+        self.script = on;
     }
 
     /// Makes every wait (`sleep`, `expect`, a command's outcome) end with
@@ -156,7 +171,19 @@ impl Runner {
         lock(&self.shared).command(&stmt.to_string());
         match stmt {
             Statement::Engine(cmd) => {
-                let id = self.engine.submit(cmd.clone());
+                let cmd = match cmd {
+                    Command::Accept {
+                        sock,
+                        name,
+                        timeout: None,
+                    } if self.script => Command::Accept {
+                        sock: sock.clone(),
+                        name: name.clone(),
+                        timeout: Some(DEFAULT_ACCEPT),
+                    },
+                    cmd => cmd.clone(),
+                };
+                let id = self.engine.submit(cmd);
                 let ev: Option<Event> = self.wait_until(None, |s| s.take_outcome(id))?;
                 match ev.map(|e| e.kind) {
                     Some(EventKind::Failed(e)) => Err(RunError::Command(e.to_string())),
@@ -176,6 +203,7 @@ impl Runner {
                 let needle = payload
                     .load()
                     .map_err(|e| RunError::Command(format!("read file: {e}")))?;
+                self.check_exists(sock)?;
                 let limit = timeout.unwrap_or(DEFAULT_EXPECT);
                 let at = Instant::now() + limit;
                 let found = self.wait_until(Some(at), |s| {
@@ -188,6 +216,7 @@ impl Runner {
                 }
             }
             Statement::ExpectClosed { sock, timeout } => {
+                self.check_exists(sock)?;
                 let limit = timeout.unwrap_or(DEFAULT_EXPECT);
                 let at = Instant::now() + limit;
                 let found = self.wait_until(Some(at), |s| {
@@ -205,6 +234,16 @@ impl Runner {
         }
     }
 
+    /// In script mode, fails at once when `sock` names no socket this session created (nor
+    /// one an auto-accepting listener may still accept).
+    fn check_exists(&self, sock: &SockRef) -> Result<(), RunError> {
+        let s = lock(&self.shared);
+        if !self.script || s.resolve(sock).is_some_and(|id| s.exists(id)) || s.may_appear(sock) {
+            return Ok(());
+        }
+        Err(RunError::Command(no_socket(sock)))
+    }
+
     fn expect_failure(&self, sock: &SockRef, needle: &[u8], limit: Duration) -> String {
         let s = lock(&self.shared);
         let within = crate::lang::duration_text(limit);
@@ -212,12 +251,17 @@ impl Runner {
             None => format!(
                 "expect {sock}: no socket {sock} (ids are s1, s2, …; names come from `as NAME`)"
             ),
+            Some(id) if self.script && !s.exists(id) => no_socket(sock),
             Some(id) => {
                 let got = s.unmatched(id);
                 let arrived = if got.is_empty() {
                     "nothing".to_string()
                 } else {
-                    format!("{} bytes: {}", got.len(), show_bytes(got, 256))
+                    format!(
+                        "{}: {}",
+                        crate::log::format::plural(got.len() as u64, "byte"),
+                        show_bytes(got, 256)
+                    )
                 };
                 format!(
                     "expect {sock} {} timed out after {within}; {sock} received {arrived}",
@@ -246,6 +290,13 @@ impl Runner {
         let mut guard = lock(&self.shared);
         std::mem::replace(&mut *guard, Session::new(Output::Quiet, Box::new(|_| {})))
     }
+}
+
+/// The message of an `expect` on a socket that does not exist.
+fn no_socket(sock: &SockRef) -> String {
+    format!(
+        "expect {sock}: there is no socket {sock} (ids are s1, s2, … in order of creation; names come from `as NAME`)"
+    )
 }
 
 impl Drop for Runner {

@@ -4,7 +4,8 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::engine::{CmdId, Event, EventKind, SockId, SockRef};
-use crate::log::SessionLog;
+use crate::log::save::stream::LogStream;
+use crate::log::{Record, SessionLog};
 
 /// Bytes kept per socket for `expect` before the oldest are dropped.
 const EXPECT_WINDOW: usize = 16 << 20;
@@ -39,6 +40,13 @@ pub struct Session {
     logging: bool,
     /// Set when the engine has stopped (or the runner was dropped).
     pub ended: bool,
+    /// Every socket created or accepted in this session.
+    sockets: HashSet<SockId>,
+    /// Set once a listener accepts on its own (`accept ID auto`): new ids may then appear
+    /// at any moment.
+    auto_accepting: bool,
+    /// The `--log` file written as records come, if any.
+    stream: Option<LogStream>,
 }
 
 impl Session {
@@ -55,14 +63,36 @@ impl Session {
             outcomes: HashMap::new(),
             logging: true,
             ended: false,
+            stream: None,
+            sockets: HashSet::new(),
+            auto_accepting: false,
         }
     }
 
     /// Records a command line in the log.
     pub fn command(&mut self, line: &str) {
         if self.logging {
-            self.log.push_command(line);
+            let at = std::time::SystemTime::now();
+            self.log.push_command_at(at, line);
+            if let Some(stream) = &mut self.stream {
+                let rec = Record::Command {
+                    at,
+                    line: line.to_string(),
+                };
+                stream.record(&rec, &self.log);
+            }
         }
+    }
+
+    /// Writes every record from now on to `stream` as it is logged, payload included
+    /// (whatever the log's payload budget keeps in memory).
+    pub fn stream_to(&mut self, stream: LogStream) {
+        self.stream = Some(stream);
+    }
+
+    /// Takes the stream back, to [`LogStream::finish`] it.
+    pub fn take_stream(&mut self) -> Option<LogStream> {
+        self.stream.take()
     }
 
     /// Stops keeping a log (and empties it), for a caller that logs everything itself and
@@ -92,6 +122,14 @@ impl Session {
             }
             _ => {}
         }
+        if let EventKind::AutoAccept { on: true } = &ev.kind {
+            self.auto_accepting = true;
+        }
+        if let (EventKind::Created { .. } | EventKind::Accepted { .. }, Some(id)) =
+            (&ev.kind, ev.socket)
+        {
+            self.sockets.insert(id);
+        }
         if let (EventKind::Accepted { listener, .. }, Some(id)) = (&ev.kind, ev.socket) {
             self.parents.insert(id, *listener);
         }
@@ -114,7 +152,12 @@ impl Session {
             self.outcomes.insert(cmd, ev.clone());
         }
         if self.logging {
+            // The stream gets the event with its payload, before the budget can evict it.
+            let streamed = self.stream.as_ref().map(|_| Record::from(ev.clone()));
             self.log.push_event(ev);
+            if let (Some(stream), Some(rec)) = (&mut self.stream, streamed) {
+                stream.record(&rec, &self.log);
+            }
             self.print_last();
         }
     }
@@ -202,6 +245,16 @@ impl Session {
         ids.dedup();
         v.extend(ids.into_iter().map(|id| id.to_string()));
         v
+    }
+
+    /// Whether this session saw `sock` created or accepted.
+    pub fn exists(&self, sock: SockId) -> bool {
+        self.sockets.contains(&sock)
+    }
+
+    /// Whether `sock` may still appear: a listener of this session accepts on its own.
+    pub fn may_appear(&self, sock: &SockRef) -> bool {
+        matches!(sock, SockRef::Id(_)) && self.auto_accepting
     }
 
     /// Whether the peer of `sock` (or of a connection accepted from it) has closed.
