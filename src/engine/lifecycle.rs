@@ -206,10 +206,11 @@ impl Reactor {
         os.bind(&sa).map_err(|e| {
             let mut err = OpError::io(Op::Bind, Some(&addr), &e);
             if matches!(addr, Addr::Path(_)) && err.cause == Cause::AddrInUse {
-                err.cause = Cause::Os(
-                    "the path already exists (remove the old socket file, or choose another path)"
+                err.cause = Cause::Os {
+                    errno: libc::EADDRINUSE,
+                    text: "the path already exists (remove the old socket file, or choose another path)"
                         .into(),
-                );
+                };
             }
             err
         })?;

@@ -24,6 +24,7 @@
 
 mod addr;
 mod command;
+mod errno;
 mod error;
 mod event;
 mod flood;
@@ -44,6 +45,7 @@ pub use command::{
     Command, DEFAULT_BACKLOG, DEFAULT_CONNECT_TIMEOUT, Family, FloodLimit, How, Payload, Proto,
     Responder, SockRef,
 };
+pub use errno::errno_name;
 pub use error::{Cause, Op, OpError};
 pub use event::{CmdId, Event, EventKind, Setting, SockId, SockState, SockStats, SocketInfo};
 pub use framing::{FrameSplitter, Framed, Framing, MAX_FRAME, length_prefixed};
