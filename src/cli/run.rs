@@ -55,6 +55,7 @@ pub fn run(file: &str, json: bool, log: Option<&Path>, echo: bool) -> i32 {
         Ok(r) => r,
         Err(code) => return code,
     };
+    runner.plan(&lines);
     let mut result = Ok(());
     for l in &lines {
         if echo && !json {

@@ -37,13 +37,14 @@ mod reactor;
 mod recv_buf;
 mod rules;
 mod sock;
+mod teardown;
 mod tools;
 mod tuning;
 
 pub use addr::{Addr, AddrSpec};
 pub use command::{
-    Command, DEFAULT_BACKLOG, DEFAULT_CONNECT_TIMEOUT, Family, FloodLimit, How, Payload, Proto,
-    Responder, SockRef,
+    Command, DEFAULT_BACKLOG, DEFAULT_CONNECT_TIMEOUT, Family, FloodLimit, How, OnClose, Payload,
+    Proto, Responder, SockRef,
 };
 pub use errno::errno_name;
 pub use error::{Cause, Op, OpError};
