@@ -32,6 +32,7 @@ mod framing;
 mod hub;
 mod io;
 mod lifecycle;
+mod limits;
 mod options;
 mod reactor;
 mod recv_buf;
@@ -50,6 +51,7 @@ pub use errno::errno_name;
 pub use error::{Cause, Op, OpError};
 pub use event::{CmdId, Event, EventKind, Setting, SockId, SockState, SockStats, SocketInfo};
 pub use framing::{FrameSplitter, Framed, Framing, MAX_FRAME, length_prefixed};
+pub use limits::raise_fd_limit;
 pub use options::{OptValue, SockOpt};
 pub use rules::{Match, Rule, TemplateVars, expand};
 
