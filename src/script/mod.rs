@@ -4,4 +4,4 @@ mod runner;
 mod session;
 
 pub use runner::{DEFAULT_EXPECT, RunError, Runner};
-pub use session::{Output, Printer, Session};
+pub use session::{EXPECT_WINDOW, Output, Printer, Session};
