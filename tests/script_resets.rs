@@ -87,6 +87,11 @@ fn a_reset_in_the_backlog_keeps_the_peers_address_in_log_and_pcap() {
         bytes.windows(4).any(|w| w == ports.as_slice()),
         "the pcap has a segment from {client} to {srv}"
     );
+    // The reset is drawn as the peer's RST (flags byte 13 of the TCP header: RST|ACK).
+    let rst = bytes
+        .windows(14)
+        .any(|w| w[..4] == ports[..] && w[13] == 0x14);
+    assert!(rst, "the pcap has the client's RST");
 }
 
 #[test]
