@@ -444,6 +444,12 @@ fn json_object_parts(
         match &ev.kind {
             EventKind::Failed(e) => {
                 m.insert("error".into(), json!(e.to_string()));
+                if let Some(n) = e.cause.errno() {
+                    m.insert("errno".into(), json!(n));
+                    if let Some(name) = crate::engine::errno_name(n) {
+                        m.insert("errno_name".into(), json!(name));
+                    }
+                }
             }
             EventKind::Received {
                 truncated_from: Some(n),
