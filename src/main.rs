@@ -6,6 +6,9 @@ use sockscope::cli::{Cli, Cmd};
 
 fn main() {
     let cli = Cli::parse();
+    // As servers do: a soft limit of 1024 descriptors would stop a server long before the
+    // kernel would. Failing to raise it is harmless (the old limit stays).
+    let _ = sockscope::engine::raise_fd_limit();
     let code = match cli.command {
         None => match sockscope::app::run() {
             Ok(()) => 0,

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use sockscope::engine::{
-    Addr, AddrSpec, Command, Family, FloodLimit, Framing, How, LenMatch, Match, OptValue, Payload,
+    Addr, AddrSpec, Command, Family, FloodLimit, Framing, How, LenMatch, Match, OnClose, OptValue,
+    Payload,
     Proto, Responder, Rule, SockId, SockOpt, SockRef,
 };
 use sockscope::lang::{Statement, is_id_like, parse_line, parse_script};
@@ -21,6 +22,7 @@ fn name() -> impl Strategy<Value = String> {
         "[a-zé漢Ж_-][a-z0-9éЖ_-]{0,6}",
         Just("auto".to_string()),
         Just("closed".to_string()),
+        Just("reset".to_string()),
         Just("as".to_string()),
         Just("s".to_string()),
     ]
@@ -271,6 +273,11 @@ fn tool_command() -> impl Strategy<Value = Command> {
         sock().prop_map(|sock| Command::Abort { sock }),
         (
             sock(),
+            prop_oneof![Just(OnClose::Close), Just(OnClose::Keep)]
+        )
+            .prop_map(|(sock, policy)| Command::OnClose { sock, policy }),
+        (
+            sock(),
             1usize..=65_536,
             proptest::option::of(1u64..),
             prop_oneof![
@@ -303,6 +310,8 @@ fn statement() -> impl Strategy<Value = Statement> {
         ),
         1 => (sock(), proptest::option::of(duration()))
             .prop_map(|(sock, timeout)| Statement::ExpectClosed { sock, timeout }),
+        1 => (sock(), proptest::option::of(duration()))
+            .prop_map(|(sock, timeout)| Statement::ExpectReset { sock, timeout }),
         1 => duration().prop_map(Statement::Sleep),
     ]
 }

@@ -121,6 +121,7 @@ pub fn run(file: &str, json: bool, log: Option<&Path>, echo: bool, journal: bool
         Ok(flag) => runner.set_interrupt(flag),
         Err(e) => err_line(&format!("Ctrl-C will kill the run: cannot handle it: {e}")),
     }
+    runner.plan(&lines);
     let mut result = Ok(());
     for l in &lines {
         if echo && !json {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use super::addr::Addr;
-use super::command::{Family, How, Proto, Responder};
+use super::command::{Family, How, OnClose, Proto, Responder};
 use super::error::OpError;
 use super::framing::Framing;
 use super::options::SockOpt;
@@ -145,6 +145,9 @@ pub enum EventKind {
     },
     /// The socket is closed and its descriptor released.
     Closed,
+    /// The peer reset the connection (`ECONNRESET`): no more data either way; the engine
+    /// has released the descriptor and keeps the record.
+    Reset,
     /// A snapshot of every socket, in id order (answer to `status`).
     Status(Vec<SocketInfo>),
     /// An operation failed; when `cmd` is set, that command failed.
@@ -276,6 +279,8 @@ pub enum Setting {
     Joined(std::net::IpAddr),
     /// Left a multicast group.
     Left(std::net::IpAddr),
+    /// What a listener does with a connection it accepted once the peer has closed.
+    OnClose(OnClose),
 }
 
 fn esc(b: &[u8]) -> String {
@@ -367,6 +372,12 @@ impl fmt::Display for Setting {
             Setting::Option { opt, value } => write!(f, "option {opt} = {value}"),
             Setting::Joined(g) => write!(f, "joined multicast group {g}"),
             Setting::Left(g) => write!(f, "left multicast group {g}"),
+            Setting::OnClose(OnClose::Close) => f.write_str(
+                "onclose close: a connection whose peer has closed is closed once all is sent",
+            ),
+            Setting::OnClose(OnClose::Keep) => {
+                f.write_str("onclose keep: connections whose peer has closed stay half-open")
+            }
         }
     }
 }
@@ -389,6 +400,7 @@ impl EventKind {
             EventKind::AutoAccept { .. } => "auto-accept",
             EventKind::Responding { .. } => "responding",
             EventKind::Closed => "closed",
+            EventKind::Reset => "reset",
             EventKind::Status(_) => "status",
             EventKind::Failed(_) => "error",
             EventKind::Message { .. } => "message",
@@ -417,6 +429,9 @@ pub enum SockState {
     Connected,
     /// One direction is finished (peer closed, or shut down locally).
     HalfClosed,
+    /// TCP: the peer reset the connection (RST, `ECONNRESET`): it is gone in both
+    /// directions, unlike the orderly close of [`SockState::HalfClosed`].
+    Reset,
     /// Closed.
     Closed,
 }
@@ -430,6 +445,7 @@ impl fmt::Display for SockState {
             SockState::Connecting => "connecting",
             SockState::Connected => "connected",
             SockState::HalfClosed => "half-closed",
+            SockState::Reset => "reset",
             SockState::Closed => "closed",
         })
     }
@@ -462,6 +478,10 @@ pub struct SocketInfo {
     pub msgs_in: u64,
     /// Sends completed.
     pub msgs_out: u64,
+    /// A listener's policy for its connections once their peer has closed: `Some(None)`
+    /// for the default (auto-accepted ones close, those accepted by hand are kept);
+    /// `None` for sockets that do not listen.
+    pub on_close: Option<Option<OnClose>>,
     /// The kernel's TCP state (`ESTABLISHED`, `CLOSE_WAIT`, …) for TCP sockets.
     pub tcp_state: Option<&'static str>,
 }

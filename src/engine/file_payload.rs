@@ -63,7 +63,10 @@ pub(crate) fn file_error(path: &Path, e: &std::io::Error) -> OpError {
     let cause = OpError::io(Op::ReadFile, None, e).cause;
     OpError::new(
         Op::ReadFile,
-        super::error::Cause::Os(format!("{}: {cause}", path.display())),
+        super::error::Cause::Os {
+            errno: 0,
+            text: format!("{}: {cause}", path.display()),
+        },
     )
 }
 

@@ -52,7 +52,7 @@ impl Reactor {
                     self.flush(id);
                 }
             }
-            Phase::Closed | Phase::Listening => {}
+            Phase::Closed | Phase::Reset | Phase::Listening => {}
             _ => {
                 if readable && !sock.manual {
                     self.read_ready(id);
@@ -85,14 +85,16 @@ impl Reactor {
                 return;
             };
             match os.accept() {
-                Ok((conn, _)) => {
+                Ok((conn, from)) => {
                     sock.accept_starved = false;
                     let waiter = sock.accept_waiters.pop_front();
                     let (cmd, name) = match waiter {
                         Some(w) => (Some(w.cmd), w.name),
                         None => (None, None),
                     };
-                    self.adopt(id, conn, cmd, name);
+                    // The address accept(2) returned: a peer that reset while it waited in
+                    // the backlog has none that getpeername(2) could tell afterwards.
+                    self.adopt(id, conn, Addr::from_sock(&from), cmd, name);
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
@@ -245,6 +247,7 @@ impl Reactor {
             return;
         };
         sock.read_done = true;
+        sock.peer_closed = true;
         let rest = sock.splitter.finish();
         let peer = sock.peer.clone();
         if let Some(rest) = rest {
@@ -257,13 +260,19 @@ impl Reactor {
             self.hub.emit(Some(id), None, EventKind::Failed(err));
         }
         self.hub.emit(Some(id), cmd, EventKind::PeerClosed);
+        self.apply_close_policy(id);
     }
 
-    /// Reports a receive error; true when it ends the (TCP) connection.
+    /// Reports a receive error; true when it ends the (TCP) connection. A reset by the
+    /// peer is a state of its own, not an error: see [`Reactor::reset_by_peer`].
     pub(crate) fn recv_failed(&mut self, id: SockId, e: &std::io::Error) -> bool {
         let Some(sock) = self.socks.get_mut(&id) else {
             return true;
         };
+        if sock.proto.is_stream() && e.raw_os_error() == Some(libc::ECONNRESET) {
+            self.reset_by_peer(id, None);
+            return true;
+        }
         let peer = sock.peer.clone();
         let tcp = sock.proto.is_stream();
         if tcp {

@@ -169,6 +169,9 @@ impl Reactor {
         let family = self.sock(id).family;
         let addr = self.resolve(Op::Bind, spec, family)?;
         let sock = self.sock(id);
+        if let Some(why) = sock.gone() {
+            return Err(OpError::state(Op::Bind, why));
+        }
         match sock.phase {
             Phase::Created => {}
             Phase::Closed => {
@@ -192,22 +195,28 @@ impl Reactor {
                 ));
             }
         }
-        let os = sock.os.as_ref().expect("open socket");
+        let Some(os) = sock.os.as_ref() else {
+            return Err(OpError::state(
+                Op::Socket,
+                format!("{} has no descriptor", sock.label()),
+            ));
+        };
         let sa = addr
             .to_sock()
             .map_err(|e| OpError::io(Op::Bind, Some(&addr), &e))?;
         os.bind(&sa).map_err(|e| {
             let mut err = OpError::io(Op::Bind, Some(&addr), &e);
             if matches!(addr, Addr::Path(_)) && err.cause == Cause::AddrInUse {
-                err.cause = Cause::Os(
-                    "the path already exists (remove the old socket file, or choose another path)"
+                err.cause = Cause::Os {
+                    errno: libc::EADDRINUSE,
+                    text: "the path already exists (remove the old socket file, or choose another path)"
                         .into(),
-                );
+                };
             }
             err
         })?;
         if let Addr::Path(p) = &addr {
-            sock.unlink = Some(p.clone());
+            sock.unlink = super::teardown::SocketFile::of(p);
         }
         let local = os.local_addr().map(|a| Addr::from_sock(&a)).unwrap_or(addr);
         sock.local = Some(local.clone());
@@ -263,6 +272,9 @@ impl Reactor {
     ) -> Result<(), OpError> {
         let backlog = backlog.unwrap_or(DEFAULT_BACKLOG);
         let sock = self.sock(id);
+        if let Some(why) = sock.gone() {
+            return Err(OpError::state(Op::Listen, why));
+        }
         if !sock.proto.is_stream() {
             return Err(OpError::state(
                 Op::Listen,
@@ -291,7 +303,12 @@ impl Reactor {
                 ));
             }
         }
-        let os = sock.os.as_ref().expect("open socket");
+        let Some(os) = sock.os.as_ref() else {
+            return Err(OpError::state(
+                Op::Socket,
+                format!("{} has no descriptor", sock.label()),
+            ));
+        };
         let n = i32::try_from(backlog).unwrap_or(i32::MAX);
         os.listen(n)
             .map_err(|e| OpError::io(Op::Listen, sock.local.as_ref(), &e))?;
@@ -367,6 +384,7 @@ impl Reactor {
         &mut self,
         listener: SockId,
         os: Socket,
+        peer: Addr,
         cmd: Option<CmdId>,
         name: Option<String>,
     ) {
@@ -378,15 +396,15 @@ impl Reactor {
         let local = os
             .local_addr()
             .map(|a| Addr::from_sock(&a))
+            .ok()
+            .or_else(|| self.sock(listener).local.clone())
             .unwrap_or(Addr::Unnamed);
-        let peer = os
-            .peer_addr()
-            .map(|a| Addr::from_sock(&a))
-            .unwrap_or(Addr::Unnamed);
+        let auto_accepted = cmd.is_none();
         let id = self.alloc_id();
         let mut sock = Sock::new(id, name.clone(), proto, family, os);
         sock.phase = Phase::Connected;
         sock.parent = Some(listener);
+        sock.auto_accepted = auto_accepted;
         // A listener passes its receive settings on to each connection it accepts.
         let l = self.sock(listener);
         sock.splitter = super::framing::FrameSplitter::new(l.splitter.framing().clone());
@@ -425,6 +443,9 @@ impl Reactor {
         let family = self.sock(id).family;
         let addr = self.resolve(Op::Connect, spec, family)?;
         let sock = self.sock(id);
+        if let Some(why) = sock.gone() {
+            return Err(OpError::state(Op::Connect, why));
+        }
         let label = sock.label();
         match (sock.proto.is_stream(), sock.phase) {
             (_, Phase::Closed) => {
@@ -458,7 +479,12 @@ impl Reactor {
         let sa = addr
             .to_sock()
             .map_err(|e| OpError::io(Op::Connect, Some(&addr), &e))?;
-        let os = sock.os.as_ref().expect("open socket");
+        let Some(os) = sock.os.as_ref() else {
+            return Err(OpError::state(
+                Op::Socket,
+                format!("{} has no descriptor", sock.label()),
+            ));
+        };
         match os.connect(&sa) {
             Ok(()) => {
                 self.register(id)?;
@@ -504,6 +530,9 @@ impl Reactor {
     /// `send`: all of the payload on a connected socket.
     pub(crate) fn send(&mut self, cmd: CmdId, id: SockId, payload: Payload) -> Result<(), OpError> {
         let sock = self.sock(id);
+        if let Some(why) = sock.gone() {
+            return Err(OpError::state(Op::Send, why));
+        }
         let label = sock.label();
         match (sock.proto.is_stream(), sock.phase) {
             (_, Phase::Closed) => {
@@ -571,6 +600,9 @@ impl Reactor {
         payload: Payload,
     ) -> Result<(), OpError> {
         let sock = self.sock(id);
+        if let Some(why) = sock.gone() {
+            return Err(OpError::state(Op::SendTo, why));
+        }
         let label = sock.label();
         if sock.proto.is_stream() {
             return Err(OpError::state(
@@ -652,6 +684,9 @@ impl Reactor {
     /// `shutdown`.
     pub(crate) fn shutdown(&mut self, cmd: CmdId, id: SockId, how: How) -> Result<(), OpError> {
         let sock = self.sock(id);
+        if let Some(why) = sock.gone() {
+            return Err(OpError::state(Op::Shutdown, why));
+        }
         let label = sock.label();
         if !sock.proto.is_stream() {
             return Err(OpError::state(
@@ -665,7 +700,12 @@ impl Reactor {
                 format!("{label} is not connected"),
             ));
         }
-        let os = sock.os.as_ref().expect("open socket");
+        let Some(os) = sock.os.as_ref() else {
+            return Err(OpError::state(
+                Op::Socket,
+                format!("{} has no descriptor", sock.label()),
+            ));
+        };
         let std_how = match how {
             How::Read => std::net::Shutdown::Read,
             How::Write => std::net::Shutdown::Write,
@@ -680,55 +720,6 @@ impl Reactor {
             sock.write_done = true;
         }
         self.hub.emit(Some(id), Some(cmd), EventKind::Shut { how });
-        Ok(())
-    }
-
-    /// `close`: fails what was pending, releases the descriptor.
-    pub(crate) fn close(&mut self, cmd: Option<CmdId>, id: SockId) -> Result<(), OpError> {
-        let sock = self.sock(id);
-        if sock.phase == Phase::Closed {
-            return match cmd {
-                Some(_) => Err(OpError::state(
-                    Op::Close,
-                    format!("{} is already closed", sock.label()),
-                )),
-                None => Ok(()),
-            };
-        }
-        let label = sock.label();
-        let mut failed = Vec::new();
-        for w in sock.accept_waiters.drain(..) {
-            failed.push((w.cmd, Op::Accept));
-        }
-        if let Some((c, _, _)) = sock.connecting.take() {
-            failed.push((c, Op::Connect));
-        }
-        for out in sock.outq.drain(..) {
-            if let Some(c) = out.cmd {
-                failed.push((c, Op::Send));
-            }
-        }
-        sock.phase = Phase::Closed;
-        if let Some(os) = sock.os.take() {
-            if sock.registered {
-                let fd = os.as_raw_fd();
-                let _ = self.poll.registry().deregister(&mut SourceFd(&fd));
-            }
-            drop(os);
-        }
-        if let Some(path) = self.sock(id).unlink.take() {
-            let _ = std::fs::remove_file(path);
-        }
-        let sock = self.sock(id);
-        sock.registered = false;
-        if let Some(n) = sock.name.clone() {
-            self.names.remove(&n);
-        }
-        for (c, op) in failed {
-            let err = OpError::state(op, format!("{label} was closed first"));
-            self.hub.emit(Some(id), Some(c), EventKind::Failed(err));
-        }
-        self.hub.emit(Some(id), cmd, EventKind::Closed);
         Ok(())
     }
 }

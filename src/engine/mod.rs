@@ -24,6 +24,7 @@
 
 mod addr;
 mod command;
+mod errno;
 mod error;
 mod event;
 mod file_payload;
@@ -32,27 +33,31 @@ mod framing;
 mod hub;
 mod io;
 mod lifecycle;
+mod limits;
 mod options;
 mod reactor;
 mod recv_buf;
 mod resolve;
 mod rules;
 mod sock;
+mod teardown;
 mod tools;
 mod tuning;
 mod write;
 
 pub use addr::{Addr, AddrSpec};
 pub use command::{
-    Command, DEFAULT_BACKLOG, DEFAULT_CONNECT_TIMEOUT, Family, FloodLimit, How, Payload, Proto,
-    Responder, SockRef,
+    Command, DEFAULT_BACKLOG, DEFAULT_CONNECT_TIMEOUT, Family, FloodLimit, How, OnClose, Payload,
+    Proto, Responder, SockRef,
 };
+pub use errno::errno_name;
 pub use error::{Cause, Op, OpError};
 pub use event::{
     CmdId, Event, EventKind, Resolution, Setting, SockId, SockState, SockStats, SocketInfo,
 };
 pub use file_payload::{IN_MEMORY_LIMIT, UDP_MAX_V4, UDP_MAX_V6};
 pub use framing::{FrameSplitter, Framed, Framing, MAX_FRAME, length_prefixed};
+pub use limits::raise_fd_limit;
 pub use options::{OptValue, SockOpt};
 pub use resolve::{Lookup, RESOLVE_TIMEOUT, Resolver};
 pub use rules::{LenMatch, Match, Rule, TemplateVars, expand};

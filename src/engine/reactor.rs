@@ -210,6 +210,7 @@ impl Reactor {
             Command::Listen { backlog, .. } => self.listen(cmd, id, backlog),
             Command::Accept { name, timeout, .. } => self.accept_cmd(cmd, id, name, timeout),
             Command::AcceptAuto { on, .. } => self.auto_accept(cmd, id, on),
+            Command::OnClose { policy, .. } => self.on_close_cmd(cmd, id, policy),
             Command::Connect { addr, timeout, .. } => self.connect(cmd, id, &addr, timeout),
             Command::Send { payload, .. } => self.send(cmd, id, payload),
             Command::SendTo { addr, payload, .. } => self.send_to(cmd, id, &addr, payload),
@@ -318,7 +319,8 @@ fn op_of(c: &Command) -> Op {
         | Command::RecvMode { .. }
         | Command::RuleAdd { .. }
         | Command::RuleClear { .. }
-        | Command::Greet { .. } => Op::Set,
+        | Command::Greet { .. }
+        | Command::OnClose { .. } => Op::Set,
         Command::Recv { .. } => Op::Recv,
         Command::Ready { .. } => Op::Ready,
         Command::Repeat { .. } | Command::RepeatStop { .. } => Op::Repeat,

@@ -165,15 +165,21 @@ impl Reactor {
             }
             None => {
                 let cause = match why {
-                    Some(why) => Cause::Os(format!("cannot resolve {}: {why}", p.host)),
-                    None => Cause::Os(format!("{} resolved to no address", p.host)),
+                    Some(why) => Cause::Os {
+                        errno: 0,
+                        text: format!("cannot resolve {}: {why}", p.host),
+                    },
+                    None => Cause::Os {
+                        errno: 0,
+                        text: format!("{} resolved to no address", p.host),
+                    },
                 };
                 let err = OpError::new(Op::Resolve, cause);
                 self.hub
                     .emit(Some(p.sock), Some(cmd), EventKind::Failed(err));
             }
         }
-        self.release(p.sock);
+        self.run_held(p.sock);
     }
 
     /// Fails the resolutions of socket `id` whose time is up.
@@ -192,15 +198,18 @@ impl Reactor {
                     p.host,
                     self.resolver.timeout.as_millis()
                 );
-                let err = OpError::new(Op::Resolve, Cause::Os(why));
+                let err = OpError::new(Op::Resolve, Cause::Os {
+                        errno: 0,
+                        text: why,
+                    });
                 self.hub.emit(Some(id), Some(cmd), EventKind::Failed(err));
-                self.release(id);
+                self.run_held(id);
             }
         }
     }
 
     /// Runs, in order, the commands socket `id` held back while a name resolved.
-    fn release(&mut self, id: SockId) {
+    fn run_held(&mut self, id: SockId) {
         if let Some(q) = self.resolving.held.remove(&id) {
             for (cmd, c) in q {
                 self.run_command(cmd, c);

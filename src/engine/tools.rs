@@ -24,9 +24,7 @@ impl Reactor {
 
     fn open_or_err(&self, op: Op, id: SockId) -> Result<(), OpError> {
         match self.socks.get(&id) {
-            Some(s) if s.phase == Phase::Closed => {
-                Err(OpError::state(op, format!("{} is closed", s.label())))
-            }
+            Some(s) if s.gone().is_some() => Err(OpError::state(op, s.gone().unwrap_or_default())),
             _ => Ok(()),
         }
     }
@@ -127,7 +125,9 @@ impl Reactor {
             ));
         }
         match sock.phase {
-            Phase::Closed => return Err(OpError::state(Op::Recv, format!("{label} is closed"))),
+            Phase::Closed | Phase::Reset => {
+                return Err(OpError::state(Op::Recv, sock.gone().unwrap_or_default()));
+            }
             Phase::Listening => {
                 return Err(OpError::state(
                     Op::Recv,
@@ -172,6 +172,13 @@ impl Reactor {
                 ReadOutcome::Interrupted => continue,
                 ReadOutcome::Gone => {
                     return Err(OpError::state(Op::Recv, format!("{label} is closed")));
+                }
+                ReadOutcome::Error(e)
+                    if self.socks[&id].proto.is_stream()
+                        && e.raw_os_error() == Some(libc::ECONNRESET) =>
+                {
+                    self.reset_by_peer(id, Some(cmd));
+                    return Ok(());
                 }
                 ReadOutcome::Error(e) => {
                     let peer = self.socks[&id].peer.clone();
@@ -300,7 +307,9 @@ impl Reactor {
         let label = sock.label();
         let family = sock.family;
         match (sock.proto.is_stream(), sock.phase, to) {
-            (_, Phase::Closed, _) => Err(OpError::state(op, format!("{label} is closed"))),
+            (_, Phase::Closed | Phase::Reset, _) => {
+                Err(OpError::state(op, sock.gone().unwrap_or_default()))
+            }
             (true, Phase::Connected, None) if !sock.write_done => Ok(None),
             (true, Phase::Connected, None) => Err(OpError::state(
                 op,

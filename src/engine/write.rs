@@ -57,6 +57,11 @@ impl Reactor {
                     };
                     let err = OpError::io(op, at.as_ref(), &e);
                     hub.emit(Some(id), failed.cmd, EventKind::Failed(err));
+                    if sock.proto.is_stream() && e.raw_os_error() == Some(libc::ECONNRESET) {
+                        // A reset is a state of its own: see `Reactor::reset_by_peer`.
+                        self.reset_by_peer(id, None);
+                        return;
+                    }
                 }
             }
         }

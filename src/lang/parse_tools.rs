@@ -144,6 +144,18 @@ impl<'a> Parser<'a> {
                 self.end()?;
                 Command::Abort { sock }
             }
+            "onclose" => {
+                let sock = self.sock()?;
+                const POLICY: &str = "`close` or `keep`";
+                let t = self.need(POLICY)?;
+                let policy = match t.text {
+                    "close" => crate::engine::OnClose::Close,
+                    "keep" => crate::engine::OnClose::Keep,
+                    _ => return Err(self.unexpected(&t, POLICY)),
+                };
+                self.end()?;
+                Command::OnClose { sock, policy }
+            }
             _ => return Ok(None),
         };
         Ok(Some(cmd))

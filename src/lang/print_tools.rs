@@ -124,6 +124,7 @@ pub(super) fn write_more(cmd: &Command, f: &mut fmt::Formatter<'_>) -> Result<bo
             }
         }
         Command::Abort { sock } => write!(f, "abort {sock}")?,
+        Command::OnClose { sock, policy } => write!(f, "onclose {sock} {policy}")?,
         Command::Flood {
             sock,
             size,

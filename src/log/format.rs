@@ -274,6 +274,7 @@ pub fn summary<L: AsRef<LogContext> + ?Sized>(rec: &Record, log: &L, max: usize)
         EventKind::AutoAccept { on } => format!("auto-accept {}", if *on { "on" } else { "off" }),
         EventKind::Responding { responder } => format!("responder {}", responder_text(responder)),
         EventKind::Closed => "closed".into(),
+        EventKind::Reset => "reset by the peer (RST): the connection is gone both ways".into(),
         EventKind::Status(list) => format!("status: {}", plural(list.len() as u64, "socket")),
         EventKind::Failed(e) => format!("error: {e}"),
         EventKind::Message { peer, data } => format!(
@@ -334,6 +335,11 @@ pub fn status_line(s: &SocketInfo) -> String {
     if let Some(tcp) = s.tcp_state {
         line.push_str(" kernel ");
         line.push_str(tcp);
+    }
+    match s.on_close {
+        Some(Some(p)) => line.push_str(&format!(" onclose {p}")),
+        Some(None) => line.push_str(" onclose default (auto-accepted: close, accepted: keep)"),
+        None => {}
     }
     line
 }
@@ -451,6 +457,12 @@ fn json_object_parts(
         match &ev.kind {
             EventKind::Failed(e) => {
                 m.insert("error".into(), json!(e.to_string()));
+                if let Some(n) = e.cause.errno() {
+                    m.insert("errno".into(), json!(n));
+                    if let Some(name) = crate::engine::errno_name(n) {
+                        m.insert("errno_name".into(), json!(name));
+                    }
+                }
             }
             EventKind::Received {
                 truncated_from: Some(n),
@@ -517,6 +529,7 @@ fn status_json(s: &SocketInfo) -> Value {
         "bytes_in": s.bytes_in,
         "bytes_out": s.bytes_out,
         "tcp_state": s.tcp_state,
+        "onclose": s.on_close.map(|p| p.map_or("default".to_string(), |p| p.to_string())),
     })
 }
 

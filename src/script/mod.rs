@@ -6,4 +6,4 @@ mod session;
 
 pub use report::{SHOWN_CHARS, shown_line};
 pub use runner::{DEFAULT_ACCEPT, DEFAULT_EXPECT, RunError, Runner};
-pub use session::{Output, Printer, Session};
+pub use session::{EXPECT_WINDOW, Output, Printer, Session};

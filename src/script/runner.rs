@@ -206,13 +206,35 @@ impl Runner {
                 self.check_exists(sock)?;
                 let limit = timeout.unwrap_or(DEFAULT_EXPECT);
                 let at = Instant::now() + limit;
+                // The session looks for the payload as data arrives (see `Session::watch`).
                 let found = self.wait_until(Some(at), |s| {
                     let id = s.resolve(sock)?;
-                    s.take_match(id, &needle).then_some(())
+                    let hit = if s.watching(id) {
+                        s.watched_found()
+                    } else {
+                        s.watch(id, &needle)
+                    };
+                    hit.then_some(())
+                });
+                lock(&self.shared).unwatch();
+                match found? {
+                    Some(()) => Ok(()),
+                    None => Err(RunError::Expect(self.expect_failure(sock, &needle, limit))),
+                }
+            }
+            Statement::ExpectReset { sock, timeout } => {
+                let limit = timeout.unwrap_or(DEFAULT_EXPECT);
+                let at = Instant::now() + limit;
+                let found = self.wait_until(Some(at), |s| {
+                    let id = s.resolve(sock)?;
+                    s.was_reset(id).then_some(())
                 })?;
                 match found {
                     Some(()) => Ok(()),
-                    None => Err(RunError::Expect(self.expect_failure(sock, &needle, limit))),
+                    None => Err(RunError::Expect(format!(
+                        "expect {sock} reset: the peer did not reset the connection within {}",
+                        crate::lang::duration_text(limit)
+                    ))),
                 }
             }
             Statement::ExpectClosed { sock, timeout } => {
@@ -271,8 +293,29 @@ impl Runner {
         }
     }
 
+    /// Prepares for running `lines` as a whole script: only the data of the sockets its
+    /// `expect` lines name is kept, in windows fit for the longest payload they wait for
+    /// (without it, every socket's last [`super::session::EXPECT_WINDOW`] bytes are kept).
+    pub fn plan(&self, lines: &[ScriptLine]) {
+        let mut socks = Vec::new();
+        let mut longest = 0usize;
+        for l in lines {
+            if let Statement::Expect { sock, payload, .. } = &l.stmt {
+                socks.push(sock.clone());
+                let len = match payload {
+                    crate::engine::Payload::Bytes(b) => b.len(),
+                    crate::engine::Payload::File(p) => std::fs::metadata(p)
+                        .map_or(0, |m| usize::try_from(m.len()).unwrap_or(usize::MAX)),
+                };
+                longest = longest.max(len);
+            }
+        }
+        lock(&self.shared).plan(socks, longest);
+    }
+
     /// Runs script lines in order; stops at the first failure and returns it with its line.
     pub fn run_script(&self, lines: &[ScriptLine]) -> Result<(), (usize, String, RunError)> {
+        self.plan(lines);
         for l in lines {
             self.execute(&l.stmt)
                 .map_err(|e| (l.line, l.text.trim().to_string(), e))?;
