@@ -48,8 +48,10 @@ fn journals(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Starts `sockscope run` on `script` (standard input) and returns it with the port of the
-/// first `bound` line it prints; the rest of its output is drained on a thread.
-fn start_run(data: &Path, script: &str, extra: &[&str]) -> (Child, u16) {
+/// first `bound` line it prints, once it has printed a line holding `ready` too (for a
+/// server, its `responder` line): a client never meets a server not yet listening and answering.
+/// The rest of its output is drained on a thread.
+fn start_run(data: &Path, script: &str, extra: &[&str], ready: &'static str) -> (Child, u16) {
     let mut child = sockscope(data)
         .arg("run")
         .args(extra)
@@ -66,12 +68,17 @@ fn start_run(data: &Path, script: &str, extra: &[&str]) -> (Child, u16) {
     let (tx, rx) = crossbeam_channel::bounded(1);
     std::thread::spawn(move || {
         let mut tx = Some(tx);
+        let mut bound = None;
         for line in BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
             if let Some(port) = line
                 .split_once("bound 127.0.0.1:")
                 .and_then(|(_, p)| p.trim().parse::<u16>().ok())
-                && let Some(tx) = tx.take()
+            {
+                bound.get_or_insert(port);
+            }
+            if line.contains(ready)
+                && let (Some(port), Some(tx)) = (bound, tx.take())
             {
                 let _ = tx.send(port);
             }
@@ -91,7 +98,7 @@ const SERVER: &str = "socket tcp as srv\nbind srv 127.0.0.1:0\nlisten srv\naccep
 #[test]
 fn a_run_killed_with_sigkill_is_recovered_by_sockscope_recover() {
     let data = tempfile::tempdir().expect("tempdir");
-    let (mut child, port) = start_run(data.path(), SERVER, &[]);
+    let (mut child, port) = start_run(data.path(), SERVER, &[], " responder ");
     let conn = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     conn.set_read_timeout(Some(Duration::from_millis(200)))
         .expect("timeout");
@@ -228,6 +235,7 @@ fn a_finished_run_ends_its_journal_and_no_journal_keeps_none() {
             data.path(),
             "socket udp\nbind s1 127.0.0.1:0\nsleep 60s\n",
             extra,
+            "bound ",
         );
         let found = journals(data.path()).len();
         let _ = child.kill();
