@@ -104,13 +104,12 @@ fn save_as_script_then_open_script_replays_the_session() {
     let commands = h2
         .state()
         .log()
-        .records()
         .iter()
-        .filter(|r| matches!(r, sockscope::log::Record::Command { .. }))
+        .filter(|r| matches!(**r, sockscope::log::Record::Command { .. }))
         .count();
     assert_eq!(commands, 5);
     // Each statement is stamped when the script ran it, so the log reads in time order.
-    let times: Vec<SystemTime> = h2.state().log().records().iter().map(|r| r.at()).collect();
+    let times: Vec<SystemTime> = h2.state().log().iter().map(|r| r.at()).collect();
     assert!(
         times.windows(2).all(|w| w[0] <= w[1]),
         "records in time order: {times:?}"

@@ -246,6 +246,7 @@ fn table(
                 let Some(rec) = log.get(i) else {
                     return;
                 };
+                let rec: &crate::log::Record = &rec;
                 row.set_selected(selected == Some(i));
                 let dir = direction(rec);
                 let mono = |s: String| RichText::new(s).monospace();

@@ -230,7 +230,8 @@ pub fn write_log(
         Format::Csv => w.write_all(csv_header().as_bytes())?,
         _ => {}
     }
-    for rec in log.records() {
+    for rec in log.iter() {
+        let rec: &Record = &rec;
         if format::is_evicted(rec) {
             evicted += 1;
         }
@@ -330,11 +331,10 @@ pub fn save_script(log: &SessionLog, path: &Path) -> Result<SavedInfo, SaveError
         source,
     };
     let ((records, skipped), bytes) = write_atomic(path, |w| {
-        let lines: Vec<&str> = log
-            .records()
+        let lines: Vec<String> = log
             .iter()
-            .filter_map(|r| match r {
-                Record::Command { line, .. } => Some(line.as_str()),
+            .filter_map(|r| match &*r {
+                Record::Command { line, .. } => Some(line.clone()),
                 Record::Event(_) => None,
             })
             .collect();

@@ -120,7 +120,7 @@ impl Session {
     }
 
     fn print_last(&mut self) {
-        let Some(rec) = self.log.records().last() else {
+        let Some(rec) = self.log.last() else {
             return;
         };
         let mut lines = Vec::new();
@@ -194,7 +194,6 @@ impl Session {
         let mut v: Vec<String> = self.names.keys().cloned().collect();
         let mut ids: Vec<_> = self
             .log
-            .records()
             .iter()
             .filter_map(|r| r.socket())
             .collect();
