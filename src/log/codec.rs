@@ -41,7 +41,12 @@ const OPS: [Op; 21] = [
 /// Appends `rec` to `out` with its time relative to `base`; `keep_payload` says whether the
 /// payload bytes go along (else only their length, and the record reads back as evicted).
 /// Returns false, writing nothing, for a record without a binary form.
-pub(super) fn encode(rec: &Record, base: SystemTime, keep_payload: bool, out: &mut Vec<u8>) -> bool {
+pub(super) fn encode(
+    rec: &Record,
+    base: SystemTime,
+    keep_payload: bool,
+    out: &mut Vec<u8>,
+) -> bool {
     match rec {
         Record::Command { at, line } => {
             out.push(0);

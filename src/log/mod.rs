@@ -583,3 +583,6 @@ mod tests {
         assert_eq!(log.label(SockId(3)), "conn");
     }
 }
+
+#[cfg(test)]
+mod spill_tests;

@@ -363,7 +363,11 @@ impl<'a> Iterator for Iter<'a> {
                 return Some(Cow::Borrowed(r));
             }
             let k = i / CHUNK;
-            if self.paged.as_ref().is_none_or(|(n, at, _)| *n != k || *at > i) {
+            if self
+                .paged
+                .as_ref()
+                .is_none_or(|(n, at, _)| *n != k || *at > i)
+            {
                 self.paged = self
                     .store
                     .read_chunk(k)

@@ -192,11 +192,7 @@ impl Session {
     /// Ids and names of every socket seen, for completion.
     pub fn labels(&self) -> Vec<String> {
         let mut v: Vec<String> = self.names.keys().cloned().collect();
-        let mut ids: Vec<_> = self
-            .log
-            .iter()
-            .filter_map(|r| r.socket())
-            .collect();
+        let mut ids: Vec<_> = self.log.iter().filter_map(|r| r.socket()).collect();
         ids.sort();
         ids.dedup();
         v.extend(ids.into_iter().map(|id| id.to_string()));
