@@ -130,7 +130,7 @@ fn records(log: &SessionLog) -> Vec<Record> {
 }
 
 fn received(log: &SessionLog, sock: SockId) -> Vec<u8> {
-    records(&log)
+    records(log)
         .iter()
         .filter(|r| r.socket() == Some(sock))
         .filter_map(|r| match r {
@@ -145,7 +145,7 @@ fn received(log: &SessionLog, sock: SockId) -> Vec<u8> {
 }
 
 fn payloads_of(log: &SessionLog, sock: SockId, sent: bool) -> Vec<Vec<u8>> {
-    records(&log)
+    records(log)
         .iter()
         .filter(|r| r.socket() == Some(sock))
         .filter_map(|r| match r {
@@ -160,7 +160,7 @@ fn payloads_of(log: &SessionLog, sock: SockId, sent: bool) -> Vec<Vec<u8>> {
 }
 
 fn local_of(log: &SessionLog, sock: SockId) -> SocketAddr {
-    records(&log)
+    records(log)
         .iter()
         .rev()
         .filter(|r| r.socket() == Some(sock))
@@ -378,8 +378,8 @@ fn check_rows(rows: &[Row], log: &SessionLog, full: &SessionLog, what: &str) {
     assert_eq!(rows.len(), log.len(), "{what}: one row a record");
     for (i, ((row, rec), orig)) in rows
         .iter()
-        .zip(records(&log).iter())
-        .zip(records(&full).iter())
+        .zip(records(log).iter())
+        .zip(records(full).iter())
         .enumerate()
     {
         let ctx = format!("{what}, record {i}: {row:?}");
@@ -555,11 +555,11 @@ fn every_format_round_trips_real_loopback_traffic() {
     // pcap: every payload on the wire once, checksums right, TCP sequence numbers in order.
     let pcap = dir.path().join("session.pcap");
     let info = save::save(log, &pcap).expect("pcap");
-    let n_received = records(&log)
+    let n_received = records(log)
         .iter()
         .filter(|r| direction_name(r) == "received")
         .count();
-    let n_sent = records(&log)
+    let n_sent = records(log)
         .iter()
         .filter(|r| direction_name(r) == "sent")
         .count();
@@ -700,7 +700,7 @@ fn eviction_keeps_counts_and_lengths_exact_in_every_format() {
 }
 
 fn raw_payload_len(full: &SessionLog, rec: &Record) -> Option<usize> {
-    let i = records(&full)
+    let i = records(full)
         .iter()
         .position(|r| {
             r.at() == rec.at() && r.socket() == rec.socket() && event_name(r) == event_name(rec)

@@ -23,7 +23,7 @@ fn ev(i: usize, kind: EventKind) -> Event {
     Event {
         at: at(i),
         socket: Some(SockId((i % 5) as u32 + 1)),
-        cmd: (i % 3 == 0).then(|| crate::engine::CmdId::from_raw(i as u64 + 1)),
+        cmd: i.is_multiple_of(3).then(|| crate::engine::CmdId::from_raw(i as u64 + 1)),
         kind,
     }
 }
@@ -102,7 +102,7 @@ fn mixed(log: &mut SessionLog, i: usize) {
         _ => EventKind::Received {
             peer: Some(v4(5000)),
             data,
-            truncated_from: (i % 2 == 0).then_some(65536),
+            truncated_from: i.is_multiple_of(2).then_some(65536),
         },
     };
     log.push_event(ev(i, kind));
