@@ -123,11 +123,12 @@ fn raw_payload(rec: &Record) -> Option<&[u8]> {
     }
 }
 
-/// What a socket received, all of it, in order.
 /// Every record of `log`, owned (paged back from the spill file where it spilled).
 fn records(log: &SessionLog) -> Vec<Record> {
     log.iter().map(std::borrow::Cow::into_owned).collect()
 }
+
+/// What a socket received, all of it, in order.
 
 fn received(log: &SessionLog, sock: SockId) -> Vec<u8> {
     records(log)
@@ -700,13 +701,13 @@ fn eviction_keeps_counts_and_lengths_exact_in_every_format() {
 }
 
 fn raw_payload_len(full: &SessionLog, rec: &Record) -> Option<usize> {
-    let i = records(full)
+    let same = full
         .iter()
-        .position(|r| {
+        .find(|r| {
             r.at() == rec.at() && r.socket() == rec.socket() && event_name(r) == event_name(rec)
         })
         .expect("same record");
-    raw_payload(&records(full)[i]).map(<[u8]>::len)
+    raw_payload(&same).map(<[u8]>::len)
 }
 
 #[test]

@@ -23,7 +23,9 @@ fn ev(i: usize, kind: EventKind) -> Event {
     Event {
         at: at(i),
         socket: Some(SockId((i % 5) as u32 + 1)),
-        cmd: i.is_multiple_of(3).then(|| crate::engine::CmdId::from_raw(i as u64 + 1)),
+        cmd: i
+            .is_multiple_of(3)
+            .then(|| crate::engine::CmdId::from_raw(i as u64 + 1)),
         kind,
     }
 }
