@@ -62,10 +62,8 @@ impl LogContext {
             EventKind::Created { name: Some(n), .. } => {
                 self.names.insert(id, n.clone());
             }
-            EventKind::Accepted { name, .. } => {
-                if let Some(n) = name {
-                    self.names.insert(id, n.to_string());
-                }
+            EventKind::Accepted { name: Some(n), .. } => {
+                self.names.insert(id, n.to_string());
             }
             _ => {}
         }
