@@ -129,7 +129,6 @@ fn records(log: &SessionLog) -> Vec<Record> {
 }
 
 /// What a socket received, all of it, in order.
-
 fn received(log: &SessionLog, sock: SockId) -> Vec<u8> {
     records(log)
         .iter()
