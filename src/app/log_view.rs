@@ -42,6 +42,14 @@ pub fn column_widths(width: f32) -> [f32; 5] {
 /// The note saying which payloads have left memory, or were left out of the session
 /// journal, if any.
 pub fn eviction_note(log: &SessionLog) -> Option<String> {
+    let spill = log.spill();
+    if spill.lost > 0 {
+        return Some(format!(
+            "{} older records were lost: {}. Counts stay exact.",
+            spill.lost,
+            spill.error.as_deref().unwrap_or("the log's spill file could not be written")
+        ));
+    }
     let ev = log.evicted();
     let journal_gap = log.journal().and_then(|j| {
         let (behind, over) = (j.omitted(), j.over_budget());

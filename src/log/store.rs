@@ -2,7 +2,7 @@
 //! the older ones spilled to a [`SpillFile`] a chunk at a time and paged back on demand.
 //!
 //! Memory per record is bounded: at most [`Store::window`] records (plus one chunk being
-//! filled) stay in memory; each spilled chunk leaves 12 bytes of index behind. The replies
+//! filled) stay in memory; each spilled chunk leaves 16 bytes of index behind. The replies
 //! to a setting or a `status` have no binary form ([`codec`]) and stay in memory, one per
 //! command issued.
 
