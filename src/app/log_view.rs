@@ -47,7 +47,10 @@ pub fn eviction_note(log: &SessionLog) -> Option<String> {
         return Some(format!(
             "{} older records were lost: {}. Counts stay exact.",
             spill.lost,
-            spill.error.as_deref().unwrap_or("the log's spill file could not be written")
+            spill
+                .error
+                .as_deref()
+                .unwrap_or("the log's spill file could not be written")
         ));
     }
     let ev = log.evicted();
