@@ -1,10 +1,14 @@
-//! The `sockscope` binary: the desktop app with no arguments, `run` and `shell` otherwise.
+//! The `sockscope` binary: the desktop app with no arguments, `run`, `shell` and `recover`
+//! otherwise.
 
 use clap::Parser;
 use sockscope::cli::{Cli, Cmd};
 
 fn main() {
     let cli = Cli::parse();
+    // As servers do: a soft limit of 1024 descriptors would stop a server long before the
+    // kernel would. Failing to raise it is harmless (the old limit stays).
+    let _ = sockscope::engine::raise_fd_limit();
     let code = match cli.command {
         None => match sockscope::app::run() {
             Ok(()) => 0,
@@ -21,8 +25,20 @@ fn main() {
             json,
             log,
             echo,
-        }) => sockscope::cli::run(&file, json, log.as_deref(), echo),
-        Some(Cmd::Shell { json }) => sockscope::cli::shell(json),
+            no_journal,
+        }) => sockscope::cli::run(&file, json, log.as_deref(), echo, !no_journal),
+        Some(Cmd::Shell { json, no_journal }) => sockscope::cli::shell(json, !no_journal),
+        Some(Cmd::Recover {
+            list,
+            save,
+            keep,
+            journal,
+        }) => sockscope::cli::recover_cmd(&sockscope::cli::RecoverArgs {
+            list,
+            save,
+            keep,
+            journal,
+        }),
     };
     std::process::exit(code);
 }

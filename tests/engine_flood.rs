@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::Rig;
-use sockscope::engine::{Command, EventKind, Family, FloodLimit, Proto};
+use sockscope::engine::{Command, EventKind, Family, FloodLimit, Payload, Proto};
 
 #[test]
 fn a_paced_udp_flood_is_counted_exactly_by_the_sink() {
@@ -128,4 +128,83 @@ fn flood_input_is_checked() {
         to: None,
     });
     assert!(e.to_string().contains("1 to 65536"), "{e}");
+}
+
+#[test]
+fn flood_and_repeat_bind_an_unbound_udp_socket_first_as_sendto_does() {
+    let mut rig = Rig::new();
+    let sink = rig.socket(Proto::Udp, Family::V4);
+    let sink_addr = rig.bind(sink, "127.0.0.1:0");
+    for n in 0..2 {
+        let u = rig.socket(Proto::Udp, Family::V4);
+        let cmd = if n == 0 {
+            Command::Flood {
+                sock: u.into(),
+                size: 8,
+                rate: None,
+                limit: FloodLimit::Count(3),
+                to: Some(sink_addr.into()),
+            }
+        } else {
+            Command::Repeat {
+                sock: u.into(),
+                count: Some(3),
+                every: Duration::from_millis(1),
+                payload: Payload::bytes(&b"repeated"[..]),
+                to: Some(sink_addr.into()),
+            }
+        };
+        rig.ok(cmd);
+        let port = rig
+            .seen
+            .iter()
+            .find_map(|e| match &e.kind {
+                EventKind::Bound {
+                    local,
+                    implicit: true,
+                } if e.socket == Some(u) => local.ip().map(|a| a.port()),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("case {n}: {u} reported no implicit bind"));
+        assert_ne!(port, 0);
+        for got in 0..3 {
+            let ev = rig
+                .wait(|e| e.socket == Some(sink) && matches!(e.kind, EventKind::Received { .. }))
+                .unwrap_or_else(|| panic!("case {n}: the sink got {got} of 3 datagrams"));
+            if let EventKind::Received { peer, .. } = ev.kind {
+                let from = peer.and_then(|p| p.ip()).map(|a| a.port());
+                assert_eq!(from, Some(port), "case {n}: from the port reported");
+            }
+        }
+    }
+}
+
+#[test]
+fn flood_and_chunked_errors_name_their_own_command() {
+    let mut rig = Rig::new();
+    let (_l, c, _s) = rig.tcp_pair();
+    let e = rig.err(Command::Flood {
+        sock: c.into(),
+        size: 0,
+        rate: None,
+        limit: FloodLimit::Count(1),
+        to: None,
+    });
+    assert!(e.to_string().starts_with("flood"), "{e}");
+    let e = rig.err(Command::Chunked {
+        sock: c.into(),
+        size: 0,
+        delay: Duration::from_millis(1),
+        payload: Payload::bytes(&b"x"[..]),
+    });
+    assert!(e.to_string().starts_with("chunked"), "{e}");
+    let u = rig.socket(Proto::Udp, Family::V4);
+    let e = rig.err(Command::Flood {
+        sock: u.into(),
+        size: 10,
+        rate: None,
+        limit: FloodLimit::Count(1),
+        to: None,
+    });
+    assert!(e.to_string().starts_with("flood"), "{e}");
 }

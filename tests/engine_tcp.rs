@@ -163,6 +163,12 @@ fn connect_to_a_closed_port_is_refused() {
     let err = rig.err(connect(c, addr));
     assert_eq!(err.cause, Cause::Refused);
     assert!(err.to_string().contains("refused"), "{err}");
+    // The errno's name and number, for a user to search for.
+    assert!(
+        err.to_string().ends_with("(ECONNREFUSED, errno 111)"),
+        "{err}"
+    );
+    assert_eq!(err.cause.errno(), Some(libc::ECONNREFUSED));
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! Engine tests for Unix domain sockets: stream and datagram, bound to a path or to Linux's
-//! abstract namespace; the socket file goes away on close.
+//! abstract namespace; the socket file goes away on close (and only that file).
 
 mod common;
 
@@ -65,6 +65,34 @@ fn unix_stream_on_a_path_and_the_file_is_removed_on_close() {
         sock: sockscope::engine::SockRef::Id(SockId(1)),
     });
     assert!(!path.exists(), "close removed the socket file");
+}
+
+#[test]
+fn close_removes_only_the_socket_file_it_created() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("srv.sock");
+    let mut rig = Rig::new();
+    let a = rig.socket(Proto::UnixStream, Family::Unix);
+    bind(&mut rig, a, path_spec(&path));
+    // Someone replaces the socket file by a regular file after the bind.
+    std::fs::remove_file(&path).expect("remove the socket file");
+    std::fs::write(&path, b"precious").expect("write a regular file");
+    rig.ok(Command::Close { sock: a.into() });
+    assert_eq!(
+        std::fs::read(&path).expect("the regular file is still there"),
+        b"precious"
+    );
+    // Another socket's file at the path is not ours either.
+    std::fs::remove_file(&path).expect("remove the regular file");
+    let b = rig.socket(Proto::UnixStream, Family::Unix);
+    let c = rig.socket(Proto::UnixStream, Family::Unix);
+    bind(&mut rig, b, path_spec(&path));
+    std::fs::remove_file(&path).expect("remove b's file");
+    bind(&mut rig, c, path_spec(&path));
+    rig.ok(Command::Close { sock: b.into() });
+    assert!(path.exists(), "closing b left c's socket file alone");
+    rig.ok(Command::Close { sock: c.into() });
+    assert!(!path.exists(), "closing c removed its own file");
 }
 
 #[test]

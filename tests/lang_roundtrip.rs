@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use sockscope::engine::{
-    Addr, AddrSpec, Command, Family, FloodLimit, Framing, How, Match, OptValue, Payload, Proto,
-    Responder, Rule, SockId, SockOpt, SockRef,
+    Addr, AddrSpec, Command, Family, FloodLimit, Framing, How, LenMatch, Match, OnClose, OptValue,
+    Payload,
+    Proto, Responder, Rule, SockId, SockOpt, SockRef,
 };
 use sockscope::lang::{Statement, is_id_like, parse_line, parse_script};
 
@@ -21,6 +22,7 @@ fn name() -> impl Strategy<Value = String> {
         "[a-zé漢Ж_-][a-z0-9éЖ_-]{0,6}",
         Just("auto".to_string()),
         Just("closed".to_string()),
+        Just("reset".to_string()),
         Just("as".to_string()),
         Just("s".to_string()),
     ]
@@ -179,6 +181,14 @@ fn tool_command() -> impl Strategy<Value = Command> {
         bytes().prop_map(Match::Contains),
         bytes().prop_map(Match::Prefix),
         any::<String>().prop_map(Match::Regex),
+        prop_oneof![
+            Just(LenMatch::Even),
+            Just(LenMatch::Odd),
+            any::<usize>().prop_map(LenMatch::Eq),
+            any::<usize>().prop_map(LenMatch::Less),
+            any::<usize>().prop_map(LenMatch::More),
+        ]
+        .prop_map(Match::Len),
     ];
     let opt = proptest::sample::select(SockOpt::ALL.to_vec());
     let group = prop_oneof![
@@ -263,6 +273,11 @@ fn tool_command() -> impl Strategy<Value = Command> {
         sock().prop_map(|sock| Command::Abort { sock }),
         (
             sock(),
+            prop_oneof![Just(OnClose::Close), Just(OnClose::Keep)]
+        )
+            .prop_map(|(sock, policy)| Command::OnClose { sock, policy }),
+        (
+            sock(),
             1usize..=65_536,
             proptest::option::of(1u64..),
             prop_oneof![
@@ -295,6 +310,8 @@ fn statement() -> impl Strategy<Value = Statement> {
         ),
         1 => (sock(), proptest::option::of(duration()))
             .prop_map(|(sock, timeout)| Statement::ExpectClosed { sock, timeout }),
+        1 => (sock(), proptest::option::of(duration()))
+            .prop_map(|(sock, timeout)| Statement::ExpectReset { sock, timeout }),
         1 => duration().prop_map(Statement::Sleep),
     ]
 }
@@ -379,6 +396,8 @@ const VALID: &[&str] = &[
     "recv s1 4",
     "ready s1",
     "rule s1 add regex \"^(..)*$\" reply \"OK {len}\"",
+    "rule s1 add len even reply \"OK\"",
+    "rule s1 add len <10 reply \"short\" close",
     "rule s1 add exact \"close\" reply \"bye\" close",
     "rule s1 clear",
     "greet s1 \"Hey there!!!\" close",

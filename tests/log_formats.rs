@@ -780,6 +780,7 @@ fn saved_script_replays_with_sockscope_run() {
     );
     assert!(text.starts_with('#'));
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_sockscope"))
+        .env("SOCKSCOPE_DATA_DIR", dir.path())
         .arg("run")
         .arg(&path)
         .stdin(Stdio::null())

@@ -92,6 +92,10 @@ impl Hosts {
             std::env::temp_dir().join(format!("sockscope-netns-{}-{ns}.scope", std::process::id()));
         std::fs::write(&dir, script).expect("write script");
         Command::new("ip")
+            .env(
+                "SOCKSCOPE_DATA_DIR",
+                std::env::temp_dir().join("sockscope-test-data"),
+            )
             .args(["netns", "exec", ns, env!("CARGO_BIN_EXE_sockscope"), "run"])
             .arg(&dir)
             .stdout(Stdio::piped())

@@ -76,6 +76,11 @@ fn save_as_script_then_open_script_replays_the_session() {
     let text = std::fs::read_to_string(&script).expect("script written");
     assert!(text.contains("socket udp as echo\n"), "{text}");
     assert!(text.contains("sendto cli $echo \"ping\"\n"), "{text}");
+    // The data each socket received is saved as an expect, so the replay checks it.
+    assert!(
+        text.contains("expect echo \"ping\"\nexpect cli \"PING\"\n"),
+        "{text}"
+    );
 
     // A fresh app on a fresh engine replays it: the sockets appear, the reply arrives.
     let tmp2 = tempfile::tempdir().expect("temp dir");
@@ -86,7 +91,7 @@ fn save_as_script_then_open_script_replays_the_session() {
     click(&mut h2, "Open and run");
     wait_for(&mut h2, "the script ran", |a| {
         a.message()
-            .is_some_and(|m| m.contains("all 5 statements succeeded"))
+            .is_some_and(|m| m.contains("all 7 statements succeeded"))
     });
     wait_for(&mut h2, "the replayed reply", |a| {
         a.state().get(SockId(2)).is_some_and(|r| r.bytes_in == 4)
@@ -107,12 +112,20 @@ fn save_as_script_then_open_script_replays_the_session() {
         .iter()
         .filter(|r| matches!(**r, sockscope::log::Record::Command { .. }))
         .count();
-    assert_eq!(commands, 5);
+    assert_eq!(commands, 7, "the five commands and the two expects");
     // Each statement is stamped when the script ran it, so the log reads in time order.
     let times: Vec<SystemTime> = h2.state().log().iter().map(|r| r.at()).collect();
     assert!(
         times.windows(2).all(|w| w[0] <= w[1]),
-        "records in time order: {times:?}"
+        "records in time order: {:?}",
+        h2.state()
+            .log()
+            .iter()
+            .map(|r| (
+                r.at(),
+                sockscope::log::format::summary(&r, h2.state().log(), 20)
+            ))
+            .collect::<Vec<_>>()
     );
     assert!(shown(&h2, "\"PING\"") >= 1, "the reply shows in the log");
 }

@@ -5,7 +5,7 @@
 
 use egui::{RichText, Ui};
 
-use crate::engine::{Addr, AddrSpec, Command, Family, How, Op, Proto, SockRef, SockState};
+use crate::engine::{Addr, AddrSpec, Command, Family, How, OnClose, Op, Proto, SockRef, SockState};
 
 use super::fields;
 use super::rules::{Step, why_not};
@@ -246,6 +246,7 @@ impl Lifecycle {
                     on: auto,
                 });
             }
+            on_close_switch(ui, row, why_not(row, Step::Accept), sock, out);
         });
         if let (true, Err(e)) = (self.backlog_touched, &backlog) {
             error_note(ui, e);
@@ -414,5 +415,41 @@ fn bind_button(
                 addr: addr.clone(),
             });
         }
+    }
+}
+
+/// The switch of a listener's policy for connections whose peer has closed: checked, they
+/// are closed once all is sent (`onclose ID close`); unchecked, kept half-open for study
+/// (`onclose ID keep`). Until set, it shows the engine's default: close for auto-accept.
+fn on_close_switch(
+    ui: &mut Ui,
+    row: &SockRow,
+    why: Option<String>,
+    sock: &SockRef,
+    out: &mut Vec<Command>,
+) {
+    let mut close = match row.config.on_close {
+        Some(p) => p == OnClose::Close,
+        None => row.auto_accept,
+    };
+    let resp = ui
+        .add_enabled(
+            why.is_none(),
+            egui::Checkbox::new(&mut close, "Close on peer close"),
+        )
+        .on_hover_text(
+            "close a connection once its peer has closed and all is sent (as servers do); \
+             unchecked, keep it half-open (CLOSE_WAIT) to study it. \
+             Default: close auto-accepted connections, keep those accepted by hand",
+        );
+    let resp = match why {
+        Some(w) => resp.on_disabled_hover_text(w),
+        None => resp,
+    };
+    if resp.changed() {
+        out.push(Command::OnClose {
+            sock: sock.clone(),
+            policy: if close { OnClose::Close } else { OnClose::Keep },
+        });
     }
 }

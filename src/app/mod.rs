@@ -28,6 +28,7 @@ mod script_files;
 mod send_box;
 mod send_tools;
 pub mod settings;
+mod sigterm;
 mod sock_config;
 mod sock_row;
 pub mod sockets_list;
@@ -41,6 +42,7 @@ mod view;
 mod widgets;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossbeam_channel::Receiver;
 
@@ -81,19 +83,34 @@ pub fn run() -> eframe::Result {
     if let Ok(icon) = eframe::icon_data::from_png_bytes(ICON_PNG) {
         viewport = viewport.with_icon(Arc::new(icon));
     }
+    // The data folder (0700) and app.ron (0600) exist before eframe would make them 0755
+    // and 0644; eframe keeps its settings there, next to the journals.
+    let persistence_path = recovery::data_dir().and_then(|d| {
+        let fix = std::env::var_os(recovery::DATA_DIR_VAR).is_none();
+        match recovery::prepare_data_dir(&d, fix) {
+            Ok(ron) => Some(ron),
+            Err(e) => {
+                eprintln!("sockscope: data folder {}: {e}", d.display());
+                None
+            }
+        }
+    });
     let options = eframe::NativeOptions {
         viewport,
         renderer: eframe::Renderer::Glow,
         persist_window: true,
+        persistence_path,
         ..Default::default()
     };
     eframe::run_native(
         "sockscope",
         options,
         Box::new(move |cc| {
-            Ok(Box::new(
-                SockscopeApp::from_creation_context(cc, engine).with_user_data_dir(),
-            ))
+            let app = SockscopeApp::from_creation_context(cc, engine).with_user_data_dir();
+            if let Err(e) = sigterm::install(&cc.egui_ctx, app.terminate_flag()) {
+                eprintln!("sockscope: SIGTERM will not save the session: {e}");
+            }
+            Ok(Box::new(app))
         }),
     )
 }
@@ -116,6 +133,9 @@ pub struct SockscopeApp {
     message: Option<(String, bool)>,
     applied_theme: Option<ThemeChoice>,
     tools: tools::Tools,
+    /// Set by SIGTERM (or a test): the next frame ends the session and closes the window.
+    terminate: Arc<AtomicBool>,
+    terminating: bool,
 }
 
 impl SockscopeApp {
@@ -145,6 +165,8 @@ impl SockscopeApp {
             message: None,
             applied_theme: None,
             tools: tools::Tools::new(ctx),
+            terminate: Arc::new(AtomicBool::new(false)),
+            terminating: false,
         }
     }
 
@@ -172,6 +194,23 @@ impl SockscopeApp {
     /// The session log.
     pub fn log(&self) -> &SessionLog {
         &self.log
+    }
+
+    /// The flag that makes the app quit as at a clean exit (SIGTERM sets it): the next frame
+    /// ends the journal and closes the window (eframe then saves the settings).
+    pub fn terminate_flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.terminate)
+    }
+
+    /// Ends the session on the terminate flag: the journal ends as at a clean exit, and the
+    /// window is asked to close (eframe's close saves the settings and calls `on_exit`).
+    fn check_terminate(&mut self, ctx: &egui::Context) {
+        if self.terminating || !self.terminate.load(Ordering::Acquire) {
+            return;
+        }
+        self.terminating = true;
+        self.tools_exit();
+        ctx.send_viewport_cmd(egui::ViewportCommand::Close);
     }
 
     /// The settings (remembered between runs).
@@ -327,6 +366,7 @@ impl SockscopeApp {
 impl eframe::App for SockscopeApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
+        self.check_terminate(&ctx);
         self.drain_events(&ctx);
         self.tools_before_draw(&ctx);
         let suggested = self.suggested_path();

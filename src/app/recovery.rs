@@ -16,16 +16,37 @@ use egui::RichText;
 
 use crate::log::journal::{Journal, RecoveredRow};
 
-/// The environment variable that overrides the folder of journals (tests, portable use).
-pub const DATA_DIR_VAR: &str = "SOCKSCOPE_DATA_DIR";
-
 /// The folder for session journals: `$SOCKSCOPE_DATA_DIR` when set, else the user's data
-/// folder ([`Journal::default_dir`]).
+/// folder ([`Journal::data_dir`], shared with `sockscope run`, `shell` and `recover`).
 pub fn data_dir() -> Option<PathBuf> {
-    match std::env::var_os(DATA_DIR_VAR) {
-        Some(d) if !d.is_empty() => Some(PathBuf::from(d)),
-        _ => Journal::default_dir(),
+    Journal::data_dir()
+}
+
+pub use crate::log::journal::DATA_DIR_VAR;
+
+/// Makes the data folder private before eframe writes to it: creates `dir` with mode 0700
+/// (and, with `fix_existing`, sets an existing one to 0700: eframe makes it 0755), and makes
+/// `app.ron` in it 0600 (created empty when missing: eframe rewrites it in place, so it
+/// keeps that mode; it would otherwise be 0644 with the console history in it). Returns the
+/// path of `app.ron`, for eframe's `persistence_path`.
+pub fn prepare_data_dir(dir: &Path, fix_existing: bool) -> std::io::Result<PathBuf> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+    let existed = dir.is_dir();
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    if fix_existing && existed {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
     }
+    let ron = dir.join("app.ron");
+    let file = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .open(&ron)?;
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    Ok(ron)
 }
 
 /// A previous session's journal, read back.
@@ -245,6 +266,40 @@ impl Recovery {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn mode(p: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn prepare_data_dir_makes_the_folder_and_app_ron_private_even_when_eframe_made_them() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().expect("tempdir");
+        // As eframe leaves them: the folder 0755, app.ron 0644 with settings in it.
+        let dir = tmp.path().join("sockscope");
+        std::fs::create_dir(&dir).expect("mkdir");
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        std::fs::write(dir.join("app.ron"), "(settings)").expect("write");
+        std::fs::set_permissions(dir.join("app.ron"), std::fs::Permissions::from_mode(0o644))
+            .expect("chmod");
+        let ron = prepare_data_dir(&dir, true).expect("prepare");
+        assert_eq!((mode(&dir), mode(&ron)), (0o700, 0o600));
+        assert_eq!(std::fs::read_to_string(&ron).expect("read"), "(settings)");
+        // eframe's save (File::create, then write) keeps the mode.
+        std::fs::write(&ron, "(new settings)").expect("eframe-like save");
+        assert_eq!(mode(&ron), 0o600);
+        // A folder that did not exist is made 0700, app.ron 0600 in it.
+        let fresh = tmp.path().join("a/b/sockscope");
+        let ron = prepare_data_dir(&fresh, false).expect("prepare");
+        assert_eq!((mode(&fresh), mode(&ron)), (0o700, 0o600));
+        // Without fix_existing (the folder came from SOCKSCOPE_DATA_DIR) its mode is left.
+        let chosen = tmp.path().join("chosen");
+        std::fs::create_dir(&chosen).expect("mkdir");
+        std::fs::set_permissions(&chosen, std::fs::Permissions::from_mode(0o750)).expect("chmod");
+        let ron = prepare_data_dir(&chosen, false).expect("prepare");
+        assert_eq!((mode(&chosen), mode(&ron)), (0o750, 0o600));
+    }
 
     #[test]
     fn offer_reads_well() {

@@ -1,13 +1,13 @@
 //! The Responders tab: how the selected socket (and, for a listener, every connection it
 //! accepts) answers by itself — off, echo, upper-case or a fixed reply; a greeting sent to
 //! each accepted connection (optionally closing it after); and a rule table, first match
-//! answers, each rule a match (any, exact, contains, prefix, regex), a reply template with
+//! answers, each rule a match (any, exact, contains, prefix, regex, len), a reply template with
 //! placeholders, and whether to close after replying. Rules can only be appended or all
 //! cleared in the engine, so deleting one clears the table and adds the others back.
 
 use egui::{RichText, Ui};
 
-use crate::engine::{Command, Match, Payload, Responder, Rule, SockRef};
+use crate::engine::{Command, LenMatch, Match, Payload, Responder, Rule, SockRef};
 use crate::lang::{bytes_text, escape_bytes};
 
 use super::fields;
@@ -28,12 +28,14 @@ pub enum Kind {
     Contains,
     /// At the start of the message.
     Prefix,
-    /// A regular expression; captures go to `{1}`…`{9}`.
+    /// A regular expression on the message's bytes; captures go to `{1}`…`{9}`.
     Regex,
+    /// The message's length in bytes: `even`, `odd`, `N`, `<N`, `>N`.
+    Len,
 }
 
 impl Kind {
-    const ALL: [(Kind, &'static str, &'static str); 5] = [
+    const ALL: [(Kind, &'static str, &'static str); 6] = [
         (Kind::Any, "any", "every message"),
         (Kind::Exact, "exact", "the whole message equals the pattern"),
         (
@@ -49,7 +51,12 @@ impl Kind {
         (
             Kind::Regex,
             "regex",
-            "the message matches the regular expression; its groups fill {1}…{9}",
+            "the message's bytes match the regular expression (. is any byte; (?u) for Unicode); its groups fill {1}…{9}",
+        ),
+        (
+            Kind::Len,
+            "len",
+            "the message's length in bytes: even, odd, N, <N or >N",
         ),
     ];
 }
@@ -73,6 +80,7 @@ pub fn build_rule(kind: Kind, pattern: &str, template: &str, close: bool) -> Res
         Kind::Any => Match::Any,
         Kind::Regex if pattern.is_empty() => return Err("a regular expression to match".into()),
         Kind::Regex => Match::Regex(pattern.to_string()),
+        Kind::Len => Match::Len(pattern.trim().parse::<LenMatch>()?),
         _ if pattern.is_empty() => return Err("a pattern to match (escapes \\n \\t \\xHH)".into()),
         Kind::Exact => Match::Exact(bytes(pattern)?),
         Kind::Contains => Match::Contains(bytes(pattern)?),
@@ -80,6 +88,23 @@ pub fn build_rule(kind: Kind, pattern: &str, template: &str, close: bool) -> Res
     };
     let reply = bytes(template).map_err(|e| format!("reply template: {e}"))?;
     Ok(Rule { on, reply, close })
+}
+
+/// The tutorial's UDP server as two rules: OK to a message of even length (in bytes, as
+/// Python's `len()` counts them), Err to any other.
+pub fn even_odd_rules() -> [Rule; 2] {
+    [
+        Rule {
+            on: Match::Len(LenMatch::Even),
+            reply: b"OK".to_vec(),
+            close: false,
+        },
+        Rule {
+            on: Match::Any,
+            reply: b"Err".to_vec(),
+            close: false,
+        },
+    ]
 }
 
 /// A rule in one line, as the table shows it.
@@ -90,6 +115,7 @@ pub fn rule_text(rule: &Rule) -> String {
         Match::Contains(b) => format!("contains {}", bytes_text(b)),
         Match::Prefix(b) => format!("prefix {}", bytes_text(b)),
         Match::Regex(r) => format!("regex /{r}/"),
+        Match::Len(l) => format!("len {l}"),
     };
     let close = if rule.close { " · close" } else { "" };
     format!("{on} → {}{close}", bytes_text(&rule.reply))
@@ -295,6 +321,7 @@ impl ResponderEditor {
             }
             let hint = match self.kind {
                 Kind::Regex => "^GET (\\S+)",
+                Kind::Len => "even",
                 Kind::Any => "(every message)",
                 _ => "ping",
             };
@@ -333,6 +360,17 @@ impl ResponderEditor {
                     });
                 }
             }
+            if step_button(
+                ui,
+                "OK if even, else Err",
+                "the tutorial's UDP server: adds `len even → OK` and `any → Err`",
+                open.clone(),
+            ) {
+                out.extend(even_odd_rules().into_iter().map(|rule| Command::RuleAdd {
+                    sock: sock.clone(),
+                    rule,
+                }));
+            }
             let why_clear = open.or_else(|| rules.is_empty().then(|| "no rules to clear".into()));
             if step_button(ui, "Clear rules", "empty the rule table", why_clear) {
                 out.push(Command::RuleClear { sock: sock.clone() });
@@ -359,6 +397,7 @@ impl ResponderEditor {
             Match::Contains(b) => (Kind::Contains, escape_bytes(b)),
             Match::Prefix(b) => (Kind::Prefix, escape_bytes(b)),
             Match::Regex(r) => (Kind::Regex, r.clone()),
+            Match::Len(l) => (Kind::Len, l.to_string()),
         };
         self.kind = kind;
         self.pattern = pattern;
@@ -395,6 +434,32 @@ mod tests {
             rule_text(&r),
             "exact \"ping\\n\" → \"pong {counter}\" · close"
         );
+    }
+
+    #[test]
+    fn a_len_rule_is_built_shown_and_loaded_back() {
+        for (typed, want) in [
+            ("even", LenMatch::Even),
+            (" odd ", LenMatch::Odd),
+            ("4", LenMatch::Eq(4)),
+            ("<10", LenMatch::Less(10)),
+            (">3", LenMatch::More(3)),
+        ] {
+            let r = build_rule(Kind::Len, typed, "OK", false).expect("a len rule");
+            assert_eq!(r.on, Match::Len(want));
+            assert!(rule_text(&r).starts_with(&format!("len {want} →")));
+            let mut ed = ResponderEditor::default();
+            ed.load(&r);
+            assert_eq!(
+                build_rule(ed.kind, &ed.pattern, &ed.template, ed.close),
+                Ok(r)
+            );
+        }
+        assert!(build_rule(Kind::Len, "", "OK", false).is_err());
+        assert!(build_rule(Kind::Len, "evenish", "OK", false).is_err());
+        let [even, rest] = even_odd_rules();
+        assert_eq!(rule_text(&even), "len even → \"OK\"");
+        assert_eq!(rule_text(&rest), "any → \"Err\"");
     }
 
     #[test]

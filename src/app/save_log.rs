@@ -316,28 +316,35 @@ impl SaveLog {
 
 /// The status line for a finished save.
 fn saved_text(info: &SavedInfo) -> String {
+    use crate::log::format::plural;
     let what = if info.format == Format::Script {
-        "commands"
+        "command"
     } else {
-        "records"
+        "record"
     };
     let mut s = format!(
-        "Saved {} {what} ({} bytes, {}) to {}",
-        info.records,
-        info.bytes,
+        "Saved {} ({}, {}) to {}",
+        plural(info.records as u64, what),
+        plural(info.bytes, "byte"),
         info.format.describe(),
         info.path.display()
     );
     if info.evicted > 0 {
+        let were = if info.evicted == 1 { "was" } else { "were" };
         s.push_str(&format!(
-            "; {} payloads had left memory and were written without their bytes",
-            info.evicted
+            "; {} had left memory and {were} written without their bytes",
+            plural(info.evicted as u64, "payload")
         ));
     }
     if info.skipped > 0 {
+        let why = match info.format {
+            Format::Pcap => " (a pcap holds IP traffic only: Unix-socket payloads are left out)",
+            _ => "",
+        };
         s.push_str(&format!(
-            "; {} records this format cannot hold were skipped",
-            info.skipped
+            "; {} this format cannot hold {} skipped{why}",
+            plural(info.skipped as u64, "record"),
+            if info.skipped == 1 { "was" } else { "were" }
         ));
     }
     s

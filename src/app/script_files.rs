@@ -293,6 +293,7 @@ fn run_script(
         }
     };
     let n = lines.len();
+    runner.plan(&lines);
     say(NoteKind::Console(ConsoleLine::Info(format!(
         "running the script {shown}: {n} statements"
     ))));

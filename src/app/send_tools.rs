@@ -55,21 +55,15 @@ impl Default for SendTools {
     }
 }
 
-/// Why a repeat or chunked send cannot start on `row` now (`to`: the destination of an
-/// unconnected datagram socket).
-pub fn why_not_timed(row: &SockRow, step: Step, to: Option<&AddrSpec>) -> Option<String> {
+/// Why a repeat or chunked send cannot start on `row` now (an unbound datagram socket is
+/// no reason: the engine binds it first, as for `sendto`).
+pub fn why_not_timed(row: &SockRow, step: Step) -> Option<String> {
     if let Some(w) = why_not(row, step) {
         return Some(w);
     }
-    if row.config.sending.is_some() {
-        return Some(format!(
-            "{} is already sending on a timer: Stop it first",
-            row.label()
-        ));
-    }
-    (to.is_some() && row.local.is_none()).then(|| {
+    row.config.sending.is_some().then(|| {
         format!(
-            "bind {} first: sending to an address on a timer needs a known local port",
+            "{} is already sending on a timer: Stop it first",
             row.label()
         )
     })
@@ -121,7 +115,7 @@ impl SendTools {
                         labelled_edit(ui, "times", &mut self.count, 40.0, "3", t && count.is_err());
                     });
                     ui.checkbox(&mut self.forever, "until stopped");
-                    let why = why_not_timed(row, Step::Send, to.as_ref());
+                    let why = why_not_timed(row, Step::Send);
                     if step_button(ui, "Repeat", "send the message again and again", why) {
                         self.touched = true;
                         let count = if self.forever {
@@ -170,7 +164,7 @@ impl SendTools {
                         "200",
                         t && delay.is_err(),
                     );
-                    let why = why_not_timed(row, Step::Chunked, None);
+                    let why = why_not_timed(row, Step::Chunked);
                     let tip = "send the message in pieces of this size, this far apart";
                     if step_button(ui, "Send in chunks", tip, why) {
                         self.touched = true;

@@ -6,7 +6,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::engine::{EventKind, Framing, Rule, Setting, SockOpt};
+use crate::engine::{EventKind, Framing, OnClose, Rule, Setting, SockOpt};
 
 /// Sends this large get a progress bar (the engine reports progress past 1 MiB).
 pub const BIG_SEND: u64 = 1 << 20;
@@ -81,6 +81,9 @@ pub struct SockConfig {
     pub progress: Option<(u64, u64)>,
     /// Multicast groups joined, in order.
     pub groups: Vec<IpAddr>,
+    /// A listener's policy for connections whose peer has closed, once set (`None`: the
+    /// engine's default, auto-accepted ones close, those accepted by hand are kept).
+    pub on_close: Option<OnClose>,
 }
 
 impl SockConfig {
@@ -194,6 +197,8 @@ impl SockConfig {
                 }
             }
             Setting::Left(g) => self.groups.retain(|x| x != g),
+            Setting::Resolved(_) => {}
+            Setting::OnClose(p) => self.on_close = Some(*p),
         }
     }
 }

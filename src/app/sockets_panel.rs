@@ -38,6 +38,10 @@ fn state_color(state: SockState, dark: bool) -> Color32 {
             Color32::from_rgb(255, 180, 90),
             Color32::from_rgb(180, 90, 0),
         ),
+        SockState::Reset => (
+            Color32::from_rgb(255, 110, 110),
+            Color32::from_rgb(180, 30, 30),
+        ),
         SockState::Closed => (Color32::from_gray(110), Color32::from_gray(150)),
     };
     if dark { d } else { l }

@@ -260,6 +260,7 @@ impl AppState {
             EventKind::Listening { .. }
                 | EventKind::Connected { .. }
                 | EventKind::PeerClosed
+                | EventKind::Reset
                 | EventKind::Shut { .. }
                 | EventKind::Failed(_)
         );
@@ -322,6 +323,14 @@ impl AppState {
             EventKind::Closed => {
                 row.state = SockState::Closed;
                 row.auto_accept = false;
+                row.tcp_state = None;
+            }
+            EventKind::Reset => {
+                // Gone both ways, unlike the peer's orderly close (half-closed); the engine
+                // released the descriptor, so there is no kernel state left to show.
+                row.state = SockState::Reset;
+                row.read_done = true;
+                row.write_done = true;
                 row.tcp_state = None;
             }
             EventKind::Failed(e) => {

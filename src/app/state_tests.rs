@@ -152,6 +152,29 @@ fn failed_connect_reverts_and_outcome_is_reported() {
 }
 
 #[test]
+fn a_reset_is_a_state_of_its_own_not_a_half_close() {
+    let mut st = AppState::new();
+    st.apply(&created(1, Proto::Tcp));
+    st.apply(&ev(
+        1,
+        None,
+        EventKind::Connected {
+            local: addr("127.0.0.1:1"),
+            peer: addr("127.0.0.1:2"),
+        },
+    ));
+    st.apply(&ev(1, None, EventKind::Reset));
+    let row = st.get(SockId(1)).expect("row");
+    assert_eq!(row.state, SockState::Reset);
+    assert_eq!(row.state.to_string(), "reset");
+    assert!(!row.is_connected() && !row.is_closed());
+    assert_eq!(row.tcp_state, None);
+    // Closing it afterwards forgets it as usual.
+    st.apply(&ev(1, None, EventKind::Closed));
+    assert_eq!(st.get(SockId(1)).map(|r| r.state), Some(SockState::Closed));
+}
+
+#[test]
 fn peer_close_half_closes_and_unknown_sockets_are_ignored() {
     let mut st = AppState::new();
     st.apply(&created(1, Proto::Udp));
@@ -190,6 +213,7 @@ fn status_snapshot_overrides_rows() {
         bytes_out: 4,
         msgs_in: 1,
         msgs_out: 1,
+        on_close: Some(None),
         tcp_state: Some("LISTEN"),
     };
     st.apply(&Event {
@@ -237,6 +261,7 @@ fn tcp_transitions_ask_for_one_quiet_status_at_a_time() {
         bytes_out: 0,
         msgs_in: 0,
         msgs_out: 0,
+        on_close: None,
         tcp_state: Some("CLOSE_WAIT"),
     };
     let answer = Event {

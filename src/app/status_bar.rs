@@ -11,16 +11,17 @@ use super::widgets::bytes;
 /// The totals line (tests read it).
 pub fn totals_text(state: &AppState, log: &SessionLog) -> String {
     let t = log.totals();
+    use crate::log::format::plural;
     format!(
-        "{} open of {} sockets · in {} ({} msgs) · out {} ({} msgs) · {} errors · {} log records",
+        "{} open of {} · in {} ({}) · out {} ({}) · {} · {}",
         state.open_count(),
-        state.sockets.len(),
+        plural(state.sockets.len() as u64, "socket"),
         bytes(t.bytes_in),
-        t.msgs_in,
+        plural(t.msgs_in, "msg"),
         bytes(t.bytes_out),
-        t.msgs_out,
-        t.errors,
-        log.len()
+        plural(t.msgs_out, "msg"),
+        plural(t.errors, "error"),
+        plural(log.len() as u64, "log record")
     )
 }
 

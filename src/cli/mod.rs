@@ -1,12 +1,18 @@
-//! The command line: `sockscope` (the desktop app), `sockscope run FILE|-`, `sockscope shell`.
+//! The command line: `sockscope` (the desktop app), `sockscope run FILE|-`, `sockscope shell`,
+//! `sockscope recover`.
 
+mod journaling;
+mod paste;
+mod recover;
 mod run;
 mod shell;
+mod sigint;
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+pub use recover::{RecoverArgs, recover_cmd};
 pub use run::run;
 pub use shell::shell;
 
@@ -46,12 +52,36 @@ pub enum Cmd {
         /// Print each command before its events.
         #[arg(long)]
         echo: bool,
+        /// Keep no crash journal (by default the session is journaled in the data folder
+        /// until the run ends, for `sockscope recover` after a crash).
+        #[arg(long)]
+        no_journal: bool,
     },
     /// An interactive shell: type commands, see events as they happen.
     Shell {
         /// Print events as JSON lines instead of text.
         #[arg(long)]
         json: bool,
+        /// Keep no crash journal (by default the session is journaled until the shell ends).
+        #[arg(long)]
+        no_journal: bool,
+    },
+    /// Recover the log of a session that did not end cleanly (crash, kill -9), from its
+    /// journal in the data folder (`$SOCKSCOPE_DATA_DIR` or ~/.local/share/sockscope).
+    ///
+    /// With no option: describe the newest such journal. Exit status 1 when there is none.
+    Recover {
+        /// List the journals left by unfinished sessions, newest first.
+        #[arg(long)]
+        list: bool,
+        /// Save the log to FILE (.txt, .jsonl or .csv), then delete the journal.
+        #[arg(long, value_name = "FILE")]
+        save: Option<PathBuf>,
+        /// Keep the journal after saving.
+        #[arg(long, requires = "save")]
+        keep: bool,
+        /// The journal file (default: the newest left in the data folder).
+        journal: Option<PathBuf>,
     },
 }
 

@@ -4,8 +4,16 @@ use std::io::Read;
 use std::path::Path;
 
 use crate::lang::{ParseError, parse_script};
+use crate::log::SessionLog;
+use crate::log::format::plural;
+use crate::log::save::Format;
+use crate::log::save::stream::{self, LogStream};
+use crate::script::{RunError, shown_line};
 
 use super::{err_line, out_line};
+
+/// Exit status of a run that Ctrl-C interrupted (128 + SIGINT, as a shell reports it).
+const INTERRUPTED: i32 = 130;
 
 /// Longest payload shown in a text line.
 const SHOWN_BYTES: usize = 4096;
@@ -35,8 +43,53 @@ fn read_script(file: &str) -> Result<String, String> {
     })
 }
 
-/// Runs a script file and returns the exit status (0, 1 or 2).
-pub fn run(file: &str, json: bool, log: Option<&Path>, echo: bool) -> i32 {
+/// Checks the `--log` path and creates its file before anything runs; exit status 2 when
+/// it cannot be used (unknown extension, no file name, a folder, a missing folder).
+fn open_log(log: Option<&Path>) -> Result<Option<LogStream>, i32> {
+    log.map(stream::create).transpose().map_err(|e| {
+        err_line(&format!("--log: {e}"));
+        2
+    })
+}
+
+/// Finishes the `--log` file and says on stderr what it could not hold; returns the exit
+/// status it calls for (1 when payload bytes are missing from it or it was not saved) and
+/// whether it was saved.
+fn finish_log(stream: LogStream, log: &SessionLog) -> (i32, bool) {
+    let info = match stream.finish(log) {
+        Ok(info) => info,
+        Err(e) => {
+            err_line(&format!("cannot save the log: {e}"));
+            return (1, false);
+        }
+    };
+    let shown = info.path.display();
+    if info.skipped > 0 {
+        let why = match info.format {
+            Format::Pcap => {
+                "a pcap holds IP traffic only: payloads on Unix sockets (and with unknown addresses) are left out"
+            }
+            _ => "commands spanning lines are left out",
+        };
+        err_line(&format!(
+            "{shown}: {} this format cannot hold: {why}",
+            plural(info.skipped as u64, "record")
+        ));
+    }
+    if info.evicted > 0 {
+        err_line(&format!(
+            "{shown}: {} written without their bytes: they had left memory (the payload budget) before the {} was written",
+            plural(info.evicted as u64, "payload"),
+            info.format.extension()
+        ));
+        return (1, true);
+    }
+    (0, true)
+}
+
+/// Runs a script file and returns the exit status (0, 1, 2, or 130 after Ctrl-C); with `journal`, the session
+/// is journaled until it ends (kept when the `--log` file could not be saved).
+pub fn run(file: &str, json: bool, log: Option<&Path>, echo: bool, journal: bool) -> i32 {
     let text = match read_script(file) {
         Ok(t) => t,
         Err(msg) => {
@@ -51,31 +104,52 @@ pub fn run(file: &str, json: bool, log: Option<&Path>, echo: bool) -> i32 {
             return 2;
         }
     };
-    let runner = match super::start_runner(json, SHOWN_BYTES, Box::new(out_line)) {
+    let stream = match open_log(log) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut runner = match super::start_runner(json, SHOWN_BYTES, Box::new(out_line)) {
         Ok(r) => r,
         Err(code) => return code,
     };
+    runner.set_script_mode(true);
+    if let Some(stream) = stream {
+        runner.with_session(|s| s.stream_to(stream));
+    }
+    super::journaling::attach(&runner, journal);
+    match super::sigint::install() {
+        Ok(flag) => runner.set_interrupt(flag),
+        Err(e) => err_line(&format!("Ctrl-C will kill the run: cannot handle it: {e}")),
+    }
+    runner.plan(&lines);
     let mut result = Ok(());
     for l in &lines {
         if echo && !json {
             out_line(&format!("> {}", l.stmt));
         }
         if let Err(e) = runner.execute(&l.stmt) {
-            result = Err(format!("{file}:{}: {}: {e}", l.line, l.text.trim()));
+            let code = if e == RunError::Interrupted {
+                INTERRUPTED
+            } else {
+                1
+            };
+            let line = shown_line(&l.text);
+            result = Err((code, format!("{file}:{}: {line}: {e}", l.line)));
             break;
         }
     }
-    let session = runner.finish();
+    let mut session = runner.finish();
     let mut code = 0;
-    if let Err(msg) = result {
+    if let Err((failed, msg)) = result {
         err_line(&msg);
-        code = 1;
+        code = failed;
     }
-    if let Some(path) = log
-        && let Err(e) = crate::log::save::save(&session.log, path)
-    {
-        err_line(&format!("cannot save the log: {e}"));
-        code = 1;
+    let mut saved = true;
+    if let Some(stream) = session.take_stream() {
+        let (log_code, ok) = finish_log(stream, &session.log);
+        code = code.max(log_code);
+        saved = ok;
     }
+    super::journaling::end(&mut session.log, !saved);
     code
 }

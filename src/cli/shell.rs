@@ -13,7 +13,9 @@ use rustyline::history::DefaultHistory;
 use rustyline::validate::Validator;
 use rustyline::{Context, Editor, ExternalPrinter, Helper};
 
-use crate::lang::{COMMANDS, parse_line};
+use crate::lang::{COMMANDS, Statement, parse_line};
+use crate::log::journal::Journal;
+use crate::script::{RunError, Runner};
 
 use super::{err_line, out_line};
 
@@ -78,14 +80,30 @@ impl Validator for ShellHelper {}
 
 impl Helper for ShellHelper {}
 
-/// Where the shell keeps its history.
+/// Where the shell keeps its history: `shell_history.txt` in the data folder
+/// ([`Journal::data_dir`]; created 0700 when missing).
 fn history_path() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
-    let dir = base.join("sockscope");
-    std::fs::create_dir_all(&dir).ok()?;
+    let dir = Journal::data_dir()?;
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(&dir).ok()?;
     Some(dir.join("shell_history.txt"))
+}
+
+/// The line said when a statement fails: an interrupted engine command goes on in the engine.
+fn failure_text(stmt: &Statement, e: &RunError) -> String {
+    match (e, stmt) {
+        (RunError::Interrupted, Statement::Engine(_)) => {
+            format!("interrupted: `{stmt}` goes on in the engine until it completes or times out")
+        }
+        (RunError::Interrupted, _) => "interrupted".into(),
+        _ => format!("error: {e}"),
+    }
 }
 
 fn help_text() -> String {
@@ -97,8 +115,62 @@ fn help_text() -> String {
     s
 }
 
-/// Runs the interactive shell; returns the exit status.
-pub fn shell(json: bool) -> i32 {
+/// The shell's runner, printing through rustyline (so that events do not break the line
+/// being typed), interrupted by Ctrl-C, journaled unless `journal` is false.
+fn start(
+    rl: &mut Editor<ShellHelper, DefaultHistory>,
+    json: bool,
+    journal: bool,
+) -> Result<Runner, i32> {
+    let printer: Box<dyn FnMut(&str) + Send> = match rl.create_external_printer() {
+        Ok(mut p) => Box::new(move |line: &str| {
+            let _ = p.print(format!("{line}\n"));
+        }),
+        Err(_) => Box::new(out_line),
+    };
+    let mut runner = super::start_runner(json, 1024, printer)?;
+    match super::sigint::install() {
+        Ok(flag) => runner.set_interrupt(flag),
+        Err(e) => err_line(&format!(
+            "Ctrl-C will end the shell (no SIGINT handler: {e})"
+        )),
+    }
+    super::journaling::attach(&runner, journal);
+    Ok(runner)
+}
+
+/// Runs one typed line (`quit`, `help` or a statement); false when the shell is to end.
+fn run_line(runner: &Runner, line: &str, sockets: &Mutex<Vec<String>>) -> bool {
+    match line {
+        "quit" | "exit" => return false,
+        "help" | "?" => {
+            out_line(&help_text());
+            return true;
+        }
+        _ => {}
+    }
+    match parse_line(line) {
+        Ok(Some(stmt)) => {
+            if let Err(e) = runner.execute(&stmt) {
+                err_line(&failure_text(&stmt, &e));
+            }
+        }
+        Ok(None) => {}
+        Err(e) => err_line(&format!(
+            "{}^\n{e}",
+            " ".repeat(e.col.saturating_sub(1) + 11)
+        )),
+    }
+    let labels = runner.with_session(|s| s.labels());
+    if let Ok(mut socks) = sockets.lock() {
+        *socks = labels;
+    }
+    true
+}
+
+/// Runs the interactive shell; returns the exit status. With `journal`, the session is
+/// journaled until the shell ends.
+pub fn shell(json: bool, journal: bool) -> i32 {
     let config = rustyline::Config::builder()
         .completion_type(rustyline::CompletionType::List)
         .max_history_size(5000)
@@ -115,17 +187,16 @@ pub fn shell(json: bool) -> i32 {
     rl.set_helper(Some(ShellHelper {
         sockets: Arc::clone(&sockets),
     }));
+    let tail = super::paste::PasteTail::default();
+    rl.bind_sequence(
+        rustyline::Event::Any,
+        rustyline::EventHandler::Conditional(Box::new(tail.clone())),
+    );
     let history = history_path();
     if let Some(h) = &history {
         let _ = rl.load_history(h);
     }
-    let printer: Box<dyn FnMut(&str) + Send> = match rl.create_external_printer() {
-        Ok(mut p) => Box::new(move |line: &str| {
-            let _ = p.print(format!("{line}\n"));
-        }),
-        Err(_) => Box::new(out_line),
-    };
-    let runner = match super::start_runner(json, 1024, printer) {
+    let runner = match start(&mut rl, json, journal) {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -136,37 +207,25 @@ pub fn shell(json: bool) -> i32 {
     loop {
         match rl.readline("sockscope> ") {
             Ok(line) => {
+                let line = tail.complete(line);
                 let trimmed = line.trim();
                 if trimmed.is_empty() {
                     continue;
                 }
-                let _ = rl.add_history_entry(trimmed);
-                match trimmed {
-                    "quit" | "exit" => break,
-                    "help" | "?" => {
-                        out_line(&help_text());
-                        continue;
-                    }
-                    _ => {}
+                // Saved line by line, so that a crash keeps it.
+                if rl.add_history_entry(trimmed).unwrap_or(false)
+                    && let Some(h) = &history
+                {
+                    let _ = rl.append_history(h);
                 }
-                match parse_line(trimmed) {
-                    Ok(Some(stmt)) => {
-                        if let Err(e) = runner.execute(&stmt) {
-                            err_line(&format!("error: {e}"));
-                        }
-                    }
-                    Ok(None) => {}
-                    Err(e) => err_line(&format!(
-                        "{}^\n{e}",
-                        " ".repeat(e.col.saturating_sub(1) + 11)
-                    )),
-                }
-                let labels = runner.with_session(|s| s.labels());
-                if let Ok(mut socks) = sockets.lock() {
-                    *socks = labels;
+                if !run_line(&runner, trimmed, &sockets) {
+                    break;
                 }
             }
-            Err(ReadlineError::Interrupted) => continue,
+            Err(ReadlineError::Interrupted) => {
+                tail.clear();
+                continue;
+            }
             Err(ReadlineError::Eof) => break,
             Err(e) => {
                 err_line(&format!("error: {e}"));
@@ -175,9 +234,10 @@ pub fn shell(json: bool) -> i32 {
         }
     }
     if let Some(h) = &history {
-        let _ = rl.save_history(h);
+        let _ = rl.append_history(h);
     }
-    runner.finish();
+    let mut session = runner.finish();
+    super::journaling::end(&mut session.log, false);
     0
 }
 

@@ -256,6 +256,14 @@ pub enum Command {
         /// Whether auto-accept is switched on.
         on: bool,
     },
+    /// `onclose ID close|keep`: what a listener does with a connection it accepted once the
+    /// peer has closed its side.
+    OnClose {
+        /// The listening socket.
+        sock: SockRef,
+        /// Close our side too, or keep the connection half-open.
+        policy: OnClose,
+    },
     /// `connect ID ADDR [DURATION]`.
     Connect {
         /// The socket.
@@ -475,6 +483,7 @@ impl Command {
             | Command::Join { sock, .. }
             | Command::Leave { sock, .. }
             | Command::Abort { sock }
+            | Command::OnClose { sock, .. }
             | Command::Flood { sock, .. }
             | Command::Stats { sock }
             | Command::StatusOf { sock } => Some(sock),
@@ -510,5 +519,25 @@ mod tests {
             std::ptr::eq(a.as_ptr(), b.as_ptr()),
             "inline bytes are shared, not copied"
         );
+    }
+}
+
+/// What a listener does with a connection it accepted once the peer has closed its side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OnClose {
+    /// Close our side too, once nothing is left to send (what servers do). The default for
+    /// auto-accepted connections.
+    Close,
+    /// Keep the connection half-open (in `CLOSE_WAIT`), for study. The default for
+    /// connections accepted by an `accept` command.
+    Keep,
+}
+
+impl fmt::Display for OnClose {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            OnClose::Close => "close",
+            OnClose::Keep => "keep",
+        })
     }
 }

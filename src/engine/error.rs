@@ -45,8 +45,12 @@ pub enum Op {
     Join,
     /// `leave`.
     Leave,
-    /// `repeat` or `chunked`.
+    /// `repeat` (and `repeat ID stop`).
     Repeat,
+    /// `chunked`.
+    Chunked,
+    /// `flood`.
+    Flood,
     /// `abort`.
     Abort,
     /// `ready`.
@@ -75,63 +79,154 @@ impl fmt::Display for Op {
             Op::Join => "join",
             Op::Leave => "leave",
             Op::Repeat => "repeat",
+            Op::Chunked => "chunked",
+            Op::Flood => "flood",
             Op::Abort => "abort",
             Op::Ready => "ready",
         })
     }
 }
 
-/// Why an operation failed, in words a person understands.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why an operation failed, in words a person understands. A cause that came from the OS
+/// shows its errno's name and number after the words (`connection refused (nothing listens
+/// at that address) (ECONNREFUSED, errno 111)`), so that a user can search for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cause {
     /// `EADDRINUSE`.
-    #[error("address already in use (another socket holds this port; port 0 picks a free one)")]
     AddrInUse,
     /// `EADDRNOTAVAIL`.
-    #[error("address not available (no interface of this machine has that IP)")]
     AddrNotAvailable,
     /// `EACCES`/`EPERM`; `privileged` when a port below 1024 was asked for.
-    #[error("permission denied{}", if *.privileged { " (ports below 1024 need root or CAP_NET_BIND_SERVICE; pick a port of 1024 or above, or 0)" } else { "" })]
     PermissionDenied {
         /// True when the port was below 1024.
         privileged: bool,
+        /// `EACCES` or `EPERM`.
+        errno: i32,
     },
     /// `ECONNREFUSED`.
-    #[error("connection refused (nothing listens at that address)")]
     Refused,
     /// `ECONNRESET`.
-    #[error("connection reset by peer")]
     Reset,
     /// `EPIPE`.
-    #[error("broken pipe (the peer has closed the connection)")]
     BrokenPipe,
-    /// A timeout.
-    #[error("timed out after {}", fmt_duration(*.0))]
+    /// sockscope's own time limit (of `accept` or `connect`) ran out.
     TimedOut(Duration),
+    /// `ETIMEDOUT`: the kernel gave up, its retransmission timer (or, with `keepalive`
+    /// on, its keepalive probes) finding no answer from the peer.
+    KernelTimedOut {
+        /// True when it happened during a connect (the SYN was never answered).
+        connecting: bool,
+    },
     /// `ENETUNREACH`.
-    #[error("network unreachable (no route to that network)")]
     NetUnreachable,
     /// `EHOSTUNREACH`.
-    #[error("host unreachable")]
     HostUnreachable,
     /// A command not valid in the socket's state.
-    #[error("{0}")]
     InvalidState(String),
     /// The socket reference names no socket.
-    #[error("no socket {0} (ids are s1, s2, …; names are given with `as NAME`)")]
     NoSuchSocket(String),
     /// A host name that did not resolve.
-    #[error("cannot resolve {0}")]
     Unresolved(String),
-    /// The process (EMFILE) or the system (ENFILE) has no descriptor left.
-    #[error(
-        "too many open files: the limit on descriptors is reached (close sockets, or raise `ulimit -n`)"
-    )]
+    /// The process has no descriptor left (`EMFILE`).
     TooManyFiles,
-    /// Any other OS error, with the OS's text.
-    #[error("{0}")]
-    Os(String),
+    /// The whole system has no descriptor left (`ENFILE`).
+    SystemTooManyFiles,
+    /// Any other OS error: its errno and the OS's text.
+    Os {
+        /// The errno (`libc::EMSGSIZE`, …).
+        errno: i32,
+        /// The OS's text for it, lower-case, without `(os error N)`.
+        text: String,
+    },
 }
+
+impl Cause {
+    /// The OS error number this cause came from, if it came from the OS.
+    pub fn errno(&self) -> Option<i32> {
+        Some(match self {
+            Cause::AddrInUse => libc::EADDRINUSE,
+            Cause::AddrNotAvailable => libc::EADDRNOTAVAIL,
+            Cause::PermissionDenied { errno, .. } => *errno,
+            // An `io::Error` made by Rust, not by the OS, has no errno (0 here).
+            Cause::Os { errno, .. } => return (*errno != 0).then_some(*errno),
+            Cause::Refused => libc::ECONNREFUSED,
+            Cause::Reset => libc::ECONNRESET,
+            Cause::BrokenPipe => libc::EPIPE,
+            Cause::KernelTimedOut { .. } => libc::ETIMEDOUT,
+            Cause::NetUnreachable => libc::ENETUNREACH,
+            Cause::HostUnreachable => libc::EHOSTUNREACH,
+            Cause::TooManyFiles => libc::EMFILE,
+            Cause::SystemTooManyFiles => libc::ENFILE,
+            Cause::TimedOut(_)
+            | Cause::InvalidState(_)
+            | Cause::NoSuchSocket(_)
+            | Cause::Unresolved(_) => return None,
+        })
+    }
+
+    /// The plain words, without the errno.
+    pub fn words(&self) -> String {
+        match self {
+            Cause::AddrInUse => {
+                "address already in use (another socket holds this port; port 0 picks a free one)"
+                    .into()
+            }
+            Cause::AddrNotAvailable => {
+                "address not available (no interface of this machine has that IP)".into()
+            }
+            Cause::PermissionDenied { privileged, .. } => format!(
+                "permission denied{}",
+                if *privileged {
+                    " (ports below 1024 need root or CAP_NET_BIND_SERVICE; pick a port of 1024 or above, or 0)"
+                } else {
+                    ""
+                }
+            ),
+            Cause::Refused => "connection refused (nothing listens at that address)".into(),
+            Cause::Reset => "connection reset by peer".into(),
+            Cause::BrokenPipe => "broken pipe (the peer has closed the connection)".into(),
+            Cause::TimedOut(d) => format!("timed out after {}", fmt_duration(*d)),
+            Cause::KernelTimedOut { connecting: true } => {
+                "timed out: the kernel retransmitted the SYN until it gave up, no answer came"
+                    .into()
+            }
+            Cause::KernelTimedOut { connecting: false } => {
+                "timed out: the kernel's retransmission timer (or keepalive probes) got no answer from the peer, which is gone"
+                    .into()
+            }
+            Cause::NetUnreachable => "network unreachable (no route to that network)".into(),
+            Cause::HostUnreachable => "host unreachable".into(),
+            Cause::InvalidState(why) => why.clone(),
+            Cause::NoSuchSocket(r) => {
+                format!("no socket {r} (ids are s1, s2, …; names are given with `as NAME`)")
+            }
+            Cause::Unresolved(host) => format!("cannot resolve {host}"),
+            Cause::TooManyFiles => {
+                "too many open files: the limit on descriptors is reached (close sockets, or raise `ulimit -n`)"
+                    .into()
+            }
+            Cause::SystemTooManyFiles => {
+                "too many open files in the system: the kernel's file table is full".into()
+            }
+            Cause::Os { text, .. } => text.clone(),
+        }
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.words())?;
+        if let Some(n) = self.errno() {
+            match super::errno::errno_name(n) {
+                Some(name) => write!(f, " ({name}, errno {n})")?,
+                None => write!(f, " (errno {n})")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Cause {}
 
 fn fmt_duration(d: Duration) -> String {
     if d.subsec_millis() == 0 && d.as_secs() > 0 {
@@ -145,18 +240,40 @@ impl Cause {
     /// Classifies an OS error; `addr` is the address the operation used (for the low-port hint).
     pub fn from_io(e: &io::Error, addr: Option<&Addr>) -> Cause {
         let privileged = matches!(addr, Some(Addr::Ip(a)) if a.port() != 0 && a.port() < 1024);
-        match e.raw_os_error() {
-            Some(libc::EADDRINUSE) => Cause::AddrInUse,
-            Some(libc::EADDRNOTAVAIL) => Cause::AddrNotAvailable,
-            Some(libc::EACCES) | Some(libc::EPERM) => Cause::PermissionDenied { privileged },
-            Some(libc::ECONNREFUSED) => Cause::Refused,
-            Some(libc::ECONNRESET) => Cause::Reset,
-            Some(libc::EPIPE) => Cause::BrokenPipe,
-            Some(libc::ETIMEDOUT) => Cause::TimedOut(Duration::ZERO),
-            Some(libc::ENETUNREACH) => Cause::NetUnreachable,
-            Some(libc::EHOSTUNREACH) => Cause::HostUnreachable,
-            Some(libc::EMFILE) | Some(libc::ENFILE) => Cause::TooManyFiles,
-            _ => Cause::Os(strip_os_code(&e.to_string())),
+        let Some(errno) = e.raw_os_error() else {
+            return Cause::Os {
+                errno: 0,
+                text: strip_os_code(&e.to_string()),
+            };
+        };
+        match errno {
+            libc::EADDRINUSE => Cause::AddrInUse,
+            libc::EADDRNOTAVAIL => Cause::AddrNotAvailable,
+            libc::EACCES | libc::EPERM => Cause::PermissionDenied { privileged, errno },
+            libc::ECONNREFUSED => Cause::Refused,
+            libc::ECONNRESET => Cause::Reset,
+            libc::EPIPE => Cause::BrokenPipe,
+            libc::ETIMEDOUT => Cause::KernelTimedOut { connecting: false },
+            libc::ENETUNREACH => Cause::NetUnreachable,
+            libc::EHOSTUNREACH => Cause::HostUnreachable,
+            libc::EMFILE => Cause::TooManyFiles,
+            libc::ENFILE => Cause::SystemTooManyFiles,
+            _ => Cause::Os {
+                errno,
+                text: strip_os_code(&e.to_string()),
+            },
+        }
+    }
+
+    /// The same cause with `prefix: ` put before an OS error's text (an option's or a
+    /// group's name); other causes unchanged.
+    pub fn prefixed(self, prefix: &str) -> Cause {
+        match self {
+            Cause::Os { errno, text } => Cause::Os {
+                errno,
+                text: format!("{prefix}: {text}"),
+            },
+            other => other,
         }
     }
 }
@@ -201,10 +318,14 @@ impl OpError {
 
     /// An OS error of `op`, classified.
     pub fn io(op: Op, addr: Option<&Addr>, e: &io::Error) -> OpError {
+        let mut cause = Cause::from_io(e, addr);
+        if let Cause::KernelTimedOut { connecting } = &mut cause {
+            *connecting = op == Op::Connect;
+        }
         OpError {
             op,
             addr: addr.cloned(),
-            cause: Cause::from_io(e, addr),
+            cause,
         }
     }
 
@@ -246,7 +367,10 @@ mod tests {
         let e = OpError::io(Op::Bind, Some(&low), &os(libc::EACCES));
         assert!(e.to_string().contains("ports below 1024"), "{e}");
         let e = OpError::io(Op::Bind, Some(&high), &os(libc::EACCES));
-        assert_eq!(e.to_string(), "bind 127.0.0.1:8080: permission denied");
+        assert_eq!(
+            e.to_string(),
+            "bind 127.0.0.1:8080: permission denied (EACCES, errno 13)"
+        );
         for (code, words) in [
             (libc::EADDRINUSE, "address already in use"),
             (libc::ECONNREFUSED, "connection refused"),
@@ -262,5 +386,52 @@ mod tests {
         }
         let e = OpError::io(Op::Send, None, &os(libc::EMSGSIZE));
         assert!(!e.to_string().contains("os error"), "no raw OS codes: {e}");
+    }
+
+    #[test]
+    fn os_errors_keep_their_errno_name_and_number() {
+        let e = OpError::io(Op::Connect, None, &os(libc::ECONNREFUSED));
+        assert!(
+            e.to_string().ends_with(
+                "connection refused (nothing listens at that address) (ECONNREFUSED, errno 111)"
+            ),
+            "{e}"
+        );
+        assert_eq!(e.cause.errno(), Some(libc::ECONNREFUSED));
+        // An error with no class of its own keeps its errno too (it was dropped before).
+        let e = OpError::io(Op::Send, None, &os(libc::EMSGSIZE));
+        assert_eq!(e.cause.errno(), Some(libc::EMSGSIZE));
+        assert!(e.to_string().contains("(EMSGSIZE, errno 90)"), "{e}");
+        for (code, name) in [
+            (libc::EMFILE, "EMFILE"),
+            (libc::ENFILE, "ENFILE"),
+            (libc::EPERM, "EPERM"),
+            (libc::EPIPE, "EPIPE"),
+            (libc::ECONNRESET, "ECONNRESET"),
+        ] {
+            let e = OpError::io(Op::Accept, None, &os(code));
+            assert!(
+                e.to_string().contains(&format!("({name}, errno {code})")),
+                "{e}"
+            );
+        }
+        // sockscope's own errors have no errno.
+        let e = OpError::state(Op::Send, "s1 is closed");
+        assert_eq!(e.to_string(), "send: s1 is closed");
+        let e = OpError::new(Op::Accept, Cause::TimedOut(Duration::from_secs(2)));
+        assert_eq!(e.to_string(), "accept: timed out after 2s");
+    }
+
+    #[test]
+    fn the_kernels_timeout_says_which_timer_and_no_zero_duration() {
+        let e = OpError::io(Op::Recv, None, &os(libc::ETIMEDOUT));
+        let text = e.to_string();
+        assert!(!text.contains("0ms"), "{text}");
+        assert!(text.contains("retransmission"), "{text}");
+        assert!(text.contains("keepalive"), "{text}");
+        assert!(text.ends_with("(ETIMEDOUT, errno 110)"), "{text}");
+        let e = OpError::io(Op::Connect, None, &os(libc::ETIMEDOUT));
+        assert!(e.to_string().contains("SYN"), "{e}");
+        assert!(!e.to_string().contains("0ms"), "{e}");
     }
 }

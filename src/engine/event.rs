@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use super::addr::Addr;
-use super::command::{Family, How, Proto, Responder};
+use super::command::{Family, How, OnClose, Proto, Responder};
 use super::error::OpError;
 use super::framing::Framing;
 use super::options::SockOpt;
@@ -145,6 +145,9 @@ pub enum EventKind {
     },
     /// The socket is closed and its descriptor released.
     Closed,
+    /// The peer reset the connection (`ECONNRESET`): no more data either way; the engine
+    /// has released the descriptor and keeps the record.
+    Reset,
     /// A snapshot of every socket, in id order (answer to `status`).
     Status(Vec<SocketInfo>),
     /// An operation failed; when `cmd` is set, that command failed.
@@ -204,9 +207,22 @@ pub struct SockStats {
     pub rate_out: f64,
 }
 
+/// What a host name resolved to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolution {
+    /// The name.
+    pub host: String,
+    /// Every address it gave.
+    pub addrs: Vec<std::net::SocketAddr>,
+    /// The one used (the first of the socket's family).
+    pub chosen: std::net::SocketAddr,
+}
+
 /// A socket setting that a command changed, as reported back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Setting {
+    /// A command's host name resolved (off the engine thread); the command runs next.
+    Resolved(Box<Resolution>),
     /// Receive framing.
     Framing(Framing),
     /// Bytes per `recv`.
@@ -263,6 +279,8 @@ pub enum Setting {
     Joined(std::net::IpAddr),
     /// Left a multicast group.
     Left(std::net::IpAddr),
+    /// What a listener does with a connection it accepted once the peer has closed.
+    OnClose(OnClose),
 }
 
 fn esc(b: &[u8]) -> String {
@@ -289,6 +307,16 @@ impl fmt::Display for Setting {
             ),
             Setting::Framing(Framing::Fixed(n)) => write!(f, "framing: messages of {n} bytes"),
             Setting::RecvSize(n) => write!(f, "recv reads at most {n} bytes"),
+            Setting::Resolved(r) => {
+                let all: Vec<String> = r.addrs.iter().map(|a| a.ip().to_string()).collect();
+                write!(
+                    f,
+                    "{} resolved to {}; using {}",
+                    r.host,
+                    all.join(", "),
+                    r.chosen
+                )
+            }
             Setting::Manual(true) => f.write_str("step mode: nothing is read until recv"),
             Setting::Manual(false) => f.write_str("receiving in the background"),
             Setting::RuleAdded { rule, count } => {
@@ -298,6 +326,7 @@ impl fmt::Display for Setting {
                     Match::Contains(b) => format!("containing {}", esc(b)),
                     Match::Prefix(b) => format!("starting with {}", esc(b)),
                     Match::Regex(r) => format!("matching /{r}/"),
+                    Match::Len(l) => l.describe(),
                 };
                 write!(f, "rule {count}: {on} -> reply {}", esc(&rule.reply))?;
                 if rule.close {
@@ -343,6 +372,12 @@ impl fmt::Display for Setting {
             Setting::Option { opt, value } => write!(f, "option {opt} = {value}"),
             Setting::Joined(g) => write!(f, "joined multicast group {g}"),
             Setting::Left(g) => write!(f, "left multicast group {g}"),
+            Setting::OnClose(OnClose::Close) => f.write_str(
+                "onclose close: a connection whose peer has closed is closed once all is sent",
+            ),
+            Setting::OnClose(OnClose::Keep) => {
+                f.write_str("onclose keep: connections whose peer has closed stay half-open")
+            }
         }
     }
 }
@@ -365,6 +400,7 @@ impl EventKind {
             EventKind::AutoAccept { .. } => "auto-accept",
             EventKind::Responding { .. } => "responding",
             EventKind::Closed => "closed",
+            EventKind::Reset => "reset",
             EventKind::Status(_) => "status",
             EventKind::Failed(_) => "error",
             EventKind::Message { .. } => "message",
@@ -393,6 +429,9 @@ pub enum SockState {
     Connected,
     /// One direction is finished (peer closed, or shut down locally).
     HalfClosed,
+    /// TCP: the peer reset the connection (RST, `ECONNRESET`): it is gone in both
+    /// directions, unlike the orderly close of [`SockState::HalfClosed`].
+    Reset,
     /// Closed.
     Closed,
 }
@@ -406,6 +445,7 @@ impl fmt::Display for SockState {
             SockState::Connecting => "connecting",
             SockState::Connected => "connected",
             SockState::HalfClosed => "half-closed",
+            SockState::Reset => "reset",
             SockState::Closed => "closed",
         })
     }
@@ -438,6 +478,10 @@ pub struct SocketInfo {
     pub msgs_in: u64,
     /// Sends completed.
     pub msgs_out: u64,
+    /// A listener's policy for its connections once their peer has closed: `Some(None)`
+    /// for the default (auto-accepted ones close, those accepted by hand are kept);
+    /// `None` for sockets that do not listen.
+    pub on_close: Option<Option<OnClose>>,
     /// The kernel's TCP state (`ESTABLISHED`, `CLOSE_WAIT`, …) for TCP sockets.
     pub tcp_state: Option<&'static str>,
 }

@@ -31,16 +31,16 @@ impl Reactor {
         limit: FloodLimit,
         to: Option<&AddrSpec>,
     ) -> Result<(), OpError> {
-        let to = self.sendable(Op::Repeat, id, to)?;
+        let to = self.sendable(Op::Flood, id, to)?;
         if size == 0 || size > super::reactor::RECV_BUF {
             return Err(OpError::state(
-                Op::Repeat,
+                Op::Flood,
                 "a flood message is 1 to 65536 bytes",
             ));
         }
         if rate == Some(0) || limit == FloodLimit::Count(0) {
             return Err(OpError::state(
-                Op::Repeat,
+                Op::Flood,
                 "a flood's rate and count are at least 1",
             ));
         }
@@ -66,6 +66,7 @@ impl Reactor {
             bytes: 0,
             reported: (0, 0, now),
             blocked: false,
+            off: 0,
         };
         if let Some(s) = self.socks.get_mut(&id) {
             s.pacer = Some(Pacer {
@@ -108,40 +109,21 @@ impl Reactor {
             Some(Err(_)) => None,
             None => None,
         };
-        let mut error = None;
-        f.blocked = false;
-        for _ in 0..owed {
-            if f.count.is_some_and(|c| p.sent >= c) || f.until.is_some_and(|u| now >= u) {
-                break;
-            }
-            let result = match &to {
-                Some(sa) => os.send_to_with_flags(&f.data, sa, libc::MSG_NOSIGNAL),
-                None => os.send_with_flags(&f.data, libc::MSG_NOSIGNAL),
-            };
-            match result {
-                Ok(n) => {
-                    p.sent += 1;
-                    f.bytes += n as u64;
-                    sock.bytes_out += n as u64;
-                    sock.msgs_out += 1;
-                }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                    f.blocked = true;
-                    break;
-                }
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) if !stream && e.raw_os_error() == Some(libc::ECONNREFUSED) => {
-                    // A connected UDP socket hears of the peer's closed port; keep going.
-                }
-                Err(e) => {
-                    error = Some(e);
-                    break;
-                }
-            }
-        }
+        // On a stream, other queued bytes (a reply, a send) go first, between two messages.
+        let queued = stream && !sock.outq.is_empty();
+        let round = Round {
+            owed,
+            stream,
+            queued,
+            now,
+            to: to.as_ref(),
+        };
+        let mut counters = (sock.bytes_out, sock.msgs_out);
+        let error = send_round(os, f, &mut p.sent, &mut counters, &round);
+        (sock.bytes_out, sock.msgs_out) = counters;
         let done = error.is_some()
-            || f.count.is_some_and(|c| p.sent >= c)
-            || f.until.is_some_and(|u| now >= u);
+            || (f.off == 0
+                && (f.count.is_some_and(|c| p.sent >= c) || f.until.is_some_and(|u| now >= u)));
         let report = done || now.duration_since(f.reported.2) >= REPORT_EVERY;
         let delta = (p.sent - f.reported.0, f.bytes - f.reported.1);
         if report {
@@ -158,7 +140,7 @@ impl Reactor {
         if done {
             sock.pacer = None;
         }
-        if report && (delta.0 > 0 || done) {
+        if report && (delta.0 > 0 || delta.1 > 0 || done) {
             self.hub.emit(
                 Some(id),
                 None,
@@ -176,6 +158,15 @@ impl Reactor {
             self.hub
                 .emit(Some(id), None, EventKind::RepeatDone { sent });
             return;
+        }
+        if queued {
+            // Between two messages now: let the queue go, and come back at once if it
+            // empties (no writable edge would come to say so).
+            self.flush(id);
+            if self.socks.get(&id).is_some_and(|s| s.outq.is_empty()) {
+                self.timers.push(Reverse((now, id)));
+                return;
+            }
         }
         let wake = match (next, until) {
             (Some(n), Some(u)) => Some(n.min(u)),
@@ -208,4 +199,68 @@ impl Reactor {
         self.hub.emit(Some(id), Some(cmd), EventKind::Stats(st));
         Ok(())
     }
+}
+
+/// One round of a flood's sends.
+struct Round<'a> {
+    /// Sends owed now (messages, or tries of a message's rest).
+    owed: u64,
+    stream: bool,
+    /// Other bytes wait in the socket's queue: stop between two messages.
+    queued: bool,
+    now: Instant,
+    /// The destination of an unconnected datagram socket.
+    to: Option<&'a socket2::SockAddr>,
+}
+
+/// Sends what the round owes; `sent` counts whole messages, `counters` are the socket's
+/// bytes and messages out. Returns the error that ended the flood, if one did.
+fn send_round(
+    os: &socket2::Socket,
+    f: &mut super::sock::Flood,
+    sent: &mut u64,
+    counters: &mut (u64, u64),
+    r: &Round<'_>,
+) -> Option<std::io::Error> {
+    f.blocked = false;
+    for _ in 0..r.owed {
+        if f.off == 0
+            && (r.queued
+                || f.count.is_some_and(|c| *sent >= c)
+                || f.until.is_some_and(|u| r.now >= u))
+        {
+            f.blocked = r.queued;
+            return None;
+        }
+        let rest = &f.data[f.off..];
+        let result = match r.to {
+            Some(sa) => os.send_to_with_flags(rest, sa, libc::MSG_NOSIGNAL),
+            None => os.send_with_flags(rest, libc::MSG_NOSIGNAL),
+        };
+        match result {
+            Ok(n) => {
+                f.bytes += n as u64;
+                counters.0 += n as u64;
+                // A stream may take part of a message: the rest goes first next time, and
+                // the message counts once all of it is written.
+                f.off = if r.stream { f.off + n } else { f.data.len() };
+                if f.off < f.data.len() {
+                    continue;
+                }
+                f.off = 0;
+                *sent += 1;
+                counters.1 += 1;
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                f.blocked = true;
+                return None;
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) if !r.stream && e.raw_os_error() == Some(libc::ECONNREFUSED) => {
+                // A connected UDP socket hears of the peer's closed port; keep going.
+            }
+            Err(e) => return Some(e),
+        }
+    }
+    None
 }

@@ -52,7 +52,7 @@ impl Reactor {
                     self.flush(id);
                 }
             }
-            Phase::Closed | Phase::Listening => {}
+            Phase::Closed | Phase::Reset | Phase::Listening => {}
             _ => {
                 if readable && !sock.manual {
                     self.read_ready(id);
@@ -85,14 +85,16 @@ impl Reactor {
                 return;
             };
             match os.accept() {
-                Ok((conn, _)) => {
+                Ok((conn, from)) => {
                     sock.accept_starved = false;
                     let waiter = sock.accept_waiters.pop_front();
                     let (cmd, name) = match waiter {
                         Some(w) => (Some(w.cmd), w.name),
                         None => (None, None),
                     };
-                    self.adopt(id, conn, cmd, name);
+                    // The address accept(2) returned: a peer that reset while it waited in
+                    // the backlog has none that getpeername(2) could tell afterwards.
+                    self.adopt(id, conn, Addr::from_sock(&from), cmd, name);
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
@@ -245,6 +247,7 @@ impl Reactor {
             return;
         };
         sock.read_done = true;
+        sock.peer_closed = true;
         let rest = sock.splitter.finish();
         let peer = sock.peer.clone();
         if let Some(rest) = rest {
@@ -257,13 +260,19 @@ impl Reactor {
             self.hub.emit(Some(id), None, EventKind::Failed(err));
         }
         self.hub.emit(Some(id), cmd, EventKind::PeerClosed);
+        self.apply_close_policy(id);
     }
 
-    /// Reports a receive error; true when it ends the (TCP) connection.
+    /// Reports a receive error; true when it ends the (TCP) connection. A reset by the
+    /// peer is a state of its own, not an error: see [`Reactor::reset_by_peer`].
     pub(crate) fn recv_failed(&mut self, id: SockId, e: &std::io::Error) -> bool {
         let Some(sock) = self.socks.get_mut(&id) else {
             return true;
         };
+        if sock.proto.is_stream() && e.raw_os_error() == Some(libc::ECONNRESET) {
+            self.reset_by_peer(id, None);
+            return true;
+        }
         let peer = sock.peer.clone();
         let tcp = sock.proto.is_stream();
         if tcp {
@@ -352,7 +361,7 @@ impl Reactor {
             Some((bytes, close)) => Some((Arc::<[u8]>::from(bytes), close)),
             None => self
                 .responder_of(id)
-                .and_then(|r| reply_for(&r, msg))
+                .and_then(|r| reply_for(&r, &on_the_wire(sock.splitter.framing(), msg)))
                 .map(|b| (b, false)),
         };
         let Some((bytes, close)) = reply else {
@@ -365,73 +374,6 @@ impl Reactor {
             }
         }
         self.queue(id, None, bytes, reply_to, true);
-    }
-
-    /// Writes queued bytes until the socket would block.
-    pub(crate) fn flush(&mut self, id: SockId) {
-        let Some(sock) = self.socks.get_mut(&id) else {
-            return;
-        };
-        let Some(os) = sock.os.as_ref() else {
-            return;
-        };
-        while let Some(out) = sock.outq.front_mut() {
-            let rest = &out.data[out.off..];
-            let result = match &out.to {
-                Some(to) => match to.to_sock() {
-                    Ok(sa) => os.send_to_with_flags(rest, &sa, libc::MSG_NOSIGNAL),
-                    Err(e) => Err(e),
-                },
-                None => os.send_with_flags(rest, libc::MSG_NOSIGNAL),
-            };
-            match result {
-                Ok(n) => {
-                    sock.bytes_out += n as u64;
-                    out.off += n;
-                    if !sock.proto.is_stream() {
-                        out.off = out.data.len();
-                    }
-                    if out.off >= out.data.len() {
-                        sock.msgs_out += 1;
-                        let Some(done) = sock.outq.pop_front() else {
-                            break;
-                        };
-                        let peer = done.to.or_else(|| sock.peer.clone());
-                        let kind = EventKind::Sent {
-                            peer,
-                            data: done.data,
-                            reply: done.reply,
-                        };
-                        self.hub.emit(Some(id), done.cmd, kind);
-                    } else if out.data.len() > PROGRESS_STEP && out.off >= out.next_report {
-                        out.next_report = out.off + PROGRESS_STEP;
-                        let kind = EventKind::SendProgress {
-                            sent: out.off as u64,
-                            total: out.data.len() as u64,
-                        };
-                        self.hub.emit(Some(id), None, kind);
-                    }
-                }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    let Some(failed) = sock.outq.pop_front() else {
-                        break;
-                    };
-                    let at = failed.to.clone().or_else(|| sock.peer.clone());
-                    let op = if failed.to.is_some() {
-                        Op::SendTo
-                    } else {
-                        Op::Send
-                    };
-                    let err = OpError::io(op, at.as_ref(), &e);
-                    self.hub.emit(Some(id), failed.cmd, EventKind::Failed(err));
-                }
-            }
-        }
-        if sock.outq.is_empty() && sock.close_after_flush {
-            let _ = self.close(None, id);
-        }
     }
 
     /// Fails accepts and connects of `id` whose deadline has passed.
@@ -471,6 +413,18 @@ impl Reactor {
             // An unfinished connect cannot be withdrawn: the socket is closed, as in BSD practice.
             let _ = self.close(None, id);
         }
+    }
+}
+
+/// A framed message as it came over the wire (delimiter or length header included), which
+/// is what an echo sends back.
+fn on_the_wire<'a>(framing: &Framing, msg: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
+    match framing {
+        Framing::Delimited(d) => [msg, d].concat().into(),
+        Framing::LengthPrefixed { width, big_endian } => {
+            super::framing::length_prefixed(msg, *width, *big_endian).map_or(msg.into(), Into::into)
+        }
+        Framing::Raw | Framing::Fixed(_) => msg.into(),
     }
 }
 

@@ -2,7 +2,7 @@
 //! respond, shutdown and close, each checked against the socket's state first.
 
 use std::cmp::Reverse;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,6 +17,7 @@ use super::command::{
 };
 use super::error::{Cause, Op, OpError};
 use super::event::{CmdId, EventKind, SockId};
+use super::file_payload::IN_MEMORY_LIMIT;
 use super::reactor::Reactor;
 use super::sock::{AcceptWaiter, Outgoing, Phase, Sock};
 
@@ -117,18 +118,10 @@ impl Reactor {
                     ));
                 }
             }),
-            AddrSpec::Host(host, port) => {
-                let found: Vec<SocketAddr> = (host.as_str(), *port)
-                    .to_socket_addrs()
-                    .map_err(|_| OpError::new(Op::Resolve, Cause::Unresolved(host.clone())))?
-                    .collect();
-                let pick = found
-                    .iter()
-                    .find(|a| a.is_ipv4() == (family != Family::V6))
-                    .or(found.first())
-                    .copied()
-                    .ok_or_else(|| OpError::new(Op::Resolve, Cause::Unresolved(host.clone())))?;
-                Addr::Ip(pick)
+            AddrSpec::Host(host, _) => {
+                // Names are resolved off this thread before the command runs
+                // (`defer_for_name`); one that reaches here was not, and is not waited for.
+                return Err(OpError::new(Op::Resolve, Cause::Unresolved(host.clone())));
             }
             AddrSpec::LocalOf(r) => {
                 let id = self
@@ -176,6 +169,9 @@ impl Reactor {
         let family = self.sock(id).family;
         let addr = self.resolve(Op::Bind, spec, family)?;
         let sock = self.sock(id);
+        if let Some(why) = sock.gone() {
+            return Err(OpError::state(Op::Bind, why));
+        }
         match sock.phase {
             Phase::Created => {}
             Phase::Closed => {
@@ -199,22 +195,28 @@ impl Reactor {
                 ));
             }
         }
-        let os = sock.os.as_ref().expect("open socket");
+        let Some(os) = sock.os.as_ref() else {
+            return Err(OpError::state(
+                Op::Socket,
+                format!("{} has no descriptor", sock.label()),
+            ));
+        };
         let sa = addr
             .to_sock()
             .map_err(|e| OpError::io(Op::Bind, Some(&addr), &e))?;
         os.bind(&sa).map_err(|e| {
             let mut err = OpError::io(Op::Bind, Some(&addr), &e);
             if matches!(addr, Addr::Path(_)) && err.cause == Cause::AddrInUse {
-                err.cause = Cause::Os(
-                    "the path already exists (remove the old socket file, or choose another path)"
+                err.cause = Cause::Os {
+                    errno: libc::EADDRINUSE,
+                    text: "the path already exists (remove the old socket file, or choose another path)"
                         .into(),
-                );
+                };
             }
             err
         })?;
         if let Addr::Path(p) = &addr {
-            sock.unlink = Some(p.clone());
+            sock.unlink = super::teardown::SocketFile::of(p);
         }
         let local = os.local_addr().map(|a| Addr::from_sock(&a)).unwrap_or(addr);
         sock.local = Some(local.clone());
@@ -270,6 +272,9 @@ impl Reactor {
     ) -> Result<(), OpError> {
         let backlog = backlog.unwrap_or(DEFAULT_BACKLOG);
         let sock = self.sock(id);
+        if let Some(why) = sock.gone() {
+            return Err(OpError::state(Op::Listen, why));
+        }
         if !sock.proto.is_stream() {
             return Err(OpError::state(
                 Op::Listen,
@@ -298,7 +303,12 @@ impl Reactor {
                 ));
             }
         }
-        let os = sock.os.as_ref().expect("open socket");
+        let Some(os) = sock.os.as_ref() else {
+            return Err(OpError::state(
+                Op::Socket,
+                format!("{} has no descriptor", sock.label()),
+            ));
+        };
         let n = i32::try_from(backlog).unwrap_or(i32::MAX);
         os.listen(n)
             .map_err(|e| OpError::io(Op::Listen, sock.local.as_ref(), &e))?;
@@ -374,6 +384,7 @@ impl Reactor {
         &mut self,
         listener: SockId,
         os: Socket,
+        peer: Addr,
         cmd: Option<CmdId>,
         name: Option<String>,
     ) {
@@ -385,15 +396,15 @@ impl Reactor {
         let local = os
             .local_addr()
             .map(|a| Addr::from_sock(&a))
+            .ok()
+            .or_else(|| self.sock(listener).local.clone())
             .unwrap_or(Addr::Unnamed);
-        let peer = os
-            .peer_addr()
-            .map(|a| Addr::from_sock(&a))
-            .unwrap_or(Addr::Unnamed);
+        let auto_accepted = cmd.is_none();
         let id = self.alloc_id();
         let mut sock = Sock::new(id, name.clone(), proto, family, os);
         sock.phase = Phase::Connected;
         sock.parent = Some(listener);
+        sock.auto_accepted = auto_accepted;
         // A listener passes its receive settings on to each connection it accepts.
         let l = self.sock(listener);
         sock.splitter = super::framing::FrameSplitter::new(l.splitter.framing().clone());
@@ -432,6 +443,9 @@ impl Reactor {
         let family = self.sock(id).family;
         let addr = self.resolve(Op::Connect, spec, family)?;
         let sock = self.sock(id);
+        if let Some(why) = sock.gone() {
+            return Err(OpError::state(Op::Connect, why));
+        }
         let label = sock.label();
         match (sock.proto.is_stream(), sock.phase) {
             (_, Phase::Closed) => {
@@ -465,7 +479,12 @@ impl Reactor {
         let sa = addr
             .to_sock()
             .map_err(|e| OpError::io(Op::Connect, Some(&addr), &e))?;
-        let os = sock.os.as_ref().expect("open socket");
+        let Some(os) = sock.os.as_ref() else {
+            return Err(OpError::state(
+                Op::Socket,
+                format!("{} has no descriptor", sock.label()),
+            ));
+        };
         match os.connect(&sa) {
             Ok(()) => {
                 self.register(id)?;
@@ -511,6 +530,9 @@ impl Reactor {
     /// `send`: all of the payload on a connected socket.
     pub(crate) fn send(&mut self, cmd: CmdId, id: SockId, payload: Payload) -> Result<(), OpError> {
         let sock = self.sock(id);
+        if let Some(why) = sock.gone() {
+            return Err(OpError::state(Op::Send, why));
+        }
         let label = sock.label();
         match (sock.proto.is_stream(), sock.phase) {
             (_, Phase::Closed) => {
@@ -551,11 +573,22 @@ impl Reactor {
                 format!("{label}'s write side is shut down"),
             ));
         }
-        let data = payload
-            .load()
-            .map_err(|e| OpError::io(Op::ReadFile, None, &e))?;
-        self.queue(id, Some(cmd), data, None, false);
-        Ok(())
+        let stream = sock.proto.is_stream();
+        let family = sock.family;
+        match payload {
+            // A stream takes a file of any size, read in chunks off this thread.
+            Payload::File(path) if stream => self.queue_file(id, cmd, path),
+            payload => {
+                let limit = if stream {
+                    u64::MAX
+                } else {
+                    super::file_payload::datagram_limit(family)
+                };
+                let data = super::file_payload::load_limited(Op::Send, &payload, limit)?;
+                self.queue(id, Some(cmd), data, None, false);
+                Ok(())
+            }
+        }
     }
 
     /// `sendto`: one datagram.
@@ -567,6 +600,9 @@ impl Reactor {
         payload: Payload,
     ) -> Result<(), OpError> {
         let sock = self.sock(id);
+        if let Some(why) = sock.gone() {
+            return Err(OpError::state(Op::SendTo, why));
+        }
         let label = sock.label();
         if sock.proto.is_stream() {
             return Err(OpError::state(
@@ -579,12 +615,19 @@ impl Reactor {
         }
         let family = sock.family;
         let addr = self.resolve(Op::SendTo, spec, family)?;
-        let data = payload
-            .load()
-            .map_err(|e| OpError::io(Op::ReadFile, None, &e))?;
+        let limit = super::file_payload::datagram_limit(family);
+        let data = super::file_payload::load_limited(Op::SendTo, &payload, limit)?;
+        self.bind_implicitly(id)?;
+        self.queue(id, Some(cmd), data, Some(addr), false);
+        Ok(())
+    }
+
+    /// Binds an unbound IP datagram socket to an ephemeral port, as the OS does on a first
+    /// `sendto`, but first, so that the reply port is reported before a datagram leaves;
+    /// then registers it with the poller.
+    pub(crate) fn bind_implicitly(&mut self, id: SockId) -> Result<(), OpError> {
+        let family = self.sock(id).family;
         if self.sock(id).local.is_none() && family != Family::Unix {
-            // What the OS does on a first sendto, done first so that the reply port is
-            // reported before the datagram leaves.
             let any = self.resolve(Op::SendTo, &AddrSpec::Any(0), family)?;
             let sa = any
                 .to_sock()
@@ -595,9 +638,7 @@ impl Reactor {
             }
             self.note_implicit_bind(id);
         }
-        self.register(id)?;
-        self.queue(id, Some(cmd), data, Some(addr), false);
-        Ok(())
+        self.register(id)
     }
 
     /// Queues bytes for writing and writes what the socket takes now.
@@ -616,6 +657,7 @@ impl Reactor {
             to,
             next_report: super::io::PROGRESS_STEP,
             reply,
+            feed: None,
         });
         self.flush(id);
     }
@@ -629,7 +671,7 @@ impl Reactor {
     ) -> Result<(), OpError> {
         let responder = match responder {
             Responder::Fixed(p) => Responder::Fixed(Payload::Bytes(
-                p.load().map_err(|e| OpError::io(Op::ReadFile, None, &e))?,
+                super::file_payload::load_limited(Op::Respond, &p, IN_MEMORY_LIMIT)?,
             )),
             other => other,
         };
@@ -642,6 +684,9 @@ impl Reactor {
     /// `shutdown`.
     pub(crate) fn shutdown(&mut self, cmd: CmdId, id: SockId, how: How) -> Result<(), OpError> {
         let sock = self.sock(id);
+        if let Some(why) = sock.gone() {
+            return Err(OpError::state(Op::Shutdown, why));
+        }
         let label = sock.label();
         if !sock.proto.is_stream() {
             return Err(OpError::state(
@@ -655,7 +700,12 @@ impl Reactor {
                 format!("{label} is not connected"),
             ));
         }
-        let os = sock.os.as_ref().expect("open socket");
+        let Some(os) = sock.os.as_ref() else {
+            return Err(OpError::state(
+                Op::Socket,
+                format!("{} has no descriptor", sock.label()),
+            ));
+        };
         let std_how = match how {
             How::Read => std::net::Shutdown::Read,
             How::Write => std::net::Shutdown::Write,
@@ -670,55 +720,6 @@ impl Reactor {
             sock.write_done = true;
         }
         self.hub.emit(Some(id), Some(cmd), EventKind::Shut { how });
-        Ok(())
-    }
-
-    /// `close`: fails what was pending, releases the descriptor.
-    pub(crate) fn close(&mut self, cmd: Option<CmdId>, id: SockId) -> Result<(), OpError> {
-        let sock = self.sock(id);
-        if sock.phase == Phase::Closed {
-            return match cmd {
-                Some(_) => Err(OpError::state(
-                    Op::Close,
-                    format!("{} is already closed", sock.label()),
-                )),
-                None => Ok(()),
-            };
-        }
-        let label = sock.label();
-        let mut failed = Vec::new();
-        for w in sock.accept_waiters.drain(..) {
-            failed.push((w.cmd, Op::Accept));
-        }
-        if let Some((c, _, _)) = sock.connecting.take() {
-            failed.push((c, Op::Connect));
-        }
-        for out in sock.outq.drain(..) {
-            if let Some(c) = out.cmd {
-                failed.push((c, Op::Send));
-            }
-        }
-        sock.phase = Phase::Closed;
-        if let Some(os) = sock.os.take() {
-            if sock.registered {
-                let fd = os.as_raw_fd();
-                let _ = self.poll.registry().deregister(&mut SourceFd(&fd));
-            }
-            drop(os);
-        }
-        if let Some(path) = self.sock(id).unlink.take() {
-            let _ = std::fs::remove_file(path);
-        }
-        let sock = self.sock(id);
-        sock.registered = false;
-        if let Some(n) = sock.name.clone() {
-            self.names.remove(&n);
-        }
-        for (c, op) in failed {
-            let err = OpError::state(op, format!("{label} was closed first"));
-            self.hub.emit(Some(id), Some(c), EventKind::Failed(err));
-        }
-        self.hub.emit(Some(id), cmd, EventKind::Closed);
         Ok(())
     }
 }

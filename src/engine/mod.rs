@@ -24,31 +24,43 @@
 
 mod addr;
 mod command;
+mod errno;
 mod error;
 mod event;
+mod file_payload;
 mod flood;
 mod framing;
 mod hub;
 mod io;
 mod lifecycle;
+mod limits;
 mod options;
 mod reactor;
 mod recv_buf;
+mod resolve;
 mod rules;
 mod sock;
+mod teardown;
 mod tools;
 mod tuning;
+mod write;
 
 pub use addr::{Addr, AddrSpec};
 pub use command::{
-    Command, DEFAULT_BACKLOG, DEFAULT_CONNECT_TIMEOUT, Family, FloodLimit, How, Payload, Proto,
-    Responder, SockRef,
+    Command, DEFAULT_BACKLOG, DEFAULT_CONNECT_TIMEOUT, Family, FloodLimit, How, OnClose, Payload,
+    Proto, Responder, SockRef,
 };
+pub use errno::errno_name;
 pub use error::{Cause, Op, OpError};
-pub use event::{CmdId, Event, EventKind, Setting, SockId, SockState, SockStats, SocketInfo};
+pub use event::{
+    CmdId, Event, EventKind, Resolution, Setting, SockId, SockState, SockStats, SocketInfo,
+};
+pub use file_payload::{IN_MEMORY_LIMIT, UDP_MAX_V4, UDP_MAX_V6};
 pub use framing::{FrameSplitter, Framed, Framing, MAX_FRAME, length_prefixed};
+pub use limits::raise_fd_limit;
 pub use options::{OptValue, SockOpt};
-pub use rules::{Match, Rule, TemplateVars, expand};
+pub use resolve::{Lookup, RESOLVE_TIMEOUT, Resolver};
+pub use rules::{LenMatch, Match, Rule, TemplateVars, expand};
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -67,11 +79,15 @@ pub(crate) enum Msg {
     Subscribe(Sender<Event>, Option<Notify>),
     /// Close every socket and stop.
     Shutdown,
+    /// A file being sent on this socket has a chunk ready (from its reader thread).
+    Feed(event::SockId),
+    /// The addresses a command's host name resolved to (from a resolver thread).
+    Resolved(CmdId, std::io::Result<Vec<std::net::SocketAddr>>),
 }
 
 struct Shared {
     tx: Sender<Msg>,
-    waker: mio::Waker,
+    waker: Arc<mio::Waker>,
     next_cmd: AtomicU64,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
@@ -104,14 +120,24 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Starts the engine thread.
+    /// Starts the engine thread, resolving host names with the system resolver.
     pub fn start() -> std::io::Result<Engine> {
+        Engine::start_with_resolver(Resolver::system())
+    }
+
+    /// Starts the engine thread with a resolver of the caller's choice (its lookups run on
+    /// helper threads, never on the engine's).
+    pub fn start_with_resolver(resolver: Resolver) -> std::io::Result<Engine> {
         let poll = mio::Poll::new()?;
-        let waker = mio::Waker::new(poll.registry(), reactor::WAKER)?;
+        let waker = Arc::new(mio::Waker::new(poll.registry(), reactor::WAKER)?);
         let (tx, rx) = crossbeam_channel::unbounded();
+        let post = reactor::Post {
+            tx: tx.clone(),
+            waker: Arc::clone(&waker),
+        };
         let thread = std::thread::Builder::new()
             .name("sockscope-engine".into())
-            .spawn(move || reactor::Reactor::new(poll, rx).run())?;
+            .spawn(move || reactor::Reactor::new(poll, rx, post, resolver).run())?;
         Ok(Engine {
             shared: Arc::new(Shared {
                 tx,

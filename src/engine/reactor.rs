@@ -25,6 +25,23 @@ pub(crate) const RECV_BUF: usize = 65_536;
 /// How long the loop sleeps between retries while a subscriber is congested.
 const CONGESTION_RETRY: Duration = Duration::from_millis(2);
 
+/// How helper threads (file readers, name resolvers) hand something back to the engine
+/// thread: a message on its queue, and a wake-up of its poll.
+#[derive(Clone)]
+pub(crate) struct Post {
+    pub tx: crossbeam_channel::Sender<Msg>,
+    pub waker: std::sync::Arc<mio::Waker>,
+}
+
+impl Post {
+    /// Queues `msg` for the engine thread and wakes it (a no-op once the engine stopped).
+    pub fn send(&self, msg: Msg) {
+        if self.tx.send(msg).is_ok() {
+            let _ = self.waker.wake();
+        }
+    }
+}
+
 /// The engine's state, owned by its thread.
 pub(crate) struct Reactor {
     pub poll: Poll,
@@ -39,11 +56,22 @@ pub(crate) struct Reactor {
     pub timers: BinaryHeap<Reverse<(Instant, SockId)>>,
     /// The receive buffer shared by all sockets.
     pub buf: RecvBuf,
+    /// The way back to this thread, for helper threads.
+    pub post: Post,
+    /// How host names are resolved.
+    pub resolver: super::resolve::Resolver,
+    /// Names being resolved, and the commands waiting behind them.
+    pub resolving: super::resolve::Names,
 }
 
 impl Reactor {
     /// A reactor over `poll`, taking messages from `rx`.
-    pub fn new(poll: Poll, rx: Receiver<Msg>) -> Reactor {
+    pub fn new(
+        poll: Poll,
+        rx: Receiver<Msg>,
+        post: Post,
+        resolver: super::resolve::Resolver,
+    ) -> Reactor {
         Reactor {
             poll,
             rx,
@@ -54,6 +82,9 @@ impl Reactor {
             deferred: Vec::new(),
             timers: BinaryHeap::new(),
             buf: RecvBuf::new(RECV_BUF),
+            post,
+            resolver,
+            resolving: super::resolve::Names::default(),
         }
     }
 
@@ -104,6 +135,8 @@ impl Reactor {
             match self.rx.try_recv() {
                 Ok(Msg::Run(id, cmd)) => self.run_command(id, cmd),
                 Ok(Msg::Subscribe(tx, notify)) => self.hub.add(tx, notify),
+                Ok(Msg::Feed(id)) => self.flush(id),
+                Ok(Msg::Resolved(cmd, found)) => self.resolved(cmd, found),
                 Ok(Msg::Shutdown) | Err(TryRecvError::Disconnected) => return false,
                 Err(TryRecvError::Empty) => return true,
             }
@@ -125,7 +158,8 @@ impl Reactor {
         id
     }
 
-    fn run_command(&mut self, cmd: CmdId, c: Command) {
+    /// Runs a command (or sets it aside while a host name it names resolves).
+    pub(crate) fn run_command(&mut self, cmd: CmdId, c: Command) {
         let target = match c.target() {
             Some(r) => match self.lookup(r) {
                 Some(id) => Some(id),
@@ -137,6 +171,9 @@ impl Reactor {
                 }
             },
             None => None,
+        };
+        let Some(c) = self.defer_for_name(cmd, target, c) else {
+            return;
         };
         let result = match (c, target) {
             (
@@ -160,12 +197,20 @@ impl Reactor {
         }
     }
 
+    /// Runs a command whose host name has been resolved.
+    pub(crate) fn run_resolved(&mut self, cmd: CmdId, id: SockId, c: Command) {
+        if let Err(err) = self.run_on(cmd, id, c) {
+            self.hub.emit(Some(id), Some(cmd), EventKind::Failed(err));
+        }
+    }
+
     fn run_on(&mut self, cmd: CmdId, id: SockId, c: Command) -> Result<(), OpError> {
         match c {
             Command::Bind { addr, .. } => self.bind(cmd, id, &addr),
             Command::Listen { backlog, .. } => self.listen(cmd, id, backlog),
             Command::Accept { name, timeout, .. } => self.accept_cmd(cmd, id, name, timeout),
             Command::AcceptAuto { on, .. } => self.auto_accept(cmd, id, on),
+            Command::OnClose { policy, .. } => self.on_close_cmd(cmd, id, policy),
             Command::Connect { addr, timeout, .. } => self.connect(cmd, id, &addr, timeout),
             Command::Send { payload, .. } => self.send(cmd, id, payload),
             Command::SendTo { addr, payload, .. } => self.send_to(cmd, id, &addr, payload),
@@ -234,6 +279,7 @@ impl Reactor {
             }
             self.timers.pop();
             self.expire(id, now);
+            self.expire_names(id, now);
         }
     }
 
@@ -273,15 +319,17 @@ fn op_of(c: &Command) -> Op {
         | Command::RecvMode { .. }
         | Command::RuleAdd { .. }
         | Command::RuleClear { .. }
-        | Command::Greet { .. } => Op::Set,
+        | Command::Greet { .. }
+        | Command::OnClose { .. } => Op::Set,
         Command::Recv { .. } => Op::Recv,
         Command::Ready { .. } => Op::Ready,
-        Command::Repeat { .. } | Command::RepeatStop { .. } | Command::Chunked { .. } => Op::Repeat,
+        Command::Repeat { .. } | Command::RepeatStop { .. } => Op::Repeat,
+        Command::Chunked { .. } => Op::Chunked,
         Command::SetOption { .. } => Op::Option,
         Command::Join { .. } => Op::Join,
         Command::Leave { .. } => Op::Leave,
         Command::Abort { .. } => Op::Abort,
-        Command::Flood { .. } => Op::Repeat,
+        Command::Flood { .. } => Op::Flood,
         Command::Stats { .. } => Op::Status,
     }
 }

@@ -1,10 +1,93 @@
 //! Servers that answer: rule tables (match → reply template, optionally close) and the
 //! placeholders of reply and repeat templates (`{data}`, `{upper}`, `{len}`, `{peer}`,
 //! `{counter}`, `{time}`, `{random}`, `{1}`…`{9}` for regex captures).
+//!
+//! Rules see bytes, not text: a regex runs on the message's bytes with `.` matching any one
+//! byte (newline included) and `\w`, `\d`, `\s` meaning ASCII classes — as if the pattern
+//! began with `(?s-u)`. A non-ASCII letter in the pattern matches its UTF-8 bytes; `(?u)`
+//! turns Unicode back on (for classes such as `\pL`, or `.` as one character). `len`
+//! matches count bytes too.
 
+use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use regex::bytes::Regex;
+use regex::bytes::{Regex, RegexBuilder};
+
+/// A condition on a message's length in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LenMatch {
+    /// An even number of bytes (0 included).
+    Even,
+    /// An odd number of bytes.
+    Odd,
+    /// Exactly this many bytes.
+    Eq(usize),
+    /// Fewer bytes than this.
+    Less(usize),
+    /// More bytes than this.
+    More(usize),
+}
+
+impl LenMatch {
+    /// Whether a message of `len` bytes matches.
+    pub fn matches(self, len: usize) -> bool {
+        match self {
+            LenMatch::Even => len.is_multiple_of(2),
+            LenMatch::Odd => !len.is_multiple_of(2),
+            LenMatch::Eq(n) => len == n,
+            LenMatch::Less(n) => len < n,
+            LenMatch::More(n) => len > n,
+        }
+    }
+
+    /// In words: "any message of even length", "any message of 5 bytes"….
+    pub fn describe(self) -> String {
+        match self {
+            LenMatch::Even => "any message of even length (in bytes)".into(),
+            LenMatch::Odd => "any message of odd length (in bytes)".into(),
+            LenMatch::Eq(n) => format!("any message of {n} bytes"),
+            LenMatch::Less(n) => format!("any message shorter than {n} bytes"),
+            LenMatch::More(n) => format!("any message longer than {n} bytes"),
+        }
+    }
+}
+
+impl fmt::Display for LenMatch {
+    /// As the command language writes it: `even`, `odd`, `N`, `<N`, `>N`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LenMatch::Even => f.write_str("even"),
+            LenMatch::Odd => f.write_str("odd"),
+            LenMatch::Eq(n) => write!(f, "{n}"),
+            LenMatch::Less(n) => write!(f, "<{n}"),
+            LenMatch::More(n) => write!(f, ">{n}"),
+        }
+    }
+}
+
+impl std::str::FromStr for LenMatch {
+    type Err = String;
+
+    /// `even`, `odd`, `N`, `<N` or `>N` (N a whole number of bytes).
+    fn from_str(s: &str) -> Result<LenMatch, String> {
+        let number = |t: &str| {
+            if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!(
+                    "a length: even, odd, N, <N or >N (N bytes), not {s:?}"
+                ));
+            }
+            t.parse::<usize>()
+                .map_err(|_| format!("a length of at most {} bytes", usize::MAX))
+        };
+        match s {
+            "even" => Ok(LenMatch::Even),
+            "odd" => Ok(LenMatch::Odd),
+            _ if s.starts_with('<') => number(&s[1..]).map(LenMatch::Less),
+            _ if s.starts_with('>') => number(&s[1..]).map(LenMatch::More),
+            _ => number(s).map(LenMatch::Eq),
+        }
+    }
+}
 
 /// How a rule matches a received message.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -17,8 +100,11 @@ pub enum Match {
     Contains(Vec<u8>),
     /// The message starts with these bytes.
     Prefix(Vec<u8>),
-    /// The message matches this regular expression (on bytes; captures go to `{1}`…).
+    /// The message matches this regular expression, run on its bytes as if it began with
+    /// `(?s-u)` (see the module notes); captures go to `{1}`….
     Regex(String),
+    /// The message's length in bytes meets this condition.
+    Len(LenMatch),
 }
 
 /// One line of a rule table: when a message matches, reply with the template.
@@ -43,9 +129,7 @@ impl CompiledRule {
     /// Compiles the rule; an invalid regex is an error saying why.
     pub fn new(rule: Rule) -> Result<CompiledRule, String> {
         let regex = match &rule.on {
-            Match::Regex(src) => {
-                Some(Regex::new(src).map_err(|e| format!("invalid regex {src:?}: {e}"))?)
-            }
+            Match::Regex(src) => Some(bytes_regex(src)?),
             _ => None,
         };
         Ok(CompiledRule { rule, regex })
@@ -67,8 +151,27 @@ impl CompiledRule {
                     .collect()
             }),
             (Match::Regex(_), None) => None,
+            (Match::Len(l), _) => l.matches(msg.len()).then(Vec::new),
         }
     }
+}
+
+/// Compiles a rule's regex to run on bytes: `.` is any byte, newline included, and classes
+/// are ASCII unless the pattern says `(?u)`.
+fn bytes_regex(src: &str) -> Result<Regex, String> {
+    RegexBuilder::new(src)
+        .unicode(false)
+        .dot_matches_new_line(true)
+        .build()
+        .map_err(|e| {
+            let text = e.to_string();
+            let hint = if text.contains("Unicode") {
+                " (a rule's regex runs on bytes: write (?u) before a Unicode class such as \\pL)"
+            } else {
+                ""
+            };
+            format!("invalid regex {src:?}: {text}{hint}")
+        })
 }
 
 /// What a template may refer to.
@@ -195,6 +298,71 @@ mod tests {
             Some((b"OK".to_vec(), false)),
             "bytes, not chars"
         );
+    }
+
+    #[test]
+    fn a_plain_regex_sees_bytes_so_even_length_works_without_flags() {
+        let rules = vec![
+            rule(Match::Regex("^(..)*$".into()), "OK", false),
+            rule(Match::Any, "Err", false),
+        ];
+        for (msg, want) in [
+            ("è".as_bytes(), "OK"),
+            (b"a\n", "OK"),
+            (b"", "OK"),
+            (b"abc", "Err"),
+            (b"\xff\xfe", "OK"),
+        ] {
+            assert_eq!(
+                answer(&rules, msg, "p".into(), 1).map(|r| r.0),
+                Some(want.as_bytes().to_vec()),
+                "{msg:?}"
+            );
+        }
+        let unicode = rule(Match::Regex("(?u)^é.$".into()), "U", false);
+        assert!(
+            unicode.captures("éè".as_bytes()).is_some(),
+            "(?u) is Unicode"
+        );
+        let literal = rule(Match::Regex("^é$".into()), "L", false);
+        assert!(
+            literal.captures("é".as_bytes()).is_some(),
+            "a non-ASCII letter matches its UTF-8 bytes"
+        );
+        let err = CompiledRule::new(Rule {
+            on: Match::Regex(r"^\pL$".into()),
+            reply: vec![],
+            close: false,
+        })
+        .expect_err("a Unicode class needs (?u)");
+        assert!(err.contains("(?u)"), "{err}");
+    }
+
+    #[test]
+    fn len_rules_count_bytes() {
+        let cases = [
+            (LenMatch::Even, [true, false, true, false]),
+            (LenMatch::Odd, [false, true, false, true]),
+            (LenMatch::Eq(2), [false, false, true, false]),
+            (LenMatch::Less(2), [true, true, false, false]),
+            (LenMatch::More(2), [false, false, false, true]),
+        ];
+        for (l, want) in cases {
+            let r = rule(Match::Len(l), "y", false);
+            let got: Vec<bool> = [&b""[..], b"a", "è".as_bytes(), b"a\nb"]
+                .iter()
+                .map(|m| r.captures(m).is_some())
+                .collect();
+            assert_eq!(got, want, "{l}");
+            assert_eq!(
+                l.to_string().parse::<LenMatch>(),
+                Ok(l),
+                "round trip of {l}"
+            );
+        }
+        for bad in ["", "<", ">x", "even2", "-1", "<-3"] {
+            assert!(bad.parse::<LenMatch>().is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub(crate) enum Phase {
     Connecting,
     /// Connected (TCP) or peer fixed (UDP).
     Connected,
+    /// The peer reset the connection (RST): the descriptor is released, the record kept.
+    Reset,
     /// `close()` done.
     Closed,
 }
@@ -50,6 +52,8 @@ pub(crate) struct Outgoing {
     pub next_report: usize,
     /// True for a responder's reply.
     pub reply: bool,
+    /// A file sent in chunks: `data` is its current chunk, the rest comes from its reader.
+    pub feed: Option<Box<super::file_payload::FileFeed>>,
 }
 
 /// A send that repeats on a timer: `repeat` or `chunked`.
@@ -91,6 +95,9 @@ pub(crate) struct Flood {
     pub reported: (u64, u64, Instant),
     /// The socket would block: wait for writability, not a timer.
     pub blocked: bool,
+    /// Bytes of the current message a stream has already taken (a short write); the rest
+    /// is written before anything else.
+    pub off: usize,
 }
 
 /// The engine's record of one socket.
@@ -140,8 +147,15 @@ pub(crate) struct Sock {
     pub pacer: Option<Pacer>,
     /// Close once everything queued is written (a rule's or greeting's `close`).
     pub close_after_flush: bool,
-    /// The socket file this socket created by binding, removed on close.
-    pub unlink: Option<std::path::PathBuf>,
+    /// The socket file this socket created by binding, removed on close (if still ours).
+    pub unlink: Option<super::teardown::SocketFile>,
+    /// A listener's policy for the connections it accepts once their peer has closed
+    /// (`None`: close auto-accepted ones, keep those accepted by hand).
+    pub on_close: Option<super::command::OnClose>,
+    /// This connection was accepted by auto-accept, not by an `accept` command.
+    pub auto_accepted: bool,
+    /// The peer closed its side (`recv` returned 0).
+    pub peer_closed: bool,
     /// The previous `stats`: when, bytes in, bytes out.
     pub stats_mark: (Instant, u64, u64),
 }
@@ -182,6 +196,9 @@ impl Sock {
             pacer: None,
             close_after_flush: false,
             unlink: None,
+            on_close: None,
+            auto_accepted: false,
+            peer_closed: false,
             stats_mark: (Instant::now(), 0, 0),
         }
     }
@@ -195,6 +212,7 @@ impl Sock {
             Phase::Connecting => SockState::Connecting,
             Phase::Connected if self.read_done || self.write_done => SockState::HalfClosed,
             Phase::Connected => SockState::Connected,
+            Phase::Reset => SockState::Reset,
             Phase::Closed => SockState::Closed,
         }
     }
@@ -214,10 +232,27 @@ impl Sock {
             bytes_out: self.bytes_out,
             msgs_in: self.msgs_in,
             msgs_out: self.msgs_out,
+            on_close: match self.phase {
+                Phase::Listening => Some(self.on_close),
+                _ => None,
+            },
             tcp_state: match (&self.os, self.proto) {
                 (Some(os), Proto::Tcp) => super::options::tcp_state(os),
                 _ => None,
             },
+        }
+    }
+
+    /// Why no command can use the socket any more (`s3 is closed`, `s3 was reset by its
+    /// peer`), or `None` while it is open.
+    pub fn gone(&self) -> Option<String> {
+        match self.phase {
+            Phase::Closed => Some(format!("{} is closed", self.label())),
+            Phase::Reset => Some(format!(
+                "{} was reset by its peer (its descriptor is released; close it to forget it)",
+                self.label()
+            )),
+            _ => None,
         }
     }
 

@@ -10,6 +10,7 @@ use super::addr::{Addr, AddrSpec};
 use super::command::Payload;
 use super::error::{Op, OpError};
 use super::event::{CmdId, EventKind, Setting, SockId};
+use super::file_payload::{IN_MEMORY_LIMIT, datagram_limit, load_limited};
 use super::framing::{FrameSplitter, Framing};
 use super::io::ReadOutcome;
 use super::reactor::{RECV_BUF, Reactor};
@@ -23,9 +24,7 @@ impl Reactor {
 
     fn open_or_err(&self, op: Op, id: SockId) -> Result<(), OpError> {
         match self.socks.get(&id) {
-            Some(s) if s.phase == Phase::Closed => {
-                Err(OpError::state(op, format!("{} is closed", s.label())))
-            }
+            Some(s) if s.gone().is_some() => Err(OpError::state(op, s.gone().unwrap_or_default())),
             _ => Ok(()),
         }
     }
@@ -126,7 +125,9 @@ impl Reactor {
             ));
         }
         match sock.phase {
-            Phase::Closed => return Err(OpError::state(Op::Recv, format!("{label} is closed"))),
+            Phase::Closed | Phase::Reset => {
+                return Err(OpError::state(Op::Recv, sock.gone().unwrap_or_default()));
+            }
             Phase::Listening => {
                 return Err(OpError::state(
                     Op::Recv,
@@ -171,6 +172,13 @@ impl Reactor {
                 ReadOutcome::Interrupted => continue,
                 ReadOutcome::Gone => {
                     return Err(OpError::state(Op::Recv, format!("{label} is closed")));
+                }
+                ReadOutcome::Error(e)
+                    if self.socks[&id].proto.is_stream()
+                        && e.raw_os_error() == Some(libc::ECONNRESET) =>
+                {
+                    self.reset_by_peer(id, Some(cmd));
+                    return Ok(());
                 }
                 ReadOutcome::Error(e) => {
                     let peer = self.socks[&id].peer.clone();
@@ -267,7 +275,7 @@ impl Reactor {
             ));
         }
         let data: Option<Arc<[u8]>> = match greeting {
-            Some(p) => Some(p.load().map_err(|e| OpError::io(Op::ReadFile, None, &e))?),
+            Some(p) => Some(load_limited(Op::Set, &p, IN_MEMORY_LIMIT)?),
             None => None,
         };
         if let Some(s) = self.socks.get_mut(&id) {
@@ -299,7 +307,9 @@ impl Reactor {
         let label = sock.label();
         let family = sock.family;
         match (sock.proto.is_stream(), sock.phase, to) {
-            (_, Phase::Closed, _) => Err(OpError::state(op, format!("{label} is closed"))),
+            (_, Phase::Closed | Phase::Reset, _) => {
+                Err(OpError::state(op, sock.gone().unwrap_or_default()))
+            }
             (true, Phase::Connected, None) if !sock.write_done => Ok(None),
             (true, Phase::Connected, None) => Err(OpError::state(
                 op,
@@ -319,13 +329,11 @@ impl Reactor {
                 format!("{label} has no fixed peer: add `to ADDR`"),
             )),
             (false, _, Some(spec)) => {
-                if sock.local.is_none() {
-                    return Err(OpError::state(
-                        op,
-                        format!("bind {label} first (its replies need a known port)"),
-                    ));
-                }
-                self.resolve(op, spec, family).map(Some)
+                let to = self.resolve(op, spec, family)?;
+                // As a first `sendto` does: bind to an ephemeral port, reported before the
+                // first datagram leaves, so that replies have somewhere to come back to.
+                self.bind_implicitly(id)?;
+                Ok(Some(to))
             }
         }
     }
@@ -357,9 +365,11 @@ impl Reactor {
         if count == Some(0) {
             return Err(OpError::state(Op::Repeat, "a repeat count is at least 1"));
         }
-        let template = payload
-            .load()
-            .map_err(|e| OpError::io(Op::ReadFile, None, &e))?;
+        let limit = match (self.socks[&id].proto.is_stream(), self.socks[&id].family) {
+            (false, family) => datagram_limit(family),
+            (true, _) => IN_MEMORY_LIMIT,
+        };
+        let template = load_limited(Op::Repeat, payload, limit)?;
         self.set(id, cmd, Setting::Repeating { count, every });
         self.start_pacer(
             id,
@@ -382,13 +392,11 @@ impl Reactor {
         delay: Duration,
         payload: Payload,
     ) -> Result<(), OpError> {
-        self.sendable(Op::Repeat, id, None)?;
+        self.sendable(Op::Chunked, id, None)?;
         if size == 0 {
-            return Err(OpError::state(Op::Repeat, "a piece is at least 1 byte"));
+            return Err(OpError::state(Op::Chunked, "a piece is at least 1 byte"));
         }
-        let data: Arc<[u8]> = payload
-            .load()
-            .map_err(|e| OpError::io(Op::ReadFile, None, &e))?;
+        let data: Arc<[u8]> = load_limited(Op::Chunked, &payload, IN_MEMORY_LIMIT)?;
         self.set(
             id,
             cmd,

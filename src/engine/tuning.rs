@@ -54,9 +54,7 @@ impl Reactor {
         if let Some(v) = value {
             options::set(os, sock.family, opt, v).map_err(|e| {
                 let mut err = fail(e);
-                if let Cause::Os(text) = &err.cause {
-                    err.cause = Cause::Os(format!("{opt}: {text}"));
-                }
+                err.cause = err.cause.prefixed(&opt.to_string());
                 err
             })?;
         }
@@ -125,9 +123,7 @@ impl Reactor {
         };
         result.map_err(|e| {
             let mut err = OpError::io(op, None, &e);
-            if let Cause::Os(t) = &err.cause {
-                err.cause = Cause::Os(format!("group {group}: {t}"));
-            }
+            err.cause = err.cause.prefixed(&format!("group {group}"));
             err
         })?;
         let s = if join {

@@ -50,8 +50,8 @@ pub const COMMANDS: &[CommandHelp] = &[
     },
     CommandHelp {
         name: "expect",
-        usage: "expect ID PAYLOAD [DURATION] | expect ID closed [DURATION]",
-        about: "wait (default 5s) until ID has received PAYLOAD, or until its peer has closed",
+        usage: "expect ID PAYLOAD [DURATION] | expect ID closed [DURATION] | expect ID reset [DURATION]",
+        about: "wait (default 5s) until ID has received PAYLOAD, until its peer has closed, or until its peer has reset it",
     },
     CommandHelp {
         name: "respond",
@@ -152,6 +152,11 @@ pub const COMMANDS: &[CommandHelp] = &[
         name: "abort",
         usage: "abort ID",
         about: "TCP: close with linger 0, so the peer gets a reset",
+    },
+    CommandHelp {
+        name: "onclose",
+        usage: "onclose ID close|keep",
+        about: "listener: close a connection it accepted once the peer has closed and all is sent (default for auto-accept), or keep it half-open (default for accept)",
     },
 ];
 

@@ -109,6 +109,14 @@ pub enum Statement {
         /// How long to wait; `None` means the default of 5 s.
         timeout: Option<Duration>,
     },
+    /// `expect ID reset [DURATION]`: wait until the peer of ID (or of a connection accepted
+    /// from it) has reset the connection.
+    ExpectReset {
+        /// The socket.
+        sock: SockRef,
+        /// How long to wait; `None` means the default of 5 s.
+        timeout: Option<Duration>,
+    },
     /// `sleep DURATION`.
     Sleep(Duration),
 }

@@ -397,14 +397,19 @@ impl<'a> Parser<'a> {
         })
     }
 
-    /// `expect ID PAYLOAD [DURATION]` and `expect ID closed [DURATION]`
+    /// `expect ID PAYLOAD [DURATION]`, `expect ID closed [DURATION]` and
+    /// `expect ID reset [DURATION]`
     fn expect_stmt(&mut self) -> Result<Statement, ParseError> {
         let sock = self.sock()?;
-        let expected = format!("{PAYLOAD_FORMS} or `closed`");
+        let expected = format!("{PAYLOAD_FORMS}, `closed` or `reset`");
         let t = self.need(&expected)?;
         if t.text == "closed" {
             let timeout = self.last_duration()?;
             return Ok(Statement::ExpectClosed { sock, timeout });
+        }
+        if t.text == "reset" {
+            let timeout = self.last_duration()?;
+            return Ok(Statement::ExpectReset { sock, timeout });
         }
         let payload = parse_payload(self.src, &t, &expected)?;
         let timeout = self.last_duration()?;

@@ -353,9 +353,23 @@ fn expect_forms() {
             timeout: None
         }
     );
+    assert_eq!(
+        ok("expect c reset 2s"),
+        Statement::ExpectReset {
+            sock: name("c"),
+            timeout: ms(2000)
+        }
+    );
+    assert_eq!(
+        ok("expect reset reset"),
+        Statement::ExpectReset {
+            sock: name("reset"),
+            timeout: None
+        }
+    );
     let (col, expected, _) = err("expect s1 open");
     assert_eq!(col, 11);
-    assert!(expected.ends_with("or `closed`"));
+    assert!(expected.ends_with("`closed` or `reset`"), "{expected}");
     assert_eq!(err("expect s1 closed x").1, DURATION_OR_END);
     assert_eq!(err(r#"expect s1 "x" 1s 1s"#).0, 18);
 }
@@ -500,4 +514,25 @@ fn single_words_for_input_fields() {
     );
     assert!(parse_payload_word("\"open").is_err());
     assert!(parse_payload_word("\"a\" \"b\"").is_err());
+}
+
+#[test]
+fn onclose_forms() {
+    use crate::engine::OnClose;
+    assert_eq!(
+        cmd("onclose srv close"),
+        Command::OnClose {
+            sock: name("srv"),
+            policy: OnClose::Close
+        }
+    );
+    assert_eq!(
+        cmd("onclose s1 keep"),
+        Command::OnClose {
+            sock: id(1),
+            policy: OnClose::Keep
+        }
+    );
+    assert_eq!(err("onclose s1 later").1, "`close` or `keep`");
+    assert_eq!(err("onclose s1 keep now").1, "end of line");
 }

@@ -18,7 +18,7 @@
 use std::net::IpAddr;
 
 use crate::engine::{
-    Command, FloodLimit, Framing, MAX_FRAME, Match, OptValue, Payload, Rule, SockOpt,
+    Command, FloodLimit, Framing, LenMatch, MAX_FRAME, Match, OptValue, Payload, Rule, SockOpt,
 };
 
 use super::super::payload::{PAYLOAD_FORMS, parse_payload};
@@ -144,6 +144,18 @@ impl<'a> Parser<'a> {
                 self.end()?;
                 Command::Abort { sock }
             }
+            "onclose" => {
+                let sock = self.sock()?;
+                const POLICY: &str = "`close` or `keep`";
+                let t = self.need(POLICY)?;
+                let policy = match t.text {
+                    "close" => crate::engine::OnClose::Close,
+                    "keep" => crate::engine::OnClose::Keep,
+                    _ => return Err(self.unexpected(&t, POLICY)),
+                };
+                self.end()?;
+                Command::OnClose { sock, policy }
+            }
             _ => return Ok(None),
         };
         Ok(Some(cmd))
@@ -263,7 +275,7 @@ impl<'a> Parser<'a> {
             self.end()?;
             return Ok(Command::RuleClear { sock });
         }
-        const KINDS: &str = "`any`, `exact`, `contains`, `prefix` or `regex`";
+        const KINDS: &str = "`any`, `exact`, `contains`, `prefix`, `regex` or `len`";
         let k = self.need(KINDS)?;
         let on = match k.text {
             "any" => Match::Any,
@@ -281,6 +293,14 @@ impl<'a> Parser<'a> {
                 match String::from_utf8(bytes.to_vec()) {
                     Ok(s) => Match::Regex(s),
                     Err(_) => return Err(self.unexpected(&t, "a regular expression in UTF-8")),
+                }
+            }
+            "len" => {
+                const LEN: &str = "a length: `even`, `odd`, N, <N or >N (bytes)";
+                let t = self.need(LEN)?;
+                match t.text.parse::<LenMatch>() {
+                    Ok(l) => Match::Len(l),
+                    Err(_) => return Err(self.unexpected(&t, LEN)),
                 }
             }
             _ => return Err(self.unexpected(&k, KINDS)),

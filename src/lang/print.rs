@@ -118,6 +118,9 @@ impl fmt::Display for Statement {
             Statement::ExpectClosed { sock, timeout } => {
                 write!(f, "expect {sock} closed{}", OptDuration(*timeout))
             }
+            Statement::ExpectReset { sock, timeout } => {
+                write!(f, "expect {sock} reset{}", OptDuration(*timeout))
+            }
             Statement::Sleep(d) => write!(f, "sleep {}", duration_text(*d)),
         }
     }

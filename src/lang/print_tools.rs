@@ -29,6 +29,7 @@ fn match_text(m: &Match) -> String {
         Match::Contains(b) => format!("contains {}", bytes_text(b)),
         Match::Prefix(b) => format!("prefix {}", bytes_text(b)),
         Match::Regex(r) => format!("regex {}", bytes_text(r.as_bytes())),
+        Match::Len(l) => format!("len {l}"),
     }
 }
 
@@ -123,6 +124,7 @@ pub(super) fn write_more(cmd: &Command, f: &mut fmt::Formatter<'_>) -> Result<bo
             }
         }
         Command::Abort { sock } => write!(f, "abort {sock}")?,
+        Command::OnClose { sock, policy } => write!(f, "onclose {sock} {policy}")?,
         Command::Flood {
             sock,
             size,

@@ -14,7 +14,7 @@ use crate::engine::{
 };
 
 /// Every [`Op`], in the order of its code.
-const OPS: [Op; 21] = [
+const OPS: [Op; 23] = [
     Op::Socket,
     Op::Bind,
     Op::Listen,
@@ -36,6 +36,8 @@ const OPS: [Op; 21] = [
     Op::Repeat,
     Op::Abort,
     Op::Ready,
+    Op::Chunked,
+    Op::Flood,
 ];
 
 /// Appends `rec` to `out` with its time relative to `base`; `keep_payload` says whether the
@@ -213,6 +215,7 @@ fn put_kind(out: &mut Vec<u8>, ev: &LoggedEvent, keep: bool) -> bool {
                 out.extend(f.to_le_bytes());
             }
         }
+        EventKind::Reset => out.push(20),
         EventKind::Status(_) | EventKind::Responding { .. } | EventKind::Set(_) => return false,
     }
     true
@@ -224,7 +227,10 @@ fn put_error(out: &mut Vec<u8>, e: &OpError) {
     match &e.cause {
         Cause::AddrInUse => out.push(0),
         Cause::AddrNotAvailable => out.push(1),
-        Cause::PermissionDenied { privileged } => out.extend([2, u8::from(*privileged)]),
+        Cause::PermissionDenied { privileged, errno } => {
+            out.extend([2, u8::from(*privileged)]);
+            put_uint(out, u64::from(*errno as u32));
+        }
         Cause::Refused => out.push(3),
         Cause::Reset => out.push(4),
         Cause::BrokenPipe => out.push(5),
@@ -247,10 +253,13 @@ fn put_error(out: &mut Vec<u8>, e: &OpError) {
             put_bytes(out, s.as_bytes());
         }
         Cause::TooManyFiles => out.push(12),
-        Cause::Os(s) => {
+        Cause::Os { errno, text } => {
             out.push(13);
-            put_bytes(out, s.as_bytes());
+            put_uint(out, u64::from(*errno as u32));
+            put_bytes(out, text.as_bytes());
         }
+        Cause::KernelTimedOut { connecting } => out.extend([14, u8::from(*connecting)]),
+        Cause::SystemTooManyFiles => out.push(15),
     }
 }
 
@@ -510,6 +519,7 @@ impl<'a> Reader<'a> {
             },
             12 => EventKind::AutoAccept { on: self.flag()? },
             13 => EventKind::Closed,
+            20 => EventKind::Reset,
             14 => EventKind::Failed(self.error()?),
             15 => EventKind::Readiness {
                 readable: self.flag()?,
@@ -581,6 +591,7 @@ impl<'a> Reader<'a> {
             1 => Cause::AddrNotAvailable,
             2 => Cause::PermissionDenied {
                 privileged: self.flag()?,
+                errno: self.uint()? as u32 as i32,
             },
             3 => Cause::Refused,
             4 => Cause::Reset,
@@ -592,7 +603,14 @@ impl<'a> Reader<'a> {
             10 => Cause::NoSuchSocket(self.string()?),
             11 => Cause::Unresolved(self.string()?),
             12 => Cause::TooManyFiles,
-            13 => Cause::Os(self.string()?),
+            13 => Cause::Os {
+                errno: self.uint()? as u32 as i32,
+                text: self.string()?,
+            },
+            14 => Cause::KernelTimedOut {
+                connecting: self.flag()?,
+            },
+            15 => Cause::SystemTooManyFiles,
             _ => return None,
         };
         Some(OpError { op, addr, cause })

@@ -142,6 +142,16 @@ pub fn quoted(data: &[u8]) -> String {
     format!("\"{}\"", crate::lang::escape_bytes(data))
 }
 
+/// A count and its noun, singular for one: `1 socket`, `2 sockets`, `0 errors`. `noun` is
+/// the singular; the plural adds an `s`.
+pub fn plural(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// Bytes as lower-case hex, no separators.
 pub fn hex(data: &[u8]) -> String {
     let mut out = Vec::with_capacity(data.len() * 2);
@@ -170,7 +180,7 @@ pub fn show_bytes(data: &[u8], max: usize) -> String {
         format!("hex:{}", hex(shown))
     };
     if cut < data.len() {
-        let _ = write!(s, "…(+{} bytes)", data.len() - cut);
+        let _ = write!(s, "…(+{})", plural((data.len() - cut) as u64, "byte"));
     }
     s
 }
@@ -230,28 +240,31 @@ pub fn summary<L: AsRef<LogContext> + ?Sized>(rec: &Record, log: &L, max: usize)
         EventKind::Connecting { peer } => format!("connecting to {peer}"),
         EventKind::Connected { local, peer } => format!("connected {local} -> {peer}"),
         EventKind::Sent { peer, data, reply } => format!(
-            "{} {} bytes to {}: {}",
+            "{} {} to {}: {}",
             if *reply { "replied" } else { "sent" },
-            ev.payload_len().unwrap_or(data.len()),
+            plural(ev.payload_len().unwrap_or(data.len()) as u64, "byte"),
             opt(peer),
             shown_payload(rec, max)
         ),
-        EventKind::SendProgress { sent, total } => format!("sending: {sent} of {total} bytes"),
+        EventKind::SendProgress { sent, total } => {
+            format!("sending: {sent} of {}", plural(*total, "byte"))
+        }
         EventKind::Received {
             peer,
             data,
             truncated_from,
         } => {
             let mut s = format!(
-                "received {} bytes from {}: {}",
-                ev.payload_len().unwrap_or(data.len()),
+                "received {} from {}: {}",
+                plural(ev.payload_len().unwrap_or(data.len()) as u64, "byte"),
                 opt(peer),
                 shown_payload(rec, max)
             );
             if let Some(real) = truncated_from {
                 let _ = write!(
                     s,
-                    " (datagram of {real} bytes truncated to the receive buffer)"
+                    " (datagram of {} truncated to the receive buffer)",
+                    plural(*real as u64, "byte")
                 );
             }
             s
@@ -261,11 +274,12 @@ pub fn summary<L: AsRef<LogContext> + ?Sized>(rec: &Record, log: &L, max: usize)
         EventKind::AutoAccept { on } => format!("auto-accept {}", if *on { "on" } else { "off" }),
         EventKind::Responding { responder } => format!("responder {}", responder_text(responder)),
         EventKind::Closed => "closed".into(),
-        EventKind::Status(list) => format!("status: {} sockets", list.len()),
+        EventKind::Reset => "reset by the peer (RST): the connection is gone both ways".into(),
+        EventKind::Status(list) => format!("status: {}", plural(list.len() as u64, "socket")),
         EventKind::Failed(e) => format!("error: {e}"),
         EventKind::Message { peer, data } => format!(
-            "message of {} bytes from {}: {}",
-            ev.payload_len().unwrap_or(data.len()),
+            "message of {} from {}: {}",
+            plural(ev.payload_len().unwrap_or(data.len()) as u64, "byte"),
             opt(peer),
             shown_payload(rec, max)
         ),
@@ -321,6 +335,11 @@ pub fn status_line(s: &SocketInfo) -> String {
     if let Some(tcp) = s.tcp_state {
         line.push_str(" kernel ");
         line.push_str(tcp);
+    }
+    match s.on_close {
+        Some(Some(p)) => line.push_str(&format!(" onclose {p}")),
+        Some(None) => line.push_str(" onclose default (auto-accepted: close, accepted: keep)"),
+        None => {}
     }
     line
 }
@@ -438,6 +457,12 @@ fn json_object_parts(
         match &ev.kind {
             EventKind::Failed(e) => {
                 m.insert("error".into(), json!(e.to_string()));
+                if let Some(n) = e.cause.errno() {
+                    m.insert("errno".into(), json!(n));
+                    if let Some(name) = crate::engine::errno_name(n) {
+                        m.insert("errno_name".into(), json!(name));
+                    }
+                }
             }
             EventKind::Received {
                 truncated_from: Some(n),
@@ -504,6 +529,7 @@ fn status_json(s: &SocketInfo) -> Value {
         "bytes_in": s.bytes_in,
         "bytes_out": s.bytes_out,
         "tcp_state": s.tcp_state,
+        "onclose": s.on_close.map(|p| p.map_or("default".to_string(), |p| p.to_string())),
     })
 }
 
@@ -523,7 +549,7 @@ mod shown_tests {
         assert_eq!(show_bytes(&[0xde, 0xad, 0xbe, 0xef], 64), "hex:deadbeef");
         assert_eq!(show_bytes(b"hello world", 5), "\"hello\"…(+6 bytes)");
         // Cut inside a two-byte character: still text, the partial byte escaped.
-        assert_eq!(show_bytes("aé".as_bytes(), 2), "\"a\\xc3\"…(+1 bytes)");
+        assert_eq!(show_bytes("aé".as_bytes(), 2), "\"a\\xc3\"…(+1 byte)");
         // Text first, binary later: judged on what is shown.
         let mut mixed = b"GET / HTTP/1.0".to_vec();
         mixed.extend([0u8; 100]);

@@ -13,9 +13,11 @@
 //!   pushed. A writer thread owns the file and does all the formatting (the log's thread
 //!   only clones the record, its payload a shared `Arc`, into a queue; the writer mirrors
 //!   the log's names and addresses in its own [`super::LogContext`]). Lines are buffered, and
-//!   written to the OS at least every [`FLUSH_INTERVAL`], every [`FLUSH_EVERY`] records, on
-//!   [`Journal::flush`] and when the journal is dropped. What has been written to the OS
-//!   survives the process being killed; a final line cut by the kill is tolerated by
+//!   written to the OS within [`FLUSH_INTERVAL`] (10 ms) of the oldest buffered record being
+//!   handed over, every [`FLUSH_EVERY`] records, on [`Journal::flush`] and when the journal is
+//!   dropped; a writer that has fallen behind writes every [`FLUSH_BEHIND`] records and as
+//!   soon as it has caught up. What has been written to the OS survives the process being
+//!   killed (only a power loss needs more); a final line cut by the kill is tolerated by
 //!   [`Journal::recover`].
 //! - Never blocking, never dropping: handing a record over never waits for the writer. The
 //!   queue is bounded by the payload bytes it holds ([`QUEUE_BYTES`]) and its records
@@ -35,24 +37,30 @@
 
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crossbeam_channel::Sender;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::format;
 use super::journal_writer::{Backlog, Limits, Msg, Queued, Writer, write_loop};
-use super::read::{Row, row_from_json};
+use super::read::Row;
 use super::{LogContext, Record};
 
-/// Buffered records reach the OS at least this often.
-pub const FLUSH_INTERVAL: Duration = Duration::from_millis(100);
+/// A record reaches the OS (a `write(2)`, which a `kill -9` cannot undo) at most this long
+/// after it was handed to the journal, while the writer is not behind; see [`FLUSH_BEHIND`].
+pub const FLUSH_INTERVAL: Duration = Duration::from_millis(10);
 /// Buffered records reach the OS at least every this many records.
 pub const FLUSH_EVERY: usize = 256;
+/// While the writer is behind (its oldest unwritten record is older than [`FLUSH_INTERVAL`]),
+/// it writes to the OS every this many records, and whenever it has caught up.
+pub const FLUSH_BEHIND: usize = 32;
+/// The environment variable that overrides the folder of journals (tests, portable use).
+pub const DATA_DIR_VAR: &str = "SOCKSCOPE_DATA_DIR";
 /// Payload bytes that may wait for the writer thread; payloads that come while this many
 /// wait are not journaled (their records are, with their lengths).
 pub const QUEUE_BYTES: usize = 64 * 1024 * 1024;
@@ -64,7 +72,7 @@ pub const QUEUE_RECORDS: usize = 65_536;
 pub const PAYLOAD_BUDGET: u64 = 1 << 30;
 /// How journal files end.
 pub const JOURNAL_SUFFIX: &str = ".journal.jsonl";
-const HEADER_KEY: &str = "sockscope_journal";
+pub(super) const HEADER_KEY: &str = "sockscope_journal";
 
 /// A record recovered from a journal (its `seq` is set).
 pub type RecoveredRow = Row;
@@ -149,7 +157,10 @@ impl fmt::Debug for Journal {
     }
 }
 
-fn io_err<'a>(path: &'a Path, step: &'static str) -> impl FnOnce(io::Error) -> JournalError + 'a {
+pub(super) fn io_err<'a>(
+    path: &'a Path,
+    step: &'static str,
+) -> impl FnOnce(io::Error) -> JournalError + 'a {
     move |source| JournalError::Io {
         path: path.to_path_buf(),
         step,
@@ -159,7 +170,7 @@ fn io_err<'a>(path: &'a Path, step: &'static str) -> impl FnOnce(io::Error) -> J
 
 /// Tries to take an exclusive `flock` on the file; `Ok(false)` when another holds it.
 #[cfg(unix)]
-fn try_lock(file: &File) -> io::Result<bool> {
+pub(super) fn try_lock(file: &File) -> io::Result<bool> {
     use std::os::fd::AsRawFd;
     // SAFETY: flock only reads the descriptor, which `file` keeps open for the call.
     let r = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
@@ -175,7 +186,7 @@ fn try_lock(file: &File) -> io::Result<bool> {
 }
 
 #[cfg(not(unix))]
-fn try_lock(_file: &File) -> io::Result<bool> {
+pub(super) fn try_lock(_file: &File) -> io::Result<bool> {
     Ok(true)
 }
 
@@ -192,9 +203,18 @@ impl Journal {
         Some(PathBuf::from(home).join(".local/share/sockscope"))
     }
 
-    /// Starts a new journal in the user's data folder.
+    /// The folder for session journals (and the app's other files): `$SOCKSCOPE_DATA_DIR`
+    /// when set, else the user's data folder ([`Journal::default_dir`]).
+    pub fn data_dir() -> Option<PathBuf> {
+        match std::env::var_os(DATA_DIR_VAR) {
+            Some(d) if !d.is_empty() => Some(PathBuf::from(d)),
+            _ => Journal::default_dir(),
+        }
+    }
+
+    /// Starts a new journal in the data folder ([`Journal::data_dir`]).
     pub fn create() -> Result<Journal, JournalError> {
-        let dir = Journal::default_dir().ok_or(JournalError::NoDataDir)?;
+        let dir = Journal::data_dir().ok_or(JournalError::NoDataDir)?;
         Journal::create_in(&dir)
     }
 
@@ -376,6 +396,7 @@ impl Journal {
             held: len,
             omitted: None,
             learn,
+            at: Instant::now(),
         };
         let over = len > 0 && self.journaled.saturating_add(len as u64) > self.budget;
         let admitted = self.backlog.admit(if over { 0 } else { len }, self.limits) && !over;
@@ -443,109 +464,6 @@ impl Journal {
         }
         r
     }
-
-    /// Journals in `dir` left by sessions that did not end cleanly (not held by a running
-    /// sockscope), newest first. A missing folder has none.
-    pub fn leftovers(dir: &Path) -> Result<Vec<PathBuf>, JournalError> {
-        let entries = match fs::read_dir(dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(io_err(dir, "list the folder of")(e)),
-        };
-        let mut found = Vec::new();
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let is_journal = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.ends_with(JOURNAL_SUFFIX));
-            if !is_journal {
-                continue;
-            }
-            let Ok(file) = File::open(&path) else {
-                continue;
-            };
-            if try_lock(&file).unwrap_or(false) {
-                let modified = file
-                    .metadata()
-                    .and_then(|m| m.modified())
-                    .unwrap_or(UNIX_EPOCH);
-                found.push((modified, path));
-            }
-        }
-        found.sort_by(|a, b| b.cmp(a));
-        Ok(found.into_iter().map(|(_, p)| p).collect())
-    }
-
-    /// Reads a journal left by a previous run: its records, in order. A last line cut short
-    /// by a kill is left out.
-    pub fn recover(path: &Path) -> Result<Vec<RecoveredRow>, JournalError> {
-        Ok(Journal::recover_report(path)?.rows)
-    }
-
-    /// Like [`Journal::recover`], with what was left out.
-    pub fn recover_report(path: &Path) -> Result<Recovery, JournalError> {
-        let file = File::open(path).map_err(io_err(path, "open"))?;
-        let mut r = BufReader::new(file);
-        let mut out = Recovery {
-            rows: Vec::new(),
-            torn_tail: false,
-            bad_lines: 0,
-            created: None,
-        };
-        let mut buf = Vec::new();
-        let mut first = true;
-        loop {
-            buf.clear();
-            let n = r
-                .read_until(b'\n', &mut buf)
-                .map_err(io_err(path, "read"))?;
-            if n == 0 {
-                break;
-            }
-            let complete = buf.last() == Some(&b'\n');
-            let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            let value = std::str::from_utf8(line)
-                .ok()
-                .and_then(|s| serde_json::from_str::<Value>(s).ok());
-            if first {
-                first = false;
-                match value {
-                    Some(v) if v.get(HEADER_KEY).is_some() => {
-                        out.created = v.get("created").and_then(Value::as_str).map(String::from);
-                        continue;
-                    }
-                    None if !complete => {
-                        out.torn_tail = true;
-                        break;
-                    }
-                    _ => {
-                        return Err(JournalError::NotAJournal {
-                            path: path.to_path_buf(),
-                        });
-                    }
-                }
-            }
-            match value.as_ref().map(row_from_json) {
-                Some(Ok(row)) => out.rows.push(row),
-                _ if !complete => out.torn_tail = true,
-                _ => out.bad_lines += 1,
-            }
-        }
-        Ok(out)
-    }
-
-    /// Deletes a journal (after recovering it, or when the user declines); a missing file is
-    /// not an error.
-    pub fn discard(path: &Path) -> Result<(), JournalError> {
-        match fs::remove_file(path) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(io_err(path, "delete")(e)),
-            _ => Ok(()),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -574,153 +492,5 @@ impl Drop for Journal {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::log::SessionLog;
-
-    fn tempdir() -> PathBuf {
-        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let d = std::env::temp_dir().join(format!(
-            "sockscope-journal-unit-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        ));
-        let _ = fs::remove_dir_all(&d);
-        d
-    }
-
-    #[test]
-    fn log_journal_flushes_on_its_own_and_recovers() {
-        let dir = tempdir();
-        let mut log = SessionLog::new();
-        log.attach_journal(Journal::create_in(&dir).unwrap());
-        let path = log.journal().unwrap().path().to_path_buf();
-        for i in 0..5 {
-            log.push_command(format!("sleep {i}ms"));
-        }
-        // No explicit flush: the writer must get the records to the OS within ~100 ms.
-        std::thread::sleep(FLUSH_INTERVAL * 4);
-        let rows = Journal::recover(&path).unwrap();
-        assert_eq!(rows.len(), 5);
-        assert_eq!(rows[4].seq, Some(4));
-        assert_eq!(rows[4].command.as_deref(), Some("sleep 4ms"));
-        // Held by us: not a leftover. Dropped without finish: a leftover.
-        assert!(Journal::leftovers(&dir).unwrap().is_empty());
-        drop(log.take_journal());
-        assert_eq!(Journal::leftovers(&dir).unwrap(), vec![path.clone()]);
-        Journal::discard(&path).unwrap();
-        let _ = fs::remove_dir_all(&dir);
-    }
-
-    #[test]
-    fn log_journals_made_back_to_back_never_share_a_file() {
-        let dir = tempdir();
-        let mut paths = Vec::new();
-        for i in 0..20 {
-            let mut log = SessionLog::new();
-            log.attach_journal(Journal::create_in(&dir).unwrap());
-            log.push_command(format!("sleep {i}ms"));
-            let j = log.take_journal().unwrap();
-            paths.push(j.path().to_path_buf());
-            drop(j);
-        }
-        let mut unique = paths.clone();
-        unique.sort();
-        unique.dedup();
-        assert_eq!(unique.len(), 20, "{paths:?}");
-        for (i, p) in paths.iter().enumerate() {
-            let rows = Journal::recover(p).unwrap();
-            assert_eq!(rows.len(), 1, "{}", p.display());
-            assert_eq!(
-                rows[0].command.as_deref(),
-                Some(format!("sleep {i}ms").as_str())
-            );
-        }
-        let _ = fs::remove_dir_all(&dir);
-    }
-
-    #[test]
-    fn log_journal_payloads_past_the_budget_keep_only_their_length() {
-        let dir = tempdir();
-        let mut j = Journal::create_in(&dir).unwrap();
-        j.set_payload_budget(20);
-        assert_eq!(j.payload_budget(), 20);
-        let mut log = SessionLog::new();
-        log.attach_journal(j);
-        for i in 0..3u8 {
-            log.push_event(crate::engine::Event {
-                at: SystemTime::now(),
-                socket: Some(crate::engine::SockId(1)),
-                cmd: None,
-                kind: crate::engine::EventKind::Received {
-                    peer: None,
-                    data: vec![b'a' + i; 8].into(),
-                    truncated_from: None,
-                },
-            });
-        }
-        let j = log.take_journal().unwrap();
-        assert_eq!(
-            j.over_budget(),
-            Omitted {
-                records: 1,
-                bytes: 8
-            }
-        );
-        assert_eq!(j.omitted(), Omitted::default(), "the writer was not behind");
-        assert_eq!(j.left_out(), j.over_budget());
-        let path = j.path().to_path_buf();
-        drop(j);
-        let rows = Journal::recover(&path).unwrap();
-        assert_eq!(rows.len(), 3);
-        assert_eq!(rows[1].payload.as_deref(), Some(&b"bbbbbbbb"[..]));
-        assert_eq!((rows[2].len, rows[2].payload.as_deref()), (Some(8), None));
-        // The in-memory log still has all three payloads.
-        assert_eq!(log.totals().bytes_in, 24);
-        assert_eq!(log.evicted().records, 0);
-        let _ = fs::remove_dir_all(&dir);
-    }
-
-    #[test]
-    fn log_journal_finish_deletes_and_in_use_is_refused() {
-        let dir = tempdir();
-        let path = dir.join("x.journal.jsonl");
-        let j = Journal::create_at(&path).unwrap();
-        assert!(matches!(
-            Journal::create_at(&path),
-            Err(JournalError::InUse { .. })
-        ));
-        j.finish().unwrap();
-        assert!(!path.exists());
-        let _ = fs::remove_dir_all(&dir);
-    }
-
-    #[test]
-    fn log_journal_tolerates_torn_tail_only_at_the_end() {
-        let dir = tempdir();
-        fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("t.journal.jsonl");
-        let good = r#"{"seq":0,"ts":"2024-01-01T00:00:00.000000Z","t":0.0,"event":"command","command":"status"}"#;
-        fs::write(
-            &path,
-            format!("{{\"{HEADER_KEY}\":1}}\n{good}\n{{\"seq\":1,\"ts\":\"2024-01"),
-        )
-        .unwrap();
-        let rec = Journal::recover_report(&path).unwrap();
-        assert_eq!(rec.rows.len(), 1);
-        assert!(rec.torn_tail);
-        assert_eq!(rec.bad_lines, 0);
-        fs::write(&path, format!("{{\"{HEADER_KEY}\":1}}\nnot json\n{good}\n")).unwrap();
-        let rec = Journal::recover_report(&path).unwrap();
-        assert_eq!(
-            (rec.rows.len(), rec.bad_lines, rec.torn_tail),
-            (1, 1, false)
-        );
-        fs::write(&path, format!("{good}\n")).unwrap();
-        assert!(matches!(
-            Journal::recover(&path),
-            Err(JournalError::NotAJournal { .. })
-        ));
-        let _ = fs::remove_dir_all(&dir);
-    }
-}
+#[path = "journal_tests.rs"]
+mod tests;

@@ -16,7 +16,7 @@ use std::time::Instant;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use serde_json::{Map, Value, json};
 
-use super::journal::{FLUSH_EVERY, FLUSH_INTERVAL};
+use super::journal::{FLUSH_BEHIND, FLUSH_EVERY, FLUSH_INTERVAL};
 use super::{LogContext, Record, format};
 
 /// What the journal sends its writer thread.
@@ -48,6 +48,9 @@ pub(super) struct Queued {
     /// Whether the writer's context learns from it (a live record); records already logged
     /// when the journal was attached are formatted with the context sent along.
     pub learn: bool,
+    /// When it was handed over: the writer gets it to the OS within [`FLUSH_INTERVAL`] of
+    /// this while it is not behind.
+    pub at: Instant,
 }
 
 /// How much the queue may hold before payloads are omitted.
@@ -167,13 +170,42 @@ pub(super) struct Writer<'a> {
     pub ctx: LogContext,
 }
 
+/// When the writer writes its buffer to the OS: [`FLUSH_INTERVAL`] after the oldest
+/// buffered record was handed over, after [`FLUSH_EVERY`] records, and, once that time has
+/// passed (the writer is behind), every [`FLUSH_BEHIND`] records or as soon as nothing waits.
+#[derive(Debug, Default)]
+struct Pending {
+    /// Records buffered since the last flush.
+    count: usize,
+    /// When the oldest of them was handed over.
+    oldest: Option<Instant>,
+}
+
+impl Pending {
+    fn add(&mut self, at: Instant) {
+        self.count += 1;
+        self.oldest.get_or_insert(at);
+    }
+
+    /// How long the writer may wait for the next message before it must flush.
+    fn wait(&self) -> Option<std::time::Duration> {
+        self.oldest
+            .map(|t0| FLUSH_INTERVAL.saturating_sub(t0.elapsed()))
+    }
+
+    /// Whether the buffer goes to the OS now, `idle` saying that no message waits.
+    fn due(&self, idle: bool) -> bool {
+        let late = self.oldest.is_some_and(|t0| t0.elapsed() >= FLUSH_INTERVAL);
+        self.count >= FLUSH_EVERY || (late && (idle || self.count >= FLUSH_BEHIND))
+    }
+}
+
 /// The writer thread: formats and writes queued records, flushing on time, on count and
-/// when asked.
+/// when asked ([`Pending`]).
 pub(super) fn write_loop(mut wr: Writer<'_>) {
     let path = wr.path;
     let mut w = BufWriter::with_capacity(256 * 1024, wr.file);
-    let mut pending = 0usize;
-    let mut oldest: Option<Instant> = None;
+    let mut pending = Pending::default();
     let note = |e: &io::Error| {
         let mut g = match wr.failure.lock() {
             Ok(g) => g,
@@ -181,9 +213,8 @@ pub(super) fn write_loop(mut wr: Writer<'_>) {
         };
         g.get_or_insert_with(|| format!("cannot write journal {}: {e}", path.display()));
     };
-    let flush = |w: &mut BufWriter<File>, pending: &mut usize, oldest: &mut Option<Instant>| {
-        *pending = 0;
-        *oldest = None;
+    let flush = |w: &mut BufWriter<File>, pending: &mut Pending| {
+        *pending = Pending::default();
         let r = w.flush();
         if let Err(e) = &r {
             note(e);
@@ -191,11 +222,9 @@ pub(super) fn write_loop(mut wr: Writer<'_>) {
         r
     };
     loop {
-        let msg = match oldest {
-            Some(t0) => match FLUSH_INTERVAL.checked_sub(t0.elapsed()) {
-                Some(left) if !left.is_zero() => wr.rx.recv_timeout(left),
-                _ => Err(RecvTimeoutError::Timeout),
-            },
+        let msg = match pending.wait() {
+            Some(left) if left.is_zero() => Err(RecvTimeoutError::Timeout),
+            Some(left) => wr.rx.recv_timeout(left),
             None => wr.rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
         };
         match msg {
@@ -203,25 +232,23 @@ pub(super) fn write_loop(mut wr: Writer<'_>) {
             Ok(Msg::Record(q)) => {
                 let m = record_object(&mut wr.ctx, &q);
                 let r = write_line(&mut w, &m, format::payload(&q.rec));
-                let held = q.held;
+                let (held, at) = (q.held, q.at);
                 drop(q);
                 wr.backlog.done(held);
                 if let Err(e) = r {
                     note(&e);
                 }
-                pending += 1;
-                oldest.get_or_insert_with(Instant::now);
-                if pending >= FLUSH_EVERY {
-                    let _ = flush(&mut w, &mut pending, &mut oldest);
+                pending.add(at);
+                if pending.due(wr.rx.is_empty()) {
+                    let _ = flush(&mut w, &mut pending);
                 }
             }
             Ok(Msg::Flush(ack)) => {
-                let r = flush(&mut w, &mut pending, &mut oldest);
+                let r = flush(&mut w, &mut pending);
                 let _ = ack.send(r);
             }
             Ok(Msg::Finish(ack)) => {
-                let r =
-                    flush(&mut w, &mut pending, &mut oldest).and_then(|()| fs::remove_file(path));
+                let r = flush(&mut w, &mut pending).and_then(|()| fs::remove_file(path));
                 let _ = ack.send(r);
                 return;
             }
@@ -230,10 +257,10 @@ pub(super) fn write_loop(mut wr: Writer<'_>) {
                 let _ = until.recv_timeout(std::time::Duration::from_secs(60));
             }
             Err(RecvTimeoutError::Timeout) => {
-                let _ = flush(&mut w, &mut pending, &mut oldest);
+                let _ = flush(&mut w, &mut pending);
             }
             Err(RecvTimeoutError::Disconnected) => {
-                let _ = flush(&mut w, &mut pending, &mut oldest);
+                let _ = flush(&mut w, &mut pending);
                 return;
             }
         }

@@ -20,6 +20,7 @@ mod context;
 pub mod filter;
 pub mod format;
 pub mod journal;
+mod journal_read;
 mod journal_writer;
 mod pcap;
 pub mod read;

@@ -31,6 +31,7 @@ const TCP_SYN: u8 = 0x02;
 const TCP_FIN: u8 = 0x01;
 const TCP_PSH: u8 = 0x08;
 const TCP_ACK: u8 = 0x10;
+const TCP_RST: u8 = 0x04;
 const MAC_LOCAL: [u8; 6] = [0x02, 0, 0, 0, 0, 0x01];
 const MAC_PEER: [u8; 6] = [0x02, 0, 0, 0, 0, 0x02];
 
@@ -450,7 +451,10 @@ pub(crate) fn write_pcap<W: Write>(log: &SessionLog, w: W) -> Result<PcapCounts,
                     }
                 }
             }
-            EventKind::Shut { .. } | EventKind::Closed | EventKind::PeerClosed => {
+            EventKind::Shut { .. }
+            | EventKind::Closed
+            | EventKind::PeerClosed
+            | EventKind::Reset => {
                 let outgoing = match &ev.kind {
                     EventKind::Shut { how } => *how != How::Read,
                     EventKind::Closed => true,
@@ -466,6 +470,9 @@ pub(crate) fn write_pcap<W: Write>(log: &SessionLog, w: W) -> Result<PcapCounts,
                     s.fin_out = true;
                 } else {
                     s.fin_in = true;
+                }
+                if matches!(ev.kind, EventKind::Reset) {
+                    s.fin_out = true; // nothing more leaves a reset connection
                 }
                 let (src, dst) = if outgoing { (l, p) } else { (p, l) };
                 let seq = *next_seq
@@ -484,7 +491,12 @@ pub(crate) fn write_pcap<W: Write>(log: &SessionLog, w: W) -> Result<PcapCounts,
                         proto: Proto::Tcp,
                         seq,
                         ack,
-                        flags: TCP_FIN | TCP_ACK,
+                        // The peer's reset is a RST: no FIN follows it.
+                        flags: if matches!(ev.kind, EventKind::Reset) {
+                            TCP_RST | TCP_ACK
+                        } else {
+                            TCP_FIN | TCP_ACK
+                        },
                         data: Some(&[]),
                         len: 0,
                     },

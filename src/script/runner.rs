@@ -1,13 +1,14 @@
 //! Runs statements of the command language against an engine and waits for their outcome:
 //! the one executor behind `sockscope run`, `sockscope shell` and scripts opened in the app.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
 
-use crate::engine::{Engine, Event, EventKind, SockRef};
+use crate::engine::{Command, Engine, Event, EventKind, SockRef};
 use crate::lang::{ScriptLine, Statement};
 use crate::log::format::show_bytes;
 
@@ -15,6 +16,10 @@ use super::session::{Output, Printer, Session};
 
 /// How long `expect` waits when the line gives no duration.
 pub const DEFAULT_EXPECT: Duration = Duration::from_secs(5);
+
+/// How long `accept ID` waits in a script ([`Runner::set_script_mode`]) when the line gives
+/// no duration; the app's accept waits for ever.
+pub const DEFAULT_ACCEPT: Duration = crate::log::save::script::SAVED_ACCEPT;
 
 /// Why a statement failed at run time.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -28,7 +33,14 @@ pub enum RunError {
     /// The engine stopped.
     #[error("the engine stopped")]
     EngineGone,
+    /// The wait was interrupted (Ctrl-C in the shell): the runner stopped waiting; a command
+    /// already submitted goes on in the engine until it completes or times out.
+    #[error("interrupted")]
+    Interrupted,
 }
+
+/// How often a wait looks at its interrupt flag ([`Runner::set_interrupt`]).
+const INTERRUPT_POLL: Duration = Duration::from_millis(20);
 
 type Shared = Arc<(Mutex<Session>, Condvar)>;
 
@@ -46,6 +58,10 @@ pub struct Runner {
     pump: Option<JoinHandle<()>>,
     /// Dropping it stops the pump.
     stop: Option<Sender<()>>,
+    /// Script mode: see [`Runner::set_script_mode`].
+    script: bool,
+    /// Set (by a signal handler) to interrupt the wait under way.
+    interrupt: Option<&'static AtomicBool>,
 }
 
 impl Runner {
@@ -77,7 +93,29 @@ impl Runner {
             shared,
             pump,
             stop: Some(stop),
+            script: false,
+            interrupt: None,
         }
+    }
+
+    /// Script mode, for a runner whose engine was started for it (`sockscope run`): every
+    /// socket a line can name is one this runner saw created, so `expect` on an unknown
+    /// socket fails at once; and `accept ID` without a duration waits [`DEFAULT_ACCEPT`]
+    /// instead of for ever.
+    pub fn set_script_mode(&mut self, on: bool) {
+        self.script = on;
+    }
+
+    /// Makes every wait (`sleep`, `expect`, a command's outcome) end with
+    /// [`RunError::Interrupted`] within [`INTERRUPT_POLL`] of `flag` being set; the wait
+    /// clears it. A flag set while nothing waits is cleared when the next statement starts.
+    pub fn set_interrupt(&mut self, flag: &'static AtomicBool) {
+        self.interrupt = Some(flag);
+    }
+
+    fn interrupted(&self) -> bool {
+        self.interrupt
+            .is_some_and(|f| f.swap(false, Ordering::AcqRel))
     }
 
     /// The engine this runner drives.
@@ -104,7 +142,10 @@ impl Runner {
             if guard.ended {
                 return Err(RunError::EngineGone);
             }
-            let wait = match deadline {
+            if self.interrupted() {
+                return Err(RunError::Interrupted);
+            }
+            let mut wait = match deadline {
                 Some(at) => {
                     let left = at.saturating_duration_since(Instant::now());
                     if left.is_zero() {
@@ -114,6 +155,9 @@ impl Runner {
                 }
                 None => Duration::from_secs(3600),
             };
+            if self.interrupt.is_some() {
+                wait = wait.min(INTERRUPT_POLL);
+            }
             guard = match self.shared.1.wait_timeout(guard, wait) {
                 Ok((g, _)) => g,
                 Err(p) => p.into_inner().0,
@@ -123,10 +167,23 @@ impl Runner {
 
     /// Runs one statement and waits for its outcome.
     pub fn execute(&self, stmt: &Statement) -> Result<(), RunError> {
+        let _ = self.interrupted();
         lock(&self.shared).command(&stmt.to_string());
         match stmt {
             Statement::Engine(cmd) => {
-                let id = self.engine.submit(cmd.clone());
+                let cmd = match cmd {
+                    Command::Accept {
+                        sock,
+                        name,
+                        timeout: None,
+                    } if self.script => Command::Accept {
+                        sock: sock.clone(),
+                        name: name.clone(),
+                        timeout: Some(DEFAULT_ACCEPT),
+                    },
+                    cmd => cmd.clone(),
+                };
+                let id = self.engine.submit(cmd);
                 let ev: Option<Event> = self.wait_until(None, |s| s.take_outcome(id))?;
                 match ev.map(|e| e.kind) {
                     Some(EventKind::Failed(e)) => Err(RunError::Command(e.to_string())),
@@ -146,18 +203,42 @@ impl Runner {
                 let needle = payload
                     .load()
                     .map_err(|e| RunError::Command(format!("read file: {e}")))?;
+                self.check_exists(sock)?;
                 let limit = timeout.unwrap_or(DEFAULT_EXPECT);
                 let at = Instant::now() + limit;
+                // The session looks for the payload as data arrives (see `Session::watch`).
                 let found = self.wait_until(Some(at), |s| {
                     let id = s.resolve(sock)?;
-                    s.take_match(id, &needle).then_some(())
-                })?;
-                match found {
+                    let hit = if s.watching(id) {
+                        s.watched_found()
+                    } else {
+                        s.watch(id, &needle)
+                    };
+                    hit.then_some(())
+                });
+                lock(&self.shared).unwatch();
+                match found? {
                     Some(()) => Ok(()),
                     None => Err(RunError::Expect(self.expect_failure(sock, &needle, limit))),
                 }
             }
+            Statement::ExpectReset { sock, timeout } => {
+                let limit = timeout.unwrap_or(DEFAULT_EXPECT);
+                let at = Instant::now() + limit;
+                let found = self.wait_until(Some(at), |s| {
+                    let id = s.resolve(sock)?;
+                    s.was_reset(id).then_some(())
+                })?;
+                match found {
+                    Some(()) => Ok(()),
+                    None => Err(RunError::Expect(format!(
+                        "expect {sock} reset: the peer did not reset the connection within {}",
+                        crate::lang::duration_text(limit)
+                    ))),
+                }
+            }
             Statement::ExpectClosed { sock, timeout } => {
+                self.check_exists(sock)?;
                 let limit = timeout.unwrap_or(DEFAULT_EXPECT);
                 let at = Instant::now() + limit;
                 let found = self.wait_until(Some(at), |s| {
@@ -175,6 +256,16 @@ impl Runner {
         }
     }
 
+    /// In script mode, fails at once when `sock` names no socket this session created (nor
+    /// one an auto-accepting listener may still accept).
+    fn check_exists(&self, sock: &SockRef) -> Result<(), RunError> {
+        let s = lock(&self.shared);
+        if !self.script || s.resolve(sock).is_some_and(|id| s.exists(id)) || s.may_appear(sock) {
+            return Ok(());
+        }
+        Err(RunError::Command(no_socket(sock)))
+    }
+
     fn expect_failure(&self, sock: &SockRef, needle: &[u8], limit: Duration) -> String {
         let s = lock(&self.shared);
         let within = crate::lang::duration_text(limit);
@@ -182,12 +273,17 @@ impl Runner {
             None => format!(
                 "expect {sock}: no socket {sock} (ids are s1, s2, …; names come from `as NAME`)"
             ),
+            Some(id) if self.script && !s.exists(id) => no_socket(sock),
             Some(id) => {
                 let got = s.unmatched(id);
                 let arrived = if got.is_empty() {
                     "nothing".to_string()
                 } else {
-                    format!("{} bytes: {}", got.len(), show_bytes(got, 256))
+                    format!(
+                        "{}: {}",
+                        crate::log::format::plural(got.len() as u64, "byte"),
+                        show_bytes(got, 256)
+                    )
                 };
                 format!(
                     "expect {sock} {} timed out after {within}; {sock} received {arrived}",
@@ -197,8 +293,29 @@ impl Runner {
         }
     }
 
+    /// Prepares for running `lines` as a whole script: only the data of the sockets its
+    /// `expect` lines name is kept, in windows fit for the longest payload they wait for
+    /// (without it, every socket's last [`super::session::EXPECT_WINDOW`] bytes are kept).
+    pub fn plan(&self, lines: &[ScriptLine]) {
+        let mut socks = Vec::new();
+        let mut longest = 0usize;
+        for l in lines {
+            if let Statement::Expect { sock, payload, .. } = &l.stmt {
+                socks.push(sock.clone());
+                let len = match payload {
+                    crate::engine::Payload::Bytes(b) => b.len(),
+                    crate::engine::Payload::File(p) => std::fs::metadata(p)
+                        .map_or(0, |m| usize::try_from(m.len()).unwrap_or(usize::MAX)),
+                };
+                longest = longest.max(len);
+            }
+        }
+        lock(&self.shared).plan(socks, longest);
+    }
+
     /// Runs script lines in order; stops at the first failure and returns it with its line.
     pub fn run_script(&self, lines: &[ScriptLine]) -> Result<(), (usize, String, RunError)> {
+        self.plan(lines);
         for l in lines {
             self.execute(&l.stmt)
                 .map_err(|e| (l.line, l.text.trim().to_string(), e))?;
@@ -216,6 +333,13 @@ impl Runner {
         let mut guard = lock(&self.shared);
         std::mem::replace(&mut *guard, Session::new(Output::Quiet, Box::new(|_| {})))
     }
+}
+
+/// The message of an `expect` on a socket that does not exist.
+fn no_socket(sock: &SockRef) -> String {
+    format!(
+        "expect {sock}: there is no socket {sock} (ids are s1, s2, … in order of creation; names come from `as NAME`)"
+    )
 }
 
 impl Drop for Runner {
@@ -242,6 +366,33 @@ mod tests {
             Ok(Some(stmt)) => r.execute(&stmt),
             other => panic!("{line:?} does not parse: {other:?}"),
         }
+    }
+
+    #[test]
+    fn set_interrupt_ends_a_sleep_and_a_waiting_accept_and_the_runner_goes_on() {
+        static FLAG: AtomicBool = AtomicBool::new(false);
+        let engine = Engine::start().expect("engine");
+        let mut r = quiet(&engine);
+        r.set_interrupt(&FLAG);
+        run(&r, "socket tcp as srv").expect("socket");
+        run(&r, "bind srv 127.0.0.1:0").expect("bind");
+        run(&r, "listen srv").expect("listen");
+        for line in ["sleep 60s", "accept srv", "expect srv \"never\" 60s"] {
+            let setter = std::thread::spawn(|| {
+                std::thread::sleep(Duration::from_millis(100));
+                FLAG.store(true, Ordering::Release);
+            });
+            let t0 = Instant::now();
+            assert_eq!(run(&r, line), Err(RunError::Interrupted), "{line}");
+            assert!(t0.elapsed() < Duration::from_secs(30), "{line}");
+            setter.join().expect("setter");
+            assert!(!FLAG.load(Ordering::Acquire), "the wait cleared the flag");
+        }
+        // A flag left set while nothing waited does not interrupt the next statement.
+        FLAG.store(true, Ordering::Release);
+        run(&r, "sleep 10ms").expect("the next statement runs");
+        run(&r, "status").expect("the runner goes on");
+        r.finish();
     }
 
     #[test]

@@ -1,13 +1,37 @@
 //! What a script runner knows of the session: the log, socket names, data received per
-//! socket for `expect`, peers that closed, and the outcomes of commands.
+//! socket for `expect`, peers that closed or reset, and the outcomes of commands.
+//!
+//! The data kept for `expect` is bounded: a small window per socket (the last
+//! [`EXPECT_WINDOW`] bytes, or twice the longest payload the script expects), only for the
+//! sockets a script may wait on ([`Session::plan`]), freed when the socket closes. The
+//! payload an `expect` waits for is looked for as data arrives, so nothing slips out of
+//! the window between two looks.
 
 use std::collections::{HashMap, HashSet};
 
 use crate::engine::{CmdId, Event, EventKind, SockId, SockRef};
-use crate::log::SessionLog;
+use crate::log::save::stream::LogStream;
+use crate::log::{Record, SessionLog};
 
-/// Bytes kept per socket for `expect` before the oldest are dropped.
-const EXPECT_WINDOW: usize = 16 << 20;
+/// Bytes kept per socket for `expect`, by default, before the oldest are dropped.
+pub const EXPECT_WINDOW: usize = 64 << 10;
+
+/// Which sockets' data is kept for `expect`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Scope {
+    /// Every socket's (a shell or console: any line may be an `expect`).
+    All,
+    /// Only these sockets' (and their accepted connections'): the ones a script names in
+    /// its `expect` lines.
+    Only(Vec<SockRef>),
+}
+
+/// The `expect` under way: which socket, which bytes, and whether they have arrived.
+struct Watch {
+    sock: SockId,
+    needle: Vec<u8>,
+    found: bool,
+}
 
 /// How a runner shows events as they happen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,11 +58,23 @@ pub struct Session {
     /// Data received by a socket or its accepted connections, past the last `expect` match.
     pending: HashMap<SockId, Vec<u8>>,
     peer_closed: HashSet<SockId>,
+    reset: HashSet<SockId>,
     outcomes: HashMap<CmdId, Event>,
+    scope: Scope,
+    /// Bytes kept per socket: [`EXPECT_WINDOW`], or more for a script's long payloads.
+    window: usize,
+    watch: Option<Watch>,
     /// False when the caller keeps its own log (the app): events are not logged twice.
     logging: bool,
     /// Set when the engine has stopped (or the runner was dropped).
     pub ended: bool,
+    /// Every socket created or accepted in this session.
+    sockets: HashSet<SockId>,
+    /// Set once a listener accepts on its own (`accept ID auto`): new ids may then appear
+    /// at any moment.
+    auto_accepting: bool,
+    /// The `--log` file written as records come, if any.
+    stream: Option<LogStream>,
 }
 
 impl Session {
@@ -52,17 +88,43 @@ impl Session {
             parents: HashMap::new(),
             pending: HashMap::new(),
             peer_closed: HashSet::new(),
+            reset: HashSet::new(),
             outcomes: HashMap::new(),
+            scope: Scope::All,
+            window: EXPECT_WINDOW,
+            watch: None,
             logging: true,
             ended: false,
+            stream: None,
+            sockets: HashSet::new(),
+            auto_accepting: false,
         }
     }
 
     /// Records a command line in the log.
     pub fn command(&mut self, line: &str) {
         if self.logging {
-            self.log.push_command(line);
+            let at = std::time::SystemTime::now();
+            self.log.push_command_at(at, line);
+            if let Some(stream) = &mut self.stream {
+                let rec = Record::Command {
+                    at,
+                    line: line.to_string(),
+                };
+                stream.record(&rec, &self.log);
+            }
         }
+    }
+
+    /// Writes every record from now on to `stream` as it is logged, payload included
+    /// (whatever the log's payload budget keeps in memory).
+    pub fn stream_to(&mut self, stream: LogStream) {
+        self.stream = Some(stream);
+    }
+
+    /// Takes the stream back, to [`LogStream::finish`] it.
+    pub fn take_stream(&mut self) -> Option<LogStream> {
+        self.stream.take()
     }
 
     /// Stops keeping a log (and empties it), for a caller that logs everything itself and
@@ -92,17 +154,20 @@ impl Session {
             }
             _ => {}
         }
+        if let EventKind::AutoAccept { on: true } = &ev.kind {
+            self.auto_accepting = true;
+        }
+        if let (EventKind::Created { .. } | EventKind::Accepted { .. }, Some(id)) =
+            (&ev.kind, ev.socket)
+        {
+            self.sockets.insert(id);
+        }
         if let (EventKind::Accepted { listener, .. }, Some(id)) = (&ev.kind, ev.socket) {
             self.parents.insert(id, *listener);
         }
         if let (EventKind::Received { data, .. }, Some(id)) = (&ev.kind, ev.socket) {
             for target in self.lineage(id) {
-                let buf = self.pending.entry(target).or_default();
-                buf.extend_from_slice(data);
-                if buf.len() > EXPECT_WINDOW {
-                    let cut = buf.len() - EXPECT_WINDOW / 2;
-                    buf.drain(..cut);
-                }
+                self.keep(target, data);
             }
         }
         if let (EventKind::PeerClosed, Some(id)) = (&ev.kind, ev.socket) {
@@ -110,11 +175,25 @@ impl Session {
                 self.peer_closed.insert(target);
             }
         }
+        if let (EventKind::Reset, Some(id)) = (&ev.kind, ev.socket) {
+            for target in self.lineage(id) {
+                self.reset.insert(target);
+            }
+        }
+        if let (EventKind::Closed, Some(id)) = (&ev.kind, ev.socket) {
+            // Its data goes with it (its listener's copy stays, for `expect LISTENER`).
+            self.pending.remove(&id);
+        }
         if let Some(cmd) = ev.cmd {
             self.outcomes.insert(cmd, ev.clone());
         }
         if self.logging {
+            // The stream gets the event with its payload, before the budget can evict it.
+            let streamed = self.stream.as_ref().map(|_| Record::from(ev.clone()));
             self.log.push_event(ev);
+            if let (Some(stream), Some(rec)) = (&mut self.stream, streamed) {
+                stream.record(&rec, &self.log);
+            }
             self.print_last();
         }
     }
@@ -142,6 +221,88 @@ impl Session {
         for line in lines {
             (self.printer)(&line);
         }
+    }
+
+    /// Keeps `data` received by `target` for `expect`, if a script may wait on it; finds
+    /// the payload of the `expect` under way in it before the window drops anything.
+    fn keep(&mut self, target: SockId, data: &[u8]) {
+        if !self.wanted(target) {
+            return;
+        }
+        let buf = self.pending.entry(target).or_default();
+        buf.extend_from_slice(data);
+        if let Some(w) = self.watch.as_mut().filter(|w| w.sock == target && !w.found)
+            && let Some(end) = find_end(buf, &w.needle)
+        {
+            buf.drain(..end);
+            w.found = true;
+        }
+        let window = self.window;
+        if buf.len() > window {
+            let cut = buf.len() - window / 2;
+            buf.drain(..cut);
+        }
+        if buf.capacity() > 2 * window {
+            buf.shrink_to(window);
+        }
+    }
+
+    /// Whether data received by `sock` may be waited on by an `expect`.
+    fn wanted(&self, sock: SockId) -> bool {
+        if self.watch.as_ref().is_some_and(|w| w.sock == sock) {
+            return true;
+        }
+        match &self.scope {
+            Scope::All => true,
+            Scope::Only(refs) => refs.iter().any(|r| self.resolve(r) == Some(sock)),
+        }
+    }
+
+    /// Tells the session which sockets a script's `expect` lines wait on and the longest
+    /// payload they wait for (in bytes): only those sockets' data is kept, in windows
+    /// large enough for that payload.
+    pub fn plan(&mut self, socks: Vec<SockRef>, longest: usize) {
+        self.scope = Scope::Only(socks);
+        self.window = EXPECT_WINDOW.max(longest.saturating_mul(2));
+    }
+
+    /// Starts an `expect` of `needle` on `sock`: from now on it is looked for as data
+    /// arrives. Returns true if what was kept already holds it (consumed up to its end).
+    pub fn watch(&mut self, sock: SockId, needle: &[u8]) -> bool {
+        self.watch = Some(Watch {
+            sock,
+            needle: needle.to_vec(),
+            found: false,
+        });
+        if self.take_match(sock, needle) {
+            self.watch = None;
+            return true;
+        }
+        false
+    }
+
+    /// Whether an `expect` on `sock` is under way.
+    pub fn watching(&self, sock: SockId) -> bool {
+        self.watch.as_ref().is_some_and(|w| w.sock == sock)
+    }
+
+    /// Whether the `expect` under way has found its payload (and ends it if so).
+    pub fn watched_found(&mut self) -> bool {
+        if self.watch.as_ref().is_some_and(|w| w.found) {
+            self.watch = None;
+            return true;
+        }
+        false
+    }
+
+    /// Ends the `expect` under way (it timed out).
+    pub fn unwatch(&mut self) {
+        self.watch = None;
+    }
+
+    /// Bytes held for `expect`, over every socket (their buffers' capacity).
+    pub fn expect_bytes_held(&self) -> usize {
+        self.pending.values().map(Vec::capacity).sum()
     }
 
     /// The socket and the listener it was accepted from, if any.
@@ -172,12 +333,9 @@ impl Session {
         let Some(buf) = self.pending.get_mut(&sock) else {
             return needle.is_empty();
         };
-        if needle.is_empty() {
-            return true;
-        }
-        match buf.windows(needle.len()).position(|w| w == needle) {
-            Some(at) => {
-                buf.drain(..at + needle.len());
+        match find_end(buf, needle) {
+            Some(end) => {
+                buf.drain(..end);
                 true
             }
             None => false,
@@ -199,8 +357,31 @@ impl Session {
         v
     }
 
+    /// Whether this session saw `sock` created or accepted.
+    pub fn exists(&self, sock: SockId) -> bool {
+        self.sockets.contains(&sock)
+    }
+
+    /// Whether `sock` may still appear: a listener of this session accepts on its own.
+    pub fn may_appear(&self, sock: &SockRef) -> bool {
+        matches!(sock, SockRef::Id(_)) && self.auto_accepting
+    }
+
     /// Whether the peer of `sock` (or of a connection accepted from it) has closed.
     pub fn peer_closed(&self, sock: SockId) -> bool {
         self.peer_closed.contains(&sock)
     }
+
+    /// Whether the peer of `sock` (or of a connection accepted from it) has reset it.
+    pub fn was_reset(&self, sock: SockId) -> bool {
+        self.reset.contains(&sock)
+    }
+}
+
+/// The end of the first occurrence of `needle` in `hay`.
+fn find_end(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    memchr::memmem::find(hay, needle).map(|at| at + needle.len())
 }

@@ -2,6 +2,8 @@
 //! command and wait for its outcome.
 #![allow(dead_code)]
 
+pub mod slow_peer;
+
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
