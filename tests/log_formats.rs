@@ -123,9 +123,14 @@ fn raw_payload(rec: &Record) -> Option<&[u8]> {
     }
 }
 
+/// Every record of `log`, owned (paged back from the spill file where it spilled).
+fn records(log: &SessionLog) -> Vec<Record> {
+    log.iter().map(std::borrow::Cow::into_owned).collect()
+}
+
 /// What a socket received, all of it, in order.
 fn received(log: &SessionLog, sock: SockId) -> Vec<u8> {
-    log.records()
+    records(log)
         .iter()
         .filter(|r| r.socket() == Some(sock))
         .filter_map(|r| match r {
@@ -140,7 +145,7 @@ fn received(log: &SessionLog, sock: SockId) -> Vec<u8> {
 }
 
 fn payloads_of(log: &SessionLog, sock: SockId, sent: bool) -> Vec<Vec<u8>> {
-    log.records()
+    records(log)
         .iter()
         .filter(|r| r.socket() == Some(sock))
         .filter_map(|r| match r {
@@ -155,7 +160,7 @@ fn payloads_of(log: &SessionLog, sock: SockId, sent: bool) -> Vec<Vec<u8>> {
 }
 
 fn local_of(log: &SessionLog, sock: SockId) -> SocketAddr {
-    log.records()
+    records(log)
         .iter()
         .rev()
         .filter(|r| r.socket() == Some(sock))
@@ -302,7 +307,7 @@ fn loopback_session() -> Session {
         },
     );
     lab.wait_until("peer closed", |log| {
-        log.records().iter().any(|r| match r {
+        records(log).iter().any(|r| match r {
             Record::Event(ev) => {
                 ev.socket == Some(conn) && matches!(ev.kind, EventKind::PeerClosed)
             }
@@ -373,8 +378,8 @@ fn check_rows(rows: &[Row], log: &SessionLog, full: &SessionLog, what: &str) {
     assert_eq!(rows.len(), log.len(), "{what}: one row a record");
     for (i, ((row, rec), orig)) in rows
         .iter()
-        .zip(log.records())
-        .zip(full.records())
+        .zip(records(log).iter())
+        .zip(records(full).iter())
         .enumerate()
     {
         let ctx = format!("{what}, record {i}: {row:?}");
@@ -522,7 +527,7 @@ fn every_format_round_trips_real_loopback_traffic() {
     let lines: Vec<&str> = txt.lines().collect();
     assert!(lines[0].starts_with("# sockscope session log"));
     let mut at = 1;
-    for rec in log.records() {
+    for rec in &records(log) {
         assert_eq!(lines[at], format::text_line(rec, log, usize::MAX));
         if let Some(data) = raw_payload(rec) {
             assert!(
@@ -550,13 +555,11 @@ fn every_format_round_trips_real_loopback_traffic() {
     // pcap: every payload on the wire once, checksums right, TCP sequence numbers in order.
     let pcap = dir.path().join("session.pcap");
     let info = save::save(log, &pcap).expect("pcap");
-    let n_received = log
-        .records()
+    let n_received = records(log)
         .iter()
         .filter(|r| direction_name(r) == "received")
         .count();
-    let n_sent = log
-        .records()
+    let n_sent = records(log)
         .iter()
         .filter(|r| direction_name(r) == "sent")
         .count();
@@ -630,8 +633,7 @@ fn eviction_keeps_counts_and_lengths_exact_in_every_format() {
     let ev = log.evicted();
     assert!(ev.records >= 8, "{ev:?}");
     assert!(log.payload_bytes_held() <= 64);
-    let evicted_bytes: usize = log
-        .records()
+    let evicted_bytes: usize = records(&log)
         .iter()
         .filter_map(|r| match r {
             Record::Event(e) => e.evicted(),
@@ -644,8 +646,7 @@ fn eviction_keeps_counts_and_lengths_exact_in_every_format() {
         full.totals().bytes_in + full.totals().bytes_out
     );
     // The oldest went first: no kept payload precedes an evicted one.
-    let flags: Vec<bool> = log
-        .records()
+    let flags: Vec<bool> = records(&log)
         .iter()
         .filter(|r| raw_payload(r).is_some_and(|d| !d.is_empty()) || format::is_evicted(r))
         .map(format::is_evicted)
@@ -659,8 +660,7 @@ fn eviction_keeps_counts_and_lengths_exact_in_every_format() {
         let info = save::save(&log, &path).unwrap_or_else(|e| panic!("{e}"));
         // The pcap holds each payload once, as the sender's packet.
         let want = match f {
-            Format::Pcap => log
-                .records()
+            Format::Pcap => records(&log)
                 .iter()
                 .filter(|r| direction_name(r) == "sent" && format::is_evicted(r))
                 .count() as u64,
@@ -694,20 +694,19 @@ fn eviction_keeps_counts_and_lengths_exact_in_every_format() {
         packets.iter().any(|p| p.payload.len() < p.len),
         "evicted: cut capture"
     );
-    for rec in log.records() {
+    for rec in &records(&log) {
         assert_eq!(format::payload_len(rec), raw_payload_len(full, rec));
     }
 }
 
 fn raw_payload_len(full: &SessionLog, rec: &Record) -> Option<usize> {
-    let i = full
-        .records()
+    let same = full
         .iter()
-        .position(|r| {
+        .find(|r| {
             r.at() == rec.at() && r.socket() == rec.socket() && event_name(r) == event_name(rec)
         })
         .expect("same record");
-    raw_payload(&full.records()[i]).map(<[u8]>::len)
+    raw_payload(&same).map(<[u8]>::len)
 }
 
 #[test]

@@ -39,12 +39,12 @@ const SESSION: &str = "socket udp as a\nbind a 127.0.0.1:0\nsocket udp as b\nbin
 fn stream_records(log: &SessionLog, path: &Path) -> save::SavedInfo {
     let mut mirror = SessionLog::starting_at(log.started());
     let mut s = stream::create(path).expect("stream created");
-    for rec in log.records() {
-        match rec {
+    for rec in log.iter() {
+        match &*rec {
             Record::Command { at, line } => mirror.push_command_at(*at, line.clone()),
             Record::Event(ev) => mirror.push_event(ev.event().clone()),
         }
-        s.record(rec, &mirror);
+        s.record(&rec, &mirror);
     }
     s.finish(&mirror).expect("stream finished")
 }

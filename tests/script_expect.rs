@@ -49,7 +49,7 @@ fn server(r: &Runner) -> SocketAddr {
         run(r, line);
     }
     r.with_session(|s| {
-        s.log.records().iter().find_map(|rec| match rec {
+        s.log.iter().find_map(|rec| match &*rec {
             Record::Event(e) => match &e.kind {
                 EventKind::Bound { local, .. } => local.ip(),
                 _ => None,
@@ -63,9 +63,8 @@ fn server(r: &Runner) -> SocketAddr {
 fn closed_events(r: &Runner) -> usize {
     r.with_session(|s| {
         s.log
-            .records()
             .iter()
-            .filter(|rec| matches!(rec, Record::Event(e) if matches!(e.kind, EventKind::Closed)))
+            .filter(|rec| matches!(&**rec, Record::Event(e) if matches!(e.kind, EventKind::Closed)))
             .count()
     })
 }

@@ -21,9 +21,8 @@ fn run(r: &Runner, line: &str) {
 }
 
 fn received(log: &SessionLog, sock: SockId) -> Vec<u8> {
-    log.records()
-        .iter()
-        .filter_map(|r| match r {
+    log.iter()
+        .filter_map(|r| match &*r {
             Record::Event(ev) if ev.socket == Some(sock) => match &ev.kind {
                 EventKind::Received { data, .. } => Some(data.to_vec()),
                 _ => None,

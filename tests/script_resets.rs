@@ -32,7 +32,7 @@ fn listening(r: &Runner) -> SocketAddr {
         run(r, line).unwrap_or_else(|e| panic!("{line}: {e}"));
     }
     r.with_session(|s| {
-        s.log.records().iter().find_map(|rec| match rec {
+        s.log.iter().find_map(|rec| match &*rec {
             Record::Event(e) => match &e.kind {
                 EventKind::Bound { local, .. } => local.ip(),
                 _ => None,

@@ -109,23 +109,21 @@ fn save_as_script_then_open_script_replays_the_session() {
     let commands = h2
         .state()
         .log()
-        .records()
         .iter()
-        .filter(|r| matches!(r, sockscope::log::Record::Command { .. }))
+        .filter(|r| matches!(**r, sockscope::log::Record::Command { .. }))
         .count();
     assert_eq!(commands, 7, "the five commands and the two expects");
     // Each statement is stamped when the script ran it, so the log reads in time order.
-    let times: Vec<SystemTime> = h2.state().log().records().iter().map(|r| r.at()).collect();
+    let times: Vec<SystemTime> = h2.state().log().iter().map(|r| r.at()).collect();
     assert!(
         times.windows(2).all(|w| w[0] <= w[1]),
         "records in time order: {:?}",
         h2.state()
             .log()
-            .records()
             .iter()
             .map(|r| (
                 r.at(),
-                sockscope::log::format::summary(r, h2.state().log(), 20)
+                sockscope::log::format::summary(&r, h2.state().log(), 20)
             ))
             .collect::<Vec<_>>()
     );

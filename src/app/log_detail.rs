@@ -45,6 +45,7 @@ pub fn ui(ui: &mut Ui, log: &SessionLog, index: usize) -> bool {
     let Some(rec) = log.get(index) else {
         return false;
     };
+    let rec: &crate::log::Record = &rec;
     let mut keep = true;
     ui.horizontal(|ui| {
         ui.heading(format!("Record {}", index + 1));

@@ -180,8 +180,8 @@ impl FilterBar {
         let start = Instant::now();
         while self.scanned < log.len() {
             let end = (self.scanned + SCAN_CHUNK).min(log.len());
-            for (i, rec) in log.records()[self.scanned..end].iter().enumerate() {
-                if self.filter.matches(rec, log) {
+            for (i, rec) in log.iter_range(self.scanned..end).enumerate() {
+                if self.filter.matches(&rec, log) {
                     self.indices.push(self.scanned + i);
                 }
             }

@@ -42,6 +42,17 @@ pub fn column_widths(width: f32) -> [f32; 5] {
 /// The note saying which payloads have left memory, or were left out of the session
 /// journal, if any.
 pub fn eviction_note(log: &SessionLog) -> Option<String> {
+    let spill = log.spill();
+    if spill.lost > 0 {
+        return Some(format!(
+            "{} older records were lost: {}. Counts stay exact.",
+            spill.lost,
+            spill
+                .error
+                .as_deref()
+                .unwrap_or("the log's spill file could not be written")
+        ));
+    }
     let ev = log.evicted();
     let journal_gap = log.journal().and_then(|j| {
         let (behind, over) = (j.omitted(), j.over_budget());
@@ -78,7 +89,7 @@ pub fn eviction_note(log: &SessionLog) -> Option<String> {
         (true, Some(gap)) => format!("they stay in the session journal, but {gap}"),
     };
     Some(format!(
-        "The payloads of the {} oldest records ({}) left memory to keep within the {} payload budget; {kept}. Counts stay exact.",
+        "The payloads of {} records ({}) left memory to keep within the {} payload budget (the oldest first, and any larger than half of it); {kept}. Counts stay exact.",
         ev.records,
         bytes(ev.bytes),
         bytes(log.payload_budget() as u64),
@@ -246,6 +257,7 @@ fn table(
                 let Some(rec) = log.get(i) else {
                     return;
                 };
+                let rec: &crate::log::Record = &rec;
                 row.set_selected(selected == Some(i));
                 let dir = direction(rec);
                 let mono = |s: String| RichText::new(s).monospace();
@@ -311,12 +323,12 @@ mod tests {
     #[test]
     fn log_view_says_when_payloads_left_memory() {
         let mut log = SessionLog::new();
-        log.set_payload_budget(10);
+        log.set_payload_budget(20);
         assert_eq!(eviction_note(&log), None);
         push_three_8_byte_receives(&mut log);
         let note = eviction_note(&log).unwrap_or_default();
         assert!(
-            note.starts_with("The payloads of the 2 oldest records (16 B) left memory"),
+            note.starts_with("The payloads of 1 records (8 B) left memory"),
             "{note}"
         );
         assert!(note.contains("no journal keeps them"), "{note}");

@@ -319,7 +319,7 @@ impl SockscopeApp {
         if outcome.is_none() && !unasked_error && status.is_none() {
             return; // nothing for the console: skip formatting (floods fold thousands a frame)
         }
-        let Some(rec) = self.log.records().last() else {
+        let Some(rec) = self.log.last() else {
             return;
         };
         let text = summary(rec, &self.log, 80);

@@ -116,7 +116,7 @@ impl SockscopeApp {
                 // An `expect` is stamped by the script thread an instant before its note is
                 // sent; an event stamped in that instant may be in the log already. The log
                 // stays in time order: the command is never placed before the last record.
-                let last = self.log.records().last().map(|r| r.at());
+                let last = self.log.last().map(|r| r.at());
                 let at = last.map_or(note.at, |l| l.max(note.at));
                 self.log.push_command_at(at, text.clone());
                 self.console.push(ConsoleLine::Command(text));

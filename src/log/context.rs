@@ -5,8 +5,12 @@
 //! taught by [`LogContext::learn`] from the same events in the same order, so that the
 //! writer formats a record (`format::json_value`, `format::summary`) exactly as the log would
 //! have at the moment it was pushed, without the UI thread doing the formatting.
+//!
+//! It stays small under connection churn: connections accepted one after another from the
+//! same listener share one range of parents, and a connection's local address is kept only
+//! when it differs from its listener's.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::SystemTime;
 
 use super::format;
@@ -17,7 +21,8 @@ use crate::engine::{Addr, Event, EventKind, SockId};
 pub struct LogContext {
     started: SystemTime,
     names: HashMap<SockId, String>,
-    parents: HashMap<SockId, SockId>,
+    /// Ranges of consecutive ids with the same listener: first id → (last id, listener).
+    parents: BTreeMap<u32, (u32, SockId)>,
     /// Each socket's local address, as its events reported it.
     locals: HashMap<SockId, Addr>,
 }
@@ -28,7 +33,7 @@ impl LogContext {
         LogContext {
             started,
             names: HashMap::new(),
-            parents: HashMap::new(),
+            parents: BTreeMap::new(),
             locals: HashMap::new(),
         }
     }
@@ -39,18 +44,26 @@ impl LogContext {
         let Some(id) = ev.socket else {
             return;
         };
+        if let EventKind::Accepted { listener, .. } = &ev.kind {
+            self.set_parent(id, *listener);
+        }
         if let (Some(local), _) = format::event_addresses(&ev.kind) {
-            self.locals.insert(id, local.clone());
+            let inherited = match &ev.kind {
+                EventKind::Accepted { listener, .. } => self.locals.get(listener),
+                _ => None,
+            };
+            if inherited == Some(local) {
+                self.locals.remove(&id);
+            } else {
+                self.locals.insert(id, local.clone());
+            }
         }
         match &ev.kind {
             EventKind::Created { name: Some(n), .. } => {
                 self.names.insert(id, n.clone());
             }
-            EventKind::Accepted { listener, name, .. } => {
-                self.parents.insert(id, *listener);
-                if let Some(n) = name {
-                    self.names.insert(id, n.to_string());
-                }
+            EventKind::Accepted { name: Some(n), .. } => {
+                self.names.insert(id, n.to_string());
             }
             _ => {}
         }
@@ -76,17 +89,152 @@ impl LogContext {
 
     /// A socket's local address, as its bound / listening / connected / accepted events said.
     pub fn local_of(&self, id: SockId) -> Option<&Addr> {
-        self.locals.get(&id)
+        self.locals
+            .get(&id)
+            .or_else(|| self.parent(id).and_then(|p| self.locals.get(&p)))
     }
 
     /// The listener a connection was accepted from.
     pub fn parent(&self, id: SockId) -> Option<SockId> {
-        self.parents.get(&id).copied()
+        let (_, (last, p)) = self.parents.range(..=id.0).next_back()?;
+        (*last >= id.0).then_some(*p)
+    }
+
+    /// Records that `id` was accepted from `listener`: the range just before grows when it
+    /// has the same listener and ends at `id - 1`; a range holding `id` is split.
+    fn set_parent(&mut self, id: SockId, listener: SockId) {
+        let n = id.0;
+        let Some((&first, &(last, p))) = self.parents.range(..=n).next_back() else {
+            self.parents.insert(n, (n, listener));
+            return;
+        };
+        if last >= n && p == listener {
+            return;
+        }
+        if p == listener && last.checked_add(1) == Some(n) {
+            self.parents.insert(first, (n, p));
+            return;
+        }
+        if last >= n {
+            // `id` was inside another listener's range: cut it out.
+            self.parents.remove(&first);
+            if first < n {
+                self.parents.insert(first, (n - 1, p));
+            }
+            if last > n {
+                self.parents.insert(n + 1, (last, p));
+            }
+        }
+        self.parents.insert(n, (n, listener));
+    }
+
+    /// Entries held (names, parent ranges, local addresses): what churn would grow.
+    #[cfg(test)]
+    pub(crate) fn entries(&self) -> usize {
+        self.names.len() + self.parents.len() + self.locals.len()
     }
 }
 
 impl AsRef<LogContext> for LogContext {
     fn as_ref(&self) -> &LogContext {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accepted(id: u32, listener: u32, local_port: u16, peer_port: u16) -> Event {
+        let addr = |port| Addr::Ip(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+        Event {
+            at: SystemTime::now(),
+            socket: Some(SockId(id)),
+            cmd: None,
+            kind: EventKind::Accepted {
+                listener: SockId(listener),
+                local: addr(local_port),
+                peer: addr(peer_port),
+                name: None,
+            },
+        }
+    }
+
+    fn listening(id: u32, port: u16) -> Event {
+        Event {
+            at: SystemTime::now(),
+            socket: Some(SockId(id)),
+            cmd: None,
+            kind: EventKind::Listening {
+                local: Addr::Ip(std::net::SocketAddr::from(([127, 0, 0, 1], port))),
+                backlog: 128,
+            },
+        }
+    }
+
+    #[test]
+    fn log_context_stays_small_under_connection_churn() {
+        let mut ctx = LogContext::new(SystemTime::now());
+        ctx.learn(&listening(1, 80));
+        ctx.learn(&listening(2, 81));
+        for id in 3..100_003 {
+            ctx.learn(&accepted(id, 1, 80, (id % 60000) as u16));
+        }
+        // Two listeners' addresses and one range of parents, not 200,000 entries.
+        assert_eq!(ctx.entries(), 3);
+        assert_eq!(ctx.parent(SockId(50_000)), Some(SockId(1)));
+        assert_eq!(
+            ctx.local_of(SockId(50_000))
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("127.0.0.1:80")
+        );
+        assert_eq!(ctx.parent(SockId(100_003)), None);
+        assert_eq!(ctx.parent(SockId(2)), None);
+    }
+
+    #[test]
+    fn log_context_parents_and_locals_stay_exact_when_interleaved() {
+        let mut ctx = LogContext::new(SystemTime::now());
+        ctx.learn(&listening(1, 80));
+        ctx.learn(&listening(2, 81));
+        ctx.learn(&accepted(3, 1, 80, 1000));
+        ctx.learn(&accepted(4, 2, 81, 1001));
+        ctx.learn(&accepted(5, 1, 9999, 1002)); // a local address of its own
+        ctx.learn(&accepted(7, 1, 80, 1003));
+        ctx.learn(&accepted(6, 2, 81, 1004)); // out of order
+        ctx.learn(&accepted(4, 1, 80, 1005)); // told again, another listener: the last word
+        let parents: Vec<Option<u32>> =
+            (1..9).map(|i| ctx.parent(SockId(i)).map(|p| p.0)).collect();
+        assert_eq!(
+            parents,
+            [
+                None,
+                None,
+                Some(1),
+                Some(1),
+                Some(1),
+                Some(2),
+                Some(1),
+                None
+            ]
+        );
+        let locals: Vec<String> = (3..8)
+            .map(|i| {
+                ctx.local_of(SockId(i))
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
+            })
+            .collect();
+        assert_eq!(
+            locals,
+            [
+                "127.0.0.1:80",
+                "127.0.0.1:80",
+                "127.0.0.1:9999",
+                "127.0.0.1:81",
+                "127.0.0.1:80"
+            ]
+        );
     }
 }

@@ -122,8 +122,7 @@ impl LogFilter {
 
     /// The indices of the records that pass, in order.
     pub fn indices(&self, log: &SessionLog) -> Vec<usize> {
-        log.records()
-            .iter()
+        log.iter()
             .enumerate()
             .filter(|(_, r)| self.matches(r, log))
             .map(|(i, _)| i)

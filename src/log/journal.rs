@@ -376,6 +376,12 @@ impl Journal {
         }
     }
 
+    /// Queues record number `seq`, logged before the journal was attached (the writer has
+    /// the log's context already and learns nothing from it).
+    pub(super) fn append_logged(&mut self, seq: u64, rec: &Record) {
+        self.queue(seq, rec, false);
+    }
+
     /// Queues record number `seq` with its payload, or without it while the queue is full;
     /// never waits. Called by the log as it pushes, after it learned from the record.
     pub(super) fn append_record(&mut self, seq: u64, rec: &Record) {

@@ -452,7 +452,8 @@ mod tests {
         log.push_event(created(3, "cli"));
         log.push_event(event(3, EventKind::Closed));
         log.push_event(received(2, vec![0xff, 0]));
-        for (i, rec) in log.records().iter().enumerate() {
+        for (i, rec) in log.iter().enumerate() {
+            let rec: &Record = &rec;
             let mut v = format::json_value(rec, &log);
             let m = v.as_object_mut().unwrap();
             m.insert("seq".into(), json!(i));

@@ -1,13 +1,21 @@
 //! The session log: every command issued and every event the engine reported, in order,
 //! with the names of sockets, so it can be shown, filtered and saved.
 //!
-//! Memory stays bounded: every record's metadata stays, but payload bytes are kept only up
-//! to a budget ([`DEFAULT_PAYLOAD_BUDGET`], settable with [`SessionLog::set_payload_budget`]).
-//! Past it the oldest payloads leave memory; their records remember the original length
-//! ([`LoggedEvent::evicted`]), the log counts what left ([`SessionLog::evicted`]), and the
-//! [`journal::Journal`] attached with [`SessionLog::attach_journal`] still has the bytes.
+//! Memory stays bounded, for ever, in two ways:
+//! - Payload bytes are kept only up to a budget ([`DEFAULT_PAYLOAD_BUDGET`], settable with
+//!   [`SessionLog::set_payload_budget`]). Past it the oldest payloads leave memory; their
+//!   records remember the original length ([`LoggedEvent::evicted`]), the log counts what
+//!   left ([`SessionLog::evicted`]), and the [`journal::Journal`] attached with
+//!   [`SessionLog::attach_journal`] still has the bytes. A payload larger than half the
+//!   budget is the one left out at once, so that it never pushes out the recent small ones.
+//! - Records themselves: only the newest [`DEFAULT_RECORD_WINDOW`] stay in memory
+//!   ([`SessionLog::set_record_window`]); older ones spill, a chunk of [`CHUNK`] at a time, to
+//!   an unlinked spill file and are paged back when read ([`SessionLog::get`],
+//!   [`SessionLog::iter`]), so the view, the filter and saves still see every record.
+//!
 //! The counters of [`SessionLog::totals`] are always exact.
 
+mod codec;
 mod context;
 pub mod filter;
 pub mod format;
@@ -17,13 +25,18 @@ mod journal_writer;
 mod pcap;
 pub mod read;
 pub mod save;
+mod spill;
+mod store;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::ops::Deref;
+use std::ops::{Deref, Range};
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
 pub use context::LogContext;
+pub use store::{CHUNK, DEFAULT_RECORD_WINDOW, DEFAULT_SPILL_PAYLOAD_BUDGET, Iter, SpillStats};
 
 use crate::engine::{Event, EventKind, SockId};
 
@@ -210,7 +223,7 @@ pub struct Eviction {
 pub struct SessionLog {
     /// The start, names, listeners and local addresses learned from the events.
     ctx: LogContext,
-    records: Vec<Record>,
+    records: store::Store,
     totals: Totals,
     budget: usize,
     held: usize,
@@ -250,7 +263,7 @@ impl SessionLog {
     pub fn starting_at(started: SystemTime) -> SessionLog {
         SessionLog {
             ctx: LogContext::new(started),
-            records: Vec::new(),
+            records: store::Store::new(),
             totals: Totals::default(),
             budget: DEFAULT_PAYLOAD_BUDGET,
             held: 0,
@@ -308,21 +321,37 @@ impl SessionLog {
 
     /// Appends a record: hands it to the journal first (with its payload; the journal's
     /// writer thread formats it), then applies the budget.
-    fn push(&mut self, rec: Record) {
+    /// A payload larger than half the budget is left out at once (the record keeps its
+    /// length), so one large payload never pushes out the recent small ones. Then, past the
+    /// record window, the oldest chunk spills to disk.
+    fn push(&mut self, mut rec: Record) {
         if let Some(j) = &mut self.journal {
             j.append_record(self.records.len() as u64, &rec);
         }
-        if let Record::Event(ev) = &rec {
-            self.held += ev.payload().map_or(0, <[u8]>::len);
+        if let Record::Event(ev) = &mut rec {
+            let len = ev.payload().map_or(0, <[u8]>::len);
+            if len > self.budget / 2 && ev.evict() > 0 {
+                self.evicted.records += 1;
+                self.evicted.bytes += len as u64;
+            } else {
+                self.held += len;
+            }
         }
         self.records.push(rec);
         self.enforce_budget();
+        while self.records.over_window() {
+            let freed = self.records.spill_oldest();
+            self.held -= freed.held.min(self.held);
+            self.evicted.records += freed.left_out.0;
+            self.evicted.bytes += freed.left_out.1;
+        }
     }
 
-    /// Evicts the oldest payloads until the bytes held fit the budget.
+    /// Evicts the oldest payloads in memory until the bytes held fit the budget.
     fn enforce_budget(&mut self) {
+        self.evict_from = self.evict_from.max(self.records.first_in_memory());
         while self.held > self.budget && self.evict_from < self.records.len() {
-            if let Record::Event(ev) = &mut self.records[self.evict_from] {
+            if let Some(Record::Event(ev)) = self.records.in_memory_mut(self.evict_from) {
                 let freed = ev.evict();
                 if freed > 0 {
                     self.held -= freed;
@@ -332,6 +361,39 @@ impl SessionLog {
             }
             self.evict_from += 1;
         }
+    }
+
+    /// Sets how many records stay in memory (at least one [`CHUNK`]); older ones spill to
+    /// disk at the next push.
+    pub fn set_record_window(&mut self, records: usize) {
+        self.records.set_window(records);
+    }
+
+    /// How many records stay in memory before the oldest spill.
+    pub fn record_window(&self) -> usize {
+        self.records.window()
+    }
+
+    /// Sets the folder of the spill file (by default the journal's folder, else the temporary
+    /// one); it applies when the first chunk spills.
+    pub fn set_spill_dir(&mut self, dir: impl Into<PathBuf>) {
+        self.records.set_dir(dir.into());
+    }
+
+    /// Sets how many payload bytes the spill file keeps ([`DEFAULT_SPILL_PAYLOAD_BUDGET`]);
+    /// past it, records spill with their payload's length only.
+    pub fn set_spill_payload_budget(&mut self, bytes: u64) {
+        self.records.set_payload_budget(bytes);
+    }
+
+    /// What spilling has done so far.
+    pub fn spill(&self) -> &SpillStats {
+        self.records.stats()
+    }
+
+    /// Records in memory now (the others are in the spill file).
+    pub fn in_memory(&self) -> usize {
+        self.records.len() - self.records.first_in_memory()
     }
 
     /// Sets how many payload bytes may stay in memory, evicting the oldest payloads at once
@@ -361,7 +423,10 @@ impl SessionLog {
     /// The records already logged are journaled as the log knows them now (names, local
     /// addresses); new ones as the log knew them when they were pushed.
     pub fn attach_journal(&mut self, mut journal: journal::Journal) -> Option<journal::Journal> {
-        journal.begin(&self.ctx, &self.records);
+        journal.begin(&self.ctx, &[]);
+        for (i, rec) in self.records.iter(0..self.records.len()).enumerate() {
+            journal.append_logged(i as u64, &rec);
+        }
         self.journal.replace(journal)
     }
 
@@ -382,17 +447,28 @@ impl SessionLog {
 
     /// True when nothing was logged.
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
+        self.records.len() == 0
     }
 
-    /// The record at `i`.
-    pub fn get(&self, i: usize) -> Option<&Record> {
+    /// The record at `i`: borrowed while in memory, paged back from the spill file when it
+    /// has spilled (`None` past the end, or for a chunk the spill file lost).
+    pub fn get(&self, i: usize) -> Option<Cow<'_, Record>> {
         self.records.get(i)
     }
 
-    /// All records in order.
-    pub fn records(&self) -> &[Record] {
-        &self.records
+    /// Every record in order (spilled ones are paged back a chunk at a time).
+    pub fn iter(&self) -> Iter<'_> {
+        self.records.iter(0..self.records.len())
+    }
+
+    /// The records numbered `range`, in order.
+    pub fn iter_range(&self, range: Range<usize>) -> Iter<'_> {
+        self.records.iter(range)
+    }
+
+    /// The newest record.
+    pub fn last(&self) -> Option<&Record> {
+        self.records.last()
     }
 
     /// The running totals.
@@ -461,8 +537,8 @@ mod tests {
             }
         );
         assert_eq!(log.payload_bytes_held(), 1000);
-        for (i, rec) in log.records().iter().enumerate() {
-            let Record::Event(ev) = rec else {
+        for (i, rec) in log.iter().enumerate() {
+            let Record::Event(ev) = &*rec else {
                 panic!("not an event")
             };
             assert_eq!(ev.payload_len(), Some(100));
@@ -508,3 +584,6 @@ mod tests {
         assert_eq!(log.label(SockId(3)), "conn");
     }
 }
+
+#[cfg(test)]
+mod spill_tests;

@@ -292,8 +292,8 @@ pub(crate) fn write_pcap<W: Write>(log: &SessionLog, w: W) -> Result<PcapCounts,
     // Every IP endpoint the session's own sockets hold, to spot both ends of a conversation.
     let mut protos: HashMap<SockId, Proto> = HashMap::new();
     let mut locals: Vec<(SockId, SocketAddr)> = Vec::new();
-    for rec in log.records() {
-        let Record::Event(ev) = rec else { continue };
+    for rec in log.iter() {
+        let Record::Event(ev) = &*rec else { continue };
         let Some(id) = ev.socket else { continue };
         match &ev.kind {
             EventKind::Created { proto, .. } => {
@@ -323,8 +323,8 @@ pub(crate) fn write_pcap<W: Write>(log: &SessionLog, w: W) -> Result<PcapCounts,
     let mut handshakes: HashSet<(SocketAddr, SocketAddr)> = HashSet::new();
     let mut salt = 0u32;
 
-    for rec in log.records() {
-        let Record::Event(ev) = rec else { continue };
+    for rec in log.iter() {
+        let Record::Event(ev) = &*rec else { continue };
         let Some(id) = ev.socket else { continue };
         let s = socks.entry(id).or_default();
         if s.proto.is_none() {

@@ -258,7 +258,8 @@ pub fn write_log(
         Format::Csv => w.write_all(csv_header().as_bytes())?,
         _ => {}
     }
-    for rec in log.records() {
+    for rec in log.iter() {
+        let rec: &Record = &rec;
         if format::is_evicted(rec) {
             evicted += 1;
         }

@@ -199,7 +199,7 @@ impl Session {
     }
 
     fn print_last(&mut self) {
-        let Some(rec) = self.log.records().last() else {
+        let Some(rec) = self.log.last() else {
             return;
         };
         let mut lines = Vec::new();
@@ -350,12 +350,7 @@ impl Session {
     /// Ids and names of every socket seen, for completion.
     pub fn labels(&self) -> Vec<String> {
         let mut v: Vec<String> = self.names.keys().cloned().collect();
-        let mut ids: Vec<_> = self
-            .log
-            .records()
-            .iter()
-            .filter_map(|r| r.socket())
-            .collect();
+        let mut ids: Vec<_> = self.log.iter().filter_map(|r| r.socket()).collect();
         ids.sort();
         ids.dedup();
         v.extend(ids.into_iter().map(|id| id.to_string()));

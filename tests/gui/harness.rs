@@ -67,9 +67,8 @@ pub fn wait_for(
 pub fn commands(h: &Harness<'_, SockscopeApp>) -> Vec<String> {
     h.state()
         .log()
-        .records()
         .iter()
-        .filter_map(|r| match r {
+        .filter_map(|r| match &*r {
             sockscope::log::Record::Command { line, .. } => Some(line.clone()),
             _ => None,
         })

@@ -194,12 +194,11 @@ fn label_ref(log: &SessionLog, id: SockId) -> SockRef {
 /// left out.
 pub fn script_text(log: &SessionLog, header_path: &str) -> (String, usize, usize) {
     let commands = log
-        .records()
         .iter()
-        .filter(|r| matches!(r, Record::Command { .. }))
+        .filter(|r| matches!(**r, Record::Command { .. }))
         .count();
-    let own_expects = log.records().iter().any(
-        |r| matches!(r, Record::Command { line, .. } if line.trim_start().starts_with("expect ")),
+    let own_expects = log.iter().any(
+        |r| matches!(&*r, Record::Command { line, .. } if line.trim_start().starts_with("expect ")),
     );
     let mut text = String::new();
     let _ = writeln!(
@@ -211,7 +210,8 @@ pub fn script_text(log: &SessionLog, header_path: &str) -> (String, usize, usize
     let _ = writeln!(text, "# replay with: sockscope run {header_path}");
     let mut replay = Replay::default();
     let (mut written, mut skipped) = (0, 0);
-    for rec in log.records() {
+    for rec in log.iter() {
+        let rec: &Record = &rec;
         let Record::Command { line, .. } = rec else {
             replay.learn(rec);
             continue;

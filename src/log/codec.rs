@@ -1,0 +1,618 @@
+//! A compact binary form of a [`Record`], for the spill file: varints, addresses as raw
+//! bytes, times relative to a base. Every record that traffic or peers can cause has one;
+//! the replies to a setting or a `status` (`Set`, `Responding`, `Status`), one per command,
+//! have none ([`encode`] says so and the store keeps them in memory).
+
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use super::{LoggedEvent, Record};
+use crate::engine::{
+    Addr, Cause, CmdId, Event, EventKind, Family, How, Op, OpError, Proto, SockId, SockStats,
+};
+
+/// Every [`Op`], in the order of its code.
+const OPS: [Op; 23] = [
+    Op::Socket,
+    Op::Bind,
+    Op::Listen,
+    Op::Accept,
+    Op::Connect,
+    Op::Send,
+    Op::SendTo,
+    Op::Recv,
+    Op::Shutdown,
+    Op::Close,
+    Op::Respond,
+    Op::Resolve,
+    Op::ReadFile,
+    Op::Status,
+    Op::Set,
+    Op::Option,
+    Op::Join,
+    Op::Leave,
+    Op::Repeat,
+    Op::Abort,
+    Op::Ready,
+    Op::Chunked,
+    Op::Flood,
+];
+
+/// Appends `rec` to `out` with its time relative to `base`; `keep_payload` says whether the
+/// payload bytes go along (else only their length, and the record reads back as evicted).
+/// Returns false, writing nothing, for a record without a binary form.
+pub(super) fn encode(
+    rec: &Record,
+    base: SystemTime,
+    keep_payload: bool,
+    out: &mut Vec<u8>,
+) -> bool {
+    match rec {
+        Record::Command { at, line } => {
+            out.push(0);
+            put_time(out, *at, base);
+            put_bytes(out, line.as_bytes());
+            true
+        }
+        Record::Event(ev) => {
+            let start = out.len();
+            out.push(1);
+            put_time(out, ev.at, base);
+            put_uint(out, ev.socket.map_or(0, |s| u64::from(s.0) + 1));
+            put_uint(out, ev.cmd.map_or(0, CmdId::get));
+            if put_kind(out, ev, keep_payload) {
+                true
+            } else {
+                out.truncate(start);
+                false
+            }
+        }
+    }
+}
+
+/// Reads one record written by [`encode`] with the same `base`, advancing `input`.
+pub(super) fn decode(input: &mut &[u8], base: SystemTime) -> Option<Record> {
+    let mut r = Reader(input);
+    let rec = match r.byte()? {
+        0 => Record::Command {
+            at: r.time(base)?,
+            line: r.string()?,
+        },
+        1 => {
+            let at = r.time(base)?;
+            let socket = r.uint()?.checked_sub(1).map(|n| SockId(n as u32));
+            let cmd = Some(r.uint()?).filter(|&n| n > 0).map(CmdId::from_raw);
+            let (kind, evicted) = r.kind()?;
+            let event = Event {
+                at,
+                socket,
+                cmd,
+                kind,
+            };
+            Record::Event(LoggedEvent { event, evicted })
+        }
+        _ => return None,
+    };
+    *input = r.0;
+    Some(rec)
+}
+
+fn put_kind(out: &mut Vec<u8>, ev: &LoggedEvent, keep: bool) -> bool {
+    let payload = |out: &mut Vec<u8>, data: &[u8]| match ev.evicted {
+        Some(n) => {
+            out.push(0);
+            put_uint(out, u64::from(n));
+        }
+        None if keep => {
+            out.push(1);
+            put_bytes(out, data);
+        }
+        None => {
+            out.push(0);
+            put_uint(out, data.len() as u64);
+        }
+    };
+    match &ev.event.kind {
+        EventKind::Received {
+            peer,
+            data,
+            truncated_from,
+        } => {
+            out.push(0);
+            put_opt_addr(out, peer.as_ref());
+            put_uint(out, truncated_from.map_or(0, |n| n as u64 + 1));
+            payload(out, data);
+        }
+        EventKind::Sent { peer, data, reply } => {
+            out.push(1);
+            put_opt_addr(out, peer.as_ref());
+            out.push(u8::from(*reply));
+            payload(out, data);
+        }
+        EventKind::Message { peer, data } => {
+            out.push(2);
+            put_opt_addr(out, peer.as_ref());
+            payload(out, data);
+        }
+        EventKind::Created {
+            proto,
+            family,
+            name,
+        } => {
+            out.extend([3, proto_code(*proto), family_code(*family)]);
+            put_opt_str(out, name.as_deref());
+        }
+        EventKind::Bound { local, implicit } => {
+            out.push(4);
+            put_addr(out, local);
+            out.push(u8::from(*implicit));
+        }
+        EventKind::Listening { local, backlog } => {
+            out.push(5);
+            put_addr(out, local);
+            put_uint(out, u64::from(*backlog));
+        }
+        EventKind::Accepted {
+            listener,
+            local,
+            peer,
+            name,
+        } => {
+            out.push(6);
+            put_uint(out, u64::from(listener.0));
+            put_addr(out, local);
+            put_addr(out, peer);
+            put_opt_str(out, name.as_deref().map(String::as_str));
+        }
+        EventKind::Connecting { peer } => {
+            out.push(7);
+            put_addr(out, peer);
+        }
+        EventKind::Connected { local, peer } => {
+            out.push(8);
+            put_addr(out, local);
+            put_addr(out, peer);
+        }
+        EventKind::SendProgress { sent, total } => {
+            out.push(9);
+            put_uint(out, *sent);
+            put_uint(out, *total);
+        }
+        EventKind::PeerClosed => out.push(10),
+        EventKind::Shut { how } => out.extend([11, how_code(*how)]),
+        EventKind::AutoAccept { on } => out.extend([12, u8::from(*on)]),
+        EventKind::Closed => out.push(13),
+        EventKind::Failed(e) => {
+            out.push(14);
+            put_error(out, e);
+        }
+        EventKind::Readiness {
+            readable,
+            writable,
+            pending,
+        } => {
+            out.extend([15, u8::from(*readable), u8::from(*writable)]);
+            put_uint(out, *pending as u64);
+        }
+        EventKind::WouldBlock => out.push(16),
+        EventKind::RepeatDone { sent } => {
+            out.push(17);
+            put_uint(out, *sent);
+        }
+        EventKind::Flooded { msgs, bytes } => {
+            out.push(18);
+            put_uint(out, *msgs);
+            put_uint(out, *bytes);
+        }
+        EventKind::Stats(s) => {
+            out.push(19);
+            for n in [s.bytes_in, s.bytes_out, s.msgs_in, s.msgs_out] {
+                put_uint(out, n);
+            }
+            for f in [s.secs, s.rate_in, s.rate_out] {
+                out.extend(f.to_le_bytes());
+            }
+        }
+        EventKind::Reset => out.push(20),
+        EventKind::Status(_) | EventKind::Responding { .. } | EventKind::Set(_) => return false,
+    }
+    true
+}
+
+fn put_error(out: &mut Vec<u8>, e: &OpError) {
+    out.push(OPS.iter().position(|o| *o == e.op).unwrap_or(0) as u8);
+    put_opt_addr(out, e.addr.as_ref());
+    match &e.cause {
+        Cause::AddrInUse => out.push(0),
+        Cause::AddrNotAvailable => out.push(1),
+        Cause::PermissionDenied { privileged, errno } => {
+            out.extend([2, u8::from(*privileged)]);
+            put_uint(out, u64::from(*errno as u32));
+        }
+        Cause::Refused => out.push(3),
+        Cause::Reset => out.push(4),
+        Cause::BrokenPipe => out.push(5),
+        Cause::TimedOut(d) => {
+            out.push(6);
+            put_uint(out, d.as_nanos().min(u128::from(u64::MAX)) as u64);
+        }
+        Cause::NetUnreachable => out.push(7),
+        Cause::HostUnreachable => out.push(8),
+        Cause::InvalidState(s) => {
+            out.push(9);
+            put_bytes(out, s.as_bytes());
+        }
+        Cause::NoSuchSocket(s) => {
+            out.push(10);
+            put_bytes(out, s.as_bytes());
+        }
+        Cause::Unresolved(s) => {
+            out.push(11);
+            put_bytes(out, s.as_bytes());
+        }
+        Cause::TooManyFiles => out.push(12),
+        Cause::Os { errno, text } => {
+            out.push(13);
+            put_uint(out, u64::from(*errno as u32));
+            put_bytes(out, text.as_bytes());
+        }
+        Cause::KernelTimedOut { connecting } => out.extend([14, u8::from(*connecting)]),
+        Cause::SystemTooManyFiles => out.push(15),
+    }
+}
+
+fn proto_code(p: Proto) -> u8 {
+    match p {
+        Proto::Tcp => 0,
+        Proto::Udp => 1,
+        Proto::UnixStream => 2,
+        Proto::UnixDgram => 3,
+    }
+}
+
+fn family_code(f: Family) -> u8 {
+    match f {
+        Family::V4 => 0,
+        Family::V6 => 1,
+        Family::Unix => 2,
+    }
+}
+
+fn how_code(h: How) -> u8 {
+    match h {
+        How::Read => 0,
+        How::Write => 1,
+        How::Both => 2,
+    }
+}
+
+/// LEB128: 7 bits a byte, low first.
+fn put_uint(out: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    put_uint(out, b.len() as u64);
+    out.extend_from_slice(b);
+}
+
+fn put_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        None => out.push(0),
+        Some(s) => {
+            out.push(1);
+            put_bytes(out, s.as_bytes());
+        }
+    }
+}
+
+/// A time as signed nanoseconds from `base` (zig-zag, so both directions stay short).
+fn put_time(out: &mut Vec<u8>, at: SystemTime, base: SystemTime) {
+    let nanos: i128 = match at.duration_since(base) {
+        Ok(d) => d.as_nanos() as i128,
+        Err(e) => -(e.duration().as_nanos() as i128),
+    };
+    let n = nanos.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
+    put_uint(out, ((n << 1) ^ (n >> 63)) as u64);
+}
+
+fn put_addr(out: &mut Vec<u8>, a: &Addr) {
+    match a {
+        Addr::Ip(SocketAddr::V4(v4)) => {
+            out.push(1);
+            out.extend(v4.ip().octets());
+            out.extend(v4.port().to_le_bytes());
+        }
+        Addr::Ip(SocketAddr::V6(v6)) => {
+            out.push(2);
+            out.extend(v6.ip().octets());
+            out.extend(v6.port().to_le_bytes());
+            put_uint(out, u64::from(v6.flowinfo()));
+            put_uint(out, u64::from(v6.scope_id()));
+        }
+        Addr::Path(p) => {
+            out.push(3);
+            put_bytes(out, p.as_os_str().as_encoded_bytes());
+        }
+        Addr::Abstract(s) => {
+            out.push(4);
+            put_bytes(out, s.as_bytes());
+        }
+        Addr::Unnamed => out.push(5),
+    }
+}
+
+fn put_opt_addr(out: &mut Vec<u8>, a: Option<&Addr>) {
+    match a {
+        None => out.push(0),
+        Some(a) => put_addr(out, a),
+    }
+}
+
+/// Reads what the `put_*` functions wrote; `None` on anything short or unknown.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn byte(&mut self) -> Option<u8> {
+        let (&b, rest) = self.0.split_first()?;
+        self.0 = rest;
+        Some(b)
+    }
+
+    fn flag(&mut self) -> Option<bool> {
+        Some(self.byte()? != 0)
+    }
+
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if n > self.0.len() {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Some(head)
+    }
+
+    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        self.take(N)?.try_into().ok()
+    }
+
+    fn uint(&mut self) -> Option<u64> {
+        let mut n = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            n |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return Some(n);
+            }
+        }
+        None
+    }
+
+    fn usize(&mut self) -> Option<usize> {
+        usize::try_from(self.uint()?).ok()
+    }
+
+    fn bytes(&mut self) -> Option<&'a [u8]> {
+        let n = self.usize()?;
+        self.take(n)
+    }
+
+    fn string(&mut self) -> Option<String> {
+        String::from_utf8(self.bytes()?.to_vec()).ok()
+    }
+
+    fn opt_string(&mut self) -> Option<Option<String>> {
+        match self.byte()? {
+            0 => Some(None),
+            _ => Some(Some(self.string()?)),
+        }
+    }
+
+    fn time(&mut self, base: SystemTime) -> Option<SystemTime> {
+        let z = self.uint()?;
+        let n = ((z >> 1) as i64) ^ -((z & 1) as i64);
+        let d = Duration::from_nanos(n.unsigned_abs());
+        if n >= 0 {
+            base.checked_add(d)
+        } else {
+            base.checked_sub(d)
+        }
+    }
+
+    fn addr(&mut self) -> Option<Addr> {
+        let tag = self.byte()?;
+        self.addr_tagged(tag)
+    }
+
+    fn opt_addr(&mut self) -> Option<Option<Addr>> {
+        match self.byte()? {
+            0 => Some(None),
+            tag => Some(Some(self.addr_tagged(tag)?)),
+        }
+    }
+
+    fn addr_tagged(&mut self, tag: u8) -> Option<Addr> {
+        Some(match tag {
+            1 => {
+                let ip = Ipv4Addr::from(self.array::<4>()?);
+                let port = u16::from_le_bytes(self.array()?);
+                Addr::Ip(SocketAddr::V4(SocketAddrV4::new(ip, port)))
+            }
+            2 => {
+                let ip = Ipv6Addr::from(self.array::<16>()?);
+                let port = u16::from_le_bytes(self.array()?);
+                let flow = u32::try_from(self.uint()?).ok()?;
+                let scope = u32::try_from(self.uint()?).ok()?;
+                Addr::Ip(SocketAddr::V6(SocketAddrV6::new(ip, port, flow, scope)))
+            }
+            3 => {
+                use std::os::unix::ffi::OsStringExt;
+                let raw = self.bytes()?.to_vec();
+                Addr::Path(PathBuf::from(std::ffi::OsString::from_vec(raw)))
+            }
+            4 => Addr::Abstract(self.string()?),
+            5 => Addr::Unnamed,
+            _ => return None,
+        })
+    }
+
+    /// A payload: its bytes (`None` evicted), or its length only (`Some(len)` evicted).
+    fn payload(&mut self) -> Option<(Arc<[u8]>, Option<u32>)> {
+        match self.byte()? {
+            0 => Some((
+                super::empty_payload(),
+                Some(u32::try_from(self.uint()?).ok()?),
+            )),
+            _ => Some((Arc::from(self.bytes()?), None)),
+        }
+    }
+
+    fn kind(&mut self) -> Option<(EventKind, Option<u32>)> {
+        let tag = self.byte()?;
+        if tag <= 2 {
+            return self.traffic(tag);
+        }
+        let kind = match tag {
+            3 => EventKind::Created {
+                proto: [Proto::Tcp, Proto::Udp, Proto::UnixStream, Proto::UnixDgram]
+                    .get(usize::from(self.byte()?))
+                    .copied()?,
+                family: [Family::V4, Family::V6, Family::Unix]
+                    .get(usize::from(self.byte()?))
+                    .copied()?,
+                name: self.opt_string()?,
+            },
+            4 => EventKind::Bound {
+                local: self.addr()?,
+                implicit: self.flag()?,
+            },
+            5 => EventKind::Listening {
+                local: self.addr()?,
+                backlog: u32::try_from(self.uint()?).ok()?,
+            },
+            6 => EventKind::Accepted {
+                listener: SockId(u32::try_from(self.uint()?).ok()?),
+                local: self.addr()?,
+                peer: self.addr()?,
+                name: self.opt_string()?.map(Box::new),
+            },
+            7 => EventKind::Connecting { peer: self.addr()? },
+            8 => EventKind::Connected {
+                local: self.addr()?,
+                peer: self.addr()?,
+            },
+            9 => EventKind::SendProgress {
+                sent: self.uint()?,
+                total: self.uint()?,
+            },
+            10 => EventKind::PeerClosed,
+            11 => EventKind::Shut {
+                how: [How::Read, How::Write, How::Both]
+                    .get(usize::from(self.byte()?))
+                    .copied()?,
+            },
+            12 => EventKind::AutoAccept { on: self.flag()? },
+            13 => EventKind::Closed,
+            20 => EventKind::Reset,
+            14 => EventKind::Failed(self.error()?),
+            15 => EventKind::Readiness {
+                readable: self.flag()?,
+                writable: self.flag()?,
+                pending: self.usize()?,
+            },
+            16 => EventKind::WouldBlock,
+            17 => EventKind::RepeatDone { sent: self.uint()? },
+            18 => EventKind::Flooded {
+                msgs: self.uint()?,
+                bytes: self.uint()?,
+            },
+            19 => EventKind::Stats(self.stats()?),
+            _ => return None,
+        };
+        Some((kind, None))
+    }
+
+    fn traffic(&mut self, tag: u8) -> Option<(EventKind, Option<u32>)> {
+        let peer = self.opt_addr()?;
+        Some(match tag {
+            0 => {
+                let truncated_from = self.usize()?.checked_sub(1);
+                let (data, evicted) = self.payload()?;
+                let kind = EventKind::Received {
+                    peer,
+                    data,
+                    truncated_from,
+                };
+                (kind, evicted)
+            }
+            1 => {
+                let reply = self.flag()?;
+                let (data, evicted) = self.payload()?;
+                (EventKind::Sent { peer, data, reply }, evicted)
+            }
+            _ => {
+                let (data, evicted) = self.payload()?;
+                (EventKind::Message { peer, data }, evicted)
+            }
+        })
+    }
+
+    fn stats(&mut self) -> Option<SockStats> {
+        let mut n = [0u64; 4];
+        for v in &mut n {
+            *v = self.uint()?;
+        }
+        let mut f = [0f64; 3];
+        for v in &mut f {
+            *v = f64::from_le_bytes(self.array()?);
+        }
+        Some(SockStats {
+            bytes_in: n[0],
+            bytes_out: n[1],
+            msgs_in: n[2],
+            msgs_out: n[3],
+            secs: f[0],
+            rate_in: f[1],
+            rate_out: f[2],
+        })
+    }
+
+    fn error(&mut self) -> Option<OpError> {
+        let op = OPS.get(usize::from(self.byte()?)).copied()?;
+        let addr = self.opt_addr()?;
+        let cause = match self.byte()? {
+            0 => Cause::AddrInUse,
+            1 => Cause::AddrNotAvailable,
+            2 => Cause::PermissionDenied {
+                privileged: self.flag()?,
+                errno: self.uint()? as u32 as i32,
+            },
+            3 => Cause::Refused,
+            4 => Cause::Reset,
+            5 => Cause::BrokenPipe,
+            6 => Cause::TimedOut(Duration::from_nanos(self.uint()?)),
+            7 => Cause::NetUnreachable,
+            8 => Cause::HostUnreachable,
+            9 => Cause::InvalidState(self.string()?),
+            10 => Cause::NoSuchSocket(self.string()?),
+            11 => Cause::Unresolved(self.string()?),
+            12 => Cause::TooManyFiles,
+            13 => Cause::Os {
+                errno: self.uint()? as u32 as i32,
+                text: self.string()?,
+            },
+            14 => Cause::KernelTimedOut {
+                connecting: self.flag()?,
+            },
+            15 => Cause::SystemTooManyFiles,
+            _ => return None,
+        };
+        Some(OpError { op, addr, cause })
+    }
+}

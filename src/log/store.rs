@@ -1,0 +1,392 @@
+//! Where the session log keeps its records: the newest in memory, in chunks of [`CHUNK`],
+//! the older ones spilled to a [`SpillFile`] a chunk at a time and paged back on demand.
+//!
+//! Memory per record is bounded: at most [`Store::window`] records (plus one chunk being
+//! filled) stay in memory; each spilled chunk leaves 16 bytes of index behind. The replies
+//! to a setting or a `status` have no binary form ([`codec`]) and stay in memory, one per
+//! command issued.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::Record;
+use super::codec;
+use super::spill::SpillFile;
+
+/// Records a chunk holds: the unit of spilling and of paging back.
+pub const CHUNK: usize = 8192;
+
+/// Default number of records kept in memory: 1,048,576 (120 MiB of records).
+pub const DEFAULT_RECORD_WINDOW: usize = 1 << 20;
+
+/// Default bytes of payload the spill file keeps: 1 GiB; past it, spilled records keep only
+/// their payload's length (the journal may still have the bytes).
+pub const DEFAULT_SPILL_PAYLOAD_BUDGET: u64 = 1 << 30;
+
+/// Chunks paged back and kept decoded, so that a view scrolling over them reads each once.
+const CACHED_CHUNKS: usize = 4;
+
+/// The tag of a record kept in memory instead of being written to the spill file.
+const PINNED: u8 = 2;
+
+/// Where a spilled chunk is in the file; `len == 0`: it could not be written.
+#[derive(Debug, Clone, Copy)]
+struct Spilled {
+    offset: u64,
+    len: u32,
+}
+
+/// What spilling has done so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SpillStats {
+    /// Records that left memory for the spill file.
+    pub records: u64,
+    /// Bytes the spill file holds.
+    pub file_bytes: u64,
+    /// Payload bytes the spill file holds.
+    pub payload_bytes: u64,
+    /// Payloads spilled by their length only (the spill file's payload budget was spent).
+    pub payloads_left_out: u64,
+    /// Records lost because the spill file could not be written (shown, never silent).
+    pub lost: u64,
+    /// The last error of the spill file, if any.
+    pub error: Option<String>,
+}
+
+/// What spilling one chunk took out of memory, for the log's payload accounting.
+#[derive(Debug, Default)]
+pub(super) struct Freed {
+    /// Payload bytes that were held in memory.
+    pub held: usize,
+    /// Payloads spilled by their length only: (records, bytes).
+    pub left_out: (u64, u64),
+}
+
+/// The records of a session log.
+#[derive(Debug)]
+pub(super) struct Store {
+    spilled: Vec<Spilled>,
+    ram: VecDeque<Vec<Record>>,
+    len: usize,
+    window: usize,
+    dir: Option<PathBuf>,
+    file: Option<Arc<SpillFile>>,
+    pinned: HashMap<usize, Record>,
+    payload_budget: u64,
+    stats: SpillStats,
+    cache: Mutex<VecDeque<(usize, Arc<[Record]>)>>,
+}
+
+impl Clone for Store {
+    fn clone(&self) -> Self {
+        Store {
+            spilled: self.spilled.clone(),
+            ram: self.ram.clone(),
+            len: self.len,
+            window: self.window,
+            dir: self.dir.clone(),
+            file: self.file.clone(),
+            pinned: self.pinned.clone(),
+            payload_budget: self.payload_budget,
+            stats: self.stats.clone(),
+            cache: Mutex::new(VecDeque::new()),
+        }
+    }
+}
+
+impl Store {
+    /// An empty store keeping the default window in memory.
+    pub(super) fn new() -> Store {
+        Store {
+            spilled: Vec::new(),
+            ram: VecDeque::new(),
+            len: 0,
+            window: DEFAULT_RECORD_WINDOW,
+            dir: None,
+            file: None,
+            pinned: HashMap::new(),
+            payload_budget: DEFAULT_SPILL_PAYLOAD_BUDGET,
+            stats: SpillStats::default(),
+            cache: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    /// Number of records.
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Records spilled (they are numbered `0..first_in_memory()`).
+    pub(super) fn first_in_memory(&self) -> usize {
+        self.spilled.len() * CHUNK
+    }
+
+    /// Records kept in memory before the oldest chunk spills.
+    pub(super) fn window(&self) -> usize {
+        self.window
+    }
+
+    /// Sets the window (at least one chunk); spilling follows at the next push.
+    pub(super) fn set_window(&mut self, records: usize) {
+        self.window = records.max(CHUNK);
+    }
+
+    /// Sets the folder for the spill file (used when the first chunk spills).
+    pub(super) fn set_dir(&mut self, dir: PathBuf) {
+        self.dir = Some(dir);
+    }
+
+    /// Sets how many payload bytes the spill file may keep.
+    pub(super) fn set_payload_budget(&mut self, bytes: u64) {
+        self.payload_budget = bytes;
+    }
+
+    /// What spilling has done so far.
+    pub(super) fn stats(&self) -> &SpillStats {
+        &self.stats
+    }
+
+    /// Appends a record.
+    pub(super) fn push(&mut self, rec: Record) {
+        match self.ram.back_mut() {
+            Some(c) if c.len() < CHUNK => c.push(rec),
+            _ => {
+                let mut c = Vec::with_capacity(CHUNK);
+                c.push(rec);
+                self.ram.push_back(c);
+            }
+        }
+        self.len += 1;
+    }
+
+    /// True when the oldest chunk in memory is past the window and should spill.
+    pub(super) fn over_window(&self) -> bool {
+        self.ram.len() > 1 && self.len - self.first_in_memory() > self.window + CHUNK
+    }
+
+    /// The newest record (always in memory).
+    pub(super) fn last(&self) -> Option<&Record> {
+        self.ram.back().and_then(|c| c.last())
+    }
+
+    /// The record at `i` if it is in memory.
+    pub(super) fn in_memory(&self, i: usize) -> Option<&Record> {
+        let j = i.checked_sub(self.first_in_memory())?;
+        self.ram.get(j / CHUNK)?.get(j % CHUNK)
+    }
+
+    /// The record at `i` in memory, to change.
+    pub(super) fn in_memory_mut(&mut self, i: usize) -> Option<&mut Record> {
+        let j = i.checked_sub(self.first_in_memory())?;
+        self.ram.get_mut(j / CHUNK)?.get_mut(j % CHUNK)
+    }
+
+    /// The record at `i`: borrowed when in memory, paged back from the spill file when not.
+    pub(super) fn get(&self, i: usize) -> Option<Cow<'_, Record>> {
+        if i >= self.len {
+            return None;
+        }
+        if let Some(r) = self.in_memory(i) {
+            return Some(Cow::Borrowed(r));
+        }
+        let chunk = self.chunk(i / CHUNK)?;
+        chunk.get(i % CHUNK).cloned().map(Cow::Owned)
+    }
+
+    /// The records in `range`, in order (spilled ones paged back a chunk at a time).
+    pub(super) fn iter(&self, range: std::ops::Range<usize>) -> Iter<'_> {
+        Iter {
+            store: self,
+            next: range.start,
+            end: range.end.min(self.len),
+            paged: None,
+        }
+    }
+
+    /// Spilled chunk `k`, decoded (from the cache when it was read lately).
+    fn chunk(&self, k: usize) -> Option<Arc<[Record]>> {
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, c)) = cache.iter().find(|(n, _)| *n == k) {
+            return Some(c.clone());
+        }
+        let c: Arc<[Record]> = self.read_chunk(k)?.into();
+        if cache.len() >= CACHED_CHUNKS {
+            cache.pop_front();
+        }
+        cache.push_back((k, c.clone()));
+        Some(c)
+    }
+
+    fn read_chunk(&self, k: usize) -> Option<Vec<Record>> {
+        let at = *self.spilled.get(k)?;
+        if at.len == 0 {
+            return None;
+        }
+        let bytes = self.file.as_ref()?.read(at.offset, at.len as usize).ok()?;
+        let mut input = bytes.as_slice();
+        let base = read_base(&mut input)?;
+        let mut out = Vec::with_capacity(CHUNK);
+        for j in 0..CHUNK {
+            if input.first() == Some(&PINNED) {
+                input = &input[1..];
+                out.push(self.pinned.get(&(k * CHUNK + j))?.clone());
+            } else {
+                out.push(codec::decode(&mut input, base)?);
+            }
+        }
+        Some(out)
+    }
+
+    /// Spills the oldest chunk in memory; returns what left memory.
+    pub(super) fn spill_oldest(&mut self) -> Freed {
+        let mut freed = Freed::default();
+        let Some(chunk) = self.ram.pop_front() else {
+            return freed;
+        };
+        let first = self.first_in_memory();
+        let base = chunk.first().map_or(UNIX_EPOCH, Record::at);
+        let mut bytes = Vec::with_capacity(CHUNK * 32);
+        write_base(&mut bytes, base);
+        for (j, rec) in chunk.into_iter().enumerate() {
+            let len = held_payload(&rec);
+            freed.held += len;
+            let keep = self.stats.payload_bytes + len as u64 <= self.payload_budget;
+            if codec::encode(&rec, base, keep, &mut bytes) {
+                if keep {
+                    self.stats.payload_bytes += len as u64;
+                } else if len > 0 {
+                    freed.left_out.0 += 1;
+                    freed.left_out.1 += len as u64;
+                    self.stats.payloads_left_out += 1;
+                }
+            } else {
+                bytes.push(PINNED);
+                self.pinned.insert(first + j, rec);
+            }
+        }
+        let at = self.write(&bytes);
+        self.spilled.push(at);
+        self.stats.records += CHUNK as u64;
+        freed
+    }
+
+    /// Writes a chunk's bytes, creating the file on the first call; a failure is counted.
+    fn write(&mut self, bytes: &[u8]) -> Spilled {
+        let len = u32::try_from(bytes.len()).unwrap_or(0);
+        let res = match self.open() {
+            Ok(f) if len > 0 => f.append(bytes).map(|offset| Spilled { offset, len }),
+            Ok(_) => Err(io::Error::other("a chunk over 4 GiB")),
+            Err(e) => Err(e),
+        };
+        match res {
+            Ok(at) => {
+                self.stats.file_bytes += u64::from(len);
+                at
+            }
+            Err(e) => {
+                self.stats.lost += CHUNK as u64;
+                self.stats.error = Some(format!("cannot write the log's spill file: {e}"));
+                Spilled { offset: 0, len: 0 }
+            }
+        }
+    }
+
+    fn open(&mut self) -> io::Result<Arc<SpillFile>> {
+        if let Some(f) = &self.file {
+            return Ok(f.clone());
+        }
+        let dir = self
+            .dir
+            .clone()
+            .or_else(super::journal::Journal::default_dir)
+            .unwrap_or_else(std::env::temp_dir);
+        let f = match SpillFile::create_in(&dir) {
+            Ok(f) => f,
+            Err(_) => SpillFile::create_in(&std::env::temp_dir())?,
+        };
+        let f = Arc::new(f);
+        self.file = Some(f.clone());
+        Ok(f)
+    }
+}
+
+/// The payload bytes a record holds in memory.
+fn held_payload(rec: &Record) -> usize {
+    match rec {
+        Record::Event(ev) => ev.payload().map_or(0, <[u8]>::len),
+        Record::Command { .. } => 0,
+    }
+}
+
+/// A chunk starts with its first record's time, as nanoseconds since the epoch (16 bytes).
+fn write_base(out: &mut Vec<u8>, base: SystemTime) {
+    let n: i128 = match base.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_nanos() as i128,
+        Err(e) => -(e.duration().as_nanos() as i128),
+    };
+    out.extend(n.to_le_bytes());
+}
+
+fn read_base(input: &mut &[u8]) -> Option<SystemTime> {
+    let (head, rest) = input.split_at_checked(16)?;
+    *input = rest;
+    let n = i128::from_le_bytes(head.try_into().ok()?);
+    let d = Duration::from_nanos(u64::try_from(n.unsigned_abs()).ok()?);
+    if n >= 0 {
+        UNIX_EPOCH.checked_add(d)
+    } else {
+        UNIX_EPOCH.checked_sub(d)
+    }
+}
+
+/// The records of a range, in order: borrowed from memory, or paged back a chunk at a time.
+pub struct Iter<'a> {
+    store: &'a Store,
+    next: usize,
+    end: usize,
+    /// The spilled chunk being read: its number, the index its iterator yields next, and it.
+    paged: Option<(usize, usize, std::vec::IntoIter<Record>)>,
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = Cow<'a, Record>;
+
+    fn next(&mut self) -> Option<Cow<'a, Record>> {
+        while self.next < self.end {
+            let i = self.next;
+            self.next += 1;
+            if let Some(r) = self.store.in_memory(i) {
+                return Some(Cow::Borrowed(r));
+            }
+            let k = i / CHUNK;
+            if self
+                .paged
+                .as_ref()
+                .is_none_or(|(n, at, _)| *n != k || *at > i)
+            {
+                self.paged = self
+                    .store
+                    .read_chunk(k)
+                    .map(|c| (k, k * CHUNK, c.into_iter()));
+            }
+            if let Some((_, at, it)) = &mut self.paged {
+                let rec = it.nth(i - *at);
+                *at = i + 1;
+                if let Some(rec) = rec {
+                    return Some(Cow::Owned(rec));
+                }
+            }
+            // A chunk that could not be written or read: skip it whole.
+            self.next = (k + 1) * CHUNK;
+        }
+        None
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.end.saturating_sub(self.next)))
+    }
+}
