@@ -288,3 +288,34 @@ fn steps_python_cannot_say_are_commented_and_named_on_stderr() {
     let (_, err, status) = generate("bnd u 1\n");
     assert_eq!(status, 2, "a script that does not parse: {err}");
 }
+
+/// A script holding both ends of a connection it accepts by hand runs them as two threads
+/// (the tutorials' multi-thread section); one whose server serves by itself keeps one
+/// sequence of steps beside the server's accept loop.
+#[test]
+fn both_ends_by_hand_become_two_threads() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/tcp_ok_bye.scope"
+    ))
+    .expect("example");
+    let (code, err, status) = generate(&text);
+    assert_eq!(status, 0, "{err}");
+    let server = code.find("def server_side():").expect("a server side");
+    let client = code.find("def client_side():").expect("a client side");
+    let accept = code
+        .find("conn, conn_peer = server.accept()")
+        .expect("accept");
+    let connect = code.find("client.connect(").expect("connect");
+    assert!(server < accept && accept < client, "accept is the server's");
+    assert!(client < connect, "connect is the client's");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/tcp_echo_many.scope"
+    ))
+    .expect("example");
+    let (code, _, _) = generate(&text);
+    assert!(!code.contains("def server_side"), "{code}");
+    assert!(code.contains("def serve_server(listener):"), "{code}");
+    assert!(code.contains("return msg, False  # respond echo"), "{code}");
+}

@@ -15,6 +15,7 @@ mod names;
 mod python;
 mod python_lit;
 mod python_rt;
+mod python_sides;
 mod python_srv;
 mod python_steps;
 mod servers;

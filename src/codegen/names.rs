@@ -121,6 +121,16 @@ impl Names {
         self.by_ref.get(&r.to_string()).map(|&i| &self.socks[i])
     }
 
+    /// Every socket's variable so far, in creation order.
+    pub fn vars(&self) -> Vec<String> {
+        self.socks.iter().map(|s| s.var.clone()).collect()
+    }
+
+    /// The socket made last.
+    pub fn last(&self) -> Option<&SockInfo> {
+        self.socks.last()
+    }
+
     /// A Python identifier for `name`, unlike any given before.
     fn fresh(&self, name: &str) -> String {
         let mut base: String = name

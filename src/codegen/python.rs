@@ -9,6 +9,7 @@ use super::Generated;
 use super::names::{Names, SockInfo};
 use super::python_lit::{py_addr, py_payload, py_secs};
 use super::python_rt::{FILL, PRELUDE};
+use super::python_sides::{Side, manual_listeners, setup_end, side_of, two_threads};
 use super::python_srv::server_functions;
 use super::python_steps::{data_step, option_step};
 use super::servers::{ServerConf, collect};
@@ -78,7 +79,8 @@ pub fn python(lines: &[ScriptLine], source: &str) -> Generated {
         .filter(|c| c.serves() || c.serves_accepted())
         .collect();
     servers.sort_by_key(|c| c.last);
-    let mut body = String::new();
+    let listeners = manual_listeners(confs.values());
+    let mut chunks: Vec<(Side, String)> = Vec::new();
     let mut untranslated = Vec::new();
     let mut names = Names::default();
     let mut recv_size = HashMap::new();
@@ -87,7 +89,7 @@ pub fn python(lines: &[ScriptLine], source: &str) -> Generated {
             names,
             confs: &confs,
             recv_size,
-            body,
+            body: String::new(),
             untranslated,
             line,
         };
@@ -101,8 +103,18 @@ pub fn python(lines: &[ScriptLine], source: &str) -> Generated {
                 v = c.var
             ));
         }
-        (names, recv_size, body, untranslated) = (g.names, g.recv_size, g.body, g.untranslated);
+        chunks.push((side_of(&line.stmt, &g.names, &listeners), g.body));
+        (names, recv_size, untranslated) = (g.names, g.recv_size, g.untranslated);
     }
+    let sides: Vec<Side> = chunks.iter().map(|(s, _)| *s).collect();
+    let split = setup_end(lines, &sides).filter(|&end| sides[end + 1..].contains(&Side::Client));
+    let body = match split {
+        Some(end) => two_threads(&chunks, end, &names.vars()),
+        None => {
+            let steps: String = chunks.iter().map(|(_, c)| c.as_str()).collect();
+            format!("\n\n# The steps of the script, in order.\n{steps}")
+        }
+    };
     let mut code = format!(
         "#!/usr/bin/env python3\n# {source} as a Python program, written by `sockscope code python`.\n\
          # Each step quotes the script line it comes from and says what sockscope shows there.\n"
@@ -114,7 +126,6 @@ pub fn python(lines: &[ScriptLine], source: &str) -> Generated {
     for c in &servers {
         code.push_str(&server_functions(c));
     }
-    code.push_str("\n\n# The steps of the script, in order.\n");
     code.push_str(&body);
     code.push_str("\nprint(\"done: every step ran and every expect was met\")\n");
     Generated { code, untranslated }

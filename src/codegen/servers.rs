@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use crate::engine::{Command, Framing, Payload, Proto, Responder, Rule};
 use crate::lang::{ScriptLine, Statement};
 
-use super::names::Names;
+use super::names::{Names, SockInfo};
 
 /// How one socket answers, as it stands at the end of the script.
 #[derive(Debug, Clone)]
@@ -29,6 +29,8 @@ pub(crate) struct ServerConf {
     pub recv_size: Option<usize>,
     /// Index of the last statement that configures it: its loop starts after that one.
     pub last: usize,
+    /// The script accepts connections from it by hand (`accept ID [as NAME]`).
+    pub accepts_by_hand: bool,
 }
 
 impl ServerConf {
@@ -72,6 +74,7 @@ pub(crate) fn collect(lines: &[ScriptLine]) -> HashMap<String, ServerConf> {
             }
             Command::Accept { sock, name, .. } => {
                 if let Some(info) = names.get(sock).cloned() {
+                    entry(&mut confs, &info, i).accepts_by_hand = true;
                     names.create(name.as_deref(), info.proto, info.family, Some(info.var));
                 }
                 continue;
@@ -81,22 +84,32 @@ pub(crate) fn collect(lines: &[ScriptLine]) -> HashMap<String, ServerConf> {
         let Some(info) = cmd.target().and_then(|r| names.get(r)) else {
             continue;
         };
-        let conf = confs.entry(info.var.clone()).or_insert_with(|| ServerConf {
-            var: info.var.clone(),
-            proto: info.proto,
-            auto: false,
-            responder: Responder::Off,
-            rules: Vec::new(),
-            greet: None,
-            framing: Framing::Raw,
-            recv_size: None,
-            last: i,
-        });
+        let conf = entry(&mut confs, info, i);
         if configure(conf, cmd) {
             conf.last = i;
         }
     }
     confs
+}
+
+/// The configuration of a socket, made empty at its first mention (statement `i`).
+fn entry<'a>(
+    confs: &'a mut HashMap<String, ServerConf>,
+    info: &SockInfo,
+    i: usize,
+) -> &'a mut ServerConf {
+    confs.entry(info.var.clone()).or_insert_with(|| ServerConf {
+        var: info.var.clone(),
+        proto: info.proto,
+        auto: false,
+        responder: Responder::Off,
+        rules: Vec::new(),
+        greet: None,
+        framing: Framing::Raw,
+        recv_size: None,
+        last: i,
+        accepts_by_hand: false,
+    })
 }
 
 /// Applies one command to the configuration; true when it was a configuring command.
