@@ -319,3 +319,46 @@ fn both_ends_by_hand_become_two_threads() {
     assert!(code.contains("def serve_server(listener):"), "{code}");
     assert!(code.contains("return msg, False  # respond echo"), "{code}");
 }
+
+/// *Show as code* of a live session: the logged commands become the program, each step
+/// with what the app showed after it (the port the OS chose, the bytes received); the
+/// program replays the exchange under python3.
+#[test]
+fn a_live_session_becomes_a_program_noting_what_the_app_showed() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/tcp_ok_bye.scope"
+    ))
+    .expect("example");
+    let engine = sockscope::engine::Engine::start().expect("engine");
+    let runner = sockscope::script::Runner::new(
+        engine,
+        sockscope::script::Output::Text(256),
+        Box::new(|_: &str| {}),
+    );
+    for l in parse_script(&text).expect("parses") {
+        runner.execute(&l.stmt).expect("the example runs");
+    }
+    let session = runner.finish();
+    let generated = sockscope::codegen::python_of_session(&session.log);
+    assert!(
+        generated.untranslated.is_empty(),
+        "{:?}",
+        generated.untranslated
+    );
+    let code = generated.code;
+    let bound = code
+        .lines()
+        .find_map(|l| l.strip_prefix("# the app showed: server bound 127.0.0.1:"))
+        .expect("the port the OS chose is noted");
+    assert!(bound.parse::<u16>().is_ok_and(|p| p != 0), "{bound}");
+    assert!(
+        code.contains("# the app showed: conn received 5 bytes: \"hello\""),
+        "{code}"
+    );
+    if !have_python() {
+        return;
+    }
+    let (out, perr, rc) = run_python(&code);
+    assert_eq!(rc, 0, "python3 failed\n{perr}\n{out}\n{code}");
+}

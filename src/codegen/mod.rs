@@ -19,8 +19,10 @@ mod python_sides;
 mod python_srv;
 mod python_steps;
 mod servers;
+mod session;
 
 pub use python::python;
+pub use session::python_of_session;
 
 /// A generated program and what it leaves out.
 #[derive(Debug, Clone, PartialEq, Eq)]

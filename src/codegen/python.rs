@@ -73,6 +73,11 @@ impl Gen<'_> {
 
 /// The Python 3 program for a parsed script; `source` names the script in the header.
 pub fn python(lines: &[ScriptLine], source: &str) -> Generated {
+    python_noted(lines, &[], source)
+}
+
+/// The same, with what the app showed after each line (`notes[i]` for `lines[i]`) as comments.
+pub(crate) fn python_noted(lines: &[ScriptLine], notes: &[Vec<String>], source: &str) -> Generated {
     let confs = collect(lines);
     let mut servers: Vec<&ServerConf> = confs
         .values()
@@ -95,6 +100,12 @@ pub fn python(lines: &[ScriptLine], source: &str) -> Generated {
         };
         g.emit("");
         g.emit(&format!("# line {}: {}", line.line, line.text.trim()));
+        for n in notes.get(i).into_iter().flatten() {
+            g.emit(&format!(
+                "# the app showed: {}",
+                n.replace(['\n', '\r'], " ")
+            ));
+        }
         statement(&mut g, &line.stmt);
         for c in servers.iter().filter(|c| c.last == i && c.serves()) {
             g.emit(&format!(
