@@ -37,10 +37,10 @@ pub fn python_of_session(log: &SessionLog) -> Generated {
                 )),
             },
             Record::Event(ev) => {
-                if let (Some(n), Some(sock)) = (notes.last_mut(), ev.socket) {
-                    if let Some(text) = note(&ev.kind, &log.label(sock)) {
-                        n.push(text);
-                    }
+                if let (Some(n), Some(sock)) = (notes.last_mut(), ev.socket)
+                    && let Some(text) = note(&ev.kind, &log.label(sock))
+                {
+                    n.push(text);
                 }
             }
         }
