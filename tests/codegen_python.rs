@@ -246,14 +246,16 @@ fn a_generated_client_talks_to_a_sockscope_server_in_another_process() {
     let server_script = dir.path().join("server.scope");
     std::fs::write(
         &server_script,
-        "socket tcp as server\nbind server 127.0.0.1:0\nlisten server\naccept server auto\n\
-         frame server lines\nrule server add prefix \"PING\" reply \"PONG {counter}\\n\"\n\
-         respond server upper\nsleep 120s\n",
+        // Configured before it listens, and the port read from the listening line: a
+        // client connecting as soon as it knows the port finds the server ready.
+        "socket tcp as server\nbind server 127.0.0.1:0\nframe server lines\n\
+         rule server add prefix \"PING\" reply \"PONG {counter}\\n\"\n\
+         respond server upper\nlisten server\naccept server auto\nsleep 120s\n",
     )
     .expect("write server script");
     let port_of = |l: &str| {
-        let (_, addr) = l.split_once(" bound 127.0.0.1:")?;
-        addr.trim().parse().ok()
+        let (_, addr) = l.split_once(" listening on 127.0.0.1:")?;
+        addr.split_whitespace().next()?.parse().ok()
     };
     let mut cmd = Command::new(BIN);
     cmd.arg("run")

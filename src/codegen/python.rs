@@ -187,23 +187,7 @@ fn command(g: &mut Gen<'_>, cmd: &Command) {
             proto,
             family,
             name,
-        } => {
-            let var = g.names.create(name.as_deref(), *proto, *family, None);
-            let fam = match family {
-                Family::V4 => "AF_INET",
-                Family::V6 => "AF_INET6",
-                Family::Unix => "AF_UNIX",
-            };
-            let kind = if proto.is_stream() {
-                "SOCK_STREAM"
-            } else {
-                "SOCK_DGRAM"
-            };
-            g.emit(&format!(
-                "{var} = socket.socket(socket.{fam}, socket.{kind})  # the app lists the new socket"
-            ));
-            g.emit(&format!("{var}.settimeout(TIMEOUT)"));
-        }
+        } => socket_step(g, *proto, *family, name.as_deref()),
         Command::Bind { sock, addr } => {
             let Some(s) = g.sock(sock) else { return };
             let Some(a) = g.addr(addr, s.family) else {
@@ -238,23 +222,7 @@ fn command(g: &mut Gen<'_>, cmd: &Command) {
             sock,
             addr,
             timeout,
-        } => {
-            let Some(s) = g.sock(sock) else { return };
-            let Some(a) = g.addr(addr, s.family) else {
-                return;
-            };
-            let v = &s.var;
-            if let Some(t) = timeout {
-                g.emit(&format!("{v}.settimeout({})", py_secs(*t)));
-            }
-            g.emit(&format!("{v}.connect({a})"));
-            if timeout.is_some() {
-                g.emit(&format!("{v}.settimeout(TIMEOUT)"));
-            }
-            g.emit(&format!(
-                "print(\"{v} connected\", {v}.getsockname(), \"->\", {v}.getpeername())"
-            ));
-        }
+        } => connect_step(g, sock, addr, *timeout),
         Command::Close { sock } => {
             let Some(s) = g.sock(sock) else { return };
             g.emit(&format!("{}.close()", s.var));
@@ -273,6 +241,49 @@ fn command(g: &mut Gen<'_>, cmd: &Command) {
         Command::SetOption { .. } => option_step(g, cmd),
         other => data_step(g, other),
     }
+}
+
+/// `socket …`: `socket.socket(family, type)` with the program's timeout.
+fn socket_step(g: &mut Gen<'_>, proto: crate::engine::Proto, family: Family, name: Option<&str>) {
+    let var = g.names.create(name, proto, family, None);
+    let fam = match family {
+        Family::V4 => "AF_INET",
+        Family::V6 => "AF_INET6",
+        Family::Unix => "AF_UNIX",
+    };
+    let kind = if proto.is_stream() {
+        "SOCK_STREAM"
+    } else {
+        "SOCK_DGRAM"
+    };
+    g.emit(&format!(
+        "{var} = socket.socket(socket.{fam}, socket.{kind})  # the app lists the new socket"
+    ));
+    g.emit(&format!("{var}.settimeout(TIMEOUT)"));
+}
+
+/// `connect ID ADDR [DURATION]`.
+fn connect_step(
+    g: &mut Gen<'_>,
+    sock: &SockRef,
+    addr: &crate::engine::AddrSpec,
+    timeout: Option<std::time::Duration>,
+) {
+    let Some(s) = g.sock(sock) else { return };
+    let Some(a) = g.addr(addr, s.family) else {
+        return;
+    };
+    let v = &s.var;
+    if let Some(t) = timeout {
+        g.emit(&format!("{v}.settimeout({})", py_secs(t)));
+    }
+    g.emit(&format!("{v}.connect({a})"));
+    if timeout.is_some() {
+        g.emit(&format!("{v}.settimeout(TIMEOUT)"));
+    }
+    g.emit(&format!(
+        "print(\"{v} connected\", {v}.getsockname(), \"->\", {v}.getpeername())"
+    ));
 }
 
 /// `accept ID [as NAME] [DURATION]`: one `accept()`; a listener that answers gets the

@@ -3,6 +3,7 @@
 
 use crate::engine::{Command, Family, How, OptValue, Payload, SockOpt};
 
+use super::names::SockInfo;
 use super::python::Gen;
 use super::python_lit::{py_payload, py_secs};
 
@@ -12,63 +13,14 @@ pub(crate) fn data_step(g: &mut Gen<'_>, cmd: &Command) {
     let Some(s) = g.sock(target) else { return };
     let v = s.var.clone();
     match cmd {
-        Command::Send { payload, .. } => {
-            g.emit(&format!(
-                "{v}.sendall({})  # the app shows the bytes sent",
-                py_payload(payload)
-            ));
-        }
-        Command::SendTo { addr, payload, .. } => {
-            let Some(a) = g.addr(addr, s.family) else {
-                return;
-            };
-            g.emit(&format!(
-                "{v}.sendto({}, {a})  # one datagram",
-                py_payload(payload)
-            ));
-        }
-        Command::Chunked {
-            size,
-            delay,
-            payload,
+        Command::Send { .. }
+        | Command::SendTo { .. }
+        | Command::Chunked { .. }
+        | Command::Repeat {
+            count: Some(_),
+            payload: Payload::Bytes(_),
             ..
-        } => {
-            g.emit(&format!("data = {}", py_payload(payload)));
-            g.emit(&format!(
-                "for i in range(0, len(data), {size}):  # pieces of {size} bytes"
-            ));
-            g.emit(&format!("    {v}.sendall(data[i:i + {size}])"));
-            g.emit(&format!("    time.sleep({})", py_secs(*delay)));
-        }
-        Command::Repeat {
-            count: Some(n),
-            every,
-            payload: Payload::Bytes(p),
-            to,
-            ..
-        } => {
-            let dest = match to {
-                Some(a) => match g.addr(a, s.family) {
-                    Some(a) => Some(a),
-                    None => return,
-                },
-                None => None,
-            };
-            let data = format!(
-                "fill({}, b\"\", \"\", counter, ())",
-                super::python_lit::py_bytes(p)
-            );
-            let send = match dest {
-                Some(a) => format!("{v}.sendto({data}, {a})"),
-                None => format!("{v}.sendall({data})"),
-            };
-            g.emit(&format!(
-                "for counter in range(1, {}):  # repeat, {{counter}} from 1",
-                n + 1
-            ));
-            g.emit(&format!("    {send}"));
-            g.emit(&format!("    time.sleep({})", py_secs(*every)));
-        }
+        } => send_step(g, &s, cmd),
         Command::Recv { max, .. } => {
             let n = max.unwrap_or_else(|| g.size_of(&s));
             g.emit(&format!(
@@ -135,6 +87,71 @@ pub(crate) fn data_step(g: &mut Gen<'_>, cmd: &Command) {
         Command::Flood { .. } => g.skip("flood is a load generator, not a tutorial step"),
         Command::Stats { .. } => g.skip("counters and rates are the app's own bookkeeping"),
         _ => g.skip("no simple Python equivalent"),
+    }
+}
+
+/// The sending commands: `send`, `sendto`, `chunked`, a counted `repeat`.
+fn send_step(g: &mut Gen<'_>, s: &SockInfo, cmd: &Command) {
+    let v = s.var.clone();
+    match cmd {
+        Command::Send { payload, .. } => {
+            g.emit(&format!(
+                "{v}.sendall({})  # the app shows the bytes sent",
+                py_payload(payload)
+            ));
+        }
+        Command::SendTo { addr, payload, .. } => {
+            let Some(a) = g.addr(addr, s.family) else {
+                return;
+            };
+            g.emit(&format!(
+                "{v}.sendto({}, {a})  # one datagram",
+                py_payload(payload)
+            ));
+        }
+        Command::Chunked {
+            size,
+            delay,
+            payload,
+            ..
+        } => {
+            g.emit(&format!("data = {}", py_payload(payload)));
+            g.emit(&format!(
+                "for i in range(0, len(data), {size}):  # pieces of {size} bytes"
+            ));
+            g.emit(&format!("    {v}.sendall(data[i:i + {size}])"));
+            g.emit(&format!("    time.sleep({})", py_secs(*delay)));
+        }
+        Command::Repeat {
+            count: Some(n),
+            every,
+            payload: Payload::Bytes(p),
+            to,
+            ..
+        } => {
+            let dest = match to {
+                Some(a) => match g.addr(a, s.family) {
+                    Some(a) => Some(a),
+                    None => return,
+                },
+                None => None,
+            };
+            let data = format!(
+                "fill({}, b\"\", \"\", counter, ())",
+                super::python_lit::py_bytes(p)
+            );
+            let send = match dest {
+                Some(a) => format!("{v}.sendto({data}, {a})"),
+                None => format!("{v}.sendall({data})"),
+            };
+            g.emit(&format!(
+                "for counter in range(1, {}):  # repeat, {{counter}} from 1",
+                n + 1
+            ));
+            g.emit(&format!("    {send}"));
+            g.emit(&format!("    time.sleep({})", py_secs(*every)));
+        }
+        _ => {}
     }
 }
 
