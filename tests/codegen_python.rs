@@ -364,3 +364,25 @@ fn a_live_session_becomes_a_program_noting_what_the_app_showed() {
     let (out, perr, rc) = run_python(&code);
     assert_eq!(rc, 0, "python3 failed\n{perr}\n{out}\n{code}");
 }
+
+/// A length rule (`len even`) and `expect ID reset` after `abort` run in Python as they
+/// do in sockscope.
+#[test]
+fn length_rules_and_expected_resets_run_in_python() {
+    let script = "socket udp as server\nbind server 127.0.0.1:0\n\
+        rule server add len even reply \"OK\"\nrule server add any reply \"Err\"\n\
+        socket udp as client\nsendto client $server \"four\"\nexpect client \"OK\"\n\
+        sendto client $server \"three\"\nexpect client \"Err\"\n\
+        socket tcp as l\nbind l 127.0.0.1:0\nlisten l\nsocket tcp as c\nconnect c $l\n\
+        accept l as a\nsend c \"x\"\nexpect a \"x\"\nabort a\nexpect c reset\n";
+    let (code, err, status) = generate(script);
+    assert_eq!(status, 0, "{err}");
+    assert!(err.is_empty(), "{err}");
+    assert!(code.contains("if len(msg) % 2 == 0:  # rule 1"), "{code}");
+    if !have_python() {
+        return;
+    }
+    let (out, perr, rc) = run_python(&code);
+    assert_eq!(rc, 0, "python3 failed\n{perr}\n{out}\n{code}");
+    assert!(out.contains("c: the peer reset the connection"), "{out}");
+}

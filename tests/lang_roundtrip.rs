@@ -8,8 +8,7 @@ use std::time::Duration;
 use proptest::prelude::*;
 use sockscope::engine::{
     Addr, AddrSpec, Command, Family, FloodLimit, Framing, How, LenMatch, Match, OnClose, OptValue,
-    Payload,
-    Proto, Responder, Rule, SockId, SockOpt, SockRef,
+    Payload, Proto, Responder, Rule, SockId, SockOpt, SockRef,
 };
 use sockscope::lang::{Statement, is_id_like, parse_line, parse_script};
 

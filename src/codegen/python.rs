@@ -176,6 +176,17 @@ fn statement(g: &mut Gen<'_>, stmt: &Statement) {
             );
             g.emit(&line);
         }
+        Statement::ExpectReset { sock, timeout } => {
+            let Some(s) = g.sock(sock) else { return };
+            let t = timeout.map_or(EXPECT_DEFAULT_SECS.to_string(), py_secs);
+            g.emit("# the app shows the peer resetting: recv raises ConnectionResetError");
+            let line = format!(
+                "expect_reset(\"{v}\", {v}, {t}, {})",
+                g.size_of(&s),
+                v = s.var
+            );
+            g.emit(&line);
+        }
         Statement::Sleep(d) => g.emit(&format!("time.sleep({})", py_secs(*d))),
     }
 }

@@ -78,6 +78,28 @@ def expect_closed(name, s, timeout, size):
         print(f"{name} received {data!r}")
         take(name, data)
     s.settimeout(TIMEOUT)
+
+
+def expect_reset(name, s, timeout, size):
+    """Receives on s until recv raises ConnectionResetError (the peer reset); exits 1 if not."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            sys.exit(f"expect {name} reset: the peer did not reset")
+        s.settimeout(left)
+        try:
+            data = s.recv(size)
+        except socket.timeout:
+            continue
+        except ConnectionResetError:
+            print(f"{name}: the peer reset the connection")
+            break
+        if not data:
+            sys.exit(f"expect {name} reset: the peer closed instead")
+        print(f"{name} received {data!r}")
+        take(name, data)
+    s.settimeout(TIMEOUT)
 "#;
 
 /// `{data}`, `{upper}`, `{counter}`… in rule replies, as sockscope fills them.

@@ -32,7 +32,9 @@ pub(crate) fn side_of(stmt: &Statement, names: &Names, listeners: &HashSet<Strin
     let target = match stmt {
         Statement::Engine(Command::Socket { .. }) => names.last(),
         Statement::Engine(cmd) => cmd.target().and_then(|r| names.get(r)),
-        Statement::Expect { sock, .. } | Statement::ExpectClosed { sock, .. } => names.get(sock),
+        Statement::Expect { sock, .. }
+        | Statement::ExpectClosed { sock, .. }
+        | Statement::ExpectReset { sock, .. } => names.get(sock),
         Statement::Sleep(_) => None,
     };
     let server = target.is_some_and(|s| {

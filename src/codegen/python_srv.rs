@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::engine::{Framing, Match, Responder};
+use crate::engine::{Framing, LenMatch, Match, Responder};
 
 use super::python_lit::{py_bytes, py_payload};
 use super::servers::ServerConf;
@@ -22,29 +22,38 @@ pub(crate) fn server_functions(conf: &ServerConf) -> String {
     out
 }
 
-/// Rust regex flags Python has no use for (`u`: bytes patterns are not Unicode anyway).
+/// The pattern as Python's `re` takes it: sockscope runs rules as if they began with
+/// `(?s-u)`, so the program's patterns begin with `(?s)` (merged with leading flags of the
+/// pattern's own; Rust's `u` has no use on Python bytes patterns and is dropped).
 fn python_regex(src: &str) -> String {
     let Some(rest) = src.strip_prefix("(?") else {
-        return src.to_string();
+        return format!("(?s){src}");
     };
     let Some(end) = rest.find(')') else {
-        return src.to_string();
+        return format!("(?s){src}");
     };
     let flags = &rest[..end];
     if flags.is_empty() || !flags.chars().all(|c| "imsxuU-".contains(c)) {
-        return src.to_string();
+        return format!("(?s){src}");
     }
     let on: String = flags
         .split('-')
         .next()
         .unwrap_or("")
         .chars()
-        .filter(|c| "imsx".contains(*c))
+        .filter(|c| "imx".contains(*c))
         .collect();
-    if on.is_empty() {
-        rest[end + 1..].to_string()
-    } else {
-        format!("(?{on}){}", &rest[end + 1..])
+    format!("(?s{on}){}", &rest[end + 1..])
+}
+
+/// A rule's length condition as a Python test on `msg`.
+fn len_test(l: LenMatch) -> String {
+    match l {
+        LenMatch::Even => "len(msg) % 2 == 0".to_string(),
+        LenMatch::Odd => "len(msg) % 2 == 1".to_string(),
+        LenMatch::Eq(n) => format!("len(msg) == {n}"),
+        LenMatch::Less(n) => format!("len(msg) < {n}"),
+        LenMatch::More(n) => format!("len(msg) > {n}"),
     }
 }
 
@@ -75,6 +84,7 @@ fn reply_function(conf: &ServerConf) -> String {
                 );
                 (format!("m{n}"), "m{n}.groups()")
             }
+            Match::Len(l) => (len_test(*l), "()"),
         };
         let caps = caps.replace("{n}", &n.to_string());
         let _ = writeln!(out, "    if {test}:  # rule {n}");
@@ -178,7 +188,8 @@ mod tests {
     #[test]
     fn rust_only_regex_flags_are_dropped() {
         assert_eq!(python_regex("(?s-u)^(..)*$"), "(?s)^(..)*$");
-        assert_eq!(python_regex("(?-u)x"), "x");
-        assert_eq!(python_regex("(?P<a>x)"), "(?P<a>x)");
+        assert_eq!(python_regex("(?-u)x"), "(?s)x");
+        assert_eq!(python_regex("(?i)x"), "(?si)x");
+        assert_eq!(python_regex("(?P<a>x)"), "(?s)(?P<a>x)");
     }
 }

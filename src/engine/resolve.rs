@@ -198,10 +198,13 @@ impl Reactor {
                     p.host,
                     self.resolver.timeout.as_millis()
                 );
-                let err = OpError::new(Op::Resolve, Cause::Os {
+                let err = OpError::new(
+                    Op::Resolve,
+                    Cause::Os {
                         errno: 0,
                         text: why,
-                    });
+                    },
+                );
                 self.hub.emit(Some(id), Some(cmd), EventKind::Failed(err));
                 self.run_held(id);
             }
