@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod codegen;
 pub mod engine;
 pub mod lang;
 pub mod log;

@@ -1,4 +1,4 @@
-//! The `sockscope` binary: the desktop app with no arguments, `run`, `shell` and `recover`
+//! The `sockscope` binary: the desktop app with no arguments, `run`, `shell`, `recover` and `code`
 //! otherwise.
 
 use clap::Parser;
@@ -39,6 +39,7 @@ fn main() {
             keep,
             journal,
         }),
+        Some(Cmd::Code { lang, file }) => sockscope::cli::code(lang, &file),
     };
     std::process::exit(code);
 }

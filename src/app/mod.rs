@@ -28,6 +28,7 @@ mod script_files;
 mod send_box;
 mod send_tools;
 pub mod settings;
+mod show_code;
 mod sigterm;
 mod sock_config;
 mod sock_row;
@@ -129,6 +130,7 @@ pub struct SockscopeApp {
     log_view: LogView,
     console: Console,
     save: SaveLog,
+    show_code: show_code::ShowCode,
     native_dialogs: bool,
     message: Option<(String, bool)>,
     applied_theme: Option<ThemeChoice>,
@@ -161,6 +163,7 @@ impl SockscopeApp {
             log_view: LogView::new(),
             console: Console::new(),
             save: SaveLog::new(),
+            show_code: show_code::ShowCode::new(),
             native_dialogs: true,
             message: None,
             applied_theme: None,
@@ -194,6 +197,11 @@ impl SockscopeApp {
     /// The session log.
     pub fn log(&self) -> &SessionLog {
         &self.log
+    }
+
+    /// The program the *Show as code* window shows, while it is open.
+    pub fn shown_code(&self) -> Option<&str> {
+        self.show_code.shown()
     }
 
     /// The flag that makes the app quit as at a clean exit (SIGTERM sets it): the next frame
@@ -392,6 +400,9 @@ impl eframe::App for SockscopeApp {
         if actions.save_script {
             self.start_save(&ctx, true);
         }
+        if actions.show_code {
+            self.show_code.open(&self.log);
+        }
         if let Some(line) = actions.console_line {
             self.run_line(&line);
         }
@@ -400,6 +411,7 @@ impl eframe::App for SockscopeApp {
         }
         self.run_refreshes();
         self.save.ui(&ctx, &self.log);
+        self.show_code.ui(&ctx, &self.log);
         self.tools_after_draw(&ctx);
     }
 

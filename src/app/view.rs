@@ -15,6 +15,8 @@ pub struct Actions {
     pub save: bool,
     /// "Save as script…" was chosen.
     pub save_script: bool,
+    /// "Show as code…" was chosen.
+    pub show_code: bool,
     /// A console line was entered.
     pub console_line: Option<String>,
 }
@@ -119,6 +121,13 @@ fn menu_bar(app: &mut SockscopeApp, ui: &mut Ui, actions: &mut Actions, out: &mu
                 .clicked()
             {
                 actions.save_script = true;
+            }
+            if ui
+                .button("Show as code…")
+                .on_hover_text("the session as a Python program using plain sockets")
+                .clicked()
+            {
+                actions.show_code = true;
             }
             app.script_menu(ui);
             ui.separator();

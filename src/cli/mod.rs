@@ -1,6 +1,7 @@
 //! The command line: `sockscope` (the desktop app), `sockscope run FILE|-`, `sockscope shell`,
-//! `sockscope recover`.
+//! `sockscope recover`, `sockscope code`.
 
+mod code;
 mod journaling;
 mod paste;
 mod recover;
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+pub use code::{CodeLang, code};
 pub use recover::{RecoverArgs, recover_cmd};
 pub use run::run;
 pub use shell::shell;
@@ -82,6 +84,16 @@ pub enum Cmd {
         keep: bool,
         /// The journal file (default: the newest left in the data folder).
         journal: Option<PathBuf>,
+    },
+    /// Print the script as a program in LANG that makes the same exchange with plain
+    /// sockets (`-` reads standard input). Steps it cannot translate are listed on stderr.
+    ///
+    /// Exit status: 0 when the program was written, 2 when the script does not parse.
+    Code {
+        /// The language of the program.
+        lang: CodeLang,
+        /// The script file, or `-` for standard input.
+        file: String,
     },
 }
 

@@ -19,7 +19,7 @@ const INTERRUPTED: i32 = 130;
 const SHOWN_BYTES: usize = 4096;
 
 /// Reads the script; a non-UTF-8 script is a parse error at the first bad byte.
-fn read_script(file: &str) -> Result<String, String> {
+pub(crate) fn read_script(file: &str) -> Result<String, String> {
     let mut bytes = Vec::new();
     let read = if file == "-" {
         std::io::stdin().lock().read_to_end(&mut bytes).map(|_| ())
