@@ -96,7 +96,7 @@ impl Controls {
             self.recv.reselected(row);
         }
         header(ui, row, state, out);
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             for (tab, text, tip) in Tab::ALL {
                 ui.selectable_value(&mut self.tab, tab, text)
                     .on_hover_text(tip);
@@ -108,6 +108,10 @@ impl Controls {
             Tab::Options => self.options.ui(ui, row, out, &mut self.quiet),
             Tab::Responders => self.responders.ui(ui, row, out),
             Tab::Receive => self.recv.ui(ui, row, out),
+        }
+        // Under the rows, not above them: an error that arrives does not move a button.
+        if let Some(err) = &row.last_error {
+            error_note(ui, err);
         }
     }
 }
@@ -162,7 +166,7 @@ pub fn config_summary(row: &SockRow) -> Vec<String> {
 }
 
 fn header(ui: &mut Ui, row: &SockRow, state: &AppState, out: &mut Vec<Command>) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.heading(row.label());
         let kind = match (row.proto, row.family) {
             (Proto::Tcp, Family::V6) => "TCP IPv6",
@@ -200,7 +204,4 @@ fn header(ui: &mut Ui, row: &SockRow, state: &AppState, out: &mut Vec<Command>) 
             ui.label(RichText::new(summary.join(" · ")).weak());
         }
     });
-    if let Some(err) = &row.last_error {
-        error_note(ui, err);
-    }
 }

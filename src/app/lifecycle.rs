@@ -63,41 +63,27 @@ impl Lifecycle {
         // A connected stream socket is past bind, listen and connect: those rows only say
         // what happened, which leaves the log more room.
         let past = row.proto.is_stream() && row.is_connected();
-        egui::Grid::new("lifecycle_grid")
-            .num_columns(2)
-            .spacing([10.0, 6.0])
-            .show(ui, |ui| {
-                ui.label(RichText::new("Bind").strong());
-                ui.vertical(|ui| {
-                    if !past && row.family == Family::Unix {
-                        self.unix_bind_row(ui, row, &sock, out);
-                    } else if !past {
-                        self.bind_row(ui, row, settings, &sock, out);
-                    }
-                    bound_line(ui, row);
-                });
-                ui.end_row();
-
-                if row.proto.is_stream() && !past {
-                    ui.label(RichText::new("Listen").strong());
-                    ui.vertical(|ui| self.listen_row(ui, row, state, settings, &sock, out));
-                    ui.end_row();
-                }
-
-                ui.label(RichText::new("Connect").strong());
-                ui.vertical(|ui| {
-                    if past {
-                        peer_line(ui, row);
-                    } else {
-                        self.connect_row(ui, row, state, settings, &sock, out);
-                    }
-                });
-                ui.end_row();
-
-                ui.label(RichText::new("Finish").strong());
-                finish_row(ui, row, &sock, out);
-                ui.end_row();
+        step_row(ui, "Bind", |ui| {
+            if !past && row.family == Family::Unix {
+                self.unix_bind_row(ui, row, &sock, out);
+            } else if !past {
+                self.bind_row(ui, row, settings, &sock, out);
+            }
+            bound_line(ui, row);
+        });
+        if row.proto.is_stream() && !past {
+            step_row(ui, "Listen", |ui| {
+                self.listen_row(ui, row, state, settings, &sock, out);
             });
+        }
+        step_row(ui, "Connect", |ui| {
+            if past {
+                peer_line(ui, row);
+            } else {
+                self.connect_row(ui, row, state, settings, &sock, out);
+            }
+        });
+        step_row(ui, "Finish", |ui| finish_row(ui, row, &sock, out));
     }
 
     fn bind_row(
@@ -113,7 +99,7 @@ impl Lifecycle {
             .clone()
             .and_then(|p| fields::host_port(&settings.bind_host, p, row.family));
         let show = self.bind_touched;
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let host_bad = show && addr.is_err() && port.is_ok();
             let r = labelled_edit(
                 ui,
@@ -124,17 +110,22 @@ impl Lifecycle {
                 host_bad,
             );
             self.bind_touched |= r.changed();
-            for q in QUICK_HOSTS {
-                let v6 = q.contains(':');
-                let ok = !(v6 && row.family == Family::V4);
-                let resp = ui
-                    .add_enabled(ok, egui::Button::new(q).small())
-                    .on_hover_text(format!("bind to {q}"))
-                    .on_disabled_hover_text("an IPv6 address; this socket is IPv4");
-                if resp.clicked() {
-                    settings.bind_host = q.to_string();
+            ui.menu_button("Quick", |ui| {
+                for q in QUICK_HOSTS {
+                    let v6 = q.contains(':');
+                    let ok = !(v6 && row.family == Family::V4);
+                    let resp = ui
+                        .add_enabled(ok, egui::Button::new(q))
+                        .on_hover_text(format!("bind to {q}"))
+                        .on_disabled_hover_text("an IPv6 address; this socket is IPv4");
+                    if resp.clicked() {
+                        settings.bind_host = q.to_string();
+                        self.bind_touched = true;
+                    }
                 }
-            }
+            })
+            .response
+            .on_hover_text("quick choices: loopback or every interface, IPv4 or IPv6");
             let r = labelled_edit(
                 ui,
                 "Port",
@@ -144,7 +135,6 @@ impl Lifecycle {
                 show && port.is_err(),
             );
             self.bind_touched |= r.changed();
-            ui.label(RichText::new("0 = any free port").weak().small());
             let hover = "bind the socket to this address";
             bind_button(ui, row, sock, &addr, hover, &mut self.bind_touched, out);
         });
@@ -161,7 +151,7 @@ impl Lifecycle {
         out: &mut Vec<Command>,
     ) {
         let addr = fields::address(&self.unix_path, Family::Unix);
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let r = labelled_edit(
                 ui,
                 "Bind path",
@@ -194,7 +184,7 @@ impl Lifecycle {
         out: &mut Vec<Command>,
     ) {
         let backlog = fields::backlog(&settings.backlog);
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let r = labelled_edit(
                 ui,
                 "Backlog",
@@ -250,8 +240,13 @@ impl Lifecycle {
         if let (true, Err(e)) = (self.backlog_touched, &backlog) {
             error_note(ui, e);
         }
+        // Always one line, so that the rows below keep their place.
         if state.is_pending(row.id, Op::Accept) {
             ui.label(RichText::new("waiting for a connection…").italics());
+        } else if row.state == SockState::Listening {
+            ui.label(RichText::new("listening").weak());
+        } else {
+            ui.label(RichText::new("not listening").weak());
         }
     }
 
@@ -275,7 +270,7 @@ impl Lifecycle {
             addr = fields::address(&settings.connect_addr, row.family);
         }
         let unix = row.family == Family::Unix;
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let hint = if unix {
                 "/tmp/demo.sock or @demo"
             } else {
@@ -333,27 +328,61 @@ impl Lifecycle {
     }
 }
 
-/// The line under Connect: the peer, or the address being connected to.
-fn peer_line(ui: &mut Ui, row: &SockRow) {
-    if let Some(peer) = &row.peer {
-        let what = match (row.state, row.parent) {
-            (SockState::Connecting, _) => "connecting to",
-            (_, Some(_)) => "accepted from peer",
-            _ => "connected to",
-        };
-        ui.label(format!("{what} {peer}"));
-    }
+/// Width of the step names on the left of the rows.
+const STEP_NAME_WIDTH: f32 = 58.0;
+
+/// One step of the lifecycle: its name on the left, its controls (which wrap in a narrow
+/// window) and result lines on the right.
+fn step_row(ui: &mut Ui, name: &str, add: impl FnOnce(&mut Ui)) {
+    ui.horizontal_top(|ui| {
+        let h = ui.spacing().interact_size.y;
+        ui.allocate_ui_with_layout(
+            egui::vec2(STEP_NAME_WIDTH, h),
+            egui::Layout::left_to_right(egui::Align::Center),
+            |ui| {
+                ui.set_min_size(egui::vec2(STEP_NAME_WIDTH, h));
+                ui.label(RichText::new(name).strong());
+            },
+        );
+        ui.vertical(add);
+    });
+    ui.add_space(2.0);
 }
 
-/// The line under Bind: the address the socket has and how it came about.
+/// The line under Connect: the peer, or the address being connected to. It is always
+/// there (a weak "not connected" before), so that nothing below moves when a step ends.
+fn peer_line(ui: &mut Ui, row: &SockRow) {
+    let Some(peer) = &row.peer else {
+        ui.label(RichText::new("not connected").weak());
+        return;
+    };
+    let what = match (row.state, row.parent) {
+        (SockState::Connecting, _) => "connecting to",
+        (_, Some(_)) => "accepted from peer",
+        _ => "connected to",
+    };
+    ui.label(format!("{what} {peer}"));
+}
+
+/// The line under Bind: the address the socket has and how it came about. It is always
+/// there (a weak "not bound yet" before), so that the rows below keep their place when
+/// the bind completes.
 fn bound_line(ui: &mut Ui, row: &SockRow) {
-    if let Some(text) = row.bound_text() {
-        ui.label(RichText::new(text).color(ui.visuals().hyperlink_color));
+    match row.bound_text() {
+        Some(text) => {
+            ui.label(RichText::new(text).color(ui.visuals().hyperlink_color));
+        }
+        None => {
+            ui.label(
+                RichText::new("not bound yet (the OS binds at listen, connect or the first send)")
+                    .weak(),
+            );
+        }
     }
 }
 
 fn finish_row(ui: &mut Ui, row: &SockRow, sock: &SockRef, out: &mut Vec<Command>) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         if row.proto.is_stream() {
             ui.label("Shutdown");
             for (text, how, tip) in [

@@ -147,6 +147,11 @@ pub fn spaced_hex(data: &[u8]) -> String {
     out
 }
 
+/// Height of one log row.
+pub fn row_height(ui: &Ui) -> f32 {
+    ui.text_style_height(&egui::TextStyle::Monospace) + 4.0
+}
+
 /// A cell's text: one line, cut to the column, not selectable (a click selects the row).
 fn cell(ui: &mut Ui, text: RichText) {
     ui.add(egui::Label::new(text).truncate().selectable(false));
@@ -201,7 +206,7 @@ fn table(
         return None;
     }
     let dark = ui.visuals().dark_mode;
-    let row_height = ui.text_style_height(&egui::TextStyle::Monospace) + 4.0;
+    let row_height = row_height(ui);
     let [w_time, w_sock, w_dir, w_peer, w_len] = column_widths(ui.available_width());
     let with_peer = w_peer > 0.0;
     let mut clicked = None;
@@ -209,6 +214,10 @@ fn table(
         .id_salt("log_table")
         .striped(true)
         .stick_to_bottom(true)
+        // The table takes the height it is given, no more (the default minimum of 200
+        // points pushed the newest rows under the console when the panels above grew).
+        .min_scrolled_height(0.0)
+        .max_scroll_height(f32::INFINITY)
         .sense(egui::Sense::click())
         .auto_shrink([false, false])
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))

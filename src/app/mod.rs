@@ -79,7 +79,7 @@ pub fn run() -> eframe::Result {
         .with_title("sockscope")
         .with_app_id("sockscope")
         .with_inner_size([1200.0, 760.0])
-        .with_min_inner_size([720.0, 480.0]);
+        .with_min_inner_size([800.0, 600.0]);
     if let Ok(icon) = eframe::icon_data::from_png_bytes(ICON_PNG) {
         viewport = viewport.with_icon(Arc::new(icon));
     }

@@ -82,7 +82,7 @@ impl SendBox {
             dest = Some(fields::address(&settings.udp_dest, row.family));
         }
 
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new("Send").strong());
             for mode in SendMode::ALL {
                 ui.selectable_value(&mut settings.send_mode, mode, mode.label())
@@ -99,7 +99,7 @@ impl SendBox {
                     ui,
                     "Destination",
                     &mut settings.udp_dest,
-                    170.0,
+                    130.0,
                     "HOST:PORT, /path or @name",
                     bad,
                 );
@@ -125,8 +125,6 @@ impl SendBox {
                 .on_hover_text("what was sent before (or the Up and Down keys in the input)")
                 .on_disabled_hover_text("nothing sent yet");
             });
-            ui.toggle_value(&mut self.tools.open, "Send tools")
-                .on_hover_text("repeat the message, send it in chunks, or send a file");
         });
 
         let edit_id = Id::unique("send_box_input");
@@ -161,7 +159,11 @@ impl SendBox {
                 self.cursor = None;
             }
             let why = why_not(row, Step::Send);
-            send_now |= step_button(ui, "Send", "send the message (Ctrl+Enter)", why.clone());
+            ui.vertical(|ui| {
+                send_now |= step_button(ui, "Send", "send the message (Ctrl+Enter)", why.clone());
+                ui.toggle_value(&mut self.tools.open, "Send tools")
+                    .on_hover_text("repeat the message, send it in chunks, or send a file");
+            });
             if why.is_some() {
                 send_now = false;
             }

@@ -56,6 +56,7 @@ pub fn wait_for(
     h.run_ok();
 }
 
+#[allow(unused_imports)] // not every test file that includes these steps reads the commands
 pub use super::harness::commands;
 
 /// Clicks `button` ("+ UDP", "+ TCP", …) and waits for socket `n` to appear.
