@@ -4,6 +4,8 @@
 //! [`Command`] that runs through the console; refreshes the app asks for on its own (an
 //! option read when the Options tab first opens) are collected by [`Controls::take_quiet`].
 
+use std::collections::BTreeMap;
+
 use egui::{RichText, Ui};
 
 use crate::engine::{Command, Family, Framing, Proto, Responder, SockId, SockRef};
@@ -56,16 +58,24 @@ impl Tab {
     ];
 }
 
+/// The draft fields of one socket: what is typed in its tabs stays with it, so that
+/// switching sockets never carries a draft from one to another.
+#[derive(Debug, Default)]
+struct Drafts {
+    lifecycle: Lifecycle,
+    options: OptionsPanel,
+    responders: ResponderEditor,
+    recv: RecvPanel,
+}
+
 /// The controls' own state.
 #[derive(Debug, Default)]
 pub struct Controls {
     tab: Tab,
     /// The socket drawn last: when another is selected, fields forget they were touched.
     shown: Option<SockId>,
-    lifecycle: Lifecycle,
-    options: OptionsPanel,
-    responders: ResponderEditor,
-    recv: RecvPanel,
+    /// Each socket's draft fields, created when it is first shown.
+    drafts: BTreeMap<SockId, Drafts>,
     quiet: Vec<Command>,
 }
 
@@ -89,11 +99,16 @@ impl Controls {
         settings: &mut Settings,
         out: &mut Vec<Command>,
     ) {
+        let first = !self.drafts.contains_key(&row.id);
+        let d = self.drafts.entry(row.id).or_default();
+        if first {
+            d.lifecycle = Lifecycle::for_socket(row, state, settings);
+        }
         if self.shown != Some(row.id) {
             self.shown = Some(row.id);
-            self.lifecycle.reselected(row, state, settings);
-            self.responders.reselected();
-            self.recv.reselected(row);
+            d.lifecycle.reselected(row, state);
+            d.responders.reselected();
+            d.recv.reselected(row);
         }
         header(ui, row, state, out);
         ui.horizontal_wrapped(|ui| {
@@ -104,10 +119,10 @@ impl Controls {
         });
         ui.add_space(2.0);
         match self.tab {
-            Tab::Lifecycle => self.lifecycle.ui(ui, row, state, settings, out),
-            Tab::Options => self.options.ui(ui, row, out, &mut self.quiet),
-            Tab::Responders => self.responders.ui(ui, row, out),
-            Tab::Receive => self.recv.ui(ui, row, out),
+            Tab::Lifecycle => d.lifecycle.ui(ui, row, state, settings, out),
+            Tab::Options => d.options.ui(ui, row, out, &mut self.quiet),
+            Tab::Responders => d.responders.ui(ui, row, out),
+            Tab::Receive => d.recv.ui(ui, row, out),
         }
         // Under the rows, not above them: an error that arrives does not move a button.
         if let Some(err) = &row.last_error {

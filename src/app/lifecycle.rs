@@ -16,22 +16,52 @@ use super::widgets::{error_note, labelled_edit, step_button};
 /// Quick choices of the bind address field.
 pub const QUICK_HOSTS: [&str; 4] = ["127.0.0.1", "0.0.0.0", "::1", "::"];
 
-/// The lifecycle tab's own state: which fields have been used since the socket was
-/// selected (an untouched default is not shown in red, and may be prefilled), and the
-/// Unix bind path.
+/// The lifecycle tab's draft for one socket: its fields, which of them have been used
+/// since the socket was selected (an untouched default is not shown in red, and may be
+/// prefilled), and the Unix bind path.
 #[derive(Debug, Default)]
 pub struct Lifecycle {
+    /// The bind address field.
+    bind_host: String,
+    /// The bind port field: `0` for a new socket, whatever was used before.
+    bind_port: String,
+    /// The listen backlog field.
+    backlog: String,
+    /// The connect address field.
+    connect_addr: String,
     bind_touched: bool,
     backlog_touched: bool,
     connect_touched: bool,
     /// The bind path of a Unix socket.
     unix_path: String,
     unix_touched: bool,
+    /// The connect address was typed or picked for this socket: it is kept as typed.
+    connect_touched_ever: bool,
 }
 
 impl Lifecycle {
+    /// The draft of a socket shown for the first time: the addresses remembered from
+    /// earlier sessions as suggestions, and port 0 (any free port) until a port is typed.
+    pub fn for_socket(row: &SockRow, state: &AppState, settings: &Settings) -> Lifecycle {
+        let host_fits = fields::host_port(&settings.bind_host, 0, row.family).is_ok();
+        let host = match (host_fits, row.family) {
+            (true, _) => settings.bind_host.clone(),
+            (false, Family::V6) => "::1".to_string(),
+            (false, _) => "127.0.0.1".to_string(),
+        };
+        let mut l = Lifecycle {
+            bind_host: host,
+            bind_port: "0".into(),
+            backlog: settings.backlog.clone(),
+            connect_addr: settings.connect_addr.clone(),
+            ..Lifecycle::default()
+        };
+        l.reselected(row, state);
+        l
+    }
+
     /// Forgets what was touched: another socket is selected.
-    pub fn reselected(&mut self, row: &SockRow, state: &AppState, settings: &mut Settings) {
+    pub fn reselected(&mut self, row: &SockRow, state: &AppState) {
         self.bind_touched = false;
         self.backlog_touched = false;
         self.connect_touched = false;
@@ -42,11 +72,12 @@ impl Lifecycle {
         // The field shows where a connected socket is connected; for one that may still
         // connect, the newest listener (or bound datagram socket) of the session.
         if let Some(peer) = &row.peer {
-            settings.connect_addr = peer.to_string();
+            self.connect_addr = peer.to_string();
         } else if why_not(row, Step::Connect).is_none()
+            && !self.connect_touched_ever
             && let Some(a) = state.suggested_peer(row)
         {
-            settings.connect_addr = a.to_string();
+            self.connect_addr = a.to_string();
         }
     }
 
@@ -94,17 +125,17 @@ impl Lifecycle {
         sock: &SockRef,
         out: &mut Vec<Command>,
     ) {
-        let port = fields::port(&settings.bind_port);
+        let port = fields::port(&self.bind_port);
         let addr = port
             .clone()
-            .and_then(|p| fields::host_port(&settings.bind_host, p, row.family));
+            .and_then(|p| fields::host_port(&self.bind_host, p, row.family));
         let show = self.bind_touched;
         ui.horizontal_wrapped(|ui| {
             let host_bad = show && addr.is_err() && port.is_ok();
             let r = labelled_edit(
                 ui,
                 "Bind address",
-                &mut settings.bind_host,
+                &mut self.bind_host,
                 110.0,
                 "IP or *",
                 host_bad,
@@ -119,7 +150,7 @@ impl Lifecycle {
                         .on_hover_text(format!("bind to {q}"))
                         .on_disabled_hover_text("an IPv6 address; this socket is IPv4");
                     if resp.clicked() {
-                        settings.bind_host = q.to_string();
+                        self.bind_host = q.to_string();
                         self.bind_touched = true;
                     }
                 }
@@ -129,14 +160,19 @@ impl Lifecycle {
             let r = labelled_edit(
                 ui,
                 "Port",
-                &mut settings.bind_port,
+                &mut self.bind_port,
                 70.0,
                 "0 = any free port",
                 show && port.is_err(),
             );
             self.bind_touched |= r.changed();
             let hover = "bind the socket to this address";
+            let before = out.len();
             bind_button(ui, row, sock, &addr, hover, &mut self.bind_touched, out);
+            if out.len() > before {
+                // A suggestion for the next socket; its port starts at 0 all the same.
+                settings.bind_host = self.bind_host.clone();
+            }
         });
         if let (true, Err(e)) = (self.bind_touched, &addr) {
             error_note(ui, e);
@@ -183,12 +219,12 @@ impl Lifecycle {
         sock: &SockRef,
         out: &mut Vec<Command>,
     ) {
-        let backlog = fields::backlog(&settings.backlog);
+        let backlog = fields::backlog(&self.backlog);
         ui.horizontal_wrapped(|ui| {
             let r = labelled_edit(
                 ui,
                 "Backlog",
-                &mut settings.backlog,
+                &mut self.backlog,
                 50.0,
                 "128",
                 self.backlog_touched && backlog.is_err(),
@@ -202,6 +238,7 @@ impl Lifecycle {
             ) {
                 self.backlog_touched = true;
                 if let Ok(b) = backlog {
+                    settings.backlog = self.backlog.clone();
                     out.push(Command::Listen {
                         sock: sock.clone(),
                         backlog: b,
@@ -259,15 +296,15 @@ impl Lifecycle {
         sock: &SockRef,
         out: &mut Vec<Command>,
     ) {
-        let mut addr = fields::address(&settings.connect_addr, row.family);
+        let mut addr = fields::address(&self.connect_addr, row.family);
         if !self.connect_touched && addr.is_err() {
             // An untouched field that is not an address (the old default "127.0.0.1:"):
             // offer the newest listener, or leave it empty with the hint.
-            settings.connect_addr = state
+            self.connect_addr = state
                 .suggested_peer(row)
                 .map(|a| a.to_string())
                 .unwrap_or_default();
-            addr = fields::address(&settings.connect_addr, row.family);
+            addr = fields::address(&self.connect_addr, row.family);
         }
         let unix = row.family == Family::Unix;
         ui.horizontal_wrapped(|ui| {
@@ -279,12 +316,13 @@ impl Lifecycle {
             let r = labelled_edit(
                 ui,
                 "Connect to",
-                &mut settings.connect_addr,
+                &mut self.connect_addr,
                 190.0,
                 hint,
                 self.connect_touched && addr.is_err(),
             );
             self.connect_touched |= r.changed();
+            self.connect_touched_ever |= r.changed();
             let targets: Vec<(Addr, String)> = state
                 .sockets
                 .values()
@@ -296,8 +334,9 @@ impl Lifecycle {
                 ui.menu_button("Pick", |ui| {
                     for (a, label) in &targets {
                         if ui.button(format!("{a}  ({label})")).clicked() {
-                            settings.connect_addr = a.to_string();
+                            self.connect_addr = a.to_string();
                             self.connect_touched = true;
+                            self.connect_touched_ever = true;
                         }
                     }
                 })
@@ -313,6 +352,7 @@ impl Lifecycle {
             if step_button(ui, "Connect", tip, why_not(row, Step::Connect)) {
                 self.connect_touched = true;
                 if let Ok(addr) = &addr {
+                    settings.connect_addr = self.connect_addr.clone();
                     out.push(Command::Connect {
                         sock: sock.clone(),
                         addr: addr.clone(),

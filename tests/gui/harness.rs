@@ -114,3 +114,12 @@ pub fn select(h: &mut Harness<'_, SockscopeApp>, n: u32) {
 pub fn shown(h: &Harness<'_, SockscopeApp>, needle: &str) -> usize {
     h.query_all_by_label_contains(needle).count()
 }
+
+/// The text of the field named `label`.
+pub fn field(h: &Harness<'_, SockscopeApp>, label: &str) -> String {
+    h.get_by_label(label)
+        .accesskit_node()
+        .value()
+        .map(|v| v.to_string())
+        .unwrap_or_default()
+}

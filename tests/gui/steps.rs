@@ -87,7 +87,7 @@ pub fn tcp_pair(h: &mut Harness<'_, SockscopeApp>) {
         .expect("the listener's address");
     new_socket(h, "+ TCP", 2);
     assert_eq!(
-        h.state().settings().connect_addr,
+        super::harness::field(h, "Connect to"),
         listener,
         "Connect to is prefilled with the listener's address"
     );
