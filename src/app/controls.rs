@@ -111,6 +111,11 @@ impl Controls {
             d.recv.reselected(row);
         }
         header(ui, row, state, out);
+        if row.is_closed() {
+            // Nothing can act on a closed socket: its history and final counters only.
+            closed_summary(ui, row, state);
+            return;
+        }
         ui.horizontal_wrapped(|ui| {
             for (tab, text, tip) in Tab::ALL {
                 ui.selectable_value(&mut self.tab, tab, text)
@@ -180,6 +185,51 @@ pub fn config_summary(row: &SockRow) -> Vec<String> {
     out
 }
 
+/// What a closed socket was: its addresses, how it got them, its final counters and its
+/// last error.
+pub fn closed_lines(row: &SockRow, state: &AppState) -> Vec<String> {
+    let mut lines = Vec::new();
+    match row.bound_text() {
+        Some(b) => lines.push(format!("was {b}")),
+        None => lines.push("was never bound".into()),
+    }
+    if let Some(p) = &row.peer {
+        lines.push(format!("was connected to {p}"));
+    }
+    if !row.children.is_empty() {
+        let open = row
+            .children
+            .iter()
+            .filter(|c| state.get(**c).is_some_and(|r| !r.is_closed()))
+            .count();
+        lines.push(format!(
+            "accepted {} connections ({open} still open)",
+            row.children.len()
+        ));
+    }
+    lines.push(format!(
+        "received {} in {} messages · sent {} in {} messages",
+        super::widgets::bytes(row.bytes_in),
+        row.msgs_in,
+        super::widgets::bytes(row.bytes_out),
+        row.msgs_out
+    ));
+    lines
+}
+
+fn closed_summary(ui: &mut Ui, row: &SockRow, state: &AppState) {
+    ui.add_space(2.0);
+    for line in closed_lines(row, state) {
+        ui.label(line);
+    }
+    if let Some(err) = &row.last_error {
+        error_note(ui, err);
+    }
+    ui.label(
+        RichText::new("closed: nothing more can be done with it; its rows stay in the log").weak(),
+    );
+}
+
 fn header(ui: &mut Ui, row: &SockRow, state: &AppState, out: &mut Vec<Command>) {
     ui.horizontal_wrapped(|ui| {
         ui.heading(row.label());
@@ -192,7 +242,7 @@ fn header(ui: &mut Ui, row: &SockRow, state: &AppState, out: &mut Vec<Command>) 
             (Proto::UnixDgram, _) => "Unix datagram",
         };
         ui.label(kind);
-        ui.label(RichText::new(row.state.to_string()).strong());
+        ui.label(RichText::new(row.state_text()).strong());
         if let Some(p) = row.parent {
             let from = state.get(p).map_or_else(|| p.to_string(), SockRow::label);
             ui.label(RichText::new(format!("accepted from {from}")).weak());

@@ -368,6 +368,14 @@ impl Lifecycle {
     }
 }
 
+/// A result line: always one line high (cut to the width, whole on hover), so that a
+/// longer result never pushes the rows below.
+fn one_line(ui: &mut Ui, text: RichText) {
+    let full = text.text().to_string();
+    ui.add(egui::Label::new(text).truncate())
+        .on_hover_text(full);
+}
+
 /// Width of the step names on the left of the rows.
 const STEP_NAME_WIDTH: f32 = 58.0;
 
@@ -393,7 +401,7 @@ fn step_row(ui: &mut Ui, name: &str, add: impl FnOnce(&mut Ui)) {
 /// there (a weak "not connected" before), so that nothing below moves when a step ends.
 fn peer_line(ui: &mut Ui, row: &SockRow) {
     let Some(peer) = &row.peer else {
-        ui.label(RichText::new("not connected").weak());
+        one_line(ui, RichText::new("not connected").weak());
         return;
     };
     let what = match (row.state, row.parent) {
@@ -401,24 +409,19 @@ fn peer_line(ui: &mut Ui, row: &SockRow) {
         (_, Some(_)) => "accepted from peer",
         _ => "connected to",
     };
-    ui.label(format!("{what} {peer}"));
+    one_line(ui, RichText::new(format!("{what} {peer}")));
 }
 
 /// The line under Bind: the address the socket has and how it came about. It is always
 /// there (a weak "not bound yet" before), so that the rows below keep their place when
 /// the bind completes.
 fn bound_line(ui: &mut Ui, row: &SockRow) {
-    match row.bound_text() {
-        Some(text) => {
-            ui.label(RichText::new(text).color(ui.visuals().hyperlink_color));
-        }
-        None => {
-            ui.label(
-                RichText::new("not bound yet (the OS binds at listen, connect or the first send)")
-                    .weak(),
-            );
-        }
-    }
+    let text = match row.bound_text() {
+        Some(text) => RichText::new(text).color(ui.visuals().hyperlink_color),
+        None => RichText::new("not bound yet (the OS binds at listen, connect or the first send)")
+            .weak(),
+    };
+    one_line(ui, text);
 }
 
 fn finish_row(ui: &mut Ui, row: &SockRow, sock: &SockRef, out: &mut Vec<Command>) {

@@ -59,7 +59,7 @@ use send_box::SendBox;
 use settings::{STORAGE_KEY, Settings, ThemeChoice};
 use state::AppState;
 
-pub use sockets_panel::entry_title;
+pub use sockets_panel::{DEFAULT_WIDTH as SOCKETS_PANEL_WIDTH, entry_title};
 pub use status_bar::totals_text;
 
 /// The app's icon (a PNG in `assets/`).

@@ -233,12 +233,24 @@ impl SendDraft {
             Some(Err(_)) => return,
         };
         remember(&mut settings.send_history, &self.text);
+        select_all(ui.ctx(), edit_id, &self.text);
         if unconnected_dgram {
             settings.udp_dest = self.dest.clone();
         }
         self.cursor = None;
         out.push(cmd);
     }
+}
+
+/// Selects the whole text of the input `id` and focuses it: after a send, typing replaces
+/// the message and Ctrl+Enter sends it again.
+fn select_all(ctx: &egui::Context, id: Id, text: &str) {
+    let mut state = egui::text_edit::TextEditState::load(ctx, id).unwrap_or_default();
+    state
+        .cursor
+        .set_char_range(Some(egui::text::CCursorRange::select_all_str(text)));
+    state.store(ctx, id);
+    ctx.memory_mut(|m| m.request_focus(id));
 }
 
 #[cfg(test)]

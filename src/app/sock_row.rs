@@ -58,6 +58,8 @@ pub struct SockRow {
     pub read_done: bool,
     /// Sending is over (write side shut down).
     pub write_done: bool,
+    /// The peer closed its side (end of stream arrived), as opposed to our read side shut.
+    pub peer_closed: bool,
     /// Auto-accept is on.
     pub auto_accept: bool,
     /// The responder set on this socket, if any.
@@ -94,6 +96,7 @@ impl SockRow {
             msgs_out: 0,
             read_done: false,
             write_done: false,
+            peer_closed: false,
             auto_accept: false,
             responder: None,
             last_error: None,
@@ -140,6 +143,33 @@ impl SockRow {
         Some(format!("bound to {local}{how}"))
     }
 
+    /// Which half of a half-closed connection is closed, in words: `our write side
+    /// shut`, `the peer's side closed`, `our read side shut`, or several of them.
+    pub fn halves_closed(&self) -> Option<String> {
+        if self.state != SockState::HalfClosed {
+            return None;
+        }
+        let mut parts = Vec::new();
+        if self.write_done {
+            parts.push("our write side shut");
+        }
+        if self.peer_closed {
+            parts.push("the peer's side closed");
+        } else if self.read_done {
+            parts.push("our read side shut");
+        }
+        Some(parts.join(", "))
+    }
+
+    /// The lifecycle state in words, saying which half of a half-closed connection is
+    /// closed: `half-closed: our write side shut`.
+    pub fn state_text(&self) -> String {
+        match self.halves_closed() {
+            Some(h) if !h.is_empty() => format!("{}: {h}", self.state),
+            _ => self.state.to_string(),
+        }
+    }
+
     /// Connected or half-closed, from the read and write sides.
     pub(super) fn recompute_half_closed(&mut self) {
         if self.is_connected() {
@@ -155,6 +185,23 @@ impl SockRow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn half_closed_says_which_half() {
+        let mut r = SockRow::new(SockId(1), Proto::Tcp, Family::V4, None);
+        r.state = SockState::Connected;
+        assert_eq!(r.state_text(), "connected");
+        r.write_done = true;
+        r.recompute_half_closed();
+        assert_eq!(r.state_text(), "half-closed: our write side shut");
+        r.write_done = false;
+        r.read_done = true;
+        r.peer_closed = true;
+        r.recompute_half_closed();
+        assert_eq!(r.state_text(), "half-closed: the peer's side closed");
+        r.peer_closed = false;
+        assert_eq!(r.state_text(), "half-closed: our read side shut");
+    }
 
     #[test]
     fn the_bound_line_says_who_chose_the_port() {

@@ -306,6 +306,7 @@ impl AppState {
             }
             EventKind::PeerClosed => {
                 row.read_done = true;
+                row.peer_closed = true;
                 row.recompute_half_closed();
             }
             EventKind::Shut { how } => {

@@ -40,7 +40,7 @@ pub fn draw(app: &mut SockscopeApp, ui: &mut Ui, out: &mut Vec<Command>) -> Acti
     }
     egui::Panel::left("sockets")
         .resizable(true)
-        .default_size(260.0)
+        .default_size(sockets_panel::DEFAULT_WIDTH)
         .min_size(200.0)
         .show(ui, |ui| {
             sockets_panel::ui(
