@@ -7,7 +7,7 @@ use sockscope::cli::{Cli, Cmd};
 fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
-        None => match sockscope::app::run() {
+        None => match sockscope::app::run_opening(cli.script) {
             Ok(()) => 0,
             Err(e) => {
                 eprintln!("sockscope: cannot open the window: {e}");

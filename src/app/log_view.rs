@@ -13,6 +13,7 @@ use crate::log::format::{
 };
 use crate::log::{Record, SessionLog};
 
+use super::find::Find;
 use super::log_filter::FilterBar;
 use super::widgets::bytes;
 
@@ -26,6 +27,8 @@ pub struct LogView {
     pub selected: Option<usize>,
     /// The filter bar and the rows that pass it.
     pub filter: FilterBar,
+    /// Find in the log (Ctrl+F).
+    pub find: Find,
 }
 
 /// Widths of the fixed columns (time, socket, direction, peer, length) for a table
@@ -182,8 +185,16 @@ impl LogView {
             );
         }
         let selected = self.selected;
+        self.find.ui(ui, log);
+        let found = self.find.current();
+        let jump = self.find.take_jump();
         let rows = self.filter.ui(ui, log);
-        if let Some(i) = table(ui, log, rows, selected, as_hex) {
+        let marks = Marks {
+            selected,
+            found,
+            jump,
+        };
+        if let Some(i) = table(ui, log, rows, marks, as_hex) {
             self.selected = if self.selected == Some(i) {
                 None
             } else {
@@ -193,14 +204,28 @@ impl LogView {
     }
 }
 
+/// The records the table marks: the one selected for the detail, the match of Find, and
+/// a record to scroll into view.
+#[derive(Debug, Clone, Copy)]
+struct Marks {
+    selected: Option<usize>,
+    found: Option<usize>,
+    jump: Option<usize>,
+}
+
 /// Draws the virtualized table over `rows`; returns the record clicked, if any.
 fn table(
     ui: &mut Ui,
     log: &SessionLog,
     rows: super::log_filter::Rows<'_>,
-    selected: Option<usize>,
+    marks: Marks,
     as_hex: bool,
 ) -> Option<usize> {
+    let Marks {
+        selected,
+        found,
+        jump,
+    } = marks;
     if rows.is_empty() {
         ui.label(RichText::new("No record passes the filter.").weak());
         return None;
@@ -226,6 +251,9 @@ fn table(
         .column(Column::exact(w_dir));
     if with_peer {
         builder = builder.column(Column::exact(w_peer).clip(true));
+    }
+    if let Some(row) = jump.and_then(|r| rows.row_of(r)) {
+        builder = builder.scroll_to_row(row, Some(egui::Align::Center));
     }
     builder
         .column(Column::exact(w_len))
@@ -255,7 +283,7 @@ fn table(
                 let Some(rec) = log.get(i) else {
                     return;
                 };
-                row.set_selected(selected == Some(i));
+                row.set_selected(selected == Some(i) || found == Some(i));
                 let dir = direction(rec);
                 let mono = |s: String| RichText::new(s).monospace();
                 row.col(|ui| {

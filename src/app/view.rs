@@ -53,6 +53,7 @@ pub fn draw(app: &mut SockscopeApp, ui: &mut Ui, out: &mut Vec<Command>) -> Acti
             );
         });
     egui::CentralPanel::default().show(ui, |ui| central(app, ui, out));
+    app.help.windows(ui.ctx());
     actions
 }
 
@@ -154,6 +155,10 @@ fn in_rect(ui: &mut Ui, rect: egui::Rect, salt: &str, add: impl FnOnce(&mut Ui))
 
 /// The log and, when a row is selected, its detail on the right.
 fn log_area(app: &mut SockscopeApp, ui: &mut Ui) {
+    let find = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::F);
+    if ui.input_mut(|i| i.consume_shortcut(&find)) {
+        app.log_view.find.open();
+    }
     if let Some(i) = app.log_view.selected {
         egui::Panel::right("log_detail")
             .resizable(true)
@@ -246,6 +251,11 @@ fn menu_bar(app: &mut SockscopeApp, ui: &mut Ui, actions: &mut Actions, out: &mu
                 (ThemeChoice::System, "Follow the system"),
             ] {
                 ui.radio_value(&mut app.settings.theme, t, label);
+            }
+        });
+        ui.menu_button("Help", |ui| {
+            if let Some((name, text)) = app.help.menu(ui) {
+                app.run_example(name, text);
             }
         });
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
