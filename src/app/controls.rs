@@ -77,6 +77,8 @@ pub struct Controls {
     /// Each socket's draft fields, created when it is first shown.
     drafts: BTreeMap<SockId, Drafts>,
     quiet: Vec<Command>,
+    /// When the shown socket's kernel state was last asked on a timer (egui time).
+    refreshed_at: f64,
 }
 
 impl Controls {
@@ -99,6 +101,7 @@ impl Controls {
         settings: &mut Settings,
         out: &mut Vec<Command>,
     ) {
+        self.live_refresh(ui, row);
         let first = !self.drafts.contains_key(&row.id);
         let d = self.drafts.entry(row.id).or_default();
         if first {
@@ -133,6 +136,24 @@ impl Controls {
         if let Some(err) = &row.last_error {
             error_note(ui, err);
         }
+    }
+}
+
+impl Controls {
+    /// While the shown socket's kernel state passes by itself (FIN_WAIT1, a listener's
+    /// queue…), asks the kernel again on a timer, quietly; nothing runs otherwise.
+    fn live_refresh(&mut self, ui: &Ui, row: &SockRow) {
+        let Some(every) = row.refresh_every() else {
+            return;
+        };
+        let now = ui.input(|i| i.time);
+        if now - self.refreshed_at >= every.as_secs_f64() {
+            self.refreshed_at = now;
+            self.quiet.push(Command::StatusOf {
+                sock: SockRef::Id(row.id),
+            });
+        }
+        ui.ctx().request_repaint_after(every);
     }
 }
 

@@ -280,6 +280,8 @@ impl Lifecycle {
         // Always one line, so that the rows below keep their place.
         if state.is_pending(row.id, Op::Accept) {
             ui.label(RichText::new("waiting for a connection…").italics());
+        } else if let Some(q) = row.queue_text() {
+            one_line(ui, RichText::new(format!("listening · {q}")).weak());
         } else if row.state == SockState::Listening {
             ui.label(RichText::new("listening").weak());
         } else {

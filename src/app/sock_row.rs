@@ -1,7 +1,7 @@
 //! One socket as the app shows it: identity, lifecycle state, addresses, counters, and
 //! what has been set on it ([`SockConfig`]).
 
-use crate::engine::{Addr, Family, Op, Proto, Responder, SockId, SockState};
+use crate::engine::{AcceptQueue, Addr, Family, Op, Proto, Responder, SockId, SockState};
 
 use super::sock_config::SockConfig;
 
@@ -72,6 +72,8 @@ pub struct SockRow {
     pub last_error_line: Option<String>,
     /// The kernel's TCP state at the latest `status` (`ESTABLISHED`, `CLOSE_WAIT`, …).
     pub tcp_state: Option<&'static str>,
+    /// A listener's accept queue at the latest `status`.
+    pub accept_queue: Option<AcceptQueue>,
     /// Options, framing, step mode, rules, timed sends: what has been set on it.
     pub config: SockConfig,
 }
@@ -103,6 +105,7 @@ impl SockRow {
             last_error_op: None,
             last_error_line: None,
             tcp_state: None,
+            accept_queue: None,
             config: SockConfig::default(),
         }
     }
@@ -170,6 +173,35 @@ impl SockRow {
         }
     }
 
+    /// A listener's queue in words: `1 of 5 waiting to be accepted`.
+    pub fn queue_text(&self) -> Option<String> {
+        let q = self.accept_queue?;
+        Some(format!(
+            "{} of {} waiting to be accepted",
+            q.waiting, q.backlog
+        ))
+    }
+
+    /// How often the kernel's view of this socket is worth asking again while it is
+    /// shown: often while its TCP state is passing (SYN_SENT, FIN_WAIT1/2, CLOSING,
+    /// LAST_ACK…), less often for a listener's queue; `None` when nothing changes by
+    /// itself, so an idle window costs nothing.
+    pub fn refresh_every(&self) -> Option<std::time::Duration> {
+        use std::time::Duration;
+        if self.proto != Proto::Tcp || self.is_closed() {
+            return None;
+        }
+        let passing = matches!(
+            self.tcp_state,
+            Some("SYN_SENT" | "SYN_RECV" | "FIN_WAIT1" | "FIN_WAIT2" | "CLOSING" | "LAST_ACK")
+        );
+        if passing || self.state == SockState::Connecting {
+            return Some(Duration::from_millis(250));
+        }
+        (self.state == SockState::Listening && !self.auto_accept)
+            .then_some(Duration::from_millis(500))
+    }
+
     /// Connected or half-closed, from the read and write sides.
     pub(super) fn recompute_half_closed(&mut self) {
         if self.is_connected() {
@@ -185,6 +217,34 @@ impl SockRow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_passing_states_and_listeners_refresh_by_themselves() {
+        let mut r = SockRow::new(SockId(1), Proto::Tcp, Family::V4, None);
+        assert_eq!(
+            r.refresh_every(),
+            None,
+            "a new socket changes only by a command"
+        );
+        r.state = SockState::Connected;
+        r.tcp_state = Some("ESTABLISHED");
+        assert_eq!(r.refresh_every(), None, "established: idle");
+        for t in ["SYN_SENT", "FIN_WAIT1", "FIN_WAIT2", "CLOSING", "LAST_ACK"] {
+            r.tcp_state = Some(t);
+            assert!(r.refresh_every().is_some(), "{t} passes by itself");
+        }
+        r.tcp_state = Some("LISTEN");
+        r.state = SockState::Listening;
+        assert!(r.refresh_every().is_some(), "a listener's queue changes");
+        r.auto_accept = true;
+        assert_eq!(
+            r.refresh_every(),
+            None,
+            "auto-accept empties it: events say so"
+        );
+        r.state = SockState::Closed;
+        assert_eq!(r.refresh_every(), None);
+    }
 
     #[test]
     fn half_closed_says_which_half() {

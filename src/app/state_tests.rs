@@ -191,6 +191,7 @@ fn status_snapshot_overrides_rows() {
         msgs_in: 1,
         msgs_out: 1,
         tcp_state: Some("LISTEN"),
+        accept_queue: None,
     };
     st.apply(&Event {
         at: SystemTime::now(),
@@ -238,6 +239,7 @@ fn tcp_transitions_ask_for_one_quiet_status_at_a_time() {
         msgs_in: 0,
         msgs_out: 0,
         tcp_state: Some("CLOSE_WAIT"),
+        accept_queue: None,
     };
     let answer = Event {
         at: SystemTime::now(),

@@ -24,6 +24,7 @@
 
 mod addr;
 mod command;
+mod diag;
 mod error;
 mod event;
 mod file_payload;
@@ -47,6 +48,7 @@ pub use command::{
     Command, DEFAULT_BACKLOG, DEFAULT_CONNECT_TIMEOUT, Family, FloodLimit, How, Payload, Proto,
     Responder, SockRef,
 };
+pub use diag::AcceptQueue;
 pub use error::{Cause, Op, OpError};
 pub use event::{
     CmdId, Event, EventKind, Resolution, Setting, SockId, SockState, SockStats, SocketInfo,
