@@ -46,3 +46,39 @@ fn a_listener_shows_its_queue_live_and_ready_says_accept_would_return() {
         sock(a, 1).is_some_and(|r| r.accept_queue.is_some_and(|q| q.waiting == 0))
     });
 }
+
+#[test]
+fn a_closed_tcp_socket_shows_time_wait_with_the_time_left() {
+    let mut h = harness::app();
+    steps::tcp_pair(&mut h);
+    steps::select(&mut h, 2);
+    click(&mut h, "Close"); // the active close: s2's side ends in TIME_WAIT
+    wait_for(&mut h, "s2 closed", |a| {
+        sock(a, 2).is_some_and(|r| r.is_closed())
+    });
+    steps::select(&mut h, 3);
+    wait_for(&mut h, "s3 sees the end", |a| {
+        sock(a, 3).is_some_and(|r| r.state == SockState::HalfClosed)
+    });
+    click(&mut h, "Close");
+    wait_for(&mut h, "s3 closed", |a| {
+        sock(a, 3).is_some_and(|r| r.is_closed())
+    });
+    steps::select(&mut h, 2);
+    let deadline = std::time::Instant::now() + harness::DEADLINE;
+    while shown(&h, "in TIME_WAIT (") == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "s2 shows the kernel's TIME_WAIT"
+        );
+        h.step();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert!(shown(&h, " s left)") >= 1, "with the time left");
+    steps::select(&mut h, 3);
+    assert_eq!(
+        shown(&h, "TIME_WAIT"),
+        0,
+        "the passive closer leaves nothing behind"
+    );
+}

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use egui::{RichText, Ui};
 
+use crate::engine::diag::{Lingering, lingering};
 use crate::engine::{Command, Family, Framing, Proto, Responder, SockId, SockRef};
 use crate::lang::bytes_text;
 
@@ -79,7 +80,13 @@ pub struct Controls {
     quiet: Vec<Command>,
     /// When the shown socket's kernel state was last asked on a timer (egui time).
     refreshed_at: f64,
+    /// What the kernel still holds for a closed TCP socket's address pair, by socket;
+    /// `None` once it holds nothing (then it is not asked again).
+    after_close: BTreeMap<SockId, Option<Lingering>>,
 }
+
+/// How often a closed TCP socket's address pair is asked about while the kernel holds it.
+const AFTER_CLOSE_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
 impl Controls {
     /// Fresh controls.
@@ -117,6 +124,9 @@ impl Controls {
         if row.is_closed() {
             // Nothing can act on a closed socket: its history and final counters only.
             closed_summary(ui, row, state);
+            if let Some(t) = self.after_close_text(row) {
+                ui.label(RichText::new(t).strong());
+            }
             return;
         }
         ui.horizontal_wrapped(|ui| {
@@ -143,6 +153,7 @@ impl Controls {
     /// While the shown socket's kernel state passes by itself (FIN_WAIT1, a listener's
     /// queue…), asks the kernel again on a timer, quietly; nothing runs otherwise.
     fn live_refresh(&mut self, ui: &Ui, row: &SockRow) {
+        self.after_close_refresh(ui, row);
         let Some(every) = row.refresh_every() else {
             return;
         };
@@ -154,6 +165,46 @@ impl Controls {
             });
         }
         ui.ctx().request_repaint_after(every);
+    }
+}
+
+impl Controls {
+    /// For a closed TCP socket: asks the kernel (sock_diag) what it still holds for the
+    /// socket's address pair, every [`AFTER_CLOSE_EVERY`] until it holds nothing.
+    fn after_close_refresh(&mut self, ui: &Ui, row: &SockRow) {
+        if !row.is_closed() || row.proto != Proto::Tcp {
+            return;
+        }
+        let (Some(local), Some(peer)) = (
+            row.local.as_ref().and_then(|a| a.ip()),
+            row.peer.as_ref().and_then(|a| a.ip()),
+        ) else {
+            return;
+        };
+        let known = self.after_close.get(&row.id);
+        if matches!(known, Some(None)) {
+            return; // gone: nothing changes any more
+        }
+        let now = ui.input(|i| i.time);
+        if known.is_none() || now - self.refreshed_at >= AFTER_CLOSE_EVERY.as_secs_f64() {
+            self.refreshed_at = now;
+            self.after_close.insert(row.id, lingering(local, peer));
+        }
+        ui.ctx().request_repaint_after(AFTER_CLOSE_EVERY);
+    }
+
+    /// What the kernel still holds for a closed socket, in words.
+    fn after_close_text(&self, row: &SockRow) -> Option<String> {
+        match self.after_close.get(&row.id)? {
+            Some(l) => Some(format!(
+                "the kernel still holds {} to {} in {} ({} s left)",
+                row.local.as_ref()?,
+                row.peer.as_ref()?,
+                l.state,
+                l.left.as_secs()
+            )),
+            None => Some("the kernel holds nothing more for its addresses".into()),
+        }
     }
 }
 

@@ -24,7 +24,7 @@
 
 mod addr;
 mod command;
-mod diag;
+pub mod diag;
 mod error;
 mod event;
 mod file_payload;
