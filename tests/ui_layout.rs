@@ -153,6 +153,14 @@ fn the_controls_and_eight_log_rows_fit_the_smallest_window() {
             port.width() >= 60.0,
             "{w}x{hgt}: the port field is {port:?}"
         );
+        let input_top = h.get_by_label("Command").rect().top();
+        for line in h.query_all_by_label_contains("ok: s1") {
+            let r = line.rect();
+            assert!(
+                r.bottom() <= input_top + 0.5,
+                "{w}x{hgt}: the console line {r:?} ends above its input ({input_top})"
+            );
+        }
         let rows = visible_log_rows(&h);
         assert!(rows >= 8, "{w}x{hgt}: {rows} log rows in view");
     }

@@ -81,7 +81,7 @@ run 'sendto s5 $echo hex:"de ad be ef 00 01 02 03"'
 
 # Select the client in the Sockets panel (below the "+ Unix" row), then open the detail
 # of a received row.
-xdotool mousemove "${CLIENT_X:-70}" "${CLIENT_Y:-334}" click 1
+xdotool mousemove "${CLIENT_X:-70}" "${CLIENT_Y:-322}" click 1
 sleep 0.4
 [ -n "${NO_DETAIL:-}" ] || xdotool mousemove "${ROW_X:-700}" "${ROW_Y:-${DETAIL_ROW_Y:-$((win_h - 300))}}" click 1
 sleep 0.6
