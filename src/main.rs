@@ -10,7 +10,7 @@ fn main() {
     // kernel would. Failing to raise it is harmless (the old limit stays).
     let _ = sockscope::engine::raise_fd_limit();
     let code = match cli.command {
-        None => match sockscope::app::run() {
+        None => match sockscope::app::run_opening(cli.script) {
             Ok(()) => 0,
             Err(e) => {
                 eprintln!("sockscope: cannot open the window: {e}");

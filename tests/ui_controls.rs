@@ -48,7 +48,7 @@ fn unix_stream_pair_by_clicks() {
 
     click(&mut h, "+ Unix");
     wait_for(&mut h, "s2 created", |a| sock(a, 2).is_some());
-    assert_eq!(h.state().settings().connect_addr, name, "prefilled");
+    assert_eq!(harness::field(&h, "Connect to"), name, "prefilled");
     click(&mut h, "Connect");
     wait_for(&mut h, "s2 connected and s3 accepted", |a| {
         sock(a, 2).is_some_and(|r| r.state == SockState::Connected) && sock(a, 3).is_some()

@@ -13,9 +13,8 @@ fn file_show_as_code_opens_the_session_as_a_python_program() {
     h.state_mut().run_line("bind u 127.0.0.1:0");
     wait_for(&mut h, "u bound", |a| {
         a.log()
-            .records()
             .iter()
-            .any(|r| matches!(r, sockscope::log::Record::Event(e) if matches!(e.kind, sockscope::engine::EventKind::Bound { .. })))
+            .any(|r| matches!(&*r, sockscope::log::Record::Event(e) if matches!(e.kind, sockscope::engine::EventKind::Bound { .. })))
     });
     assert!(h.state().shown_code().is_none(), "closed at first");
     click(&mut h, "File");

@@ -87,7 +87,7 @@ pub fn list_frames(state: AppState, virtualized: bool, n: usize) -> (f64, f64) {
                                 + 3.0 * ui.text_style_height(&egui::TextStyle::Small)
                                 + 4.0;
                             let rows = sockets_list::flatten(st, false);
-                            sockets_list::show(ui, &rows, height, |ui, d, id| {
+                            sockets_list::show(ui, &rows, height, None, |ui, d, id| {
                                 entry(ui, st, d, id, sel)
                             });
                         } else {

@@ -106,6 +106,9 @@ impl Console {
         egui::ScrollArea::vertical()
             .id_salt("console_transcript")
             .stick_to_bottom(true)
+            // Only the height left above the input row (the default minimum of 64 points
+            // drew the transcript over the input in a small window).
+            .min_scrolled_height(0.0)
             .auto_shrink([false, false])
             .show_rows(ui, h, self.lines.len(), |ui, range| {
                 for line in &self.lines[range] {

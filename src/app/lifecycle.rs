@@ -16,22 +16,52 @@ use super::widgets::{error_note, labelled_edit, step_button};
 /// Quick choices of the bind address field.
 pub const QUICK_HOSTS: [&str; 4] = ["127.0.0.1", "0.0.0.0", "::1", "::"];
 
-/// The lifecycle tab's own state: which fields have been used since the socket was
-/// selected (an untouched default is not shown in red, and may be prefilled), and the
-/// Unix bind path.
+/// The lifecycle tab's draft for one socket: its fields, which of them have been used
+/// since the socket was selected (an untouched default is not shown in red, and may be
+/// prefilled), and the Unix bind path.
 #[derive(Debug, Default)]
 pub struct Lifecycle {
+    /// The bind address field.
+    bind_host: String,
+    /// The bind port field: `0` for a new socket, whatever was used before.
+    bind_port: String,
+    /// The listen backlog field.
+    backlog: String,
+    /// The connect address field.
+    connect_addr: String,
     bind_touched: bool,
     backlog_touched: bool,
     connect_touched: bool,
     /// The bind path of a Unix socket.
     unix_path: String,
     unix_touched: bool,
+    /// The connect address was typed or picked for this socket: it is kept as typed.
+    connect_touched_ever: bool,
 }
 
 impl Lifecycle {
+    /// The draft of a socket shown for the first time: the addresses remembered from
+    /// earlier sessions as suggestions, and port 0 (any free port) until a port is typed.
+    pub fn for_socket(row: &SockRow, state: &AppState, settings: &Settings) -> Lifecycle {
+        let host_fits = fields::host_port(&settings.bind_host, 0, row.family).is_ok();
+        let host = match (host_fits, row.family) {
+            (true, _) => settings.bind_host.clone(),
+            (false, Family::V6) => "::1".to_string(),
+            (false, _) => "127.0.0.1".to_string(),
+        };
+        let mut l = Lifecycle {
+            bind_host: host,
+            bind_port: "0".into(),
+            backlog: settings.backlog.clone(),
+            connect_addr: settings.connect_addr.clone(),
+            ..Lifecycle::default()
+        };
+        l.reselected(row, state);
+        l
+    }
+
     /// Forgets what was touched: another socket is selected.
-    pub fn reselected(&mut self, row: &SockRow, state: &AppState, settings: &mut Settings) {
+    pub fn reselected(&mut self, row: &SockRow, state: &AppState) {
         self.bind_touched = false;
         self.backlog_touched = false;
         self.connect_touched = false;
@@ -42,11 +72,12 @@ impl Lifecycle {
         // The field shows where a connected socket is connected; for one that may still
         // connect, the newest listener (or bound datagram socket) of the session.
         if let Some(peer) = &row.peer {
-            settings.connect_addr = peer.to_string();
+            self.connect_addr = peer.to_string();
         } else if why_not(row, Step::Connect).is_none()
+            && !self.connect_touched_ever
             && let Some(a) = state.suggested_peer(row)
         {
-            settings.connect_addr = a.to_string();
+            self.connect_addr = a.to_string();
         }
     }
 
@@ -63,41 +94,27 @@ impl Lifecycle {
         // A connected stream socket is past bind, listen and connect: those rows only say
         // what happened, which leaves the log more room.
         let past = row.proto.is_stream() && row.is_connected();
-        egui::Grid::new("lifecycle_grid")
-            .num_columns(2)
-            .spacing([10.0, 6.0])
-            .show(ui, |ui| {
-                ui.label(RichText::new("Bind").strong());
-                ui.vertical(|ui| {
-                    if !past && row.family == Family::Unix {
-                        self.unix_bind_row(ui, row, &sock, out);
-                    } else if !past {
-                        self.bind_row(ui, row, settings, &sock, out);
-                    }
-                    bound_line(ui, row);
-                });
-                ui.end_row();
-
-                if row.proto.is_stream() && !past {
-                    ui.label(RichText::new("Listen").strong());
-                    ui.vertical(|ui| self.listen_row(ui, row, state, settings, &sock, out));
-                    ui.end_row();
-                }
-
-                ui.label(RichText::new("Connect").strong());
-                ui.vertical(|ui| {
-                    if past {
-                        peer_line(ui, row);
-                    } else {
-                        self.connect_row(ui, row, state, settings, &sock, out);
-                    }
-                });
-                ui.end_row();
-
-                ui.label(RichText::new("Finish").strong());
-                finish_row(ui, row, &sock, out);
-                ui.end_row();
+        step_row(ui, "Bind", |ui| {
+            if !past && row.family == Family::Unix {
+                self.unix_bind_row(ui, row, &sock, out);
+            } else if !past {
+                self.bind_row(ui, row, settings, &sock, out);
+            }
+            bound_line(ui, row);
+        });
+        if row.proto.is_stream() && !past {
+            step_row(ui, "Listen", |ui| {
+                self.listen_row(ui, row, state, settings, &sock, out);
             });
+        }
+        step_row(ui, "Connect", |ui| {
+            if past {
+                peer_line(ui, row);
+            } else {
+                self.connect_row(ui, row, state, settings, &sock, out);
+            }
+        });
+        step_row(ui, "Finish", |ui| finish_row(ui, row, &sock, out));
     }
 
     fn bind_row(
@@ -108,45 +125,54 @@ impl Lifecycle {
         sock: &SockRef,
         out: &mut Vec<Command>,
     ) {
-        let port = fields::port(&settings.bind_port);
+        let port = fields::port(&self.bind_port);
         let addr = port
             .clone()
-            .and_then(|p| fields::host_port(&settings.bind_host, p, row.family));
+            .and_then(|p| fields::host_port(&self.bind_host, p, row.family));
         let show = self.bind_touched;
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let host_bad = show && addr.is_err() && port.is_ok();
             let r = labelled_edit(
                 ui,
                 "Bind address",
-                &mut settings.bind_host,
+                &mut self.bind_host,
                 110.0,
                 "IP or *",
                 host_bad,
             );
             self.bind_touched |= r.changed();
-            for q in QUICK_HOSTS {
-                let v6 = q.contains(':');
-                let ok = !(v6 && row.family == Family::V4);
-                let resp = ui
-                    .add_enabled(ok, egui::Button::new(q).small())
-                    .on_hover_text(format!("bind to {q}"))
-                    .on_disabled_hover_text("an IPv6 address; this socket is IPv4");
-                if resp.clicked() {
-                    settings.bind_host = q.to_string();
+            ui.menu_button("Quick", |ui| {
+                for q in QUICK_HOSTS {
+                    let v6 = q.contains(':');
+                    let ok = !(v6 && row.family == Family::V4);
+                    let resp = ui
+                        .add_enabled(ok, egui::Button::new(q))
+                        .on_hover_text(format!("bind to {q}"))
+                        .on_disabled_hover_text("an IPv6 address; this socket is IPv4");
+                    if resp.clicked() {
+                        self.bind_host = q.to_string();
+                        self.bind_touched = true;
+                    }
                 }
-            }
+            })
+            .response
+            .on_hover_text("quick choices: loopback or every interface, IPv4 or IPv6");
             let r = labelled_edit(
                 ui,
                 "Port",
-                &mut settings.bind_port,
+                &mut self.bind_port,
                 70.0,
                 "0 = any free port",
                 show && port.is_err(),
             );
             self.bind_touched |= r.changed();
-            ui.label(RichText::new("0 = any free port").weak().small());
             let hover = "bind the socket to this address";
+            let before = out.len();
             bind_button(ui, row, sock, &addr, hover, &mut self.bind_touched, out);
+            if out.len() > before {
+                // A suggestion for the next socket; its port starts at 0 all the same.
+                settings.bind_host = self.bind_host.clone();
+            }
         });
         if let (true, Err(e)) = (self.bind_touched, &addr) {
             error_note(ui, e);
@@ -161,7 +187,7 @@ impl Lifecycle {
         out: &mut Vec<Command>,
     ) {
         let addr = fields::address(&self.unix_path, Family::Unix);
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let r = labelled_edit(
                 ui,
                 "Bind path",
@@ -193,12 +219,12 @@ impl Lifecycle {
         sock: &SockRef,
         out: &mut Vec<Command>,
     ) {
-        let backlog = fields::backlog(&settings.backlog);
-        ui.horizontal(|ui| {
+        let backlog = fields::backlog(&self.backlog);
+        ui.horizontal_wrapped(|ui| {
             let r = labelled_edit(
                 ui,
                 "Backlog",
-                &mut settings.backlog,
+                &mut self.backlog,
                 50.0,
                 "128",
                 self.backlog_touched && backlog.is_err(),
@@ -212,6 +238,7 @@ impl Lifecycle {
             ) {
                 self.backlog_touched = true;
                 if let Ok(b) = backlog {
+                    settings.backlog = self.backlog.clone();
                     out.push(Command::Listen {
                         sock: sock.clone(),
                         backlog: b,
@@ -251,8 +278,15 @@ impl Lifecycle {
         if let (true, Err(e)) = (self.backlog_touched, &backlog) {
             error_note(ui, e);
         }
+        // Always one line, so that the rows below keep their place.
         if state.is_pending(row.id, Op::Accept) {
             ui.label(RichText::new("waiting for a connection…").italics());
+        } else if let Some(q) = row.queue_text() {
+            one_line(ui, RichText::new(format!("listening · {q}")).weak());
+        } else if row.state == SockState::Listening {
+            ui.label(RichText::new("listening").weak());
+        } else {
+            ui.label(RichText::new("not listening").weak());
         }
     }
 
@@ -265,18 +299,18 @@ impl Lifecycle {
         sock: &SockRef,
         out: &mut Vec<Command>,
     ) {
-        let mut addr = fields::address(&settings.connect_addr, row.family);
+        let mut addr = fields::address(&self.connect_addr, row.family);
         if !self.connect_touched && addr.is_err() {
             // An untouched field that is not an address (the old default "127.0.0.1:"):
             // offer the newest listener, or leave it empty with the hint.
-            settings.connect_addr = state
+            self.connect_addr = state
                 .suggested_peer(row)
                 .map(|a| a.to_string())
                 .unwrap_or_default();
-            addr = fields::address(&settings.connect_addr, row.family);
+            addr = fields::address(&self.connect_addr, row.family);
         }
         let unix = row.family == Family::Unix;
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let hint = if unix {
                 "/tmp/demo.sock or @demo"
             } else {
@@ -285,12 +319,13 @@ impl Lifecycle {
             let r = labelled_edit(
                 ui,
                 "Connect to",
-                &mut settings.connect_addr,
+                &mut self.connect_addr,
                 190.0,
                 hint,
                 self.connect_touched && addr.is_err(),
             );
             self.connect_touched |= r.changed();
+            self.connect_touched_ever |= r.changed();
             let targets: Vec<(Addr, String)> = state
                 .sockets
                 .values()
@@ -302,8 +337,9 @@ impl Lifecycle {
                 ui.menu_button("Pick", |ui| {
                     for (a, label) in &targets {
                         if ui.button(format!("{a}  ({label})")).clicked() {
-                            settings.connect_addr = a.to_string();
+                            self.connect_addr = a.to_string();
                             self.connect_touched = true;
+                            self.connect_touched_ever = true;
                         }
                     }
                 })
@@ -319,6 +355,7 @@ impl Lifecycle {
             if step_button(ui, "Connect", tip, why_not(row, Step::Connect)) {
                 self.connect_touched = true;
                 if let Ok(addr) = &addr {
+                    settings.connect_addr = self.connect_addr.clone();
                     out.push(Command::Connect {
                         sock: sock.clone(),
                         addr: addr.clone(),
@@ -334,27 +371,64 @@ impl Lifecycle {
     }
 }
 
-/// The line under Connect: the peer, or the address being connected to.
-fn peer_line(ui: &mut Ui, row: &SockRow) {
-    if let Some(peer) = &row.peer {
-        let what = match (row.state, row.parent) {
-            (SockState::Connecting, _) => "connecting to",
-            (_, Some(_)) => "accepted from peer",
-            _ => "connected to",
-        };
-        ui.label(format!("{what} {peer}"));
-    }
+/// A result line: always one line high (cut to the width, whole on hover), so that a
+/// longer result never pushes the rows below.
+fn one_line(ui: &mut Ui, text: RichText) {
+    let full = text.text().to_string();
+    ui.add(egui::Label::new(text).truncate())
+        .on_hover_text(full);
 }
 
-/// The line under Bind: the address the socket has and how it came about.
+/// Width of the step names on the left of the rows.
+const STEP_NAME_WIDTH: f32 = 58.0;
+
+/// One step of the lifecycle: its name on the left, its controls (which wrap in a narrow
+/// window) and result lines on the right.
+fn step_row(ui: &mut Ui, name: &str, add: impl FnOnce(&mut Ui)) {
+    ui.horizontal_top(|ui| {
+        let h = ui.spacing().interact_size.y;
+        ui.allocate_ui_with_layout(
+            egui::vec2(STEP_NAME_WIDTH, h),
+            egui::Layout::left_to_right(egui::Align::Center),
+            |ui| {
+                ui.set_min_size(egui::vec2(STEP_NAME_WIDTH, h));
+                ui.label(RichText::new(name).strong());
+            },
+        );
+        ui.vertical(add);
+    });
+    ui.add_space(2.0);
+}
+
+/// The line under Connect: the peer, or the address being connected to. It is always
+/// there (a weak "not connected" before), so that nothing below moves when a step ends.
+fn peer_line(ui: &mut Ui, row: &SockRow) {
+    let Some(peer) = &row.peer else {
+        one_line(ui, RichText::new("not connected").weak());
+        return;
+    };
+    let what = match (row.state, row.parent) {
+        (SockState::Connecting, _) => "connecting to",
+        (_, Some(_)) => "accepted from peer",
+        _ => "connected to",
+    };
+    one_line(ui, RichText::new(format!("{what} {peer}")));
+}
+
+/// The line under Bind: the address the socket has and how it came about. It is always
+/// there (a weak "not bound yet" before), so that the rows below keep their place when
+/// the bind completes.
 fn bound_line(ui: &mut Ui, row: &SockRow) {
-    if let Some(text) = row.bound_text() {
-        ui.label(RichText::new(text).color(ui.visuals().hyperlink_color));
-    }
+    let text = match row.bound_text() {
+        Some(text) => RichText::new(text).color(ui.visuals().hyperlink_color),
+        None => RichText::new("not bound yet (the OS binds at listen, connect or the first send)")
+            .weak(),
+    };
+    one_line(ui, text);
 }
 
 fn finish_row(ui: &mut Ui, row: &SockRow, sock: &SockRef, out: &mut Vec<Command>) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         if row.proto.is_stream() {
             ui.label("Shutdown");
             for (text, how, tip) in [

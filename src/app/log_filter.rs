@@ -56,6 +56,14 @@ impl Rows<'_> {
         self.len() == 0
     }
 
+    /// The row showing record `record`, if it passes.
+    pub fn row_of(&self, record: usize) -> Option<usize> {
+        match self {
+            Rows::All(n) => (record < *n).then_some(record),
+            Rows::Some(v) => v.binary_search(&record).ok(),
+        }
+    }
+
     /// The record index of row `i`.
     pub fn record(&self, i: usize) -> Option<usize> {
         match self {

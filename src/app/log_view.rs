@@ -13,6 +13,7 @@ use crate::log::format::{
 };
 use crate::log::{Record, SessionLog};
 
+use super::find::Find;
 use super::log_filter::FilterBar;
 use super::widgets::bytes;
 
@@ -26,6 +27,8 @@ pub struct LogView {
     pub selected: Option<usize>,
     /// The filter bar and the rows that pass it.
     pub filter: FilterBar,
+    /// Find in the log (Ctrl+F).
+    pub find: Find,
 }
 
 /// Widths of the fixed columns (time, socket, direction, peer, length) for a table
@@ -158,6 +161,11 @@ pub fn spaced_hex(data: &[u8]) -> String {
     out
 }
 
+/// Height of one log row.
+pub fn row_height(ui: &Ui) -> f32 {
+    ui.text_style_height(&egui::TextStyle::Monospace) + 4.0
+}
+
 /// A cell's text: one line, cut to the column, not selectable (a click selects the row).
 fn cell(ui: &mut Ui, text: RichText) {
     ui.add(egui::Label::new(text).truncate().selectable(false));
@@ -188,8 +196,16 @@ impl LogView {
             );
         }
         let selected = self.selected;
+        self.find.ui(ui, log);
+        let found = self.find.current();
+        let jump = self.find.take_jump();
         let rows = self.filter.ui(ui, log);
-        if let Some(i) = table(ui, log, rows, selected, as_hex) {
+        let marks = Marks {
+            selected,
+            found,
+            jump,
+        };
+        if let Some(i) = table(ui, log, rows, marks, as_hex) {
             self.selected = if self.selected == Some(i) {
                 None
             } else {
@@ -199,20 +215,34 @@ impl LogView {
     }
 }
 
+/// The records the table marks: the one selected for the detail, the match of Find, and
+/// a record to scroll into view.
+#[derive(Debug, Clone, Copy)]
+struct Marks {
+    selected: Option<usize>,
+    found: Option<usize>,
+    jump: Option<usize>,
+}
+
 /// Draws the virtualized table over `rows`; returns the record clicked, if any.
 fn table(
     ui: &mut Ui,
     log: &SessionLog,
     rows: super::log_filter::Rows<'_>,
-    selected: Option<usize>,
+    marks: Marks,
     as_hex: bool,
 ) -> Option<usize> {
+    let Marks {
+        selected,
+        found,
+        jump,
+    } = marks;
     if rows.is_empty() {
         ui.label(RichText::new("No record passes the filter.").weak());
         return None;
     }
     let dark = ui.visuals().dark_mode;
-    let row_height = ui.text_style_height(&egui::TextStyle::Monospace) + 4.0;
+    let row_height = row_height(ui);
     let [w_time, w_sock, w_dir, w_peer, w_len] = column_widths(ui.available_width());
     let with_peer = w_peer > 0.0;
     let mut clicked = None;
@@ -220,6 +250,10 @@ fn table(
         .id_salt("log_table")
         .striped(true)
         .stick_to_bottom(true)
+        // The table takes the height it is given, no more (the default minimum of 200
+        // points pushed the newest rows under the console when the panels above grew).
+        .min_scrolled_height(0.0)
+        .max_scroll_height(f32::INFINITY)
         .sense(egui::Sense::click())
         .auto_shrink([false, false])
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
@@ -228,6 +262,9 @@ fn table(
         .column(Column::exact(w_dir));
     if with_peer {
         builder = builder.column(Column::exact(w_peer).clip(true));
+    }
+    if let Some(row) = jump.and_then(|r| rows.row_of(r)) {
+        builder = builder.scroll_to_row(row, Some(egui::Align::Center));
     }
     builder
         .column(Column::exact(w_len))
@@ -258,7 +295,7 @@ fn table(
                     return;
                 };
                 let rec: &crate::log::Record = &rec;
-                row.set_selected(selected == Some(i));
+                row.set_selected(selected == Some(i) || found == Some(i));
                 let dir = direction(rec);
                 let mono = |s: String| RichText::new(s).monospace();
                 row.col(|ui| {

@@ -13,6 +13,8 @@
 mod console;
 mod controls;
 mod fields;
+mod find;
+pub mod help;
 mod lifecycle;
 mod log_detail;
 mod log_filter;
@@ -60,7 +62,7 @@ use send_box::SendBox;
 use settings::{STORAGE_KEY, Settings, ThemeChoice};
 use state::AppState;
 
-pub use sockets_panel::entry_title;
+pub use sockets_panel::{DEFAULT_WIDTH as SOCKETS_PANEL_WIDTH, entry_title};
 pub use status_bar::totals_text;
 
 /// The app's icon (a PNG in `assets/`).
@@ -75,12 +77,18 @@ const DRAIN_BUDGET: std::time::Duration = std::time::Duration::from_millis(6);
 /// Opens the sockscope window (glow renderer, settings remembered between runs) and
 /// returns when it is closed.
 pub fn run() -> eframe::Result {
+    run_opening(None)
+}
+
+/// Opens the window as [`run`] does and runs `script` in it as it opens, as File → Open
+/// script… does (`sockscope FILE.scope`, a `.scope` file opened from a file manager).
+pub fn run_opening(script: Option<std::path::PathBuf>) -> eframe::Result {
     let engine = Engine::start().map_err(|e| eframe::Error::AppCreation(Box::new(e)))?;
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("sockscope")
         .with_app_id("sockscope")
         .with_inner_size([1200.0, 760.0])
-        .with_min_inner_size([720.0, 480.0]);
+        .with_min_inner_size([800.0, 600.0]);
     if let Ok(icon) = eframe::icon_data::from_png_bytes(ICON_PNG) {
         viewport = viewport.with_icon(Arc::new(icon));
     }
@@ -107,9 +115,12 @@ pub fn run() -> eframe::Result {
         "sockscope",
         options,
         Box::new(move |cc| {
-            let app = SockscopeApp::from_creation_context(cc, engine).with_user_data_dir();
+            let mut app = SockscopeApp::from_creation_context(cc, engine).with_user_data_dir();
             if let Err(e) = sigterm::install(&cc.egui_ctx, app.terminate_flag()) {
                 eprintln!("sockscope: SIGTERM will not save the session: {e}");
+            }
+            if let Some(path) = script {
+                app.open_script(path);
             }
             Ok(Box::new(app))
         }),
@@ -138,6 +149,7 @@ pub struct SockscopeApp {
     /// Set by SIGTERM (or a test): the next frame ends the session and closes the window.
     terminate: Arc<AtomicBool>,
     terminating: bool,
+    help: help::Help,
 }
 
 impl SockscopeApp {
@@ -170,6 +182,7 @@ impl SockscopeApp {
             tools: tools::Tools::new(ctx),
             terminate: Arc::new(AtomicBool::new(false)),
             terminating: false,
+            help: help::Help::default(),
         }
     }
 

@@ -95,6 +95,18 @@ pub fn build_framing(choice: FramingChoice, delim: &str, size: &str) -> Result<F
 /// Readiness in words: `readable · writable · 8 bytes waiting`.
 pub fn readiness_text(row: &SockRow) -> Option<String> {
     let r = row.config.readiness?;
+    if row.state == crate::engine::SockState::Listening {
+        // A listener is readable when a connection waits: accept() would return it.
+        let mut s = if r.readable {
+            "accept() would return a connection".to_string()
+        } else {
+            "accept() would wait: no connection is queued".to_string()
+        };
+        if let Some(q) = row.queue_text() {
+            s.push_str(&format!(" · {q}"));
+        }
+        return Some(s);
+    }
     let mut parts = vec![
         if r.readable {
             "readable"

@@ -153,6 +153,35 @@ impl ScriptFiles {
         names: &HashMap<SockId, String>,
         path: PathBuf,
     ) {
+        self.run_source(ctx, engine, names, Source::File(path));
+    }
+
+    /// Runs a script given as text (an example shipped in the binary), as [`run_file`]
+    /// runs a file; `name` stands for the file in messages.
+    ///
+    /// [`run_file`]: ScriptFiles::run_file
+    pub fn run_text(
+        &mut self,
+        ctx: &egui::Context,
+        engine: &Engine,
+        names: &HashMap<SockId, String>,
+        name: &str,
+        text: &str,
+    ) {
+        let src = Source::Text {
+            name: name.to_string(),
+            text: text.to_string(),
+        };
+        self.run_source(ctx, engine, names, src);
+    }
+
+    fn run_source(
+        &mut self,
+        ctx: &egui::Context,
+        engine: &Engine,
+        names: &HashMap<SockId, String>,
+        source: Source,
+    ) {
         if self.running.is_some() {
             send(
                 &self.tx,
@@ -178,7 +207,7 @@ impl ScriptFiles {
         let spawned = std::thread::Builder::new()
             .name("sockscope-script".into())
             .spawn(move || {
-                let (msg, failed) = run_script(&runner, &path, &stop, &tx, &ctx2);
+                let (msg, failed) = run_script(&runner, &source, &stop, &tx, &ctx2);
                 drop(runner);
                 send(&tx, &ctx2, NoteKind::Finished(msg, failed));
             });
@@ -264,16 +293,27 @@ impl ScriptFiles {
 
 /// The worker: reads, parses and runs the script; returns the final message and whether it
 /// failed.
+/// Where a script comes from.
+enum Source {
+    /// A file.
+    File(PathBuf),
+    /// Text shipped in the binary, under a name.
+    Text { name: String, text: String },
+}
+
 fn run_script(
     runner: &Runner,
-    path: &Path,
+    source: &Source,
     stop: &AtomicBool,
     tx: &Sender<Msg>,
     ctx: &egui::Context,
 ) -> (String, bool) {
-    let shown = path.display().to_string();
+    let (shown, read) = match source {
+        Source::File(path) => (path.display().to_string(), std::fs::read_to_string(path)),
+        Source::Text { name, text } => (name.clone(), Ok(text.clone())),
+    };
     let say = |kind| send(tx, ctx, kind);
-    let text = match std::fs::read_to_string(path) {
+    let text = match read {
         Ok(t) => t,
         Err(e) => {
             let msg = format!("Could not read the script {shown}: {e}");

@@ -14,11 +14,44 @@ use super::settings::{SendMode, Settings, remember};
 use super::state::{AppState, SockRow};
 use super::widgets::{error_note, labelled_edit, step_button};
 
-/// The send box's own state (the text, modes and history live in [`Settings`]).
+/// The send box: one draft per socket (what is typed, the destination, the tools'
+/// fields), so that switching sockets never carries a draft over. The mode and the history
+/// live in [`Settings`].
 #[derive(Debug, Default)]
 pub struct SendBox {
+    drafts: std::collections::BTreeMap<SockId, SendDraft>,
+}
+
+impl SendBox {
+    /// An empty send box.
+    pub fn new() -> SendBox {
+        SendBox::default()
+    }
+
+    /// Draws the send box of `row` (with its own draft); a send command is pushed to `out`.
+    pub fn ui(
+        &mut self,
+        ui: &mut Ui,
+        row: &SockRow,
+        state: &AppState,
+        settings: &mut Settings,
+        out: &mut Vec<Command>,
+    ) {
+        let d = self.drafts.entry(row.id).or_insert_with(|| SendDraft {
+            dest: settings.udp_dest.clone(),
+            ..SendDraft::default()
+        });
+        d.ui(ui, row, state, settings, out);
+    }
+}
+
+/// The send box of one socket.
+#[derive(Debug, Default)]
+struct SendDraft {
     /// What is typed.
-    pub text: String,
+    text: String,
+    /// The destination field (unconnected datagram sockets).
+    dest: String,
     /// Position in the history while browsing it (`None`: not browsing).
     cursor: Option<usize>,
     /// The field has been used, so errors show.
@@ -31,12 +64,7 @@ pub struct SendBox {
     tools: SendTools,
 }
 
-impl SendBox {
-    /// An empty send box.
-    pub fn new() -> SendBox {
-        SendBox::default()
-    }
-
+impl SendDraft {
     /// Moves through the history: `back` is older.
     fn browse(&mut self, history: &[String], back: bool) {
         if history.is_empty() {
@@ -54,7 +82,7 @@ impl SendBox {
     }
 
     /// Draws the send box for `row`; a send command is pushed to `out`.
-    pub fn ui(
+    fn ui(
         &mut self,
         ui: &mut Ui,
         row: &SockRow,
@@ -66,23 +94,26 @@ impl SendBox {
         if self.shown != Some(row.id) {
             self.shown = Some(row.id);
             self.dest_touched = false;
-            if unconnected_dgram && let Some(a) = state.suggested_peer(row) {
-                settings.udp_dest = a.to_string();
+            if unconnected_dgram
+                && fields::address(&self.dest, row.family).is_err()
+                && let Some(a) = state.suggested_peer(row)
+            {
+                self.dest = a.to_string();
             }
         }
         let payload = fields::payload(&self.text, settings.send_mode);
-        let mut dest = unconnected_dgram.then(|| fields::address(&settings.udp_dest, row.family));
+        let mut dest = unconnected_dgram.then(|| fields::address(&self.dest, row.family));
         if !self.dest_touched && matches!(dest, Some(Err(_))) {
             // An untouched destination that is no address (the old default "127.0.0.1:"):
             // offer another socket of the session, or leave it empty with the hint.
-            settings.udp_dest = state
+            self.dest = state
                 .suggested_peer(row)
                 .map(|a| a.to_string())
                 .unwrap_or_default();
-            dest = Some(fields::address(&settings.udp_dest, row.family));
+            dest = Some(fields::address(&self.dest, row.family));
         }
 
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new("Send").strong());
             for mode in SendMode::ALL {
                 ui.selectable_value(&mut settings.send_mode, mode, mode.label())
@@ -98,8 +129,8 @@ impl SendBox {
                 let r = labelled_edit(
                     ui,
                     "Destination",
-                    &mut settings.udp_dest,
-                    170.0,
+                    &mut self.dest,
+                    130.0,
                     "HOST:PORT, /path or @name",
                     bad,
                 );
@@ -125,8 +156,6 @@ impl SendBox {
                 .on_hover_text("what was sent before (or the Up and Down keys in the input)")
                 .on_disabled_hover_text("nothing sent yet");
             });
-            ui.toggle_value(&mut self.tools.open, "Send tools")
-                .on_hover_text("repeat the message, send it in chunks, or send a file");
         });
 
         let edit_id = Id::unique("send_box_input");
@@ -161,7 +190,11 @@ impl SendBox {
                 self.cursor = None;
             }
             let why = why_not(row, Step::Send);
-            send_now |= step_button(ui, "Send", "send the message (Ctrl+Enter)", why.clone());
+            ui.vertical(|ui| {
+                send_now |= step_button(ui, "Send", "send the message (Ctrl+Enter)", why.clone());
+                ui.toggle_value(&mut self.tools.open, "Send tools")
+                    .on_hover_text("repeat the message, send it in chunks, or send a file");
+            });
             if why.is_some() {
                 send_now = false;
             }
@@ -200,19 +233,34 @@ impl SendBox {
             Some(Err(_)) => return,
         };
         remember(&mut settings.send_history, &self.text);
+        select_all(ui.ctx(), edit_id, &self.text);
+        if unconnected_dgram {
+            settings.udp_dest = self.dest.clone();
+        }
         self.cursor = None;
         out.push(cmd);
     }
 }
 
+/// Selects the whole text of the input `id` and focuses it: after a send, typing replaces
+/// the message and Ctrl+Enter sends it again.
+fn select_all(ctx: &egui::Context, id: Id, text: &str) {
+    let mut state = egui::text_edit::TextEditState::load(ctx, id).unwrap_or_default();
+    state
+        .cursor
+        .set_char_range(Some(egui::text::CCursorRange::select_all_str(text)));
+    state.store(ctx, id);
+    ctx.memory_mut(|m| m.request_focus(id));
+}
+
 #[cfg(test)]
 mod tests {
-    use super::SendBox;
+    use super::SendDraft;
 
     #[test]
     fn history_browsing_goes_back_and_forth() {
         let h = vec!["a".to_string(), "b".to_string()];
-        let mut sb = SendBox::new();
+        let mut sb = SendDraft::default();
         sb.browse(&h, true);
         assert_eq!(sb.text, "b");
         sb.browse(&h, true);

@@ -62,15 +62,14 @@ impl ThemeChoice {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
-    /// The bind address field.
+    /// The bind address used last: a new socket's bind field starts with it (its port
+    /// starts at 0 whatever was used before: a remembered port surprises).
     pub bind_host: String,
-    /// The bind port field.
-    pub bind_port: String,
-    /// The listen backlog field.
+    /// The listen backlog used last (a new socket's backlog field starts with it).
     pub backlog: String,
-    /// The connect address field.
+    /// The address connected to last (a suggestion when no listener of the session fits).
     pub connect_addr: String,
-    /// The destination field for unconnected UDP sockets.
+    /// The destination sent to last (a suggestion when no socket of the session fits).
     pub udp_dest: String,
     /// The send box mode.
     pub send_mode: SendMode,
@@ -121,7 +120,6 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             bind_host: "127.0.0.1".into(),
-            bind_port: "0".into(),
             backlog: "128".into(),
             connect_addr: "127.0.0.1:".into(),
             udp_dest: "127.0.0.1:".into(),
@@ -162,8 +160,9 @@ mod tests {
 
     #[test]
     fn missing_fields_take_defaults() {
-        let s: Settings = serde_json::from_str(r#"{"bind_port":"8080"}"#).expect("parse");
-        assert_eq!(s.bind_port, "8080");
+        let s: Settings =
+            serde_json::from_str(r#"{"bind_port":"8080","backlog":"5"}"#).expect("parse");
+        assert_eq!(s.backlog, "5");
         assert_eq!(s.bind_host, "127.0.0.1");
         assert_eq!(s.theme, ThemeChoice::Dark);
         assert_eq!(s.payload_budget(), crate::log::DEFAULT_PAYLOAD_BUDGET);

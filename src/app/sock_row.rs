@@ -1,7 +1,7 @@
 //! One socket as the app shows it: identity, lifecycle state, addresses, counters, and
 //! what has been set on it ([`SockConfig`]).
 
-use crate::engine::{Addr, Family, Op, Proto, Responder, SockId, SockState};
+use crate::engine::{AcceptQueue, Addr, Family, Op, Proto, Responder, SockId, SockState};
 
 use super::sock_config::SockConfig;
 
@@ -58,6 +58,8 @@ pub struct SockRow {
     pub read_done: bool,
     /// Sending is over (write side shut down).
     pub write_done: bool,
+    /// The peer closed its side (end of stream arrived), as opposed to our read side shut.
+    pub peer_closed: bool,
     /// Auto-accept is on.
     pub auto_accept: bool,
     /// The responder set on this socket, if any.
@@ -70,6 +72,8 @@ pub struct SockRow {
     pub last_error_line: Option<String>,
     /// The kernel's TCP state at the latest `status` (`ESTABLISHED`, `CLOSE_WAIT`, …).
     pub tcp_state: Option<&'static str>,
+    /// A listener's accept queue at the latest `status`.
+    pub accept_queue: Option<AcceptQueue>,
     /// Options, framing, step mode, rules, timed sends: what has been set on it.
     pub config: SockConfig,
 }
@@ -94,12 +98,14 @@ impl SockRow {
             msgs_out: 0,
             read_done: false,
             write_done: false,
+            peer_closed: false,
             auto_accept: false,
             responder: None,
             last_error: None,
             last_error_op: None,
             last_error_line: None,
             tcp_state: None,
+            accept_queue: None,
             config: SockConfig::default(),
         }
     }
@@ -140,6 +146,62 @@ impl SockRow {
         Some(format!("bound to {local}{how}"))
     }
 
+    /// Which half of a half-closed connection is closed, in words: `our write side
+    /// shut`, `the peer's side closed`, `our read side shut`, or several of them.
+    pub fn halves_closed(&self) -> Option<String> {
+        if self.state != SockState::HalfClosed {
+            return None;
+        }
+        let mut parts = Vec::new();
+        if self.write_done {
+            parts.push("our write side shut");
+        }
+        if self.peer_closed {
+            parts.push("the peer's side closed");
+        } else if self.read_done {
+            parts.push("our read side shut");
+        }
+        Some(parts.join(", "))
+    }
+
+    /// The lifecycle state in words, saying which half of a half-closed connection is
+    /// closed: `half-closed: our write side shut`.
+    pub fn state_text(&self) -> String {
+        match self.halves_closed() {
+            Some(h) if !h.is_empty() => format!("{}: {h}", self.state),
+            _ => self.state.to_string(),
+        }
+    }
+
+    /// A listener's queue in words: `1 of 5 waiting to be accepted`.
+    pub fn queue_text(&self) -> Option<String> {
+        let q = self.accept_queue?;
+        Some(format!(
+            "{} of {} waiting to be accepted",
+            q.waiting, q.backlog
+        ))
+    }
+
+    /// How often the kernel's view of this socket is worth asking again while it is
+    /// shown: often while its TCP state is passing (SYN_SENT, FIN_WAIT1/2, CLOSING,
+    /// LAST_ACK…), less often for a listener's queue; `None` when nothing changes by
+    /// itself, so an idle window costs nothing.
+    pub fn refresh_every(&self) -> Option<std::time::Duration> {
+        use std::time::Duration;
+        if self.proto != Proto::Tcp || self.is_closed() {
+            return None;
+        }
+        let passing = matches!(
+            self.tcp_state,
+            Some("SYN_SENT" | "SYN_RECV" | "FIN_WAIT1" | "FIN_WAIT2" | "CLOSING" | "LAST_ACK")
+        );
+        if passing || self.state == SockState::Connecting {
+            return Some(Duration::from_millis(250));
+        }
+        (self.state == SockState::Listening && !self.auto_accept)
+            .then_some(Duration::from_millis(500))
+    }
+
     /// Connected or half-closed, from the read and write sides.
     pub(super) fn recompute_half_closed(&mut self) {
         if self.is_connected() {
@@ -155,6 +217,51 @@ impl SockRow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_passing_states_and_listeners_refresh_by_themselves() {
+        let mut r = SockRow::new(SockId(1), Proto::Tcp, Family::V4, None);
+        assert_eq!(
+            r.refresh_every(),
+            None,
+            "a new socket changes only by a command"
+        );
+        r.state = SockState::Connected;
+        r.tcp_state = Some("ESTABLISHED");
+        assert_eq!(r.refresh_every(), None, "established: idle");
+        for t in ["SYN_SENT", "FIN_WAIT1", "FIN_WAIT2", "CLOSING", "LAST_ACK"] {
+            r.tcp_state = Some(t);
+            assert!(r.refresh_every().is_some(), "{t} passes by itself");
+        }
+        r.tcp_state = Some("LISTEN");
+        r.state = SockState::Listening;
+        assert!(r.refresh_every().is_some(), "a listener's queue changes");
+        r.auto_accept = true;
+        assert_eq!(
+            r.refresh_every(),
+            None,
+            "auto-accept empties it: events say so"
+        );
+        r.state = SockState::Closed;
+        assert_eq!(r.refresh_every(), None);
+    }
+
+    #[test]
+    fn half_closed_says_which_half() {
+        let mut r = SockRow::new(SockId(1), Proto::Tcp, Family::V4, None);
+        r.state = SockState::Connected;
+        assert_eq!(r.state_text(), "connected");
+        r.write_done = true;
+        r.recompute_half_closed();
+        assert_eq!(r.state_text(), "half-closed: our write side shut");
+        r.write_done = false;
+        r.read_done = true;
+        r.peer_closed = true;
+        r.recompute_half_closed();
+        assert_eq!(r.state_text(), "half-closed: the peer's side closed");
+        r.peer_closed = false;
+        assert_eq!(r.state_text(), "half-closed: our read side shut");
+    }
 
     #[test]
     fn the_bound_line_says_who_chose_the_port() {

@@ -40,17 +40,30 @@ pub fn flatten(state: &AppState, hide_closed: bool) -> Vec<(usize, SockId)> {
 
 /// Shows the entries of `rows` that are in view, in a vertical scroll area; each gets a
 /// space `entry_height` tall (spacing excluded) and is drawn by `entry(ui, depth, id)`.
+/// The entry of `reveal`, if any, is scrolled into view (a new selection).
 pub fn show(
     ui: &mut Ui,
     rows: &[(usize, SockId)],
     entry_height: f32,
+    reveal: Option<SockId>,
     mut entry: impl FnMut(&mut Ui, usize, SockId),
 ) {
+    let reveal = reveal.and_then(|id| rows.iter().position(|&(_, r)| r == id));
     egui::ScrollArea::vertical()
         .id_salt("sockets_list")
         .auto_shrink([false, false])
         .show_rows(ui, entry_height, rows.len(), |ui, range| {
             let width = ui.available_width();
+            if let Some(i) = reveal {
+                // Where entry i lies in the list, laid out or not.
+                let pitch = entry_height + ui.spacing().item_spacing.y;
+                let top = ui.cursor().top() + (i as f32 - range.start as f32) * pitch;
+                let rect = egui::Rect::from_min_size(
+                    egui::pos2(ui.cursor().left(), top),
+                    Vec2::new(width, entry_height),
+                );
+                ui.scroll_to_rect(rect, None);
+            }
             for &(depth, id) in rows.get(range).unwrap_or_default() {
                 ui.allocate_ui_with_layout(
                     Vec2::new(width, entry_height),

@@ -118,16 +118,41 @@ pub fn ui(
     }
     // Only the entries in view are laid out: 10,000 accepted connections cost a screenful.
     let rows = super::sockets_list::flatten(state, *hide_closed);
-    super::sockets_list::show(ui, &rows, ENTRY_HEIGHT, |ui, depth, id| {
+    // A selection made elsewhere (a new socket, the console) scrolls into view once.
+    let mem = egui::Id::unique("sockets_list_shown_selection");
+    let before: Option<SockId> = ui.data(|d| d.get_temp(mem)).flatten();
+    let reveal = (*selected != before).then_some(*selected).flatten();
+    ui.data_mut(|d| d.insert_temp(mem, *selected));
+    super::sockets_list::show(ui, &rows, ENTRY_HEIGHT, reveal, |ui, depth, id| {
         if let Some(row) = state.get(id) {
             entry(ui, row, depth, selected);
         }
     });
 }
 
-/// Height of one entry: its title and always three detail lines (local, peer, counters),
-/// so that every entry is as tall as the virtualized list assumes.
-const ENTRY_HEIGHT: f32 = 72.0;
+/// Height of one entry: its title and always five detail lines (local, peer, the kernel's
+/// state and which half is closed, bytes in, bytes out), so that every entry is as tall
+/// as the virtualized list assumes.
+const ENTRY_HEIGHT: f32 = 88.0;
+
+/// The panel's default width: an entry's lines show in full at it (`ESTABLISHED`,
+/// `the peer's side closed`, counters in MiB), one level of connections deep.
+pub const DEFAULT_WIDTH: f32 = 300.0;
+
+/// The third line of an entry: the kernel's TCP state and which half is closed.
+fn status_line(row: &SockRow) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(t) = row.tcp_state {
+        parts.push(format!("kernel {t}"));
+    }
+    if let Some(h) = row.halves_closed() {
+        parts.push(h);
+    }
+    if parts.is_empty() && row.proto == Proto::Tcp && !row.is_closed() {
+        return "kernel —".into();
+    }
+    parts.join(" · ")
+}
 
 fn entry(ui: &mut Ui, row: &SockRow, depth: usize, selected: &mut Option<SockId>) {
     ui.horizontal(|ui| {
@@ -149,27 +174,23 @@ fn entry(ui: &mut Ui, row: &SockRow, depth: usize, selected: &mut Option<SockId>
                 .as_ref()
                 .map(|a| a.to_string())
                 .unwrap_or_else(|| "—".into());
-            let mut first = format!("local {local}");
-            if let Some(t) = row.tcp_state {
-                first.push_str(&format!("  ({t})"));
-            }
             let peer = row
                 .peer
                 .as_ref()
                 .map(|p| p.to_string())
                 .unwrap_or_else(|| "—".into());
-            let counts = format!(
-                "in {} ({} msgs) · out {} ({} msgs)",
-                bytes(row.bytes_in),
-                row.msgs_in,
-                bytes(row.bytes_out),
-                row.msgs_out
-            );
+            let lines = [
+                format!("local {local}"),
+                format!("peer  {peer}"),
+                status_line(row),
+                format!("in  {} · {} msgs", bytes(row.bytes_in), row.msgs_in),
+                format!("out {} · {} msgs", bytes(row.bytes_out), row.msgs_out),
+            ];
             // One line each, cut to the panel (the whole line shows on hover), so every
             // entry keeps the height the virtualized list assumes; monospace a little
             // under body size, so addresses line up and stay readable.
             ui.spacing_mut().item_spacing.y = 1.0;
-            for line in [first, format!("peer  {peer}"), counts] {
+            for line in lines {
                 let text = RichText::new(line.as_str()).monospace().size(11.0).weak();
                 ui.add(egui::Label::new(text).truncate())
                     .on_hover_text(line);

@@ -307,6 +307,7 @@ impl AppState {
             }
             EventKind::PeerClosed => {
                 row.read_done = true;
+                row.peer_closed = true;
                 row.recompute_half_closed();
             }
             EventKind::Shut { how } => {
@@ -413,6 +414,7 @@ impl AppState {
             row.msgs_in = info.msgs_in;
             row.msgs_out = info.msgs_out;
             row.tcp_state = info.tcp_state;
+            row.accept_queue = info.accept_queue;
         }
         for info in list {
             if let Some(p) = info.parent

@@ -215,6 +215,7 @@ fn status_snapshot_overrides_rows() {
         msgs_out: 1,
         on_close: Some(None),
         tcp_state: Some("LISTEN"),
+        accept_queue: None,
     };
     st.apply(&Event {
         at: SystemTime::now(),
@@ -263,6 +264,7 @@ fn tcp_transitions_ask_for_one_quiet_status_at_a_time() {
         msgs_out: 0,
         on_close: None,
         tcp_state: Some("CLOSE_WAIT"),
+        accept_queue: None,
     };
     let answer = Event {
         at: SystemTime::now(),

@@ -110,6 +110,15 @@ impl SockscopeApp {
             .run_file(&self.tools.ctx, &engine, &names, path);
     }
 
+    /// Runs an example script shipped in the binary, as "Open script…" runs a file.
+    pub fn run_example(&mut self, name: &str, text: &str) {
+        let engine: Engine = self.engine.clone();
+        let names = self.log.names().clone();
+        self.tools
+            .script
+            .run_text(&self.tools.ctx, &engine, &names, name, text);
+    }
+
     fn apply_note(&mut self, note: Note) {
         match note.kind {
             NoteKind::Statement(text) => {

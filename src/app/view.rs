@@ -33,6 +33,8 @@ pub fn draw(app: &mut SockscopeApp, ui: &mut Ui, out: &mut Vec<Command>) -> Acti
             .resizable(true)
             .default_size(170.0)
             .min_size(90.0)
+            // A small window keeps its room for the controls and the log.
+            .max_size(console_max(ui.available_height()))
             .show(ui, |ui| {
                 ui.label(RichText::new("Console").strong());
                 actions.console_line = app.console.ui(ui, &mut app.settings);
@@ -40,7 +42,7 @@ pub fn draw(app: &mut SockscopeApp, ui: &mut Ui, out: &mut Vec<Command>) -> Acti
     }
     egui::Panel::left("sockets")
         .resizable(true)
-        .default_size(260.0)
+        .default_size(sockets_panel::DEFAULT_WIDTH)
         .min_size(200.0)
         .show(ui, |ui| {
             sockets_panel::ui(
@@ -52,39 +54,144 @@ pub fn draw(app: &mut SockscopeApp, ui: &mut Ui, out: &mut Vec<Command>) -> Acti
                 out,
             );
         });
-    egui::CentralPanel::default().show(ui, |ui| {
-        egui::Panel::top("selected_socket")
-            .resizable(false)
-            .show(ui, |ui| selected_socket(app, ui, out));
-        if let Some(i) = app.log_view.selected {
-            egui::Panel::right("log_detail")
-                .resizable(true)
-                .default_size(430.0)
-                .min_size(280.0)
-                .show(ui, |ui| {
-                    if !log_detail::ui(ui, &app.log, i) {
-                        app.log_view.selected = None;
-                    }
-                });
-        }
-        egui::CentralPanel::default().show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.label(RichText::new("Log").strong());
-                ui.checkbox(&mut app.settings.log_hex, "Payloads as hex");
-                ui.label(
-                    RichText::new("click a row for its detail and hex dump")
-                        .weak()
-                        .small(),
-                );
-            });
-            app.log_view.ui(ui, &app.log, app.settings.log_hex);
-        });
-    });
+    egui::CentralPanel::default().show(ui, |ui| central(app, ui, out));
+    app.help.windows(ui.ctx());
     actions
 }
 
-fn selected_socket(app: &mut SockscopeApp, ui: &mut Ui, out: &mut Vec<Command>) {
+/// The console's largest height in a window `height` points tall (menu and status bar
+/// excluded): its smallest in a window under 640 points (800×600), so that the controls,
+/// the send box and eight log rows fit; a fifth of the height otherwise.
+pub fn console_max(height: f32) -> f32 {
+    if height < 640.0 {
+        90.0
+    } else {
+        (height * 0.22).max(90.0)
+    }
+}
+
+/// Rows the log keeps in view however much the panels around it hold.
+pub const LOG_MIN_ROWS: f32 = 8.0;
+
+/// Height of what the log shows around its rows: its title row, the filter bar, the
+/// table's header and spacing.
+const LOG_CHROME: f32 = 88.0;
+
+/// Least height of the selected socket's controls (its header, tabs and first row) while
+/// they scroll.
+const CONTROLS_MIN: f32 = 96.0;
+
+/// Height the send box always gets when it needs it (its mode row, the message and Send).
+const SEND_MIN: f32 = 84.0;
+
+/// The middle of the window: the selected socket's controls on top, its send box at the
+/// bottom and the log in between, which keeps [`LOG_MIN_ROWS`] rows. Each part gets a
+/// rect of its own (the controls and the send box scroll when they hold more), sized from
+/// what the parts needed the frame before, so no part ever draws over another.
+fn central(app: &mut SockscopeApp, ui: &mut Ui, out: &mut Vec<Command>) {
+    let full = ui.available_rect_before_wrap();
+    let row_pitch = super::log_view::row_height(ui) + ui.spacing().item_spacing.y;
+    let log_min = LOG_MIN_ROWS * row_pitch + LOG_CHROME;
     let row = app.selected.and_then(|id| app.state.get(id)).cloned();
+    let open_row = row.as_ref().filter(|r| !r.is_closed());
+    let mem_id = egui::Id::unique("central_layout");
+    let (want_controls, want_send): (f32, f32) = ui
+        .data(|d| d.get_temp(mem_id))
+        .unwrap_or((CONTROLS_MIN, 80.0));
+    let send_h = match open_row {
+        Some(_) => want_send
+            .min(full.height() - log_min - CONTROLS_MIN)
+            .max(want_send.min(SEND_MIN)),
+        None => 0.0,
+    };
+    let controls_h = want_controls
+        .min(full.height() - log_min - send_h)
+        .max(CONTROLS_MIN.min(want_controls));
+    let spacing = ui.spacing().item_spacing.y;
+    let controls_rect = egui::Rect::from_min_size(full.min, egui::vec2(full.width(), controls_h));
+    let send_rect =
+        egui::Rect::from_min_max(egui::pos2(full.left(), full.bottom() - send_h), full.max);
+    let log_rect = egui::Rect::from_min_max(
+        egui::pos2(full.left(), controls_rect.bottom() + 2.0 * spacing),
+        egui::pos2(full.right(), send_rect.top() - spacing),
+    );
+    let controls_used = in_rect(ui, controls_rect, "selected_socket", |ui| {
+        selected_socket(app, row.as_ref(), ui, out);
+    });
+    let sep_y = controls_rect.bottom() + spacing;
+    ui.painter().hline(
+        full.x_range(),
+        sep_y,
+        ui.visuals().widgets.noninteractive.bg_stroke,
+    );
+    let mut send_used = 0.0;
+    if let Some(row) = open_row {
+        send_used = in_rect(ui, send_rect, "send_box", |ui| {
+            ui.separator();
+            app.send_box.ui(ui, row, &app.state, &mut app.settings, out);
+        });
+    }
+    ui.scope_builder(egui::UiBuilder::new().max_rect(log_rect), |ui| {
+        log_area(app, ui)
+    });
+    ui.allocate_rect(full, egui::Sense::hover());
+    let used = (controls_used, send_used);
+    if used != (want_controls, want_send) {
+        ui.data_mut(|d| d.insert_temp(mem_id, used));
+        ui.ctx().request_repaint(); // one more frame to settle the sizes
+    }
+}
+
+/// Draws `add` in `rect`, scrolling vertically when it needs more; returns the height it
+/// needed.
+fn in_rect(ui: &mut Ui, rect: egui::Rect, salt: &str, add: impl FnOnce(&mut Ui)) -> f32 {
+    let out = ui.scope_builder(egui::UiBuilder::new().max_rect(rect), |ui| {
+        egui::ScrollArea::vertical()
+            .id_salt(salt)
+            .max_height(rect.height())
+            .auto_shrink([false, false])
+            .show(ui, add)
+    });
+    out.inner.content_size.y.ceil()
+}
+
+/// The log and, when a row is selected, its detail on the right.
+fn log_area(app: &mut SockscopeApp, ui: &mut Ui) {
+    let find = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::F);
+    if ui.input_mut(|i| i.consume_shortcut(&find)) {
+        app.log_view.find.open();
+    }
+    if let Some(i) = app.log_view.selected {
+        egui::Panel::right("log_detail")
+            .resizable(true)
+            .default_size(430.0)
+            .min_size(280.0)
+            .show(ui, |ui| {
+                if !log_detail::ui(ui, &app.log, i) {
+                    app.log_view.selected = None;
+                }
+            });
+    }
+    egui::CentralPanel::default().show(ui, |ui| {
+        ui.horizontal(|ui| {
+            ui.label(RichText::new("Log").strong());
+            ui.checkbox(&mut app.settings.log_hex, "Payloads as hex");
+            ui.label(
+                RichText::new("click a row for its detail and hex dump")
+                    .weak()
+                    .small(),
+            );
+        });
+        app.log_view.ui(ui, &app.log, app.settings.log_hex);
+    });
+}
+
+fn selected_socket(
+    app: &mut SockscopeApp,
+    row: Option<&super::state::SockRow>,
+    ui: &mut Ui,
+    out: &mut Vec<Command>,
+) {
     let Some(row) = row else {
         ui.add_space(6.0);
         ui.label(
@@ -94,11 +201,7 @@ fn selected_socket(app: &mut SockscopeApp, ui: &mut Ui, out: &mut Vec<Command>) 
         return;
     };
     ui.add_space(4.0);
-    app.controls
-        .ui(ui, &row, &app.state, &mut app.settings, out);
-    ui.separator();
-    app.send_box
-        .ui(ui, &row, &app.state, &mut app.settings, out);
+    app.controls.ui(ui, row, &app.state, &mut app.settings, out);
     ui.add_space(4.0);
 }
 
@@ -157,6 +260,11 @@ fn menu_bar(app: &mut SockscopeApp, ui: &mut Ui, actions: &mut Actions, out: &mu
                 (ThemeChoice::System, "Follow the system"),
             ] {
                 ui.radio_value(&mut app.settings.theme, t, label);
+            }
+        });
+        ui.menu_button("Help", |ui| {
+            if let Some((name, text)) = app.help.menu(ui) {
+                app.run_example(name, text);
             }
         });
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {

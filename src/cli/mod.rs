@@ -29,10 +29,15 @@ pub const VERSION: &str = concat!(
 /// sockscope: a socket tester and socket lab. With no command it opens the desktop app.
 #[derive(Debug, Parser)]
 #[command(name = "sockscope", version = VERSION, about, long_about = None)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     /// What to do; none opens the desktop app.
     #[command(subcommand)]
     pub command: Option<Cmd>,
+    /// A script to run in the window as it opens (as File → Open script… does), so that a
+    /// `.scope` file opens from a file manager or a terminal.
+    #[arg(value_name = "FILE.scope")]
+    pub script: Option<PathBuf>,
 }
 
 /// The subcommands.
@@ -128,4 +133,21 @@ pub(crate) fn out_line(line: &str) {
 pub(crate) fn err_line(line: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+#[cfg(test)]
+mod cli_tests {
+    use super::*;
+
+    #[test]
+    fn a_script_file_alone_opens_the_window_with_it() {
+        let cli = Cli::try_parse_from(["sockscope", "demo.scope"]).expect("parses");
+        assert!(cli.command.is_none());
+        assert_eq!(cli.script, Some(PathBuf::from("demo.scope")));
+        let cli = Cli::try_parse_from(["sockscope", "run", "demo.scope"]).expect("parses");
+        assert!(matches!(cli.command, Some(Cmd::Run { .. })));
+        assert_eq!(cli.script, None);
+        let cli = Cli::try_parse_from(["sockscope"]).expect("parses");
+        assert!(cli.command.is_none() && cli.script.is_none());
+    }
 }

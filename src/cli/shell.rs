@@ -107,12 +107,7 @@ fn failure_text(stmt: &Statement, e: &RunError) -> String {
 }
 
 fn help_text() -> String {
-    let mut s = String::from("commands (see shared/spec/COMMANDS.md):\n");
-    for c in COMMANDS {
-        s.push_str(&format!("  {:<44} {}\n", c.usage, c.about));
-    }
-    s.push_str("  help                                         this list\n  quit                                         leave (closes every socket)");
-    s
+    crate::lang::help_text()
 }
 
 /// The shell's runner, printing through rustyline (so that events do not break the line

@@ -18,8 +18,8 @@ pub fn python_of_session(log: &SessionLog) -> Generated {
     let mut lines: Vec<ScriptLine> = Vec::new();
     let mut notes: Vec<Vec<String>> = Vec::new();
     let mut bad = Vec::new();
-    for rec in log.records() {
-        match rec {
+    for rec in log.iter() {
+        match &*rec {
             Record::Command { line, .. } => match parse_line(line) {
                 Ok(Some(stmt)) => {
                     lines.push(ScriptLine {

@@ -484,6 +484,8 @@ pub struct SocketInfo {
     pub on_close: Option<Option<OnClose>>,
     /// The kernel's TCP state (`ESTABLISHED`, `CLOSE_WAIT`, …) for TCP sockets.
     pub tcp_state: Option<&'static str>,
+    /// A listening TCP socket's accept queue, as the kernel reports it.
+    pub accept_queue: Option<super::AcceptQueue>,
 }
 
 // Every event is kept by the session log: keep them small. Issue 7's goal is 128 bytes an

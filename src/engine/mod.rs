@@ -24,6 +24,7 @@
 
 mod addr;
 mod command;
+pub mod diag;
 mod errno;
 mod error;
 mod event;
@@ -50,6 +51,7 @@ pub use command::{
     Command, DEFAULT_BACKLOG, DEFAULT_CONNECT_TIMEOUT, Family, FloodLimit, How, OnClose, Payload,
     Proto, Responder, SockRef,
 };
+pub use diag::AcceptQueue;
 pub use errno::errno_name;
 pub use error::{Cause, Op, OpError};
 pub use event::{

@@ -240,6 +240,10 @@ impl Sock {
                 (Some(os), Proto::Tcp) => super::options::tcp_state(os),
                 _ => None,
             },
+            accept_queue: match (&self.os, self.proto) {
+                (Some(os), Proto::Tcp) => super::diag::accept_queue(os),
+                _ => None,
+            },
         }
     }
 

@@ -160,6 +160,17 @@ pub const COMMANDS: &[CommandHelp] = &[
     },
 ];
 
+/// The command reference, one command a line (usage and what it does): the text of the
+/// shell's `help` and of the app's Help → Command language.
+pub fn help_text() -> String {
+    let mut s = String::from("commands (see shared/spec/COMMANDS.md):\n");
+    for c in COMMANDS {
+        s.push_str(&format!("  {:<44} {}\n", c.usage, c.about));
+    }
+    s.push_str("  help                                         this list\n  quit                                         leave (closes every socket)");
+    s
+}
+
 /// The help of a command word, if it is one.
 pub fn command_help(name: &str) -> Option<&'static CommandHelp> {
     COMMANDS.iter().find(|c| c.name == name)

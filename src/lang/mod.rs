@@ -82,7 +82,7 @@ mod sockref;
 
 pub use duration::{DurationError, duration_text, parse_duration};
 pub use error::ParseError;
-pub use help::{COMMANDS, CommandHelp, command_help};
+pub use help::{COMMANDS, CommandHelp, command_help, help_text};
 pub use parse::{ScriptLine, parse_addr_word, parse_line, parse_payload_word, parse_script};
 pub use payload::{bytes_text, escape_bytes, payload_text};
 pub use print::responder_text;

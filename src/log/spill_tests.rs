@@ -57,10 +57,13 @@ fn mixed(log: &mut SessionLog, i: usize) {
             name: Some(Box::new(format!("conn{i}"))),
         },
         4 => EventKind::Failed(OpError::at(Op::Recv, &v4(1), Cause::Reset)),
-        5 => EventKind::Failed(OpError::new(Op::Connect, Cause::Os {
+        5 => EventKind::Failed(OpError::new(
+            Op::Connect,
+            Cause::Os {
                 errno: 5,
                 text: "weird".into(),
-            })),
+            },
+        )),
         6 => EventKind::Closed,
         7 => EventKind::PeerClosed,
         8 => EventKind::Status(vec![SocketInfo {
@@ -78,6 +81,7 @@ fn mixed(log: &mut SessionLog, i: usize) {
             msgs_out: 0,
             tcp_state: Some("LISTEN"),
             on_close: None,
+            accept_queue: None,
         }]),
         9 => EventKind::Stats(SockStats {
             bytes_in: 1,

@@ -60,7 +60,9 @@ pub fn wait_for(
     cond: impl Fn(&SockscopeApp) -> bool,
 ) {
     poll_until(h, what, cond);
-    h.run();
+    // run_ok: while a socket's kernel state passes by itself (FIN_WAIT1, a listener's
+    // queue) the app asks again on a timer, so frames keep coming a while.
+    h.run_ok();
 }
 
 /// The commands the app ran, in order, as the session log has them.
@@ -85,7 +87,9 @@ pub fn click(h: &mut Harness<'_, SockscopeApp>, label: &str) {
     h.query_by_role_and_label(Role::Button, label)
         .unwrap_or_else(|| panic!("no button labelled {label:?}"))
         .click();
-    h.run();
+    // run_ok: while a socket's kernel state passes by itself (FIN_WAIT1, a listener's
+    // queue) the app asks again on a timer, so frames keep coming a while.
+    h.run_ok();
 }
 
 /// True when the button labelled `label` is enabled.
@@ -98,18 +102,31 @@ pub fn enabled(h: &Harness<'_, SockscopeApp>, label: &str) -> bool {
 /// Replaces the text of the field named `label`.
 pub fn type_into(h: &mut Harness<'_, SockscopeApp>, label: &str, text: &str) {
     h.get_by_label(label).set_text_value_accesskit(text);
-    h.run();
+    // run_ok: while a socket's kernel state passes by itself (FIN_WAIT1, a listener's
+    // queue) the app asks again on a timer, so frames keep coming a while.
+    h.run_ok();
 }
 
 /// Selects socket `n` by clicking its entry in the Sockets panel.
 pub fn select(h: &mut Harness<'_, SockscopeApp>, n: u32) {
     let title = sockscope::app::entry_title(sock(h.state(), n).expect("socket exists"));
     h.get_by_label(&title).click();
-    h.run();
+    // run_ok: while a socket's kernel state passes by itself (FIN_WAIT1, a listener's
+    // queue) the app asks again on a timer, so frames keep coming a while.
+    h.run_ok();
     assert_eq!(h.state().selected(), Some(SockId(n)), "s{n} is selected");
 }
 
 /// How many widgets show text containing `needle`.
 pub fn shown(h: &Harness<'_, SockscopeApp>, needle: &str) -> usize {
     h.query_all_by_label_contains(needle).count()
+}
+
+/// The text of the field named `label`.
+pub fn field(h: &Harness<'_, SockscopeApp>, label: &str) -> String {
+    h.get_by_label(label)
+        .accesskit_node()
+        .value()
+        .map(|v| v.to_string())
+        .unwrap_or_default()
 }

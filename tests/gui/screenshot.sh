@@ -6,6 +6,7 @@
 #   tests/gui/screenshot.sh            # build release, run, shoot
 #   SKIP_BUILD=1 tests/gui/screenshot.sh
 #   BIN=/tmp/sockscope SKIP_BUILD=1 OUT=/tmp/shot.png tests/gui/screenshot.sh
+#   WIN_W=800 WIN_H=600 OUT=/tmp/small.png tests/gui/screenshot.sh   # the smallest window
 #
 # Needs (Debian): xvfb libxcursor1 libxi6 libxkbcommon-x11-0 xdotool imagemagick
 set -euo pipefail
@@ -15,6 +16,8 @@ cd "$root"
 display=${DISPLAY_NUM:-:99}
 out=${OUT:-assets/screenshot.png}
 bin=${BIN:-target/release/sockscope}
+win_w=${WIN_W:-1200}
+win_h=${WIN_H:-760}
 
 for tool in Xvfb xdotool import; do
   command -v "$tool" >/dev/null || {
@@ -46,11 +49,12 @@ sleep 3
 kill -0 "$app_pid" || { echo "the app did not start" >&2; exit 1; }
 # With no window manager nothing gives the window keyboard focus: give it explicitly.
 wid=$(xdotool search --name '^sockscope$' | head -1)
+[ -n "$wid" ] && xdotool windowsize --sync "$wid" "$win_w" "$win_h" && sleep 0.5
 [ -n "$wid" ] && xdotool windowfocus --sync "$wid"
 
-# Coordinates of the 1200x760 window at (0,0).
+# Coordinates in the window at (0,0): the console's input sits above the status bar.
 console_x=400
-console_y=722
+console_y=$((win_h - 38))
 
 run() { # types one console line and presses Enter
   xdotool mousemove "$console_x" "$console_y" click 1
@@ -77,13 +81,13 @@ run 'sendto s5 $echo hex:"de ad be ef 00 01 02 03"'
 
 # Select the client in the Sockets panel (below the "+ Unix" row), then open the detail
 # of a received row.
-xdotool mousemove "${CLIENT_X:-70}" "${CLIENT_Y:-289}" click 1
+xdotool mousemove "${CLIENT_X:-70}" "${CLIENT_Y:-322}" click 1
 sleep 0.4
-xdotool mousemove "${ROW_X:-700}" "${ROW_Y:-${DETAIL_ROW_Y:-535}}" click 1
+[ -n "${NO_DETAIL:-}" ] || xdotool mousemove "${ROW_X:-700}" "${ROW_Y:-${DETAIL_ROW_Y:-$((win_h - 300))}}" click 1
 sleep 0.6
-xdotool mousemove 1250 790
+xdotool mousemove 1270 795
 sleep 0.3
 
 mkdir -p "$(dirname "$out")"
-import -window root -crop 1200x760+0+0 "$out"
+import -window root -crop "${win_w}x${win_h}+0+0" "$out"
 echo "saved $out"

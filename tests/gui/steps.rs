@@ -56,6 +56,7 @@ pub fn wait_for(
     h.run_ok();
 }
 
+#[allow(unused_imports)] // not every test file that includes these steps reads the commands
 pub use super::harness::commands;
 
 /// Clicks `button` ("+ UDP", "+ TCP", …) and waits for socket `n` to appear.
@@ -86,7 +87,7 @@ pub fn tcp_pair(h: &mut Harness<'_, SockscopeApp>) {
         .expect("the listener's address");
     new_socket(h, "+ TCP", 2);
     assert_eq!(
-        h.state().settings().connect_addr,
+        super::harness::field(h, "Connect to"),
         listener,
         "Connect to is prefilled with the listener's address"
     );

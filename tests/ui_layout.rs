@@ -1,0 +1,199 @@
+//! The window's layout at the sizes people use (800×600, the smallest the app allows, and
+//! 1280×800): the newest log row is in full view above the console whatever the panels
+//! above it hold, the lifecycle and send controls are inside the window, and rows keep
+//! their place when a step completes.
+
+#[path = "gui/harness.rs"]
+mod harness;
+#[path = "gui/steps.rs"]
+mod steps;
+
+use egui::accesskit::Role;
+use egui::{Rect, Vec2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use harness::{MAX_STEPS, sock};
+use sockscope::app::SockscopeApp;
+use sockscope::engine::Engine;
+use steps::{bound_udp, click, type_into, wait_for};
+
+/// The two sizes the layout is checked at.
+const SIZES: [(f32, f32); 2] = [(1280.0, 800.0), (800.0, 600.0)];
+
+/// The app on a fresh engine in a window of `w`×`h` points.
+fn app_sized(w: f32, h: f32) -> Harness<'static, SockscopeApp> {
+    Harness::builder()
+        .with_size(Vec2::new(w, h))
+        .with_max_steps(MAX_STEPS)
+        .build_eframe(|cc| {
+            let engine = Engine::start().expect("engine starts");
+            SockscopeApp::new(engine, &cc.egui_ctx).with_native_dialogs(false)
+        })
+}
+
+fn window(h: &Harness<'_, SockscopeApp>) -> Rect {
+    h.ctx.content_rect()
+}
+
+/// The rect of the widget labelled exactly `label`.
+fn rect_of(h: &Harness<'_, SockscopeApp>, label: &str) -> Rect {
+    h.get_by_label(label).rect()
+}
+
+/// A UDP socket that sends `n` messages to itself by clicks (3 log rows each), the last
+/// one `last-one`, with the Send tools open.
+fn udp_talking_to_itself(h: &mut Harness<'_, SockscopeApp>, n: usize) {
+    bound_udp(h, 1);
+    type_into(h, "Destination", "$s1");
+    click(h, "Send tools");
+    for i in 0..n {
+        let text = if i + 1 == n {
+            "last-one".to_string()
+        } else {
+            format!("m{i}")
+        };
+        type_into(h, "Message", &text);
+        click(h, "Send");
+        wait_for(h, "the datagram comes back", |a| {
+            sock(a, 1).is_some_and(|r| r.msgs_in == i as u64 + 1)
+        });
+    }
+}
+
+#[test]
+fn the_newest_log_row_is_in_full_view_above_the_console() {
+    for (w, hgt) in SIZES {
+        let mut h = app_sized(w, hgt);
+        udp_talking_to_itself(&mut h, 14);
+        assert!(
+            h.state().log().len() >= 40,
+            "{} rows",
+            h.state().log().len()
+        );
+        assert!(
+            h.query_by_role_and_label(Role::Button, "Send in chunks")
+                .is_some(),
+            "the Send tools are open"
+        );
+        h.run_ok();
+        let console_top = rect_of(&h, "Console").top();
+        let win = window(&h);
+        let rows: Vec<Rect> = h
+            .query_all_by_label("\"last-one\"")
+            .map(|n| n.rect())
+            .collect();
+        assert!(
+            rows.len() >= 2,
+            "{w}x{hgt}: the sent and received rows of the last message are laid out ({} found)",
+            rows.len()
+        );
+        for r in rows {
+            assert!(win.contains_rect(r), "{w}x{hgt}: {r:?} inside {win:?}");
+            assert!(
+                r.bottom() <= console_top + 0.5,
+                "{w}x{hgt}: the row {r:?} ends above the console (top {console_top})"
+            );
+        }
+    }
+}
+
+/// The rect of the button labelled `label`.
+fn button(h: &Harness<'_, SockscopeApp>, label: &str) -> Rect {
+    h.get_by_role_and_label(Role::Button, label).rect()
+}
+
+/// Rows of the log table laid out between the log's header and the console.
+fn visible_log_rows(h: &Harness<'_, SockscopeApp>) -> usize {
+    let top = h.get_by_label("Time").rect().bottom();
+    let bottom = rect_of(h, "Console").top();
+    h.query_all_by_label_contains(".")
+        .filter(|n| {
+            let node = n.accesskit_node();
+            let l = node.value().or(node.label()).unwrap_or_default();
+            let t = l.trim();
+            t.len() >= 8
+                && t.split_once('.').is_some_and(|(a, b)| {
+                    !a.is_empty()
+                        && a.chars().all(|c| c.is_ascii_digit())
+                        && b.len() == 6
+                        && b.chars().all(|c| c.is_ascii_digit())
+                })
+        })
+        .filter(|n| n.rect().top() >= top - 0.5 && n.rect().bottom() <= bottom + 0.5)
+        .count()
+}
+
+#[test]
+fn the_controls_and_eight_log_rows_fit_the_smallest_window() {
+    for (w, hgt) in SIZES {
+        let mut h = app_sized(w, hgt);
+        udp_talking_to_itself(&mut h, 14);
+        let win = window(&h);
+        let log_top = rect_of(&h, "Log").top();
+        let console_top = rect_of(&h, "Console").top();
+        let bind = button(&h, "Bind");
+        assert!(
+            win.contains_rect(bind),
+            "{w}x{hgt}: Bind {bind:?} in {win:?}"
+        );
+        assert!(
+            bind.bottom() <= log_top,
+            "{w}x{hgt}: Bind {bind:?} above the log ({log_top})"
+        );
+        for b in ["Send", "Send tools"] {
+            let r = button(&h, b);
+            assert!(win.contains_rect(r), "{w}x{hgt}: {b} {r:?} in {win:?}");
+            assert!(
+                r.bottom() <= console_top,
+                "{w}x{hgt}: {b} {r:?} above the console ({console_top})"
+            );
+        }
+        let port = h.get_by_label("Port").rect();
+        assert!(
+            port.width() >= 60.0,
+            "{w}x{hgt}: the port field is {port:?}"
+        );
+        let input_top = h.get_by_label("Command").rect().top();
+        for line in h.query_all_by_label_contains("ok: s1") {
+            let r = line.rect();
+            assert!(
+                r.bottom() <= input_top + 0.5,
+                "{w}x{hgt}: the console line {r:?} ends above its input ({input_top})"
+            );
+        }
+        let rows = visible_log_rows(&h);
+        assert!(rows >= 8, "{w}x{hgt}: {rows} log rows in view");
+    }
+}
+
+#[test]
+fn rows_keep_their_place_when_a_step_completes() {
+    for (w, hgt) in SIZES {
+        let mut h = app_sized(w, hgt);
+        steps::new_socket(&mut h, "+ TCP", 1);
+        let listen = button(&h, "Listen");
+        click(&mut h, "Bind");
+        wait_for(&mut h, "s1 bound", |a| {
+            sock(a, 1).is_some_and(|r| r.local.is_some())
+        });
+        assert_eq!(
+            button(&h, "Listen"),
+            listen,
+            "{w}x{hgt}: Listen stays put after Bind"
+        );
+        // A person scrolls the controls to the row they want, in a small window.
+        h.get_by_role_and_label(Role::Button, "Listen")
+            .scroll_to_me();
+        h.run_ok();
+        let close = button(&h, "Close");
+        click(&mut h, "Listen");
+        wait_for(&mut h, "s1 listening", |a| {
+            sock(a, 1).is_some_and(|r| r.state == sockscope::engine::SockState::Listening)
+        });
+        assert_eq!(
+            button(&h, "Close"),
+            close,
+            "{w}x{hgt}: Close stays put after Listen"
+        );
+    }
+}
