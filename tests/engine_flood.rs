@@ -55,6 +55,43 @@ fn a_paced_udp_flood_is_counted_exactly_by_the_sink() {
     );
 }
 
+/// An unpaced flood re-arms its timer for "now"; a UDP flood never blocks on loopback, so
+/// the engine once spun on that timer for ever: the time limit never came (its clock was
+/// frozen), the sink was never read and no command was answered.
+#[test]
+fn an_unpaced_udp_flood_for_a_time_ends_and_the_engine_keeps_serving() {
+    let mut rig = Rig::new();
+    let sink = rig.socket(Proto::Udp, Family::V4);
+    let sink_addr = rig.bind(sink, "127.0.0.1:0");
+    let src = rig.socket(Proto::Udp, Family::V4);
+    rig.bind(src, "127.0.0.1:0");
+    rig.ok(Command::Flood {
+        sock: src.into(),
+        size: 64,
+        rate: None,
+        limit: FloodLimit::Time(Duration::from_millis(300)),
+        to: Some(sink_addr.into()),
+    });
+    let (mut received, mut done) = (0u64, false);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done && Instant::now() < deadline {
+        let Ok(ev) = rig.rx.recv_timeout(Duration::from_millis(500)) else {
+            continue;
+        };
+        match ev.kind {
+            EventKind::Received { .. } if ev.socket == Some(sink) => received += 1,
+            EventKind::RepeatDone { .. } if ev.socket == Some(src) => done = true,
+            EventKind::Failed(e) => panic!("{e}"),
+            _ => {}
+        }
+    }
+    assert!(done, "a 300 ms flood ends (20 s allowed)");
+    assert!(received > 0, "the sink was read while the flood ran");
+    // The engine still answers a command.
+    let other = rig.socket(Proto::Udp, Family::V4);
+    rig.bind(other, "127.0.0.1:0");
+}
+
 #[test]
 fn a_tcp_flood_arrives_whole_and_stats_report_rates() {
     let mut rig = Rig::new();

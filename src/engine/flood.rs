@@ -15,6 +15,10 @@ use super::sock::{Flood, Pacer, PacerKind};
 
 /// Sends per tick at most, so that one flood cannot starve the other sockets.
 const BATCH: u64 = 512;
+/// Sends per tick at most of a paced flood that fell behind (its thread was not scheduled
+/// for a while): it catches up in small rounds with reads between them, not in one burst
+/// that overflows a receiver's buffer (a 64-byte datagram takes ~1 KiB of it on loopback).
+const CATCH_UP: u64 = 32;
 /// How often a flood reports its progress.
 const REPORT_EVERY: Duration = Duration::from_millis(250);
 /// The pattern a flood's messages are cut from.
@@ -101,7 +105,7 @@ impl Reactor {
             None => BATCH,
             Some(r) => {
                 let due = (now.duration_since(f.started).as_secs_f64() * r as f64) as u64 + 1;
-                due.saturating_sub(p.sent).min(BATCH)
+                due.saturating_sub(p.sent).min(CATCH_UP)
             }
         };
         let to = match f.to.as_ref().map(|a| a.to_sock()) {

@@ -271,13 +271,20 @@ impl Reactor {
         }
     }
 
+    /// Runs the timers due now. A timer re-armed for `now` while they run (an unpaced flood's
+    /// next round) waits for the next turn of the loop, after the sockets were polled: taking
+    /// it in this pass would spin here for ever with `now` frozen, starving every socket.
     fn expire_timers(&mut self) {
         let now = Instant::now();
+        let mut due = Vec::new();
         while let Some(Reverse((at, id))) = self.timers.peek().copied() {
             if at > now {
                 break;
             }
             self.timers.pop();
+            due.push(id);
+        }
+        for id in due {
             self.expire(id, now);
             self.expire_names(id, now);
         }
