@@ -278,3 +278,60 @@ impl KindText for Event {
         }
     }
 }
+
+/// A server under churn keeps the records of the newest `ENDED_KEPT` ended connections and
+/// forgets older ones, so its memory stays bounded however long it runs.
+#[test]
+fn only_the_newest_ended_connections_keep_their_record() {
+    let mut rig = Rig::new();
+    let (l, addr) = rig.listener();
+    rig.ok(Command::Respond {
+        sock: l.into(),
+        responder: sockscope::engine::Responder::Fixed(sockscope::engine::Payload::bytes(
+            &b"ok"[..],
+        )),
+    });
+    rig.ok(Command::AcceptAuto {
+        sock: l.into(),
+        on: true,
+    });
+    let total = sockscope::engine::ENDED_KEPT + 150;
+    // The clients run on a thread while this one drains the events, as the app does (a
+    // subscriber left undrained past its bound stops the engine's reads).
+    let clients = std::thread::spawn(move || short_clients(addr, total));
+    while !clients.is_finished() {
+        while rig.rx.try_recv().is_ok() {}
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    clients.join().expect("every client got its reply");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let list = status(&mut rig);
+        let conns = accepted_from(&list, l);
+        let closed = conns
+            .iter()
+            .filter(|s| s.state == SockState::Closed)
+            .count();
+        assert!(
+            conns.len() <= sockscope::engine::ENDED_KEPT + 100,
+            "{} records kept of {total} connections",
+            conns.len()
+        );
+        if closed == sockscope::engine::ENDED_KEPT {
+            let oldest = conns.iter().map(|s| s.id.0).min().unwrap_or(0);
+            assert!(
+                oldest > l.0 + 150,
+                "the oldest records went first (oldest kept: s{oldest})"
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{closed} closed of {} kept",
+            conns.len()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The listener itself is still there and serving.
+    short_clients(addr, 1);
+}

@@ -60,6 +60,11 @@ pub use event::{
 pub use file_payload::{IN_MEMORY_LIMIT, UDP_MAX_V4, UDP_MAX_V6};
 pub use framing::{FrameSplitter, Framed, Framing, MAX_FRAME, length_prefixed};
 pub use limits::raise_fd_limit;
+
+/// How many ended (closed or reset) accepted connections the engine keeps a record of:
+/// past it the oldest is forgotten (`status` no longer lists it, its id names no socket),
+/// so memory stays bounded under connection churn. The session log keeps their history.
+pub const ENDED_KEPT: usize = 4096;
 pub use options::{OptValue, SockOpt};
 pub use resolve::{Lookup, RESOLVE_TIMEOUT, Resolver};
 pub use rules::{LenMatch, Match, Rule, TemplateVars, expand};

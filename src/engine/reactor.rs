@@ -62,6 +62,10 @@ pub(crate) struct Reactor {
     pub resolver: super::resolve::Resolver,
     /// Names being resolved, and the commands waiting behind them.
     pub resolving: super::resolve::Names,
+    /// Accepted connections that ended (closed or reset), oldest first: past
+    /// [`super::ENDED_KEPT`] of them the oldest record is forgotten, so that a server under
+    /// churn runs for ever in bounded memory (the session log keeps their history).
+    pub ended: std::collections::VecDeque<SockId>,
 }
 
 impl Reactor {
@@ -84,6 +88,7 @@ impl Reactor {
             buf: RecvBuf::new(RECV_BUF),
             post,
             resolver,
+            ended: std::collections::VecDeque::new(),
             resolving: super::resolve::Names::default(),
         }
     }

@@ -123,7 +123,29 @@ impl Reactor {
             self.hub.emit(Some(id), Some(c), EventKind::Failed(err));
         }
         self.hub.emit(Some(id), cmd, EventKind::Closed);
+        self.ended(id);
         Ok(())
+    }
+
+    /// Remembers that `id` ended; an accepted connection's record is kept among the
+    /// [`super::ENDED_KEPT`] newest ended ones, the oldest beyond them forgotten.
+    fn ended(&mut self, id: SockId) {
+        if self.socks.get(&id).is_none_or(|s| s.parent.is_none()) {
+            return; // the user's own sockets stay listed until the session ends
+        }
+        self.ended.push_back(id);
+        while self.ended.len() > super::ENDED_KEPT {
+            let Some(old) = self.ended.pop_front() else {
+                break;
+            };
+            if self
+                .socks
+                .get(&old)
+                .is_some_and(|s| matches!(s.phase, Phase::Closed | Phase::Reset))
+            {
+                self.socks.remove(&old);
+            }
+        }
     }
 
     /// The peer reset the connection (`ECONNRESET`): the socket's state becomes *reset*,
@@ -148,6 +170,7 @@ impl Reactor {
             self.hub.emit(Some(id), Some(c), EventKind::Failed(err));
         }
         self.hub.emit(Some(id), cmd, EventKind::Reset);
+        self.ended(id);
     }
 
     /// After the peer of `id` closed its side: closes ours too when its listener's policy
