@@ -6,15 +6,21 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::Rig;
-use sockscope::engine::{Command, EventKind, Family, FloodLimit, Payload, Proto};
+use sockscope::engine::{Command, EventKind, Family, FloodLimit, Payload, Proto, SockId};
 
-#[test]
-fn a_paced_udp_flood_is_counted_exactly_by_the_sink() {
-    let mut rig = Rig::new();
+/// Two bound UDP sockets: a sink (with its address) and a source to flood it from.
+fn udp_sink_and_source(rig: &mut Rig) -> (SockId, std::net::SocketAddr, SockId) {
     let sink = rig.socket(Proto::Udp, Family::V4);
     let sink_addr = rig.bind(sink, "127.0.0.1:0");
     let src = rig.socket(Proto::Udp, Family::V4);
     rig.bind(src, "127.0.0.1:0");
+    (sink, sink_addr, src)
+}
+
+#[test]
+fn a_paced_udp_flood_is_counted_exactly_by_the_sink() {
+    let mut rig = Rig::new();
+    let (sink, sink_addr, src) = udp_sink_and_source(&mut rig);
     rig.ok(Command::Flood {
         sock: src.into(),
         size: 64,
@@ -61,10 +67,7 @@ fn a_paced_udp_flood_is_counted_exactly_by_the_sink() {
 #[test]
 fn an_unpaced_udp_flood_for_a_time_ends_and_the_engine_keeps_serving() {
     let mut rig = Rig::new();
-    let sink = rig.socket(Proto::Udp, Family::V4);
-    let sink_addr = rig.bind(sink, "127.0.0.1:0");
-    let src = rig.socket(Proto::Udp, Family::V4);
-    rig.bind(src, "127.0.0.1:0");
+    let (sink, sink_addr, src) = udp_sink_and_source(&mut rig);
     rig.ok(Command::Flood {
         sock: src.into(),
         size: 64,

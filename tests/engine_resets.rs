@@ -159,20 +159,24 @@ fn accepted_from(list: &[SocketInfo], l: SockId) -> Vec<&SocketInfo> {
     list.iter().filter(|s| s.parent == Some(l)).collect()
 }
 
-#[test]
-fn auto_accepted_connections_close_when_their_peer_closes() {
-    let mut rig = Rig::new();
+/// A listener that auto-accepts and answers every message with `reply`.
+fn auto_server(rig: &mut Rig, reply: &'static [u8]) -> (SockId, SocketAddr) {
     let (l, addr) = rig.listener();
     rig.ok(Command::Respond {
         sock: l.into(),
-        responder: sockscope::engine::Responder::Fixed(sockscope::engine::Payload::bytes(
-            &b"HTTP/1.0 200 OK\r\n\r\nok"[..],
-        )),
+        responder: sockscope::engine::Responder::Fixed(sockscope::engine::Payload::bytes(reply)),
     });
     rig.ok(Command::AcceptAuto {
         sock: l.into(),
         on: true,
     });
+    (l, addr)
+}
+
+#[test]
+fn auto_accepted_connections_close_when_their_peer_closes() {
+    let mut rig = Rig::new();
+    let (l, addr) = auto_server(&mut rig, b"HTTP/1.0 200 OK\r\n\r\nok");
     let s = info(&mut rig, l);
     assert_eq!(s.on_close, Some(None), "status shows the default policy");
     short_clients(addr, 50);
@@ -284,17 +288,7 @@ impl KindText for Event {
 #[test]
 fn only_the_newest_ended_connections_keep_their_record() {
     let mut rig = Rig::new();
-    let (l, addr) = rig.listener();
-    rig.ok(Command::Respond {
-        sock: l.into(),
-        responder: sockscope::engine::Responder::Fixed(sockscope::engine::Payload::bytes(
-            &b"ok"[..],
-        )),
-    });
-    rig.ok(Command::AcceptAuto {
-        sock: l.into(),
-        on: true,
-    });
+    let (l, addr) = auto_server(&mut rig, b"ok");
     let total = sockscope::engine::ENDED_KEPT + 150;
     // The clients run on a thread while this one drains the events, as the app does (a
     // subscriber left undrained past its bound stops the engine's reads).
