@@ -1,7 +1,5 @@
 //! `sockscope code python FILE|-`: print a script as a program that makes the same exchange.
 
-use crate::lang::parse_script;
-
 use super::{err_line, out_line};
 
 /// The languages `sockscope code` writes.
@@ -14,19 +12,9 @@ pub enum CodeLang {
 /// Prints the program for a script file and returns the exit status (0, or 2 when the
 /// script cannot be read or parsed); each step left out is named on standard error.
 pub fn code(lang: CodeLang, file: &str) -> i32 {
-    let text = match super::run::read_script(file) {
-        Ok(t) => t,
-        Err(msg) => {
-            err_line(&msg);
-            return 2;
-        }
-    };
-    let lines = match parse_script(&text) {
+    let lines = match super::run::load_script(file) {
         Ok(l) => l,
-        Err(e) => {
-            err_line(&e.with_file(file));
-            return 2;
-        }
+        Err(code) => return code,
     };
     let source = if file == "-" { "standard input" } else { file };
     let generated = match lang {

@@ -18,8 +18,21 @@ const INTERRUPTED: i32 = 130;
 /// Longest payload shown in a text line.
 const SHOWN_BYTES: usize = 4096;
 
+/// Reads and parses a script file (`-` for standard input); what goes wrong is said on
+/// standard error and given back as exit status 2, before anything runs.
+pub(crate) fn load_script(file: &str) -> Result<Vec<crate::lang::ScriptLine>, i32> {
+    let text = read_script(file).map_err(|msg| {
+        err_line(&msg);
+        2
+    })?;
+    parse_script(&text).map_err(|e| {
+        err_line(&e.with_file(file));
+        2
+    })
+}
+
 /// Reads the script; a non-UTF-8 script is a parse error at the first bad byte.
-pub(crate) fn read_script(file: &str) -> Result<String, String> {
+fn read_script(file: &str) -> Result<String, String> {
     let mut bytes = Vec::new();
     let read = if file == "-" {
         std::io::stdin().lock().read_to_end(&mut bytes).map(|_| ())
@@ -90,19 +103,9 @@ fn finish_log(stream: LogStream, log: &SessionLog) -> (i32, bool) {
 /// Runs a script file and returns the exit status (0, 1, 2, or 130 after Ctrl-C); with `journal`, the session
 /// is journaled until it ends (kept when the `--log` file could not be saved).
 pub fn run(file: &str, json: bool, log: Option<&Path>, echo: bool, journal: bool) -> i32 {
-    let text = match read_script(file) {
-        Ok(t) => t,
-        Err(msg) => {
-            err_line(&msg);
-            return 2;
-        }
-    };
-    let lines = match parse_script(&text) {
+    let lines = match load_script(file) {
         Ok(l) => l,
-        Err(e) => {
-            err_line(&e.with_file(file));
-            return 2;
-        }
+        Err(code) => return code,
     };
     let stream = match open_log(log) {
         Ok(s) => s,
