@@ -197,3 +197,25 @@ fn rows_keep_their_place_when_a_step_completes() {
         );
     }
 }
+
+/// With a row's detail open in the smallest window, the log keeps at least 40 % of the
+/// width beside it (the detail once took 430 of its ~490 points).
+#[test]
+fn a_rows_detail_leaves_the_log_most_of_a_small_window() {
+    let mut h = app_sized(800.0, 600.0);
+    udp_talking_to_itself(&mut h, 1);
+    h.get_all_by_label("\"last-one\"")
+        .next()
+        .expect("a row of the last message")
+        .click();
+    h.run_ok();
+    let detail = rect_of(&h, "Close detail");
+    let log = rect_of(&h, "Log");
+    let win = window(&h);
+    let share = (detail.left() - log.left()) / (win.right() - log.left());
+    assert!(
+        share >= 0.4,
+        "the log keeps {:.0} % of the width beside the detail ({log:?}, {detail:?})",
+        share * 100.0
+    );
+}

@@ -162,10 +162,13 @@ fn log_area(app: &mut SockscopeApp, ui: &mut Ui) {
         app.log_view.find.open();
     }
     if let Some(i) = app.log_view.selected {
+        // The detail follows the window: in a small one the log keeps most of the width.
+        let room = ui.available_width();
         egui::Panel::right("log_detail")
             .resizable(true)
-            .default_size(430.0)
-            .min_size(280.0)
+            .default_size((room * 0.45).min(430.0))
+            .min_size((room * 0.3).min(280.0))
+            .max_size(room * 0.6)
             .show(ui, |ui| {
                 if !log_detail::ui(ui, &app.log, i) {
                     app.log_view.selected = None;
