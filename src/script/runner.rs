@@ -108,7 +108,9 @@ impl Runner {
 
     /// Makes every wait (`sleep`, `expect`, a command's outcome) end with
     /// [`RunError::Interrupted`] within [`INTERRUPT_POLL`] of `flag` being set; the wait
-    /// clears it. A flag set while nothing waits is cleared when the next statement starts.
+    /// clears it. A flag set while nothing waits is cleared when the next statement starts
+    /// (the shell goes on), except in script mode, where it interrupts the next wait (a
+    /// Ctrl-C between two statements of `sockscope run` ends the run all the same).
     pub fn set_interrupt(&mut self, flag: &'static AtomicBool) {
         self.interrupt = Some(flag);
     }
@@ -167,7 +169,9 @@ impl Runner {
 
     /// Runs one statement and waits for its outcome.
     pub fn execute(&self, stmt: &Statement) -> Result<(), RunError> {
-        let _ = self.interrupted();
+        if !self.script {
+            let _ = self.interrupted();
+        }
         lock(&self.shared).command(&stmt.to_string());
         match stmt {
             Statement::Engine(cmd) => {
@@ -392,6 +396,20 @@ mod tests {
         FLAG.store(true, Ordering::Release);
         run(&r, "sleep 10ms").expect("the next statement runs");
         run(&r, "status").expect("the runner goes on");
+        r.finish();
+    }
+
+    #[test]
+    fn in_script_mode_a_ctrl_c_between_statements_interrupts_the_next_wait() {
+        static FLAG: AtomicBool = AtomicBool::new(false);
+        let engine = Engine::start().expect("engine");
+        let mut r = quiet(&engine);
+        r.set_script_mode(true);
+        r.set_interrupt(&FLAG);
+        FLAG.store(true, Ordering::Release); // as if Ctrl-C came between two statements
+        let t0 = Instant::now();
+        assert_eq!(run(&r, "sleep 30s"), Err(RunError::Interrupted));
+        assert!(t0.elapsed() < Duration::from_secs(10), "{:?}", t0.elapsed());
         r.finish();
     }
 
