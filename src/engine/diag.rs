@@ -88,9 +88,9 @@ struct DiagReq {
     id: DiagSockId,
 }
 
-/// The TCP state names by number, as the kernel numbers them.
-fn state_name(n: u8) -> &'static str {
-    match n {
+/// The TCP state's name by its number, as the kernel numbers them (`TCP_ESTABLISHED` = 1 …).
+pub(crate) fn tcp_state_name(n: u8) -> Option<&'static str> {
+    Some(match n {
         1 => "ESTABLISHED",
         2 => "SYN_SENT",
         3 => "SYN_RECV",
@@ -102,8 +102,8 @@ fn state_name(n: u8) -> &'static str {
         9 => "LAST_ACK",
         10 => "LISTEN",
         11 => "CLOSING",
-        _ => "?",
-    }
+        _ => return None,
+    })
 }
 
 fn addr_words(ip: IpAddr) -> [u32; 4] {
@@ -221,7 +221,7 @@ fn parse_msg(m: &[u8], want: &DiagSockId) -> Option<Lingering> {
     }
     let expires = u32::from_ne_bytes(m[52..56].try_into().ok()?);
     Some(Lingering {
-        state: state_name(state),
+        state: tcp_state_name(state).unwrap_or("?"),
         left: Duration::from_millis(u64::from(expires)),
     })
 }

@@ -257,18 +257,5 @@ pub(crate) fn tcp_state(os: &Socket) -> Option<&'static str> {
     if rc != 0 || len == 0 {
         return None;
     }
-    Some(match info[0] {
-        1 => "ESTABLISHED",
-        2 => "SYN_SENT",
-        3 => "SYN_RECV",
-        4 => "FIN_WAIT1",
-        5 => "FIN_WAIT2",
-        6 => "TIME_WAIT",
-        7 => "CLOSE",
-        8 => "CLOSE_WAIT",
-        9 => "LAST_ACK",
-        10 => "LISTEN",
-        11 => "CLOSING",
-        _ => return None,
-    })
+    super::diag::tcp_state_name(info[0])
 }
