@@ -10,7 +10,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use harness::{MAX_STEPS, field};
 use sockscope::app::SockscopeApp;
-use sockscope::app::settings::Settings;
+use sockscope::app::model::settings::Settings;
 use sockscope::engine::Engine;
 use steps::{new_socket, select, type_into};
 

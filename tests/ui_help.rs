@@ -12,7 +12,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use harness::{MAX_STEPS, commands, shown, sock};
 use sockscope::app::SockscopeApp;
-use sockscope::app::help::EXAMPLES;
+use sockscope::app::tools::help::EXAMPLES;
 use sockscope::engine::Engine;
 use steps::{bound_udp, click, type_into, wait_for};
 

@@ -15,7 +15,7 @@ use egui::Vec2;
 use egui_kittest::{Harness, SnapshotError};
 use harness::MAX_STEPS;
 use sockscope::app::SockscopeApp;
-use sockscope::app::settings::{Settings, ThemeChoice};
+use sockscope::app::model::settings::{Settings, ThemeChoice};
 use sockscope::engine::{Addr, Engine, Event, EventKind, SockId};
 
 /// A log with fixed content: a UDP exchange at fixed offsets from the log's start.

@@ -1,12 +1,12 @@
 //! The Sockets panel alone over many connections: every entry laid out, as the panel does
-//! now, against only those in view (`sockscope::app::sockets_list`).
+//! now, against only those in view (`sockscope::app::model::sockets_list`).
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Instant, SystemTime};
 
 use egui_kittest::Harness;
-use sockscope::app::sockets_list;
-use sockscope::app::state::AppState;
+use sockscope::app::model::sockets_list;
+use sockscope::app::model::state::AppState;
 use sockscope::engine::{Addr, Event, EventKind, SockId};
 
 use super::stats;

@@ -3,7 +3,7 @@
 
 use egui::{Color32, Id, Key, Modifiers, RichText, TextEdit, Ui};
 
-use super::settings::{Settings, remember};
+use crate::app::model::settings::{Settings, remember};
 
 /// Transcript lines kept; older ones leave the console (the session log keeps everything).
 pub const TRANSCRIPT_MAX: usize = 10_000;

@@ -11,37 +11,14 @@
 //! (`egui_kittest::Harness::new_eframe`).
 
 mod console;
-mod controls;
-mod fields;
-mod find;
-pub mod help;
-mod lifecycle;
-mod log_detail;
-mod log_filter;
-mod log_view;
-mod multicast;
-mod options_panel;
-mod recovery;
-mod recv_panel;
-mod responder_editor;
-mod rules;
-mod save_log;
-mod script_files;
-mod send_box;
-mod send_tools;
-pub mod settings;
-mod show_code;
+mod layout;
+mod log;
+pub mod model;
 mod sigterm;
-mod sock_config;
-mod sock_row;
-pub mod sockets_list;
+mod socket;
 mod sockets_panel;
-pub mod state;
 mod status_bar;
-mod tools;
-pub mod traffic;
-mod traffic_panel;
-mod view;
+pub mod tools;
 mod widgets;
 
 use std::sync::Arc;
@@ -55,12 +32,12 @@ use crate::log::SessionLog;
 use crate::log::format::{status_line, summary};
 
 use console::{Console, ConsoleLine};
-use controls::Controls;
-use log_view::LogView;
-use save_log::SaveLog;
-use send_box::SendBox;
-use settings::{STORAGE_KEY, Settings, ThemeChoice};
-use state::AppState;
+use log::table::LogView;
+use model::settings::{STORAGE_KEY, Settings, ThemeChoice};
+use model::state::AppState;
+use socket::controls::Controls;
+use socket::send_box::SendBox;
+use tools::save_log::SaveLog;
 
 pub use sockets_panel::{DEFAULT_WIDTH as SOCKETS_PANEL_WIDTH, entry_title};
 pub use status_bar::totals_text;
@@ -94,9 +71,9 @@ pub fn run_opening(script: Option<std::path::PathBuf>) -> eframe::Result {
     }
     // The data folder (0700) and app.ron (0600) exist before eframe would make them 0755
     // and 0644; eframe keeps its settings there, next to the journals.
-    let persistence_path = recovery::data_dir().and_then(|d| {
-        let fix = std::env::var_os(recovery::DATA_DIR_VAR).is_none();
-        match recovery::prepare_data_dir(&d, fix) {
+    let persistence_path = tools::recovery::data_dir().and_then(|d| {
+        let fix = std::env::var_os(tools::recovery::DATA_DIR_VAR).is_none();
+        match tools::recovery::prepare_data_dir(&d, fix) {
             Ok(ron) => Some(ron),
             Err(e) => {
                 eprintln!("sockscope: data folder {}: {e}", d.display());
@@ -141,7 +118,7 @@ pub struct SockscopeApp {
     log_view: LogView,
     console: Console,
     save: SaveLog,
-    show_code: show_code::ShowCode,
+    show_code: tools::show_code::ShowCode,
     native_dialogs: bool,
     message: Option<(String, bool)>,
     applied_theme: Option<ThemeChoice>,
@@ -149,7 +126,7 @@ pub struct SockscopeApp {
     /// Set by SIGTERM (or a test): the next frame ends the session and closes the window.
     terminate: Arc<AtomicBool>,
     terminating: bool,
-    help: help::Help,
+    help: tools::help::Help,
 }
 
 impl SockscopeApp {
@@ -175,14 +152,14 @@ impl SockscopeApp {
             log_view: LogView::new(),
             console: Console::new(),
             save: SaveLog::new(),
-            show_code: show_code::ShowCode::new(),
+            show_code: tools::show_code::ShowCode::new(),
             native_dialogs: true,
             message: None,
             applied_theme: None,
             tools: tools::Tools::new(ctx),
             terminate: Arc::new(AtomicBool::new(false)),
             terminating: false,
-            help: help::Help::default(),
+            help: tools::help::Help::default(),
         }
     }
 
@@ -406,7 +383,7 @@ impl eframe::App for SockscopeApp {
             self.start_save(&ctx, false);
         }
         let mut out = Vec::new();
-        let actions = view::draw(self, ui, &mut out);
+        let actions = layout::draw(self, ui, &mut out);
         if actions.save {
             self.start_save(&ctx, false);
         }

@@ -6,9 +6,9 @@ use egui::{Color32, RichText, Ui};
 
 use crate::engine::{Command, Family, Proto, SockId, SockState};
 
-use super::settings::Settings;
-use super::state::{AppState, SockRow};
-use super::widgets::bytes;
+use crate::app::model::settings::Settings;
+use crate::app::model::state::{AppState, SockRow};
+use crate::app::widgets::bytes;
 
 /// The first line of a socket's entry: `s2  TCP  connected` (tests find sockets by it).
 pub fn entry_title(row: &SockRow) -> String {
@@ -117,13 +117,13 @@ pub fn ui(
         return;
     }
     // Only the entries in view are laid out: 10,000 accepted connections cost a screenful.
-    let rows = super::sockets_list::flatten(state, *hide_closed);
+    let rows = crate::app::model::sockets_list::flatten(state, *hide_closed);
     // A selection made elsewhere (a new socket, the console) scrolls into view once.
     let mem = egui::Id::unique("sockets_list_shown_selection");
     let before: Option<SockId> = ui.data(|d| d.get_temp(mem)).flatten();
     let reveal = (*selected != before).then_some(*selected).flatten();
     ui.data_mut(|d| d.insert_temp(mem, *selected));
-    super::sockets_list::show(ui, &rows, ENTRY_HEIGHT, reveal, |ui, depth, id| {
+    crate::app::model::sockets_list::show(ui, &rows, ENTRY_HEIGHT, reveal, |ui, depth, id| {
         if let Some(row) = state.get(id) {
             entry(ui, row, depth, selected);
         }

@@ -5,8 +5,8 @@ use egui::{RichText, Ui};
 
 use crate::log::SessionLog;
 
-use super::state::AppState;
-use super::widgets::bytes;
+use crate::app::model::state::AppState;
+use crate::app::widgets::bytes;
 
 /// The totals line (tests read it).
 pub fn totals_text(state: &AppState, log: &SessionLog) -> String {
@@ -33,7 +33,7 @@ pub fn ui(ui: &mut Ui, state: &AppState, log: &SessionLog, message: Option<&(Str
         let left_out = log.journal().map_or(0, |j| j.left_out().bytes);
         if ev.records > 0 || left_out > 0 {
             ui.separator();
-            let full = super::log_view::eviction_note(log).unwrap_or_default();
+            let full = crate::app::log::table::eviction_note(log).unwrap_or_default();
             let mut short = Vec::new();
             if ev.records > 0 {
                 short.push(format!(

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use socket2::SockAddr;
 
-use super::command::SockRef;
+use crate::engine::command::SockRef;
 
 /// A concrete socket address: an IP address and port, or (later) a Unix path.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

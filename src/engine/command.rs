@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::addr::AddrSpec;
-use super::event::SockId;
-use super::framing::Framing;
-use super::options::{OptValue, SockOpt};
-use super::rules::Rule;
+use crate::engine::addr::AddrSpec;
+use crate::engine::event::SockId;
+use crate::engine::framing::Framing;
+use crate::engine::options::{OptValue, SockOpt};
+use crate::engine::responders::Rule;
 
 /// Default listen backlog, as in the command language.
 pub const DEFAULT_BACKLOG: u32 = 128;

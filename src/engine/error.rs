@@ -4,7 +4,7 @@ use std::fmt;
 use std::io;
 use std::time::Duration;
 
-use super::addr::Addr;
+use crate::engine::addr::Addr;
 
 /// The operation that failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -217,7 +217,7 @@ impl fmt::Display for Cause {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.words())?;
         if let Some(n) = self.errno() {
-            match super::errno::errno_name(n) {
+            match crate::engine::errno::errno_name(n) {
                 Some(name) => write!(f, " ({name}, errno {n})")?,
                 None => write!(f, " (errno {n})")?,
             }

@@ -4,12 +4,12 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use super::addr::Addr;
-use super::command::{Family, How, OnClose, Proto, Responder};
-use super::error::OpError;
-use super::framing::Framing;
-use super::options::SockOpt;
-use super::rules::{Match, Rule};
+use crate::engine::addr::Addr;
+use crate::engine::command::{Family, How, OnClose, Proto, Responder};
+use crate::engine::error::OpError;
+use crate::engine::framing::Framing;
+use crate::engine::options::SockOpt;
+use crate::engine::responders::{Match, Rule};
 
 /// A socket's id, shown as `s1`, `s2`, … in order of creation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

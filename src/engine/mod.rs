@@ -28,23 +28,13 @@ pub mod diag;
 mod errno;
 mod error;
 mod event;
-mod file_payload;
-mod flood;
 mod framing;
-mod hub;
-mod io;
-mod lifecycle;
 mod limits;
+mod ops;
 mod options;
 mod reactor;
-mod recv_buf;
-mod resolve;
-mod rules;
+mod responders;
 mod sock;
-mod teardown;
-mod tools;
-mod tuning;
-mod write;
 
 pub use addr::{Addr, AddrSpec};
 pub use command::{
@@ -57,17 +47,17 @@ pub use error::{Cause, Op, OpError};
 pub use event::{
     CmdId, Event, EventKind, Resolution, Setting, SockId, SockState, SockStats, SocketInfo,
 };
-pub use file_payload::{IN_MEMORY_LIMIT, UDP_MAX_V4, UDP_MAX_V6};
 pub use framing::{FrameSplitter, Framed, Framing, MAX_FRAME, length_prefixed};
 pub use limits::raise_fd_limit;
+pub use ops::file_payload::{IN_MEMORY_LIMIT, UDP_MAX_V4, UDP_MAX_V6};
 
 /// How many ended (closed or reset) accepted connections the engine keeps a record of:
 /// past it the oldest is forgotten (`status` no longer lists it, its id names no socket),
 /// so memory stays bounded under connection churn. The session log keeps their history.
 pub const ENDED_KEPT: usize = 4096;
 pub use options::{OptValue, SockOpt};
-pub use resolve::{Lookup, RESOLVE_TIMEOUT, Resolver};
-pub use rules::{LenMatch, Match, Rule, TemplateVars, expand};
+pub use reactor::resolve::{Lookup, RESOLVE_TIMEOUT, Resolver};
+pub use responders::{LenMatch, Match, Rule, TemplateVars, expand};
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use socket2::{Socket, TcpKeepalive};
 
-use super::command::Family;
+use crate::engine::command::Family;
 
 /// An option of `option ID NAME [VALUE]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -257,5 +257,5 @@ pub(crate) fn tcp_state(os: &Socket) -> Option<&'static str> {
     if rc != 0 || len == 0 {
         return None;
     }
-    super::diag::tcp_state_name(info[0])
+    crate::engine::diag::tcp_state_name(info[0])
 }

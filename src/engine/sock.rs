@@ -6,11 +6,11 @@ use std::time::{Duration, Instant};
 
 use socket2::Socket;
 
-use super::addr::Addr;
-use super::command::{Family, Proto, Responder};
-use super::event::{CmdId, SockId, SockState, SocketInfo};
-use super::framing::{FrameSplitter, Framing};
-use super::rules::CompiledRule;
+use crate::engine::addr::Addr;
+use crate::engine::command::{Family, Proto, Responder};
+use crate::engine::event::{CmdId, SockId, SockState, SocketInfo};
+use crate::engine::framing::{FrameSplitter, Framing};
+use crate::engine::responders::CompiledRule;
 
 /// Where a socket is in the BSD lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +53,7 @@ pub(crate) struct Outgoing {
     /// True for a responder's reply.
     pub reply: bool,
     /// A file sent in chunks: `data` is its current chunk, the rest comes from its reader.
-    pub feed: Option<Box<super::file_payload::FileFeed>>,
+    pub feed: Option<Box<crate::engine::ops::file_payload::FileFeed>>,
 }
 
 /// A send that repeats on a timer: `repeat` or `chunked`.
@@ -148,10 +148,10 @@ pub(crate) struct Sock {
     /// Close once everything queued is written (a rule's or greeting's `close`).
     pub close_after_flush: bool,
     /// The socket file this socket created by binding, removed on close (if still ours).
-    pub unlink: Option<super::teardown::SocketFile>,
+    pub unlink: Option<crate::engine::reactor::teardown::SocketFile>,
     /// A listener's policy for the connections it accepts once their peer has closed
     /// (`None`: close auto-accepted ones, keep those accepted by hand).
-    pub on_close: Option<super::command::OnClose>,
+    pub on_close: Option<crate::engine::command::OnClose>,
     /// This connection was accepted by auto-accept, not by an `accept` command.
     pub auto_accepted: bool,
     /// The peer closed its side (`recv` returned 0).
@@ -188,7 +188,7 @@ impl Sock {
             msgs_in: 0,
             msgs_out: 0,
             splitter: FrameSplitter::new(Framing::Raw),
-            recv_size: super::reactor::RECV_BUF,
+            recv_size: crate::engine::reactor::RECV_BUF,
             manual: false,
             rules: Vec::new(),
             greeting: None,
@@ -237,11 +237,11 @@ impl Sock {
                 _ => None,
             },
             tcp_state: match (&self.os, self.proto) {
-                (Some(os), Proto::Tcp) => super::options::tcp_state(os),
+                (Some(os), Proto::Tcp) => crate::engine::options::tcp_state(os),
                 _ => None,
             },
             accept_queue: match (&self.os, self.proto) {
-                (Some(os), Proto::Tcp) => super::diag::accept_queue(os),
+                (Some(os), Proto::Tcp) => crate::engine::diag::accept_queue(os),
                 _ => None,
             },
         }

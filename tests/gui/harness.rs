@@ -10,7 +10,7 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use sockscope::app::SockscopeApp;
-use sockscope::app::state::SockRow;
+use sockscope::app::model::state::SockRow;
 use sockscope::engine::{Engine, SockId};
 
 /// Frames one `Harness::run` may take before the test fails (kittest's default is 4).

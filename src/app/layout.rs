@@ -1,0 +1,288 @@
+//! The window's layout: menu bar, status bar, console, sockets panel, and in the middle
+//! the selected socket's controls and send box above the live log (with its detail).
+
+use egui::{RichText, Ui};
+
+use crate::engine::Command;
+
+use super::log::detail as log_detail;
+use super::{SockscopeApp, sockets_panel, status_bar};
+use crate::app::model::settings::ThemeChoice;
+
+/// What the person asked for that the app does after drawing.
+#[derive(Debug, Default)]
+pub struct Actions {
+    /// "Save log…" was chosen.
+    pub save: bool,
+    /// "Save as script…" was chosen.
+    pub save_script: bool,
+    /// "Show as code…" was chosen.
+    pub show_code: bool,
+    /// A console line was entered.
+    pub console_line: Option<String>,
+}
+
+/// Draws the whole window; engine commands go to `out`.
+pub fn draw(app: &mut SockscopeApp, ui: &mut Ui, out: &mut Vec<Command>) -> Actions {
+    let mut actions = Actions::default();
+    egui::Panel::top("menu_bar").show(ui, |ui| menu_bar(app, ui, &mut actions, out));
+    egui::Panel::bottom("status_bar").show(ui, |ui| {
+        status_bar::ui(ui, &app.state, &app.log, app.message.as_ref());
+    });
+    if app.settings.show_console {
+        egui::Panel::bottom("console")
+            .resizable(true)
+            .default_size(170.0)
+            .min_size(90.0)
+            // A small window keeps its room for the controls and the log.
+            .max_size(console_max(ui.available_height()))
+            .show(ui, |ui| {
+                ui.label(RichText::new("Console").strong());
+                actions.console_line = app.console.ui(ui, &mut app.settings);
+            });
+    }
+    egui::Panel::left("sockets")
+        .resizable(true)
+        .default_size(sockets_panel::DEFAULT_WIDTH)
+        .min_size(200.0)
+        .show(ui, |ui| {
+            sockets_panel::ui(
+                ui,
+                &app.state,
+                &mut app.settings,
+                &mut app.selected,
+                &mut app.hide_closed,
+                out,
+            );
+        });
+    egui::CentralPanel::default().show(ui, |ui| central(app, ui, out));
+    app.help.windows(ui.ctx());
+    actions
+}
+
+/// The console's largest height in a window `height` points tall (menu and status bar
+/// excluded): its smallest in a window under 640 points (800×600), so that the controls,
+/// the send box and eight log rows fit; a fifth of the height otherwise.
+pub fn console_max(height: f32) -> f32 {
+    if height < 640.0 {
+        90.0
+    } else {
+        (height * 0.22).max(90.0)
+    }
+}
+
+/// Rows the log keeps in view however much the panels around it hold.
+pub const LOG_MIN_ROWS: f32 = 8.0;
+
+/// Height of what the log shows around its rows: its title row, the filter bar, the
+/// table's header and spacing.
+const LOG_CHROME: f32 = 88.0;
+
+/// Least height of the selected socket's controls (its header, tabs and first row) while
+/// they scroll.
+const CONTROLS_MIN: f32 = 96.0;
+
+/// Height the send box always gets when it needs it (its mode row, the message and Send).
+const SEND_MIN: f32 = 84.0;
+
+/// The middle of the window: the selected socket's controls on top, its send box at the
+/// bottom and the log in between, which keeps [`LOG_MIN_ROWS`] rows. Each part gets a
+/// rect of its own (the controls and the send box scroll when they hold more), sized from
+/// what the parts needed the frame before, so no part ever draws over another.
+fn central(app: &mut SockscopeApp, ui: &mut Ui, out: &mut Vec<Command>) {
+    let full = ui.available_rect_before_wrap();
+    let row_pitch = crate::app::log::table::row_height(ui) + ui.spacing().item_spacing.y;
+    let log_min = LOG_MIN_ROWS * row_pitch + LOG_CHROME;
+    let row = app.selected.and_then(|id| app.state.get(id)).cloned();
+    let open_row = row.as_ref().filter(|r| !r.is_closed());
+    let mem_id = egui::Id::unique("central_layout");
+    let (want_controls, want_send): (f32, f32) = ui
+        .data(|d| d.get_temp(mem_id))
+        .unwrap_or((CONTROLS_MIN, 80.0));
+    let send_h = match open_row {
+        Some(_) => want_send
+            .min(full.height() - log_min - CONTROLS_MIN)
+            .max(want_send.min(SEND_MIN)),
+        None => 0.0,
+    };
+    let controls_h = want_controls
+        .min(full.height() - log_min - send_h)
+        .max(CONTROLS_MIN.min(want_controls));
+    let spacing = ui.spacing().item_spacing.y;
+    let controls_rect = egui::Rect::from_min_size(full.min, egui::vec2(full.width(), controls_h));
+    let send_rect =
+        egui::Rect::from_min_max(egui::pos2(full.left(), full.bottom() - send_h), full.max);
+    let log_rect = egui::Rect::from_min_max(
+        egui::pos2(full.left(), controls_rect.bottom() + 2.0 * spacing),
+        egui::pos2(full.right(), send_rect.top() - spacing),
+    );
+    let controls_used = in_rect(ui, controls_rect, "selected_socket", |ui| {
+        selected_socket(app, row.as_ref(), ui, out);
+    });
+    let sep_y = controls_rect.bottom() + spacing;
+    ui.painter().hline(
+        full.x_range(),
+        sep_y,
+        ui.visuals().widgets.noninteractive.bg_stroke,
+    );
+    let mut send_used = 0.0;
+    if let Some(row) = open_row {
+        send_used = in_rect(ui, send_rect, "send_box", |ui| {
+            ui.separator();
+            app.send_box.ui(ui, row, &app.state, &mut app.settings, out);
+        });
+    }
+    ui.scope_builder(egui::UiBuilder::new().max_rect(log_rect), |ui| {
+        log_area(app, ui)
+    });
+    ui.allocate_rect(full, egui::Sense::hover());
+    let used = (controls_used, send_used);
+    if used != (want_controls, want_send) {
+        ui.data_mut(|d| d.insert_temp(mem_id, used));
+        ui.ctx().request_repaint(); // one more frame to settle the sizes
+    }
+}
+
+/// Draws `add` in `rect`, scrolling vertically when it needs more; returns the height it
+/// needed.
+fn in_rect(ui: &mut Ui, rect: egui::Rect, salt: &str, add: impl FnOnce(&mut Ui)) -> f32 {
+    let out = ui.scope_builder(egui::UiBuilder::new().max_rect(rect), |ui| {
+        egui::ScrollArea::vertical()
+            .id_salt(salt)
+            .max_height(rect.height())
+            .auto_shrink([false, false])
+            .show(ui, add)
+    });
+    out.inner.content_size.y.ceil()
+}
+
+/// The log and, when a row is selected, its detail on the right.
+fn log_area(app: &mut SockscopeApp, ui: &mut Ui) {
+    let find = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::F);
+    if ui.input_mut(|i| i.consume_shortcut(&find)) {
+        app.log_view.find.open();
+    }
+    if let Some(i) = app.log_view.selected {
+        // The detail follows the window: in a small one the log keeps most of the width.
+        let room = ui.available_width();
+        egui::Panel::right("log_detail")
+            .resizable(true)
+            .default_size((room * 0.45).min(430.0))
+            .min_size((room * 0.3).min(280.0))
+            .max_size(room * 0.6)
+            .show(ui, |ui| {
+                if !log_detail::ui(ui, &app.log, i) {
+                    app.log_view.selected = None;
+                }
+            });
+    }
+    egui::CentralPanel::default().show(ui, |ui| {
+        ui.horizontal(|ui| {
+            ui.label(RichText::new("Log").strong());
+            ui.checkbox(&mut app.settings.log_hex, "Payloads as hex");
+            ui.label(
+                RichText::new("click a row for its detail and hex dump")
+                    .weak()
+                    .small(),
+            );
+        });
+        app.log_view.ui(ui, &app.log, app.settings.log_hex);
+    });
+}
+
+fn selected_socket(
+    app: &mut SockscopeApp,
+    row: Option<&crate::app::model::state::SockRow>,
+    ui: &mut Ui,
+    out: &mut Vec<Command>,
+) {
+    let Some(row) = row else {
+        ui.add_space(6.0);
+        ui.label(
+            RichText::new("Select a socket on the left, or create one with the + buttons.").weak(),
+        );
+        ui.add_space(6.0);
+        return;
+    };
+    ui.add_space(4.0);
+    app.controls.ui(ui, row, &app.state, &mut app.settings, out);
+    ui.add_space(4.0);
+}
+
+fn menu_bar(app: &mut SockscopeApp, ui: &mut Ui, actions: &mut Actions, out: &mut Vec<Command>) {
+    egui::MenuBar::new().ui(ui, |ui| {
+        ui.menu_button("File", |ui| {
+            let save = egui::Button::new("Save log…").shortcut_text(ui.ctx().format_shortcut(
+                &egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::S),
+            ));
+            if ui
+                .add(save)
+                .on_hover_text("the format follows the extension: .txt .jsonl .csv .pcap")
+                .clicked()
+            {
+                actions.save = true;
+            }
+            if ui
+                .button("Save as script…")
+                .on_hover_text("the session's commands, which sockscope run replays")
+                .clicked()
+            {
+                actions.save_script = true;
+            }
+            if ui
+                .button("Show as code…")
+                .on_hover_text("the session as a Python program using plain sockets")
+                .clicked()
+            {
+                actions.show_code = true;
+            }
+            app.script_menu(ui);
+            ui.separator();
+            if ui.button("Quit").clicked() {
+                ui.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+        });
+        ui.menu_button("Sockets", |ui| {
+            if ui
+                .button("Status")
+                .on_hover_text("print every socket in the console")
+                .clicked()
+            {
+                out.push(Command::Status);
+            }
+            ui.checkbox(&mut app.hide_closed, "Hide closed sockets");
+        });
+        ui.menu_button("View", |ui| {
+            ui.checkbox(&mut app.settings.show_console, "Console");
+            ui.checkbox(&mut app.settings.log_hex, "Payloads as hex");
+            app.tools_view_menu(ui);
+            ui.separator();
+            ui.label("Theme");
+            for (t, label) in [
+                (ThemeChoice::Dark, "Dark"),
+                (ThemeChoice::Light, "Light"),
+                (ThemeChoice::System, "Follow the system"),
+            ] {
+                ui.radio_value(&mut app.settings.theme, t, label);
+            }
+        });
+        ui.menu_button("Help", |ui| {
+            if let Some((name, text)) = app.help.menu(ui) {
+                app.run_example(name, text);
+            }
+        });
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            let (icon, next, tip) = match app.settings.theme {
+                ThemeChoice::Light => ("Dark theme", ThemeChoice::Dark, "switch to the dark theme"),
+                _ => (
+                    "Light theme",
+                    ThemeChoice::Light,
+                    "switch to the light theme",
+                ),
+            };
+            if ui.button(icon).on_hover_text(tip).clicked() {
+                app.settings.theme = next;
+            }
+        });
+    });
+}

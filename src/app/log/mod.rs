@@ -1,0 +1,6 @@
+//! The log pane: the live table, one record's detail, the filter bar and Find.
+
+pub(crate) mod detail;
+pub(crate) mod filter;
+pub(crate) mod find;
+pub(crate) mod table;

@@ -1,0 +1,529 @@
+//! The lifecycle tab of the selected socket: bind (an IP address and port, or a Unix path),
+//! listen, accept and auto-accept, connect, shutdown, close and abort. Each button builds
+//! a [`Command`]; a button is enabled only when its step is valid in the socket's state,
+//! and invalid fields turn red with the accepted form while nothing is sent.
+
+use egui::{RichText, Ui};
+
+use crate::engine::{Addr, AddrSpec, Command, Family, How, OnClose, Op, Proto, SockRef, SockState};
+
+use crate::app::model::settings::Settings;
+use crate::app::model::state::{AppState, SockRow};
+use crate::app::socket::step_guards::{Step, why_not};
+use crate::app::widgets::fields;
+use crate::app::widgets::{error_note, labelled_edit, step_button};
+
+/// Quick choices of the bind address field.
+pub const QUICK_HOSTS: [&str; 4] = ["127.0.0.1", "0.0.0.0", "::1", "::"];
+
+/// The lifecycle tab's draft for one socket: its fields, which of them have been used
+/// since the socket was selected (an untouched default is not shown in red, and may be
+/// prefilled), and the Unix bind path.
+#[derive(Debug, Default)]
+pub struct Lifecycle {
+    /// The bind address field.
+    bind_host: String,
+    /// The bind port field: `0` for a new socket, whatever was used before.
+    bind_port: String,
+    /// The listen backlog field.
+    backlog: String,
+    /// The connect address field.
+    connect_addr: String,
+    bind_touched: bool,
+    backlog_touched: bool,
+    connect_touched: bool,
+    /// The bind path of a Unix socket.
+    unix_path: String,
+    unix_touched: bool,
+    /// The connect address was typed or picked for this socket: it is kept as typed.
+    connect_touched_ever: bool,
+}
+
+impl Lifecycle {
+    /// The draft of a socket shown for the first time: the addresses remembered from
+    /// earlier sessions as suggestions, and port 0 (any free port) until a port is typed.
+    pub fn for_socket(row: &SockRow, state: &AppState, settings: &Settings) -> Lifecycle {
+        let host_fits = fields::host_port(&settings.bind_host, 0, row.family).is_ok();
+        let host = match (host_fits, row.family) {
+            (true, _) => settings.bind_host.clone(),
+            (false, Family::V6) => "::1".to_string(),
+            (false, _) => "127.0.0.1".to_string(),
+        };
+        let mut l = Lifecycle {
+            bind_host: host,
+            bind_port: "0".into(),
+            backlog: settings.backlog.clone(),
+            connect_addr: settings.connect_addr.clone(),
+            ..Lifecycle::default()
+        };
+        l.reselected(row, state);
+        l
+    }
+
+    /// Forgets what was touched: another socket is selected.
+    pub fn reselected(&mut self, row: &SockRow, state: &AppState) {
+        self.bind_touched = false;
+        self.backlog_touched = false;
+        self.connect_touched = false;
+        if !self.unix_touched || self.unix_path.trim().is_empty() {
+            self.unix_path = format!("@sockscope-{}", row.label());
+        }
+        self.unix_touched = false;
+        // The field shows where a connected socket is connected; for one that may still
+        // connect, the newest listener (or bound datagram socket) of the session.
+        if let Some(peer) = &row.peer {
+            self.connect_addr = peer.to_string();
+        } else if why_not(row, Step::Connect).is_none()
+            && !self.connect_touched_ever
+            && let Some(a) = state.suggested_peer(row)
+        {
+            self.connect_addr = a.to_string();
+        }
+    }
+
+    /// Draws the tab's grid.
+    pub fn ui(
+        &mut self,
+        ui: &mut Ui,
+        row: &SockRow,
+        state: &AppState,
+        settings: &mut Settings,
+        out: &mut Vec<Command>,
+    ) {
+        let sock = SockRef::Id(row.id);
+        // A connected stream socket is past bind, listen and connect: those rows only say
+        // what happened, which leaves the log more room.
+        let past = row.proto.is_stream() && row.is_connected();
+        step_row(ui, "Bind", |ui| {
+            if !past && row.family == Family::Unix {
+                self.unix_bind_row(ui, row, &sock, out);
+            } else if !past {
+                self.bind_row(ui, row, settings, &sock, out);
+            }
+            bound_line(ui, row);
+        });
+        if row.proto.is_stream() && !past {
+            step_row(ui, "Listen", |ui| {
+                self.listen_row(ui, row, state, settings, &sock, out);
+            });
+        }
+        step_row(ui, "Connect", |ui| {
+            if past {
+                peer_line(ui, row);
+            } else {
+                self.connect_row(ui, row, state, settings, &sock, out);
+            }
+        });
+        step_row(ui, "Finish", |ui| finish_row(ui, row, &sock, out));
+    }
+
+    fn bind_row(
+        &mut self,
+        ui: &mut Ui,
+        row: &SockRow,
+        settings: &mut Settings,
+        sock: &SockRef,
+        out: &mut Vec<Command>,
+    ) {
+        let port = fields::port(&self.bind_port);
+        let addr = port
+            .clone()
+            .and_then(|p| fields::host_port(&self.bind_host, p, row.family));
+        let show = self.bind_touched;
+        ui.horizontal_wrapped(|ui| {
+            let host_bad = show && addr.is_err() && port.is_ok();
+            let r = labelled_edit(
+                ui,
+                "Bind address",
+                &mut self.bind_host,
+                110.0,
+                "IP or *",
+                host_bad,
+            );
+            self.bind_touched |= r.changed();
+            ui.menu_button("Quick", |ui| {
+                for q in QUICK_HOSTS {
+                    let v6 = q.contains(':');
+                    let ok = !(v6 && row.family == Family::V4);
+                    let resp = ui
+                        .add_enabled(ok, egui::Button::new(q))
+                        .on_hover_text(format!("bind to {q}"))
+                        .on_disabled_hover_text("an IPv6 address; this socket is IPv4");
+                    if resp.clicked() {
+                        self.bind_host = q.to_string();
+                        self.bind_touched = true;
+                    }
+                }
+            })
+            .response
+            .on_hover_text("quick choices: loopback or every interface, IPv4 or IPv6");
+            let r = labelled_edit(
+                ui,
+                "Port",
+                &mut self.bind_port,
+                70.0,
+                "0 = any free port",
+                show && port.is_err(),
+            );
+            self.bind_touched |= r.changed();
+            let hover = "bind the socket to this address";
+            let before = out.len();
+            bind_button(ui, row, sock, &addr, hover, &mut self.bind_touched, out);
+            if out.len() > before {
+                // A suggestion for the next socket; its port starts at 0 all the same.
+                settings.bind_host = self.bind_host.clone();
+            }
+        });
+        if let (true, Err(e)) = (self.bind_touched, &addr) {
+            error_note(ui, e);
+        }
+    }
+
+    fn unix_bind_row(
+        &mut self,
+        ui: &mut Ui,
+        row: &SockRow,
+        sock: &SockRef,
+        out: &mut Vec<Command>,
+    ) {
+        let addr = fields::address(&self.unix_path, Family::Unix);
+        ui.horizontal_wrapped(|ui| {
+            let r = labelled_edit(
+                ui,
+                "Bind path",
+                &mut self.unix_path,
+                240.0,
+                "/tmp/demo.sock or @demo",
+                self.unix_touched && addr.is_err(),
+            );
+            self.unix_touched |= r.changed();
+            ui.label(
+                RichText::new("a file path, or @name in the abstract namespace (no file)")
+                    .weak()
+                    .small(),
+            );
+            let hover = "bind the socket to this path or name";
+            bind_button(ui, row, sock, &addr, hover, &mut self.unix_touched, out);
+        });
+        if let (true, Err(e)) = (self.unix_touched, &addr) {
+            error_note(ui, e);
+        }
+    }
+
+    fn listen_row(
+        &mut self,
+        ui: &mut Ui,
+        row: &SockRow,
+        state: &AppState,
+        settings: &mut Settings,
+        sock: &SockRef,
+        out: &mut Vec<Command>,
+    ) {
+        let backlog = fields::backlog(&self.backlog);
+        ui.horizontal_wrapped(|ui| {
+            let r = labelled_edit(
+                ui,
+                "Backlog",
+                &mut self.backlog,
+                50.0,
+                "128",
+                self.backlog_touched && backlog.is_err(),
+            );
+            self.backlog_touched |= r.changed();
+            if step_button(
+                ui,
+                "Listen",
+                "start listening for connections",
+                why_not(row, Step::Listen),
+            ) {
+                self.backlog_touched = true;
+                if let Ok(b) = backlog {
+                    settings.backlog = self.backlog.clone();
+                    out.push(Command::Listen {
+                        sock: sock.clone(),
+                        backlog: b,
+                    });
+                }
+            }
+            ui.separator();
+            if step_button(
+                ui,
+                "Accept",
+                "accept one pending connection (waits for one)",
+                why_not(row, Step::Accept),
+            ) {
+                out.push(Command::Accept {
+                    sock: sock.clone(),
+                    name: None,
+                    timeout: None,
+                });
+            }
+            let mut auto = row.auto_accept;
+            let why = why_not(row, Step::Accept);
+            let resp = ui
+                .add_enabled(why.is_none(), egui::Checkbox::new(&mut auto, "Auto-accept"))
+                .on_hover_text("accept every connection as it arrives");
+            let resp = match why {
+                Some(w) => resp.on_disabled_hover_text(w),
+                None => resp,
+            };
+            if resp.changed() {
+                out.push(Command::AcceptAuto {
+                    sock: sock.clone(),
+                    on: auto,
+                });
+            }
+            on_close_switch(ui, row, why_not(row, Step::Accept), sock, out);
+        });
+        if let (true, Err(e)) = (self.backlog_touched, &backlog) {
+            error_note(ui, e);
+        }
+        // Always one line, so that the rows below keep their place.
+        if state.is_pending(row.id, Op::Accept) {
+            ui.label(RichText::new("waiting for a connection…").italics());
+        } else if let Some(q) = row.queue_text() {
+            one_line(ui, RichText::new(format!("listening · {q}")).weak());
+        } else if row.state == SockState::Listening {
+            ui.label(RichText::new("listening").weak());
+        } else {
+            ui.label(RichText::new("not listening").weak());
+        }
+    }
+
+    fn connect_row(
+        &mut self,
+        ui: &mut Ui,
+        row: &SockRow,
+        state: &AppState,
+        settings: &mut Settings,
+        sock: &SockRef,
+        out: &mut Vec<Command>,
+    ) {
+        let mut addr = fields::address(&self.connect_addr, row.family);
+        if !self.connect_touched && addr.is_err() {
+            // An untouched field that is not an address (the old default "127.0.0.1:"):
+            // offer the newest listener, or leave it empty with the hint.
+            self.connect_addr = state
+                .suggested_peer(row)
+                .map(|a| a.to_string())
+                .unwrap_or_default();
+            addr = fields::address(&self.connect_addr, row.family);
+        }
+        let unix = row.family == Family::Unix;
+        ui.horizontal_wrapped(|ui| {
+            let hint = if unix {
+                "/tmp/demo.sock or @demo"
+            } else {
+                "HOST:PORT, e.g. 127.0.0.1:8080"
+            };
+            let r = labelled_edit(
+                ui,
+                "Connect to",
+                &mut self.connect_addr,
+                190.0,
+                hint,
+                self.connect_touched && addr.is_err(),
+            );
+            self.connect_touched |= r.changed();
+            self.connect_touched_ever |= r.changed();
+            let targets: Vec<(Addr, String)> = state
+                .sockets
+                .values()
+                .filter(|s| s.id != row.id && !s.is_closed() && s.proto == row.proto)
+                .filter(|s| !s.proto.is_stream() || s.state == SockState::Listening)
+                .filter_map(|s| s.local.as_ref().map(|a| (a.reachable(), s.label())))
+                .collect();
+            ui.add_enabled_ui(!targets.is_empty(), |ui| {
+                ui.menu_button("Pick", |ui| {
+                    for (a, label) in &targets {
+                        if ui.button(format!("{a}  ({label})")).clicked() {
+                            self.connect_addr = a.to_string();
+                            self.connect_touched = true;
+                            self.connect_touched_ever = true;
+                        }
+                    }
+                })
+                .response
+                .on_hover_text("pick the address of another socket of this session")
+                .on_disabled_hover_text("no other socket to connect to yet");
+            });
+            let tip = if row.proto.is_stream() {
+                "connect to this address"
+            } else {
+                "fix the peer: only its datagrams are received, and Send needs no destination"
+            };
+            if step_button(ui, "Connect", tip, why_not(row, Step::Connect)) {
+                self.connect_touched = true;
+                if let Ok(addr) = &addr {
+                    settings.connect_addr = self.connect_addr.clone();
+                    out.push(Command::Connect {
+                        sock: sock.clone(),
+                        addr: addr.clone(),
+                        timeout: None,
+                    });
+                }
+            }
+        });
+        if let (true, Err(e)) = (self.connect_touched, &addr) {
+            error_note(ui, e);
+        }
+        peer_line(ui, row);
+    }
+}
+
+/// A result line: always one line high (cut to the width, whole on hover), so that a
+/// longer result never pushes the rows below.
+fn one_line(ui: &mut Ui, text: RichText) {
+    let full = text.text().to_string();
+    ui.add(egui::Label::new(text).truncate())
+        .on_hover_text(full);
+}
+
+/// Width of the step names on the left of the rows.
+const STEP_NAME_WIDTH: f32 = 58.0;
+
+/// One step of the lifecycle: its name on the left, its controls (which wrap in a narrow
+/// window) and result lines on the right.
+fn step_row(ui: &mut Ui, name: &str, add: impl FnOnce(&mut Ui)) {
+    ui.horizontal_top(|ui| {
+        let h = ui.spacing().interact_size.y;
+        ui.allocate_ui_with_layout(
+            egui::vec2(STEP_NAME_WIDTH, h),
+            egui::Layout::left_to_right(egui::Align::Center),
+            |ui| {
+                ui.set_min_size(egui::vec2(STEP_NAME_WIDTH, h));
+                ui.label(RichText::new(name).strong());
+            },
+        );
+        ui.vertical(add);
+    });
+    ui.add_space(2.0);
+}
+
+/// The line under Connect: the peer, or the address being connected to. It is always
+/// there (a weak "not connected" before), so that nothing below moves when a step ends.
+fn peer_line(ui: &mut Ui, row: &SockRow) {
+    let Some(peer) = &row.peer else {
+        one_line(ui, RichText::new("not connected").weak());
+        return;
+    };
+    let what = match (row.state, row.parent) {
+        (SockState::Connecting, _) => "connecting to",
+        (_, Some(_)) => "accepted from peer",
+        _ => "connected to",
+    };
+    one_line(ui, RichText::new(format!("{what} {peer}")));
+}
+
+/// The line under Bind: the address the socket has and how it came about. It is always
+/// there (a weak "not bound yet" before), so that the rows below keep their place when
+/// the bind completes.
+fn bound_line(ui: &mut Ui, row: &SockRow) {
+    let text = match row.bound_text() {
+        Some(text) => RichText::new(text).color(ui.visuals().hyperlink_color),
+        None => RichText::new("not bound yet (the OS binds at listen, connect or the first send)")
+            .weak(),
+    };
+    one_line(ui, text);
+}
+
+fn finish_row(ui: &mut Ui, row: &SockRow, sock: &SockRef, out: &mut Vec<Command>) {
+    ui.horizontal_wrapped(|ui| {
+        if row.proto.is_stream() {
+            ui.label("Shutdown");
+            for (text, how, tip) in [
+                ("read", How::Read, "stop receiving (SHUT_RD)"),
+                (
+                    "write",
+                    How::Write,
+                    "send FIN: the peer sees end of stream (SHUT_WR)",
+                ),
+                ("both", How::Both, "both directions (SHUT_RDWR)"),
+            ] {
+                if step_button(ui, text, tip, why_not(row, Step::Shutdown)) {
+                    out.push(Command::Shutdown {
+                        sock: sock.clone(),
+                        how,
+                    });
+                }
+            }
+            ui.separator();
+        }
+        if step_button(
+            ui,
+            "Close",
+            "close the socket and release it (an orderly FIN for a connection)",
+            why_not(row, Step::Close),
+        ) {
+            out.push(Command::Close { sock: sock.clone() });
+        }
+        if row.proto == Proto::Tcp
+            && step_button(
+                ui,
+                "Abort",
+                "close with linger 0: the peer sees a reset (RST) instead of an orderly close",
+                why_not(row, Step::Abort),
+            )
+        {
+            out.push(Command::Abort { sock: sock.clone() });
+        }
+    });
+}
+
+/// The Bind button of a bind row: binds to `addr` when it is valid; a click marks the row
+/// `touched`, so that an invalid address shows its error.
+fn bind_button(
+    ui: &mut Ui,
+    row: &SockRow,
+    sock: &SockRef,
+    addr: &Result<AddrSpec, String>,
+    hover: &str,
+    touched: &mut bool,
+    out: &mut Vec<Command>,
+) {
+    if step_button(ui, "Bind", hover, why_not(row, Step::Bind)) {
+        *touched = true;
+        if let Ok(addr) = addr {
+            out.push(Command::Bind {
+                sock: sock.clone(),
+                addr: addr.clone(),
+            });
+        }
+    }
+}
+
+/// The switch of a listener's policy for connections whose peer has closed: checked, they
+/// are closed once all is sent (`onclose ID close`); unchecked, kept half-open for study
+/// (`onclose ID keep`). Until set, it shows the engine's default: close for auto-accept.
+fn on_close_switch(
+    ui: &mut Ui,
+    row: &SockRow,
+    why: Option<String>,
+    sock: &SockRef,
+    out: &mut Vec<Command>,
+) {
+    let mut close = match row.config.on_close {
+        Some(p) => p == OnClose::Close,
+        None => row.auto_accept,
+    };
+    let resp = ui
+        .add_enabled(
+            why.is_none(),
+            egui::Checkbox::new(&mut close, "Close on peer close"),
+        )
+        .on_hover_text(
+            "close a connection once its peer has closed and all is sent (as servers do); \
+             unchecked, keep it half-open (CLOSE_WAIT) to study it. \
+             Default: close auto-accepted connections, keep those accepted by hand",
+        );
+    let resp = match why {
+        Some(w) => resp.on_disabled_hover_text(w),
+        None => resp,
+    };
+    if resp.changed() {
+        out.push(Command::OnClose {
+            sock: sock.clone(),
+            policy: if close { OnClose::Close } else { OnClose::Keep },
+        });
+    }
+}

@@ -1,0 +1,475 @@
+//! The Responders tab: how the selected socket (and, for a listener, every connection it
+//! accepts) answers by itself — off, echo, upper-case or a fixed reply; a greeting sent to
+//! each accepted connection (optionally closing it after); and a rule table, first match
+//! answers, each rule a match (any, exact, contains, prefix, regex, len), a reply template with
+//! placeholders, and whether to close after replying. Rules can only be appended or all
+//! cleared in the engine, so deleting one clears the table and adds the others back.
+
+use egui::{RichText, Ui};
+
+use crate::engine::{Command, LenMatch, Match, Payload, Responder, Rule, SockRef};
+use crate::lang::{bytes_text, escape_bytes};
+
+use crate::app::model::settings::SendMode;
+use crate::app::model::state::SockRow;
+use crate::app::socket::step_guards::{Step, why_not};
+use crate::app::widgets::fields;
+use crate::app::widgets::{error_note, labelled_edit, note, placeholder_chips, step_button};
+
+/// How a new rule matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Kind {
+    /// Every message.
+    Any,
+    /// The whole message.
+    #[default]
+    Exact,
+    /// Somewhere in the message.
+    Contains,
+    /// At the start of the message.
+    Prefix,
+    /// A regular expression on the message's bytes; captures go to `{1}`…`{9}`.
+    Regex,
+    /// The message's length in bytes: `even`, `odd`, `N`, `<N`, `>N`.
+    Len,
+}
+
+impl Kind {
+    const ALL: [(Kind, &'static str, &'static str); 6] = [
+        (Kind::Any, "any", "every message"),
+        (Kind::Exact, "exact", "the whole message equals the pattern"),
+        (
+            Kind::Contains,
+            "contains",
+            "the message contains the pattern",
+        ),
+        (
+            Kind::Prefix,
+            "prefix",
+            "the message starts with the pattern",
+        ),
+        (
+            Kind::Regex,
+            "regex",
+            "the message's bytes match the regular expression (. is any byte; (?u) for Unicode); its groups fill {1}…{9}",
+        ),
+        (
+            Kind::Len,
+            "len",
+            "the message's length in bytes: even, odd, N, <N or >N",
+        ),
+    ];
+}
+
+/// Placeholders of reply templates.
+pub const TEMPLATE_PLACEHOLDERS: [(&str, &str); 8] = [
+    ("{data}", "the message"),
+    ("{upper}", "the message upper-cased"),
+    ("{len}", "its length"),
+    ("{peer}", "the sender's address"),
+    ("{counter}", "replies so far, from 1"),
+    ("{time}", "the time now"),
+    ("{random}", "a random number"),
+    ("{1}", "the first regex group ({2}…{9} the next)"),
+];
+
+/// The rule being typed, as a rule; `Err` says what is wrong.
+pub fn build_rule(kind: Kind, pattern: &str, template: &str, close: bool) -> Result<Rule, String> {
+    let bytes = |t: &str| fields::payload(t, SendMode::Escaped);
+    let on = match kind {
+        Kind::Any => Match::Any,
+        Kind::Regex if pattern.is_empty() => return Err("a regular expression to match".into()),
+        Kind::Regex => Match::Regex(pattern.to_string()),
+        Kind::Len => Match::Len(pattern.trim().parse::<LenMatch>()?),
+        _ if pattern.is_empty() => return Err("a pattern to match (escapes \\n \\t \\xHH)".into()),
+        Kind::Exact => Match::Exact(bytes(pattern)?),
+        Kind::Contains => Match::Contains(bytes(pattern)?),
+        Kind::Prefix => Match::Prefix(bytes(pattern)?),
+    };
+    let reply = bytes(template).map_err(|e| format!("reply template: {e}"))?;
+    Ok(Rule { on, reply, close })
+}
+
+/// The tutorial's UDP server as two rules: OK to a message of even length (in bytes, as
+/// Python's `len()` counts them), Err to any other.
+pub fn even_odd_rules() -> [Rule; 2] {
+    [
+        Rule {
+            on: Match::Len(LenMatch::Even),
+            reply: b"OK".to_vec(),
+            close: false,
+        },
+        Rule {
+            on: Match::Any,
+            reply: b"Err".to_vec(),
+            close: false,
+        },
+    ]
+}
+
+/// A rule in one line, as the table shows it.
+pub fn rule_text(rule: &Rule) -> String {
+    let on = match &rule.on {
+        Match::Any => "any".to_string(),
+        Match::Exact(b) => format!("exact {}", bytes_text(b)),
+        Match::Contains(b) => format!("contains {}", bytes_text(b)),
+        Match::Prefix(b) => format!("prefix {}", bytes_text(b)),
+        Match::Regex(r) => format!("regex /{r}/"),
+        Match::Len(l) => format!("len {l}"),
+    };
+    let close = if rule.close { " · close" } else { "" };
+    format!("{on} → {}{close}", bytes_text(&rule.reply))
+}
+
+/// The Responders tab's own state.
+#[derive(Debug, Default)]
+pub struct ResponderEditor {
+    fixed: String,
+    greeting: String,
+    greet_close: bool,
+    kind: Kind,
+    pattern: String,
+    template: String,
+    close: bool,
+    touched: bool,
+}
+
+impl ResponderEditor {
+    /// Another socket is selected: its errors are not shown until used.
+    pub fn reselected(&mut self) {
+        self.touched = false;
+    }
+
+    /// Draws the tab; commands go to `out`.
+    pub fn ui(&mut self, ui: &mut Ui, row: &SockRow, out: &mut Vec<Command>) {
+        let sock = SockRef::Id(row.id);
+        let open = why_not(row, Step::Close);
+        egui::Grid::new("responders_grid")
+            .num_columns(2)
+            .spacing([10.0, 6.0])
+            .show(ui, |ui| {
+                ui.label(RichText::new("Reply").strong());
+                self.reply_row(ui, row, &sock, open.clone(), out);
+                ui.end_row();
+                if row.proto.is_stream() {
+                    ui.label(RichText::new("Greeting").strong());
+                    self.greeting_row(ui, row, &sock, out);
+                    ui.end_row();
+                }
+                ui.label(RichText::new("Rules").strong());
+                ui.vertical(|ui| self.rules(ui, row, &sock, open, out));
+                ui.end_row();
+            });
+    }
+
+    fn reply_row(
+        &mut self,
+        ui: &mut Ui,
+        row: &SockRow,
+        sock: &SockRef,
+        open: Option<String>,
+        out: &mut Vec<Command>,
+    ) {
+        let fixed = fields::payload(&self.fixed, SendMode::Escaped);
+        ui.horizontal(|ui| {
+            let current = row.responder.clone().unwrap_or(Responder::Off);
+            for (text, r, tip) in [
+                ("off", Responder::Off, "no automatic reply"),
+                ("echo", Responder::Echo, "send back what arrives"),
+                (
+                    "upper",
+                    Responder::Upper,
+                    "send back what arrives, upper-cased",
+                ),
+            ] {
+                let resp = ui
+                    .add_enabled(open.is_none(), egui::Button::selectable(current == r, text))
+                    .on_hover_text(tip);
+                if resp.clicked() && current != r {
+                    out.push(Command::Respond {
+                        sock: sock.clone(),
+                        responder: r,
+                    });
+                }
+            }
+            ui.separator();
+            let bad = self.touched && fixed.is_err();
+            labelled_edit(ui, "Fixed reply", &mut self.fixed, 150.0, "OK\\n", bad);
+            if step_button(
+                ui,
+                "Set fixed reply",
+                "answer every message with these bytes (escapes \\n \\r \\t \\xHH)",
+                open,
+            ) {
+                self.touched = true;
+                if let Ok(b) = &fixed {
+                    out.push(Command::Respond {
+                        sock: sock.clone(),
+                        responder: Responder::Fixed(Payload::bytes(b.as_slice())),
+                    });
+                }
+            }
+            if let Some(Responder::Fixed(Payload::Bytes(b))) = &row.responder {
+                note(ui, format!("now: fixed {}", bytes_text(b)));
+            }
+        });
+        if let (true, Err(e)) = (self.touched, &fixed) {
+            error_note(ui, e);
+        }
+    }
+
+    fn greeting_row(&mut self, ui: &mut Ui, row: &SockRow, sock: &SockRef, out: &mut Vec<Command>) {
+        let greeting = fields::payload(&self.greeting, SendMode::Escaped);
+        let why = why_not(row, Step::Greet);
+        ui.horizontal(|ui| {
+            let bad = self.touched && greeting.is_err();
+            labelled_edit(
+                ui,
+                "Greeting",
+                &mut self.greeting,
+                150.0,
+                "Hey there!!!",
+                bad,
+            );
+            ui.checkbox(&mut self.greet_close, "then close")
+                .on_hover_text("close each connection once the greeting is sent");
+            let tip =
+                "send this to every connection the listener accepts, as soon as it is accepted";
+            if step_button(ui, "Set greeting", tip, why.clone()) {
+                self.touched = true;
+                if let Ok(b) = &greeting {
+                    out.push(Command::Greet {
+                        sock: sock.clone(),
+                        greeting: Some(Payload::bytes(b.as_slice())),
+                        close: self.greet_close,
+                    });
+                }
+            }
+            let why_off = why.or_else(|| {
+                row.config
+                    .greeting
+                    .is_none()
+                    .then(|| "no greeting is set".to_string())
+            });
+            if step_button(ui, "Greeting off", "stop greeting new connections", why_off) {
+                out.push(Command::Greet {
+                    sock: sock.clone(),
+                    greeting: None,
+                    close: false,
+                });
+            }
+            if let Some((g, close)) = &row.config.greeting {
+                let then = if *close { ", then closes" } else { "" };
+                note(ui, format!("now: greets {}{then}", bytes_text(g)));
+            }
+        });
+        if let (true, Err(e)) = (self.touched, &greeting) {
+            error_note(ui, e);
+        }
+    }
+
+    fn rules(
+        &mut self,
+        ui: &mut Ui,
+        row: &SockRow,
+        sock: &SockRef,
+        open: Option<String>,
+        out: &mut Vec<Command>,
+    ) {
+        let rules = &row.config.rules;
+        if rules.is_empty() {
+            note(
+                ui,
+                "no rules: the reply above answers (first matching rule wins over it)",
+            );
+        }
+        let mut delete = None;
+        for (i, rule) in rules.iter().enumerate() {
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(format!("{}.", i + 1)).monospace());
+                let text = RichText::new(rule_text(rule)).monospace();
+                if ui
+                    .add(egui::Label::new(text).sense(egui::Sense::click()))
+                    .on_hover_text("click to copy this rule into the editor below")
+                    .clicked()
+                {
+                    self.load(rule);
+                }
+                let resp = ui
+                    .add_enabled(open.is_none(), egui::Button::new("×").small())
+                    .on_hover_text("delete this rule (clears the table and adds the others back)");
+                if resp.clicked() {
+                    delete = Some(i);
+                }
+            });
+        }
+        if let Some(i) = delete {
+            out.push(Command::RuleClear { sock: sock.clone() });
+            for (_, r) in rules.iter().enumerate().filter(|(j, _)| *j != i) {
+                out.push(Command::RuleAdd {
+                    sock: sock.clone(),
+                    rule: r.clone(),
+                });
+            }
+        }
+        let built = build_rule(self.kind, &self.pattern, &self.template, self.close);
+        ui.horizontal(|ui| {
+            ui.label("Match");
+            for (k, text, tip) in Kind::ALL {
+                ui.selectable_value(&mut self.kind, k, text)
+                    .on_hover_text(tip);
+            }
+            let hint = match self.kind {
+                Kind::Regex => "^GET (\\S+)",
+                Kind::Len => "even",
+                Kind::Any => "(every message)",
+                _ => "ping",
+            };
+            let bad_pattern =
+                self.touched && built.as_ref().is_err_and(|e| !e.starts_with("reply"));
+            ui.add_enabled_ui(self.kind != Kind::Any, |ui| {
+                labelled_edit(ui, "Pattern", &mut self.pattern, 130.0, hint, bad_pattern);
+            });
+        });
+        ui.horizontal(|ui| {
+            let bad_reply = self.touched && built.as_ref().is_err_and(|e| e.starts_with("reply"));
+            labelled_edit(
+                ui,
+                "Reply template",
+                &mut self.template,
+                180.0,
+                "pong {counter}\\n",
+                bad_reply,
+            );
+            placeholder_chips(ui, &mut self.template, &TEMPLATE_PLACEHOLDERS);
+        });
+        ui.horizontal(|ui| {
+            ui.checkbox(&mut self.close, "close after reply")
+                .on_hover_text("close the connection once the reply is sent");
+            if step_button(
+                ui,
+                "Add rule",
+                "append this rule to the table",
+                open.clone(),
+            ) {
+                self.touched = true;
+                if let Ok(rule) = &built {
+                    out.push(Command::RuleAdd {
+                        sock: sock.clone(),
+                        rule: rule.clone(),
+                    });
+                }
+            }
+            if step_button(
+                ui,
+                "OK if even, else Err",
+                "the tutorial's UDP server: adds `len even → OK` and `any → Err`",
+                open.clone(),
+            ) {
+                out.extend(even_odd_rules().into_iter().map(|rule| Command::RuleAdd {
+                    sock: sock.clone(),
+                    rule,
+                }));
+            }
+            let why_clear = open.or_else(|| rules.is_empty().then(|| "no rules to clear".into()));
+            if step_button(ui, "Clear rules", "empty the rule table", why_clear) {
+                out.push(Command::RuleClear { sock: sock.clone() });
+            }
+            note(
+                ui,
+                "patterns and replies take \\n \\r \\t \\xHH; a regex is taken as typed",
+            );
+        });
+        if let (true, Err(e)) = (self.touched, &built) {
+            error_note(ui, e);
+        }
+        if let (Some(err), Some(line)) = (&row.last_error, &row.last_error_line)
+            && line.starts_with("rule ")
+        {
+            error_note(ui, err);
+        }
+    }
+
+    fn load(&mut self, rule: &Rule) {
+        let (kind, pattern) = match &rule.on {
+            Match::Any => (Kind::Any, String::new()),
+            Match::Exact(b) => (Kind::Exact, escape_bytes(b)),
+            Match::Contains(b) => (Kind::Contains, escape_bytes(b)),
+            Match::Prefix(b) => (Kind::Prefix, escape_bytes(b)),
+            Match::Regex(r) => (Kind::Regex, r.clone()),
+            Match::Len(l) => (Kind::Len, l.to_string()),
+        };
+        self.kind = kind;
+        self.pattern = pattern;
+        self.template = escape_bytes(&rule.reply);
+        self.close = rule.close;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_are_built_from_the_fields() {
+        let r = build_rule(Kind::Exact, "ping\\n", "pong {counter}", true).expect("rule");
+        assert_eq!(r.on, Match::Exact(b"ping\n".to_vec()));
+        assert_eq!(r.reply, b"pong {counter}".to_vec());
+        assert!(r.close);
+        let re = build_rule(Kind::Regex, "^GET (\\S+)", "{1}", false).expect("regex");
+        assert_eq!(
+            re.on,
+            Match::Regex("^GET (\\S+)".into()),
+            "a regex is taken as typed"
+        );
+        assert_eq!(
+            build_rule(Kind::Any, "", "x", false).map(|r| r.on),
+            Ok(Match::Any)
+        );
+        assert!(build_rule(Kind::Prefix, "", "x", false).is_err());
+        assert!(
+            build_rule(Kind::Exact, "a", "bad \\q", false).is_err_and(|e| e.starts_with("reply"))
+        );
+        assert_eq!(
+            rule_text(&r),
+            "exact \"ping\\n\" → \"pong {counter}\" · close"
+        );
+    }
+
+    #[test]
+    fn a_len_rule_is_built_shown_and_loaded_back() {
+        for (typed, want) in [
+            ("even", LenMatch::Even),
+            (" odd ", LenMatch::Odd),
+            ("4", LenMatch::Eq(4)),
+            ("<10", LenMatch::Less(10)),
+            (">3", LenMatch::More(3)),
+        ] {
+            let r = build_rule(Kind::Len, typed, "OK", false).expect("a len rule");
+            assert_eq!(r.on, Match::Len(want));
+            assert!(rule_text(&r).starts_with(&format!("len {want} →")));
+            let mut ed = ResponderEditor::default();
+            ed.load(&r);
+            assert_eq!(
+                build_rule(ed.kind, &ed.pattern, &ed.template, ed.close),
+                Ok(r)
+            );
+        }
+        assert!(build_rule(Kind::Len, "", "OK", false).is_err());
+        assert!(build_rule(Kind::Len, "evenish", "OK", false).is_err());
+        let [even, rest] = even_odd_rules();
+        assert_eq!(rule_text(&even), "len even → \"OK\"");
+        assert_eq!(rule_text(&rest), "any → \"Err\"");
+    }
+
+    #[test]
+    fn a_rule_loads_back_into_the_editor() {
+        let mut ed = ResponderEditor::default();
+        let r = build_rule(Kind::Contains, "a\\tb", "x\\n", false).expect("rule");
+        ed.load(&r);
+        assert_eq!(
+            build_rule(ed.kind, &ed.pattern, &ed.template, ed.close),
+            Ok(r)
+        );
+    }
+}
