@@ -6,6 +6,7 @@
 pub mod app;
 pub mod cli;
 pub mod codegen;
+pub mod diagram;
 pub mod engine;
 pub mod lang;
 pub mod log;

@@ -38,6 +38,8 @@ pub enum Format {
     Csv,
     /// `.pcap`: the payloads in synthetic Ethernet/IP/TCP-or-UDP packets, for Wireshark.
     Pcap,
+    /// `.svg`: the exchange as a sequence (ladder) diagram, for a browser.
+    Svg,
     /// The session's commands as a script (written by [`save_script`], never chosen by an
     /// extension).
     Script,
@@ -45,7 +47,13 @@ pub enum Format {
 
 impl Format {
     /// The formats a log can be saved in, in the order a save dialog lists them.
-    pub const LOG_FORMATS: [Format; 4] = [Format::Txt, Format::Jsonl, Format::Csv, Format::Pcap];
+    pub const LOG_FORMATS: [Format; 5] = [
+        Format::Txt,
+        Format::Jsonl,
+        Format::Csv,
+        Format::Pcap,
+        Format::Svg,
+    ];
 
     /// The format the path's extension names (case-insensitive), if any: a log format, or
     /// `.scope` for the session's commands as a script.
@@ -64,6 +72,7 @@ impl Format {
             Format::Jsonl => "jsonl",
             Format::Csv => "csv",
             Format::Pcap => "pcap",
+            Format::Svg => "svg",
             Format::Script => "scope",
         }
     }
@@ -75,6 +84,7 @@ impl Format {
             Format::Jsonl => "JSON lines",
             Format::Csv => "CSV table",
             Format::Pcap => "Packet capture (Wireshark)",
+            Format::Svg => "Sequence diagram (SVG)",
             Format::Script => "sockscope script",
         }
     }
@@ -209,6 +219,11 @@ pub fn save_into(
             })?;
             (c.records, c.evicted, c.skipped, c.deduplicated, c.packets)
         }
+        Format::Svg => {
+            let ladder = crate::diagram::Ladder::of_log(log);
+            crate::diagram::svg::write_svg(&ladder, log.started(), w).map_err(io_err)?;
+            (ladder.steps.len(), 0, 0, 0, 0)
+        }
         _ => {
             let (records, evicted) = write_log(log, format, w).map_err(io_err)?;
             (records, evicted, 0, 0, 0)
@@ -295,7 +310,7 @@ pub(crate) fn write_record(
             w.write_all(b"\n")
         }
         Format::Csv => w.write_all(csv_row(rec, log).as_bytes()),
-        Format::Pcap | Format::Script => Err(io::Error::new(
+        Format::Pcap | Format::Svg | Format::Script => Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "write_log writes text, JSON lines and CSV only",
         )),

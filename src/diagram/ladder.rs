@@ -1,0 +1,722 @@
+//! The ladder diagram's model: a lane per endpoint (each of the session's sockets and each
+//! remote peer address) and a step per arrow or mark, in log order. Built incrementally
+//! ([`Ladder::push`]) so a view can follow a live log without rebuilding it.
+//!
+//! A message between two of the session's own sockets appears once: the send draws the
+//! arrow, and the receive on the other end is drawn only for the bytes no send of that
+//! pair has drawn yet (its send may be filtered out of the view, or logged before the
+//! diagram began). FINs are matched the same way.
+
+use std::collections::HashMap;
+use std::time::SystemTime;
+
+use crate::engine::{Addr, EventKind, How, Proto, SockId};
+use crate::lang::escape_bytes;
+use crate::log::format::payload_len;
+use crate::log::{Record, SessionLog};
+
+/// Characters of payload shown on an arrow's label.
+pub const LABEL_CHARS: usize = 24;
+
+/// What a lane stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LaneKind {
+    /// One of the session's own sockets.
+    Own(SockId),
+    /// A peer address outside the session.
+    Remote(Addr),
+}
+
+/// One vertical lane.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lane {
+    /// What the lane stands for.
+    pub kind: LaneKind,
+    /// Its heading: the socket's name (or `s3`), or the peer's address.
+    pub title: String,
+    /// The step at which the lane ended (the socket closed or was reset), if it has.
+    pub ended: Option<usize>,
+    /// For an accepted connection, its listener's lane: drawn just right of it.
+    pub parent: Option<usize>,
+}
+
+/// What a step draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepKind {
+    /// A TCP connection attempt (SYN), from the connecting socket to the listener.
+    Connect,
+    /// A listener handing over a new connection.
+    Accept,
+    /// Bytes or a datagram.
+    Data,
+    /// The end of one direction of a stream (FIN): a shutdown, a close, or the peer's.
+    Fin,
+    /// A reset (RST).
+    Reset,
+    /// The socket closed: the end of its lane.
+    Close,
+    /// A command that failed, marked on its socket's lane.
+    Error,
+    /// Something that happened on one lane only (bind, listen, a UDP connect).
+    Note,
+}
+
+/// One arrow (`to` is set) or mark on one lane (`to` is `None`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// The log record it comes from.
+    pub record: usize,
+    /// When.
+    pub at: SystemTime,
+    /// What it is.
+    pub kind: StepKind,
+    /// The lane it starts from.
+    pub from: usize,
+    /// The lane it points to, for an arrow.
+    pub to: Option<usize>,
+    /// Its label: the payload's first characters, `FIN`, `RST`, …
+    pub label: String,
+    /// The payload's length, for data.
+    pub len: Option<usize>,
+}
+
+/// What the diagram remembers of one of the session's sockets.
+#[derive(Debug, Clone, Default)]
+struct Own {
+    lane: Option<usize>,
+    name: Option<String>,
+    proto: Option<Proto>,
+    local: Option<Addr>,
+    peer: Option<Addr>,
+    write_shut: bool,
+}
+
+/// The ladder diagram of a session (or of the records a filter lets through).
+#[derive(Debug, Clone, Default)]
+pub struct Ladder {
+    /// Lanes, in the order they first appear.
+    pub lanes: Vec<Lane>,
+    /// Steps, in log order.
+    pub steps: Vec<Step>,
+    own: HashMap<SockId, Own>,
+    remote: HashMap<Addr, usize>,
+    /// Bytes drawn by sends from one lane to another that no receive has matched yet.
+    unmatched: HashMap<(usize, usize), u64>,
+    /// FINs drawn from one lane to another that no peer-closed has matched yet.
+    fins: HashMap<(usize, usize), u32>,
+}
+
+impl Ladder {
+    /// An empty diagram.
+    pub fn new() -> Ladder {
+        Ladder::default()
+    }
+
+    /// The diagram of `records` (index, record), in order.
+    pub fn of<'a>(records: impl IntoIterator<Item = (usize, &'a Record)>) -> Ladder {
+        let mut ladder = Ladder::new();
+        for (i, rec) in records {
+            ladder.push(i, rec);
+        }
+        ladder
+    }
+
+    /// The diagram of a whole session log.
+    pub fn of_log(log: &SessionLog) -> Ladder {
+        let mut ladder = Ladder::new();
+        for (i, rec) in log.iter().enumerate() {
+            ladder.push(i, &rec);
+        }
+        ladder
+    }
+
+    /// The column each lane is drawn in (by lane index): lanes in the order they appeared,
+    /// each listener followed by the connections it accepted.
+    pub fn columns(&self) -> Vec<usize> {
+        let mut order = Vec::with_capacity(self.lanes.len());
+        let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (i, lane) in self.lanes.iter().enumerate() {
+            if let Some(p) = lane.parent.filter(|&p| p != i) {
+                children.entry(p).or_default().push(i);
+            }
+        }
+        let mut stack: Vec<usize> = (0..self.lanes.len())
+            .rev()
+            .filter(|&i| self.lanes[i].parent.is_none_or(|p| p == i))
+            .collect();
+        while let Some(i) = stack.pop() {
+            order.push(i);
+            if let Some(kids) = children.get(&i) {
+                stack.extend(kids.iter().rev());
+            }
+        }
+        let mut column = vec![0; self.lanes.len()];
+        for (c, lane) in order.into_iter().enumerate() {
+            column[lane] = c;
+        }
+        column
+    }
+
+    /// Adds record `index` to the diagram: zero or more steps.
+    pub fn push(&mut self, index: usize, rec: &Record) {
+        let Record::Event(ev) = rec else { return };
+        let Some(id) = ev.socket else { return };
+        let at = ev.at;
+        match &ev.kind {
+            EventKind::Created { proto, name, .. } => {
+                let own = self.own.entry(id).or_default();
+                own.proto = Some(*proto);
+                own.name.clone_from(name);
+            }
+            EventKind::Bound { local, .. } => {
+                self.own.entry(id).or_default().local = Some(local.clone());
+            }
+            EventKind::Listening { local, backlog } => {
+                self.own.entry(id).or_default().local = Some(local.clone());
+                let from = self.own_lane(id);
+                self.mark(
+                    index,
+                    at,
+                    StepKind::Note,
+                    from,
+                    format!("listen({backlog})"),
+                );
+            }
+            EventKind::Accepted {
+                listener,
+                local,
+                peer,
+                name,
+            } => {
+                let own = self.own.entry(id).or_default();
+                own.proto = Some(Proto::Tcp);
+                own.local = Some(local.clone());
+                own.peer = Some(peer.clone());
+                own.name = name.as_deref().cloned();
+                let from = self.own_lane(*listener);
+                let to = self.own_lane(id);
+                self.lanes[to].parent.get_or_insert(from);
+                self.arrow(index, at, StepKind::Accept, from, to, "accept".into(), None);
+            }
+            EventKind::Connecting { peer } => {
+                let stream = self.is_stream(id);
+                let from = self.own_lane(id);
+                if stream {
+                    let to = self.lane_for(None, peer);
+                    self.arrow(
+                        index,
+                        at,
+                        StepKind::Connect,
+                        from,
+                        to,
+                        "connect (SYN)".into(),
+                        None,
+                    );
+                }
+            }
+            EventKind::Connected { local, peer } => {
+                let stream = self.is_stream(id);
+                let own = self.own.entry(id).or_default();
+                own.local = Some(local.clone());
+                own.peer = Some(peer.clone());
+                if !stream {
+                    let from = self.own_lane(id);
+                    self.mark(index, at, StepKind::Note, from, format!("connect({peer})"));
+                }
+            }
+            EventKind::Sent { peer, data, .. } => {
+                let len = payload_len(rec).unwrap_or(data.len());
+                self.data_sent(index, at, id, peer.as_ref(), data, len);
+            }
+            EventKind::Received { peer, data, .. } => {
+                let len = payload_len(rec).unwrap_or(data.len());
+                self.data_received(index, at, id, peer.as_ref(), data, len);
+            }
+            EventKind::Shut {
+                how: How::Write | How::Both,
+            } => self.fin_sent(index, at, id),
+            EventKind::PeerClosed => self.fin_received(index, at, id),
+            EventKind::Reset => {
+                let to = self.own_lane(id);
+                match self.peer_lane(id) {
+                    Some(from) => {
+                        self.arrow(index, at, StepKind::Reset, from, to, "RST".into(), None)
+                    }
+                    None => self.mark(index, at, StepKind::Reset, to, "RST".into()),
+                }
+                self.end_lane(to);
+            }
+            EventKind::Closed => {
+                let connected =
+                    self.is_stream(id) && self.own.get(&id).is_some_and(|o| o.peer.is_some());
+                if connected && !self.own.get(&id).is_some_and(|o| o.write_shut) {
+                    self.fin_sent(index, at, id);
+                }
+                let lane = self.own_lane(id);
+                self.mark(index, at, StepKind::Close, lane, "close".into());
+                self.end_lane(lane);
+            }
+            EventKind::Failed(err) => {
+                let lane = self.own_lane(id);
+                self.mark(index, at, StepKind::Error, lane, err.to_string());
+            }
+            _ => {}
+        }
+    }
+
+    fn is_stream(&self, id: SockId) -> bool {
+        self.own
+            .get(&id)
+            .is_some_and(|o| matches!(o.proto, Some(Proto::Tcp | Proto::UnixStream)))
+    }
+
+    /// The lane of one of the session's sockets, made when first needed.
+    fn own_lane(&mut self, id: SockId) -> usize {
+        if let Some(lane) = self.own.get(&id).and_then(|o| o.lane) {
+            return lane;
+        }
+        let own = self.own.entry(id).or_default();
+        let title = own.name.clone().unwrap_or_else(|| id.to_string());
+        let lane = self.lanes.len();
+        own.lane = Some(lane);
+        self.lanes.push(Lane {
+            kind: LaneKind::Own(id),
+            title,
+            ended: None,
+            parent: None,
+        });
+        lane
+    }
+
+    /// The lane that stands for `addr` as seen by socket `from` (whose local address is
+    /// `local`): the session's socket connected back to it, else the session's socket bound
+    /// there (a listener, a UDP socket), else a remote lane for the address.
+    fn lane_for(&mut self, local: Option<&Addr>, addr: &Addr) -> usize {
+        let mut pair = None;
+        let mut bound = None;
+        let mut wildcard = None;
+        for (id, o) in &self.own {
+            if o.local.as_ref() != Some(addr) {
+                if o.peer.is_none() && o.local.as_ref().is_some_and(|l| covers(l, addr)) {
+                    wildcard = Some(*id);
+                }
+                continue;
+            }
+            match (local, o.peer.as_ref()) {
+                (Some(l), Some(p)) if l == p => pair = Some(*id),
+                (_, None) => bound = Some(*id),
+                _ => {}
+            }
+        }
+        if let Some(id) = pair.or(bound).or(wildcard) {
+            return self.own_lane(id);
+        }
+        if let Some(&lane) = self.remote.get(addr) {
+            return lane;
+        }
+        let lane = self.lanes.len();
+        self.lanes.push(Lane {
+            kind: LaneKind::Remote(addr.clone()),
+            title: addr.to_string(),
+            ended: None,
+            parent: None,
+        });
+        self.remote.insert(addr.clone(), lane);
+        lane
+    }
+
+    /// The lane of socket `id`'s connected peer, if it has one.
+    fn peer_lane(&mut self, id: SockId) -> Option<usize> {
+        let o = self.own.get(&id)?;
+        let (local, peer) = (o.local.clone(), o.peer.clone()?);
+        Some(self.lane_for(local.as_ref(), &peer))
+    }
+
+    fn data_sent(
+        &mut self,
+        index: usize,
+        at: SystemTime,
+        id: SockId,
+        to: Option<&Addr>,
+        data: &[u8],
+        len: usize,
+    ) {
+        let from = self.own_lane(id);
+        let local = self.own.get(&id).and_then(|o| o.local.clone());
+        let dest = match to {
+            Some(addr) => Some(self.lane_for(local.as_ref(), addr)),
+            None => self.peer_lane(id),
+        };
+        let label = label_of(data, len);
+        match dest {
+            Some(to) => {
+                *self.unmatched.entry((from, to)).or_default() += len as u64;
+                self.arrow(index, at, StepKind::Data, from, to, label, Some(len));
+            }
+            None => self.push_step(index, at, StepKind::Data, from, None, label, Some(len)),
+        }
+    }
+
+    fn data_received(
+        &mut self,
+        index: usize,
+        at: SystemTime,
+        id: SockId,
+        src: Option<&Addr>,
+        data: &[u8],
+        len: usize,
+    ) {
+        let to = self.own_lane(id);
+        let local = self.own.get(&id).and_then(|o| o.local.clone());
+        let from = match src {
+            Some(addr) => self.lane_for(local.as_ref(), addr),
+            None => match self.peer_lane(id) {
+                Some(lane) => lane,
+                None => {
+                    return self.push_step(
+                        index,
+                        at,
+                        StepKind::Data,
+                        to,
+                        None,
+                        label_of(data, len),
+                        Some(len),
+                    );
+                }
+            },
+        };
+        let pending = self.unmatched.entry((from, to)).or_default();
+        if *pending >= len as u64 {
+            *pending -= len as u64;
+            return;
+        }
+        *pending = 0;
+        self.arrow(
+            index,
+            at,
+            StepKind::Data,
+            from,
+            to,
+            label_of(data, len),
+            Some(len),
+        );
+    }
+
+    fn fin_sent(&mut self, index: usize, at: SystemTime, id: SockId) {
+        let from = self.own_lane(id);
+        if let Some(o) = self.own.get_mut(&id) {
+            o.write_shut = true;
+        }
+        match self.peer_lane(id) {
+            Some(to) => {
+                *self.fins.entry((from, to)).or_default() += 1;
+                self.arrow(index, at, StepKind::Fin, from, to, "FIN".into(), None);
+            }
+            None => self.mark(index, at, StepKind::Fin, from, "FIN".into()),
+        }
+    }
+
+    fn fin_received(&mut self, index: usize, at: SystemTime, id: SockId) {
+        let to = self.own_lane(id);
+        let Some(from) = self.peer_lane(id) else {
+            return self.mark(index, at, StepKind::Fin, to, "FIN".into());
+        };
+        let pending = self.fins.entry((from, to)).or_default();
+        if *pending > 0 {
+            *pending -= 1;
+            return;
+        }
+        self.arrow(index, at, StepKind::Fin, from, to, "FIN".into(), None);
+    }
+
+    fn end_lane(&mut self, lane: usize) {
+        let step = self.steps.len().saturating_sub(1);
+        if let Some(l) = self.lanes.get_mut(lane) {
+            l.ended.get_or_insert(step);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn arrow(
+        &mut self,
+        index: usize,
+        at: SystemTime,
+        kind: StepKind,
+        from: usize,
+        to: usize,
+        label: String,
+        len: Option<usize>,
+    ) {
+        self.push_step(index, at, kind, from, Some(to), label, len);
+    }
+
+    fn mark(&mut self, index: usize, at: SystemTime, kind: StepKind, lane: usize, label: String) {
+        self.push_step(index, at, kind, lane, None, label, None);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push_step(
+        &mut self,
+        record: usize,
+        at: SystemTime,
+        kind: StepKind,
+        from: usize,
+        to: Option<usize>,
+        label: String,
+        len: Option<usize>,
+    ) {
+        self.steps.push(Step {
+            record,
+            at,
+            kind,
+            from,
+            to,
+            label,
+            len,
+        });
+    }
+}
+
+/// Whether a socket bound to `bound` (`0.0.0.0:P`, `[::]:P`) takes what is sent to `addr`.
+fn covers(bound: &Addr, addr: &Addr) -> bool {
+    match (bound.ip(), addr.ip()) {
+        (Some(b), Some(a)) => b.ip().is_unspecified() && b.port() == a.port(),
+        _ => false,
+    }
+}
+
+/// An arrow's label: the payload's first characters, escaped (`\n`, `\xff`), cut with `…`.
+pub fn label_of(data: &[u8], len: usize) -> String {
+    if data.is_empty() && len > 0 {
+        return format!("{len} B");
+    }
+    let cut = &data[..data.len().min(LABEL_CHARS * 4)];
+    let text = escape_bytes(cut);
+    let mut chars = text.chars();
+    let mut out: String = chars.by_ref().take(LABEL_CHARS).collect();
+    if chars.next().is_some() || cut.len() < data.len() {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use super::*;
+    use crate::engine::{Event, Family};
+
+    fn rec(n: u64, id: u32, kind: EventKind) -> Record {
+        Record::from(Event {
+            at: UNIX_EPOCH + Duration::from_millis(n),
+            socket: Some(SockId(id)),
+            cmd: None,
+            kind,
+        })
+    }
+
+    fn addr(port: u16) -> Addr {
+        Addr::Ip(([127, 0, 0, 1], port).into())
+    }
+
+    fn created(n: u64, id: u32, proto: Proto, name: &str) -> Record {
+        let name = Some(name.to_string());
+        rec(
+            n,
+            id,
+            EventKind::Created {
+                proto,
+                family: Family::V4,
+                name,
+            },
+        )
+    }
+
+    fn data(bytes: &str) -> Arc<[u8]> {
+        Arc::from(bytes.as_bytes())
+    }
+
+    /// A TCP pair: `srv` listening on :1000, `cli` connected from :2000, `conn` accepted.
+    fn tcp_pair() -> Vec<Record> {
+        vec![
+            created(0, 1, Proto::Tcp, "srv"),
+            rec(
+                1,
+                1,
+                EventKind::Listening {
+                    local: addr(1000),
+                    backlog: 5,
+                },
+            ),
+            created(2, 2, Proto::Tcp, "cli"),
+            rec(3, 2, EventKind::Connecting { peer: addr(1000) }),
+            rec(
+                4,
+                2,
+                EventKind::Connected {
+                    local: addr(2000),
+                    peer: addr(1000),
+                },
+            ),
+            rec(
+                5,
+                3,
+                EventKind::Accepted {
+                    listener: SockId(1),
+                    local: addr(1000),
+                    peer: addr(2000),
+                    name: Some(Box::new("conn".into())),
+                },
+            ),
+        ]
+    }
+
+    fn sent(n: u64, id: u32, to: u16, bytes: &str) -> Record {
+        rec(
+            n,
+            id,
+            EventKind::Sent {
+                peer: Some(addr(to)),
+                data: data(bytes),
+                reply: false,
+            },
+        )
+    }
+
+    fn received(n: u64, id: u32, from: u16, bytes: &str) -> Record {
+        let (peer, data) = (Some(addr(from)), data(bytes));
+        rec(
+            n,
+            id,
+            EventKind::Received {
+                peer,
+                data,
+                truncated_from: None,
+            },
+        )
+    }
+
+    fn arrows(l: &Ladder) -> Vec<(String, String, String)> {
+        l.steps
+            .iter()
+            .filter_map(|s| {
+                let to = s.to?;
+                Some((
+                    l.lanes[s.from].title.clone(),
+                    l.lanes[to].title.clone(),
+                    s.label.clone(),
+                ))
+            })
+            .collect()
+    }
+
+    fn triple(a: &str, b: &str, c: &str) -> (String, String, String) {
+        (a.into(), b.into(), c.into())
+    }
+
+    #[test]
+    fn a_message_between_own_sockets_is_one_arrow_from_the_sender() {
+        let mut records = tcp_pair();
+        records.push(sent(6, 2, 1000, "hello"));
+        records.push(received(7, 3, 2000, "hello"));
+        let l = Ladder::of(records.iter().enumerate());
+        let a = arrows(&l);
+        assert_eq!(
+            a[0],
+            triple("cli", "srv", "connect (SYN)"),
+            "the SYN goes to the listener"
+        );
+        assert_eq!(a[1], triple("srv", "conn", "accept"));
+        assert_eq!(
+            a[2..],
+            [triple("cli", "conn", "hello")],
+            "the receive adds nothing"
+        );
+        assert_eq!(
+            l.columns(),
+            vec![0, 2, 1],
+            "the connection is drawn beside its listener"
+        );
+    }
+
+    #[test]
+    fn a_receive_whose_send_is_filtered_out_draws_its_own_arrow() {
+        let mut records = tcp_pair();
+        records.push(received(7, 3, 2000, "hello"));
+        let l = Ladder::of(records.iter().enumerate());
+        assert_eq!(arrows(&l).last(), Some(&triple("cli", "conn", "hello")));
+        // Two sends, one receive of both: no arrow for the receive.
+        let mut records = tcp_pair();
+        records.push(sent(6, 2, 1000, "ab"));
+        records.push(sent(7, 2, 1000, "cd"));
+        records.push(received(8, 3, 2000, "abcd"));
+        let l = Ladder::of(records.iter().enumerate());
+        let data: Vec<_> = l
+            .steps
+            .iter()
+            .filter(|s| s.kind == StepKind::Data)
+            .collect();
+        assert_eq!(data.len(), 2, "{:?}", l.steps);
+    }
+
+    #[test]
+    fn a_peer_outside_the_session_gets_a_lane_of_its_own() {
+        let records = vec![
+            created(0, 1, Proto::Udp, "u"),
+            rec(
+                1,
+                1,
+                EventKind::Bound {
+                    local: addr(3000),
+                    implicit: false,
+                },
+            ),
+            received(2, 1, 4000, "ping"),
+            sent(3, 1, 4000, "pong"),
+        ];
+        let l = Ladder::of(records.iter().enumerate());
+        assert_eq!(
+            arrows(&l),
+            [
+                triple("127.0.0.1:4000", "u", "ping"),
+                triple("u", "127.0.0.1:4000", "pong")
+            ]
+        );
+        assert_eq!(l.lanes[1].kind, LaneKind::Remote(addr(4000)));
+    }
+
+    #[test]
+    fn a_close_sends_one_fin_and_ends_the_lane_and_a_reset_comes_from_the_peer() {
+        let mut records = tcp_pair();
+        records.push(rec(6, 3, EventKind::Closed));
+        records.push(rec(7, 2, EventKind::PeerClosed));
+        records.push(rec(8, 2, EventKind::Reset));
+        let l = Ladder::of(records.iter().enumerate());
+        let a = arrows(&l);
+        assert_eq!(a[2], triple("conn", "cli", "FIN"));
+        assert_eq!(
+            a[3],
+            triple("conn", "cli", "RST"),
+            "the peer closed is matched to the FIN"
+        );
+        assert_eq!(a.len(), 4);
+        assert!(l.lanes[2].ended.is_some() && l.lanes[1].ended.is_some());
+        assert!(l.lanes[0].ended.is_none(), "the listener is still open");
+    }
+
+    #[test]
+    fn labels_escape_and_cut_long_payloads() {
+        assert_eq!(label_of(b"a\nb", 3), "a\\nb");
+        let long = "x".repeat(100);
+        let label = label_of(long.as_bytes(), 100);
+        assert_eq!(label.chars().count(), LABEL_CHARS + 1);
+        assert!(label.ends_with('…'));
+        assert_eq!(
+            label_of(b"", 7),
+            "7 B",
+            "an evicted payload shows its length"
+        );
+    }
+}
