@@ -663,7 +663,7 @@ mod tests {
 
     #[test]
     fn a_peer_outside_the_session_gets_a_lane_of_its_own() {
-        let records = vec![
+        let records = [
             created(0, 1, Proto::Udp, "u"),
             rec(
                 1,
