@@ -179,6 +179,12 @@ fn log_area(app: &mut SockscopeApp, ui: &mut Ui) {
     egui::CentralPanel::default().show(ui, |ui| {
         ui.horizontal(|ui| {
             ui.label(RichText::new("Log").strong());
+            ui.selectable_value(&mut app.log_view.as_sequence, false, "Table")
+                .on_hover_text("one row per command or event");
+            ui.selectable_value(&mut app.log_view.as_sequence, true, "Sequence")
+                .on_hover_text(
+                    "the exchange as a diagram: a lane per socket and peer, an arrow per message",
+                );
             ui.checkbox(&mut app.settings.log_hex, "Payloads as hex");
             ui.label(
                 RichText::new("click a row for its detail and hex dump")

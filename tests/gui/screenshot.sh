@@ -85,6 +85,11 @@ xdotool mousemove "${CLIENT_X:-70}" "${CLIENT_Y:-322}" click 1
 sleep 0.4
 [ -n "${NO_DETAIL:-}" ] || xdotool mousemove "${ROW_X:-700}" "${ROW_Y:-${DETAIL_ROW_Y:-$((win_h - 300))}}" click 1
 sleep 0.6
+# SEQ_X/SEQ_Y: click there (the log's "Sequence" switch) to shoot the sequence diagram.
+if [ -n "${SEQ_X:-}" ]; then
+  xdotool mousemove "$SEQ_X" "$SEQ_Y" click 1
+  sleep 0.6
+fi
 xdotool mousemove 1270 795
 sleep 0.3
 

@@ -91,6 +91,7 @@ pub struct FilterBar {
     filter: LogFilter,
     indices: Vec<usize>,
     scanned: usize,
+    generation: u64,
 }
 
 impl Default for FilterBar {
@@ -106,6 +107,7 @@ impl Default for FilterBar {
             filter: LogFilter::default(),
             indices: Vec::new(),
             scanned: 0,
+            generation: 0,
         }
     }
 }
@@ -175,6 +177,7 @@ impl FilterBar {
             self.filter = f;
             self.indices.clear();
             self.scanned = 0;
+            self.generation += 1;
         }
     }
 
@@ -199,6 +202,12 @@ impl FilterBar {
             }
         }
         self.scanned >= log.len()
+    }
+
+    /// A number that changes whenever the filter does (views built from the rows start
+    /// again).
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// The rows to show, as far as scanned.

@@ -15,6 +15,7 @@ use crate::log::{Record, SessionLog};
 
 use crate::app::log::filter::FilterBar;
 use crate::app::log::find::Find;
+use crate::app::log::sequence::SequenceView;
 use crate::app::widgets::bytes;
 
 /// Bytes of payload shown in a row (the detail view shows all).
@@ -29,6 +30,10 @@ pub struct LogView {
     pub filter: FilterBar,
     /// Find in the log (Ctrl+F).
     pub find: Find,
+    /// The log drawn as a sequence diagram instead of a table.
+    pub as_sequence: bool,
+    /// The sequence diagram's state.
+    pub sequence: SequenceView,
 }
 
 /// Widths of the fixed columns (time, socket, direction, peer, length) for a table
@@ -199,7 +204,14 @@ impl LogView {
         self.find.ui(ui, log);
         let found = self.find.current();
         let jump = self.find.take_jump();
+        let generation = self.filter.generation();
         let rows = self.filter.ui(ui, log);
+        if self.as_sequence {
+            if let Some(i) = self.sequence.ui(ui, log, rows, generation, selected) {
+                self.selected = (self.selected != Some(i)).then_some(i);
+            }
+            return;
+        }
         let marks = Marks {
             selected,
             found,
