@@ -107,9 +107,7 @@ impl SequenceView {
                         .duration_since(started)
                         .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
                     let text = step_text(step);
-                    resp.widget_info(|| {
-                        egui::WidgetInfo::labeled(egui::WidgetType::Button, true, &text)
-                    });
+                    resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &text));
                     let resp = resp.on_hover_text(format!(
                         "{} ms: {} (log row {})",
                         format_ms(ms),
