@@ -14,6 +14,7 @@ use crate::lang::bytes_text;
 
 use crate::app::model::settings::Settings;
 use crate::app::model::state::{AppState, Sending, SockRow};
+use crate::app::socket::lifecycle_diagram::DiagramView;
 use crate::app::socket::lifecycle_tab::Lifecycle;
 use crate::app::socket::options_tab::OptionsPanel;
 use crate::app::socket::receive_tab::RecvPanel;
@@ -32,10 +33,12 @@ pub enum Tab {
     Responders,
     /// Framing, receive size, step mode.
     Receive,
+    /// The socket's life as pictures: the BSD calls and the TCP state machine.
+    Diagram,
 }
 
 impl Tab {
-    const ALL: [(Tab, &'static str, &'static str); 4] = [
+    const ALL: [(Tab, &'static str, &'static str); 5] = [
         (
             Tab::Lifecycle,
             "Lifecycle",
@@ -55,6 +58,11 @@ impl Tab {
             Tab::Receive,
             "Receive",
             "framing, receive size, step mode (recv by hand)",
+        ),
+        (
+            Tab::Diagram,
+            "Diagram",
+            "the socket's life as pictures: the BSD calls and the kernel's TCP states",
         ),
     ];
 }
@@ -80,6 +88,8 @@ pub struct Controls {
     quiet: Vec<Command>,
     /// When the shown socket's kernel state was last asked on a timer (egui time).
     refreshed_at: f64,
+    /// The Diagram tab's memory (the kernel states seen, for the transition just taken).
+    diagram: DiagramView,
     /// What the kernel still holds for a closed TCP socket's address pair, by socket;
     /// `None` once it holds nothing (then it is not asked again).
     after_close: BTreeMap<SockId, Option<Lingering>>,
@@ -127,6 +137,13 @@ impl Controls {
             if let Some(t) = self.after_close_text(row) {
                 ui.label(RichText::new(t).strong());
             }
+            if self.tab == Tab::Diagram
+                && let Some(d) = self.drafts.get(&row.id)
+            {
+                let after = self.after_close.get(&row.id);
+                let after = after.and_then(|l| l.as_ref().map(|l| l.state));
+                self.diagram.ui(ui, row, &d.lifecycle, after, out);
+            }
             return;
         }
         ui.horizontal_wrapped(|ui| {
@@ -141,6 +158,7 @@ impl Controls {
             Tab::Options => d.options.ui(ui, row, out, &mut self.quiet),
             Tab::Responders => d.responders.ui(ui, row, out),
             Tab::Receive => d.recv.ui(ui, row, out),
+            Tab::Diagram => self.diagram.ui(ui, row, &d.lifecycle, None, out),
         }
         // Under the rows, not above them: an error that arrives does not move a button.
         if let Some(err) = &row.last_error {

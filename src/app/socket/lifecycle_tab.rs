@@ -22,18 +22,18 @@ pub const QUICK_HOSTS: [&str; 4] = ["127.0.0.1", "0.0.0.0", "::1", "::"];
 #[derive(Debug, Default)]
 pub struct Lifecycle {
     /// The bind address field.
-    bind_host: String,
+    pub(super) bind_host: String,
     /// The bind port field: `0` for a new socket, whatever was used before.
-    bind_port: String,
+    pub(super) bind_port: String,
     /// The listen backlog field.
-    backlog: String,
+    pub(super) backlog: String,
     /// The connect address field.
-    connect_addr: String,
+    pub(super) connect_addr: String,
     bind_touched: bool,
     backlog_touched: bool,
     connect_touched: bool,
     /// The bind path of a Unix socket.
-    unix_path: String,
+    pub(super) unix_path: String,
     unix_touched: bool,
     /// The connect address was typed or picked for this socket: it is kept as typed.
     connect_touched_ever: bool,

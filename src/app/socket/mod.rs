@@ -3,6 +3,7 @@
 //! that say which step is valid now.
 
 pub(crate) mod controls;
+pub(crate) mod lifecycle_diagram;
 pub(crate) mod lifecycle_tab;
 pub(crate) mod multicast;
 pub(crate) mod options_tab;
