@@ -8,6 +8,7 @@ pub mod cli;
 pub mod codegen;
 pub mod diagram;
 pub mod engine;
+pub mod explain;
 pub mod lang;
 pub mod log;
 pub mod script;

@@ -25,9 +25,14 @@ fn main() {
             json,
             log,
             echo,
+            explain,
             no_journal,
-        }) => sockscope::cli::run(&file, json, log.as_deref(), echo, !no_journal),
-        Some(Cmd::Shell { json, no_journal }) => sockscope::cli::shell(json, !no_journal),
+        }) => sockscope::cli::run(&file, json, log.as_deref(), echo, !no_journal, explain),
+        Some(Cmd::Shell {
+            json,
+            explain,
+            no_journal,
+        }) => sockscope::cli::shell(json, !no_journal, explain),
         Some(Cmd::Recover {
             list,
             save,

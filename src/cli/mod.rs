@@ -59,6 +59,10 @@ pub enum Cmd {
         /// Print each command before its events.
         #[arg(long)]
         echo: bool,
+        /// Under each error, a second line for a learner: the call that failed, the
+        /// errno's name, what it means, the usual cause and what to try.
+        #[arg(long)]
+        explain: bool,
         /// Keep no crash journal (by default the session is journaled in the data folder
         /// until the run ends, for `sockscope recover` after a crash).
         #[arg(long)]
@@ -69,6 +73,9 @@ pub enum Cmd {
         /// Print events as JSON lines instead of text.
         #[arg(long)]
         json: bool,
+        /// Under each error, a second line for a learner (see `run --explain`).
+        #[arg(long)]
+        explain: bool,
         /// Keep no crash journal (by default the session is journaled until the shell ends).
         #[arg(long)]
         no_journal: bool,

@@ -102,7 +102,14 @@ fn finish_log(stream: LogStream, log: &SessionLog) -> (i32, bool) {
 
 /// Runs a script file and returns the exit status (0, 1, 2, or 130 after Ctrl-C); with `journal`, the session
 /// is journaled until it ends (kept when the `--log` file could not be saved).
-pub fn run(file: &str, json: bool, log: Option<&Path>, echo: bool, journal: bool) -> i32 {
+pub fn run(
+    file: &str,
+    json: bool,
+    log: Option<&Path>,
+    echo: bool,
+    journal: bool,
+    explain: bool,
+) -> i32 {
     let lines = match load_script(file) {
         Ok(l) => l,
         Err(code) => return code,
@@ -116,6 +123,7 @@ pub fn run(file: &str, json: bool, log: Option<&Path>, echo: bool, journal: bool
         Err(code) => return code,
     };
     runner.set_script_mode(true);
+    runner.with_session(|s| s.set_explain(explain));
     if let Some(stream) = stream {
         runner.with_session(|s| s.stream_to(stream));
     }

@@ -165,7 +165,7 @@ fn run_line(runner: &Runner, line: &str, sockets: &Mutex<Vec<String>>) -> bool {
 
 /// Runs the interactive shell; returns the exit status. With `journal`, the session is
 /// journaled until the shell ends.
-pub fn shell(json: bool, journal: bool) -> i32 {
+pub fn shell(json: bool, journal: bool, explain: bool) -> i32 {
     let config = rustyline::Config::builder()
         .completion_type(rustyline::CompletionType::List)
         .max_history_size(5000)
@@ -195,6 +195,7 @@ pub fn shell(json: bool, journal: bool) -> i32 {
         Ok(r) => r,
         Err(code) => return code,
     };
+    runner.with_session(|s| s.set_explain(explain));
     out_line(&format!(
         "sockscope {} shell — type help, Tab completes, quit leaves",
         super::VERSION

@@ -75,6 +75,8 @@ pub struct Session {
     auto_accepting: bool,
     /// The `--log` file written as records come, if any.
     stream: Option<LogStream>,
+    /// Print a learner's explanation under each error (`--explain`).
+    explain: bool,
 }
 
 impl Session {
@@ -98,6 +100,7 @@ impl Session {
             stream: None,
             sockets: HashSet::new(),
             auto_accepting: false,
+            explain: false,
         }
     }
 
@@ -198,6 +201,11 @@ impl Session {
         }
     }
 
+    /// Prints a learner's explanation under each error (text output only).
+    pub fn set_explain(&mut self, on: bool) {
+        self.explain = on;
+    }
+
     fn print_last(&mut self) {
         let Some(rec) = self.log.last() else {
             return;
@@ -208,6 +216,13 @@ impl Session {
             Output::Json => lines.push(crate::log::format::json_line(rec, &self.log)),
             Output::Text(max) => {
                 lines.push(crate::log::format::text_line(rec, &self.log, max));
+                if let crate::log::Record::Event(logged) = rec
+                    && let EventKind::Failed(err) = &logged.kind
+                    && self.explain
+                    && let Some(why) = crate::explain::explain(err)
+                {
+                    lines.push(format!("    why: {why}"));
+                }
                 if let crate::log::Record::Event(logged) = rec
                     && let EventKind::Status(list) = &logged.kind
                 {

@@ -40,6 +40,17 @@ pub fn dump_line_of(data: &[u8], offset: usize, width: usize) -> String {
     s
 }
 
+/// A learner's explanation of a failed command's record.
+fn explanation(rec: &crate::log::Record) -> Option<crate::explain::Explanation> {
+    match rec {
+        crate::log::Record::Event(ev) => match &ev.kind {
+            crate::engine::EventKind::Failed(err) => crate::explain::explain(err),
+            _ => None,
+        },
+        crate::log::Record::Command { .. } => None,
+    }
+}
+
 /// Draws the detail of record `index`; returns false when the person closes it.
 pub fn ui(ui: &mut Ui, log: &SessionLog, index: usize) -> bool {
     let Some(rec) = log.get(index) else {
@@ -58,6 +69,9 @@ pub fn ui(ui: &mut Ui, log: &SessionLog, index: usize) -> bool {
         }
     });
     ui.label(RichText::new(summary(rec, log, 256)).strong());
+    if let Some(why) = explanation(rec) {
+        ui.label(RichText::new(format!("Why: {why}")).italics());
+    }
     egui::Grid::new("detail_grid")
         .num_columns(2)
         .show(ui, |ui| {

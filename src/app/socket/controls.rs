@@ -332,7 +332,8 @@ fn header(ui: &mut Ui, row: &SockRow, state: &AppState, out: &mut Vec<Command>) 
             (Proto::UnixDgram, _) => "Unix datagram",
         };
         ui.label(kind);
-        ui.label(RichText::new(row.state_text()).strong());
+        ui.label(RichText::new(row.state_text()).strong())
+            .on_hover_text(crate::explain::explain_state(row.state));
         if let Some(p) = row.parent {
             let from = state.get(p).map_or_else(|| p.to_string(), SockRow::label);
             ui.label(RichText::new(format!("accepted from {from}")).weak());
@@ -342,7 +343,11 @@ fn header(ui: &mut Ui, row: &SockRow, state: &AppState, out: &mut Vec<Command>) 
             let kernel = row.tcp_state.unwrap_or("?");
             ui.label(RichText::new("kernel:").weak())
                 .on_hover_text("the kernel's TCP state (TCP_INFO), as of the latest status");
-            ui.label(RichText::new(kernel).monospace().strong());
+            let why = crate::diagram::tcp::TcpState::from_kernel(kernel).map(|s| s.explain());
+            let resp = ui.label(RichText::new(kernel).monospace().strong());
+            if let Some(why) = why {
+                resp.on_hover_text(why);
+            }
             if ui
                 .small_button("Refresh")
                 .on_hover_text("ask the kernel again (runs status for this socket)")
