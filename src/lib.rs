@@ -10,5 +10,6 @@ pub mod diagram;
 pub mod engine;
 pub mod explain;
 pub mod lang;
+pub mod lessons;
 pub mod log;
 pub mod script;

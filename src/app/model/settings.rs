@@ -94,6 +94,10 @@ pub struct Settings {
     pub payload_budget_mib: u64,
     /// The traffic window is shown.
     pub show_traffic: bool,
+    /// The Lessons window is open.
+    pub show_lessons: bool,
+    /// The language of the lessons and the learner's explanations.
+    pub lang: crate::lessons::i18n::Lang,
     /// The traffic generator's message size field.
     pub flood_size: String,
     /// The traffic generator's rate field (`max` or messages per second).
@@ -134,6 +138,8 @@ impl Default for Settings {
             last_script_path: String::new(),
             payload_budget_mib: DEFAULT_BUDGET_MIB,
             show_traffic: false,
+            show_lessons: false,
+            lang: crate::lessons::i18n::Lang::English,
             flood_size: "1400".into(),
             flood_rate: "max".into(),
             flood_limit: "5s".into(),

@@ -6,6 +6,7 @@
 //! `view.rs` call: before and after drawing, for each event, in the menus, and at exit.
 
 pub mod help;
+pub(crate) mod lessons_window;
 pub(crate) mod recovery;
 pub(crate) mod save_log;
 pub(crate) mod script_files;
@@ -34,6 +35,7 @@ pub struct Tools {
     script: ScriptFiles,
     recovery: Recovery,
     traffic: TrafficPanel,
+    lessons: lessons_window::LessonsWindow,
     data_dir: Option<PathBuf>,
     journal_error_shown: bool,
 }
@@ -46,6 +48,7 @@ impl Tools {
             script: ScriptFiles::new(),
             recovery: Recovery::new(),
             traffic: TrafficPanel::new(),
+            lessons: lessons_window::LessonsWindow::default(),
             data_dir: None,
             journal_error_shown: false,
         }
@@ -149,6 +152,7 @@ impl SockscopeApp {
             self.apply_note(note);
         }
         self.tools.traffic.traffic.observe(ev);
+        self.tools.lessons.observe(ev);
     }
 
     /// Called each frame after the events are drained, before drawing.
@@ -183,6 +187,15 @@ impl SockscopeApp {
         if let Some(path) = self.tools.script.ui(ctx) {
             self.open_script(path);
         }
+        let mut open = self.settings.show_lessons;
+        if let Some(line) = self
+            .tools
+            .lessons
+            .window(ctx, &mut open, self.settings.lang)
+        {
+            self.run_line(&line);
+        }
+        self.settings.show_lessons = open;
         let mut out = Vec::new();
         let selected = self
             .selected
@@ -273,6 +286,15 @@ impl SockscopeApp {
 
     /// The View menu's items for the traffic window and the payload budget.
     pub(super) fn tools_view_menu(&mut self, ui: &mut Ui) {
+        ui.checkbox(&mut self.settings.show_lessons, "Lessons")
+            .on_hover_text("the tutorials' exercises as guided lessons");
+        ui.horizontal(|ui| {
+            ui.label("Language");
+            for (lang, name) in crate::lessons::i18n::Lang::ALL {
+                ui.radio_value(&mut self.settings.lang, lang, name)
+                    .on_hover_text("the language of the lessons and the explanations");
+            }
+        });
         ui.checkbox(
             &mut self.settings.show_traffic,
             "Traffic generator and sink",
