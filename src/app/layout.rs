@@ -223,7 +223,7 @@ fn menu_bar(app: &mut SockscopeApp, ui: &mut Ui, actions: &mut Actions, out: &mu
             ));
             if ui
                 .add(save)
-                .on_hover_text("the format follows the extension: .txt .jsonl .csv .pcap")
+                .on_hover_text("the format follows the extension: .txt .jsonl .csv .pcap .svg")
                 .clicked()
             {
                 actions.save = true;

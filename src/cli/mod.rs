@@ -53,7 +53,7 @@ pub enum Cmd {
         /// Print events as JSON lines instead of text.
         #[arg(long)]
         json: bool,
-        /// Also save the session log to FILE (.txt, .jsonl, .csv or .pcap).
+        /// Also save the session log to FILE (.txt, .jsonl, .csv, .pcap, .svg or .scope).
         #[arg(long, value_name = "FILE")]
         log: Option<PathBuf>,
         /// Print each command before its events.
