@@ -162,22 +162,35 @@ fn log_area(app: &mut SockscopeApp, ui: &mut Ui) {
     if ui.input_mut(|i| i.consume_shortcut(&find)) {
         app.log_view.find.open();
     }
+    // The log and the detail each get a rect of their own, clipped to it, so that a
+    // narrow window cuts the table's columns instead of drawing them over the detail.
+    let full = ui.available_rect_before_wrap();
+    let mut table_rect = full;
     if let Some(i) = app.log_view.selected {
-        // The detail follows the window: in a small one the log keeps most of the width.
-        let room = ui.available_width();
-        egui::Panel::right("log_detail")
-            .resizable(true)
-            .default_size((room * 0.45).min(430.0))
-            .min_size((room * 0.3).min(280.0))
-            .max_size(room * 0.6)
-            .show(ui, |ui| {
-                if !log_detail::ui(ui, &app.log, i) {
-                    app.log_view.selected = None;
-                }
-            });
+        let w = detail_width(full.width());
+        let detail_rect =
+            egui::Rect::from_min_max(egui::pos2(full.right() - w, full.top()), full.max);
+        table_rect.max.x = detail_rect.left() - ui.spacing().item_spacing.x;
+        let mut keep = true;
+        ui.scope_builder(egui::UiBuilder::new().max_rect(detail_rect), |ui| {
+            ui.set_clip_rect(detail_rect.intersect(ui.clip_rect()));
+            ui.painter().vline(
+                detail_rect.left() - ui.spacing().item_spacing.x / 2.0,
+                detail_rect.y_range(),
+                ui.visuals().widgets.noninteractive.bg_stroke,
+            );
+            egui::ScrollArea::vertical()
+                .id_salt("log_detail")
+                .auto_shrink([false, false])
+                .show(ui, |ui| keep = log_detail::ui(ui, &app.log, i));
+        });
+        if !keep {
+            app.log_view.selected = None;
+        }
     }
-    egui::CentralPanel::default().show(ui, |ui| {
-        ui.horizontal(|ui| {
+    ui.scope_builder(egui::UiBuilder::new().max_rect(table_rect), |ui| {
+        ui.set_clip_rect(table_rect.intersect(ui.clip_rect()));
+        ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new("Log").strong());
             ui.selectable_value(&mut app.log_view.as_sequence, false, "Table")
                 .on_hover_text("one row per command or event");
@@ -194,6 +207,12 @@ fn log_area(app: &mut SockscopeApp, ui: &mut Ui) {
         });
         app.log_view.ui(ui, &app.log, app.settings.log_hex);
     });
+}
+
+/// The detail's width beside a log `room` points wide: at most 430, and the log keeps at
+/// least 55 % of a small window.
+pub fn detail_width(room: f32) -> f32 {
+    (room * 0.45).clamp(200.0_f32.min(room * 0.5), 430.0)
 }
 
 fn selected_socket(
