@@ -427,12 +427,7 @@ mod tests {
             );
         }
         // sockscope's own errors have no errno.
-        let e = OpError::state(
-            Op::Send,
-            Refusal::Closed {
-                label: "s1".into(),
-            },
-        );
+        let e = OpError::state(Op::Send, Refusal::Closed { label: "s1".into() });
         assert_eq!(e.to_string(), "send: s1 is closed");
         let e = OpError::new(Op::Accept, Cause::TimedOut(Duration::from_secs(2)));
         assert_eq!(e.to_string(), "accept: timed out after 2s");

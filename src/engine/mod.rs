@@ -48,8 +48,8 @@ pub use error::{Cause, Op, OpError};
 pub use event::{
     CmdId, Event, EventKind, Resolution, Setting, SockId, SockState, SockStats, SocketInfo,
 };
-pub use fsm::{Facts, Halves, Life, Refusal, Step};
 pub use framing::{FrameSplitter, Framed, Framing, MAX_FRAME, length_prefixed};
+pub use fsm::{Facts, Halves, Life, Refusal, Step};
 pub use limits::raise_fd_limit;
 pub use ops::file_payload::{IN_MEMORY_LIMIT, UDP_MAX_V4, UDP_MAX_V6};
 

@@ -11,8 +11,8 @@ use crate::engine::addr::Addr;
 use crate::engine::command::{Family, Proto, Responder};
 use crate::engine::error::{Op, OpError};
 use crate::engine::event::{CmdId, SockId, SockState, SocketInfo};
-use crate::engine::fsm::{Facts, Halves, Phase, Refusal, Step};
 use crate::engine::framing::{FrameSplitter, Framing};
+use crate::engine::fsm::{Facts, Halves, Phase, Refusal, Step};
 use crate::engine::responders::CompiledRule;
 
 /// A pending `accept` command.
@@ -200,7 +200,9 @@ impl Sock {
 
     /// The OS socket, or why there is none (closed, or reset by the peer).
     pub fn open(&self, op: Op) -> Result<&Socket, OpError> {
-        self.os.as_ref().ok_or_else(|| OpError::state(op, self.gone()))
+        self.os
+            .as_ref()
+            .ok_or_else(|| OpError::state(op, self.gone()))
     }
 
     /// A snapshot for `status`.

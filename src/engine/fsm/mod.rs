@@ -9,6 +9,8 @@
 mod check;
 mod phase;
 mod refusal;
+#[cfg(test)]
+mod tests;
 
 pub use phase::{Halves, Life, Phase};
 pub use refusal::Refusal;

@@ -11,11 +11,11 @@ use crate::engine::command::Payload;
 use crate::engine::error::{Op, OpError};
 use crate::engine::event::{CmdId, EventKind, Setting, SockId};
 use crate::engine::framing::{FrameSplitter, Framing};
-use crate::engine::ops::file_payload::{IN_MEMORY_LIMIT, datagram_limit, load_limited};
-use crate::engine::reactor::io::ReadOutcome;
-use crate::engine::reactor::Reactor;
-use crate::engine::responders::{CompiledRule, Rule, TemplateVars, expand};
 use crate::engine::fsm::{Refusal, Step};
+use crate::engine::ops::file_payload::{IN_MEMORY_LIMIT, datagram_limit, load_limited};
+use crate::engine::reactor::Reactor;
+use crate::engine::reactor::io::ReadOutcome;
+use crate::engine::responders::{CompiledRule, Rule, TemplateVars, expand};
 use crate::engine::sock::{Pacer, PacerKind};
 
 impl Reactor {

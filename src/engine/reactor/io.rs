@@ -10,9 +10,9 @@ use crate::engine::error::{Cause, Op, OpError};
 use crate::engine::event::CmdId;
 use crate::engine::event::{EventKind, SockId};
 use crate::engine::framing::{Framed, Framing};
+use crate::engine::fsm::{Phase, Refusal};
 use crate::engine::reactor::Reactor;
 use crate::engine::responders::answer;
-use crate::engine::fsm::{Phase, Refusal};
 
 /// How often a listener that ran out of descriptors tries to accept again.
 pub(crate) const ACCEPT_RETRY: std::time::Duration = std::time::Duration::from_millis(100);

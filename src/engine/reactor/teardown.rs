@@ -14,8 +14,8 @@ use crate::engine::command::OnClose;
 use crate::engine::error::{Cause, Op, OpError};
 use crate::engine::event::{CmdId, EventKind, SockId};
 use crate::engine::framing::FrameSplitter;
-use crate::engine::reactor::Reactor;
 use crate::engine::fsm::{Phase, Refusal, Step};
+use crate::engine::reactor::Reactor;
 
 /// The socket file a unix socket created by binding: its path, and the device and inode
 /// it had then, so that closing removes that file and nothing put there later.
