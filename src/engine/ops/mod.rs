@@ -1,6 +1,7 @@
-//! The per-command operations of the reactor: the socket lifecycle (socket and bind in
-//! `lifecycle`, `listen`, `connect`, `send` with shutdown, addresses in `address`), the commands that shape receiving and sending, the
-//! kernel tuning commands, and `file:` payloads read off the engine thread.
+//! The per-command operations of the reactor: the socket lifecycle (`lifecycle` for socket
+//! and bind, `listen`, `connect`, `send` with shutdown, `address` for addresses), the
+//! commands that shape receiving and sending, the kernel tuning commands, and `file:`
+//! payloads read off the engine thread.
 
 pub(crate) mod address;
 pub(crate) mod connect;
