@@ -1,10 +1,12 @@
-//! Errors as data: which operation failed, on what address, and why, in plain words.
+//! Errors as data: which operation failed, on what address, and why, in plain words. A
+//! step refused by the state machine carries its [`Refusal`]; an OS error keeps its errno.
 
 use std::fmt;
 use std::io;
 use std::time::Duration;
 
 use crate::engine::addr::Addr;
+use crate::engine::fsm::Refusal;
 
 /// The operation that failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -121,8 +123,9 @@ pub enum Cause {
     NetUnreachable,
     /// `EHOSTUNREACH`.
     HostUnreachable,
-    /// A command not valid in the socket's state.
-    InvalidState(String),
+    /// A step refused: not valid in the socket's state, or an argument out of range
+    /// (boxed: events stay small).
+    Refusal(Box<Refusal>),
     /// The socket reference names no socket.
     NoSuchSocket(String),
     /// A host name that did not resolve.
@@ -158,7 +161,7 @@ impl Cause {
             Cause::TooManyFiles => libc::EMFILE,
             Cause::SystemTooManyFiles => libc::ENFILE,
             Cause::TimedOut(_)
-            | Cause::InvalidState(_)
+            | Cause::Refusal(_)
             | Cause::NoSuchSocket(_)
             | Cause::Unresolved(_) => return None,
         })
@@ -196,7 +199,7 @@ impl Cause {
             }
             Cause::NetUnreachable => "network unreachable (no route to that network)".into(),
             Cause::HostUnreachable => "host unreachable".into(),
-            Cause::InvalidState(why) => why.clone(),
+            Cause::Refusal(why) => why.to_string(),
             Cause::NoSuchSocket(r) => {
                 format!("no socket {r} (ids are s1, s2, …; names are given with `as NAME`)")
             }
@@ -329,9 +332,17 @@ impl OpError {
         }
     }
 
-    /// A command refused in the socket's current state.
-    pub fn state(op: Op, why: impl Into<String>) -> OpError {
-        OpError::new(op, Cause::InvalidState(why.into()))
+    /// A step of `op` refused (see [`Refusal`]).
+    pub fn state(op: Op, why: Refusal) -> OpError {
+        OpError::new(op, Cause::Refusal(Box::new(why)))
+    }
+
+    /// The refusal, when this error is one.
+    pub fn refusal(&self) -> Option<&Refusal> {
+        match &self.cause {
+            Cause::Refusal(r) => Some(r),
+            _ => None,
+        }
     }
 }
 
@@ -416,7 +427,7 @@ mod tests {
             );
         }
         // sockscope's own errors have no errno.
-        let e = OpError::state(Op::Send, "s1 is closed");
+        let e = OpError::state(Op::Send, Refusal::Closed { label: "s1".into() });
         assert_eq!(e.to_string(), "send: s1 is closed");
         let e = OpError::new(Op::Accept, Cause::TimedOut(Duration::from_secs(2)));
         assert_eq!(e.to_string(), "accept: timed out after 2s");

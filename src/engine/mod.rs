@@ -29,6 +29,7 @@ mod errno;
 mod error;
 mod event;
 mod framing;
+mod fsm;
 mod limits;
 mod ops;
 mod options;
@@ -48,6 +49,7 @@ pub use event::{
     CmdId, Event, EventKind, Resolution, Setting, SockId, SockState, SockStats, SocketInfo,
 };
 pub use framing::{FrameSplitter, Framed, Framing, MAX_FRAME, length_prefixed};
+pub use fsm::{Facts, Halves, Life, Refusal, Step};
 pub use limits::raise_fd_limit;
 pub use ops::file_payload::{IN_MEMORY_LIMIT, UDP_MAX_V4, UDP_MAX_V6};
 
@@ -55,6 +57,14 @@ pub use ops::file_payload::{IN_MEMORY_LIMIT, UDP_MAX_V4, UDP_MAX_V6};
 /// past it the oldest is forgotten (`status` no longer lists it, its id names no socket),
 /// so memory stays bounded under connection churn. The session log keeps their history.
 pub const ENDED_KEPT: usize = 4096;
+
+/// The most bytes one `recv` reads (and one flood message or `recvsize` holds): room for
+/// the largest UDP datagram. The parser and the app's fields take their range from it.
+pub const RECV_MAX: usize = 65_536;
+
+/// A large send reports its progress every this many bytes (the app calls a send this
+/// big a big one).
+pub const PROGRESS_STEP: usize = 1 << 20;
 pub use options::{OptValue, SockOpt};
 pub use reactor::resolve::{Lookup, RESOLVE_TIMEOUT, Resolver};
 pub use responders::{LenMatch, Match, Rule, TemplateVars, expand};

@@ -1,4 +1,5 @@
-//! One socket's record inside the engine: the OS socket, its lifecycle phase, queues and counters.
+//! One socket's record inside the engine: the OS socket, its lifecycle phase (see
+//! [`crate::engine::fsm`]), queues and counters.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -8,28 +9,11 @@ use socket2::Socket;
 
 use crate::engine::addr::Addr;
 use crate::engine::command::{Family, Proto, Responder};
+use crate::engine::error::{Op, OpError};
 use crate::engine::event::{CmdId, SockId, SockState, SocketInfo};
 use crate::engine::framing::{FrameSplitter, Framing};
+use crate::engine::fsm::{Facts, Halves, Phase, Refusal, Step};
 use crate::engine::responders::CompiledRule;
-
-/// Where a socket is in the BSD lifecycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Phase {
-    /// `socket()` done.
-    Created,
-    /// `bind()` done (or implicit bind by the OS).
-    Bound,
-    /// `listen()` done.
-    Listening,
-    /// Non-blocking `connect()` in progress.
-    Connecting,
-    /// Connected (TCP) or peer fixed (UDP).
-    Connected,
-    /// The peer reset the connection (RST): the descriptor is released, the record kept.
-    Reset,
-    /// `close()` done.
-    Closed,
-}
 
 /// A pending `accept` command.
 pub(crate) struct AcceptWaiter {
@@ -113,19 +97,13 @@ pub(crate) struct Sock {
     pub local: Option<Addr>,
     pub peer: Option<Addr>,
     pub parent: Option<SockId>,
-    /// Receiving is over: the peer closed its side, or we shut down reading.
-    pub read_done: bool,
-    /// Sending is over: we shut down writing.
-    pub write_done: bool,
-    pub auto_accept: bool,
-    pub backlog: u32,
+    /// Which directions of a connection are over.
+    pub halves: Halves,
     /// `None`: use the parent's responder.
     pub responder: Option<Responder>,
     pub accept_waiters: VecDeque<AcceptWaiter>,
     /// Accepting stopped for want of descriptors (or kernel memory); a timer retries it.
     pub accept_starved: bool,
-    /// The pending connect: its command, deadline and time limit.
-    pub connecting: Option<(CmdId, Instant, Duration)>,
     pub outq: VecDeque<Outgoing>,
     pub bytes_in: u64,
     pub bytes_out: u64,
@@ -154,8 +132,6 @@ pub(crate) struct Sock {
     pub on_close: Option<crate::engine::command::OnClose>,
     /// This connection was accepted by auto-accept, not by an `accept` command.
     pub auto_accepted: bool,
-    /// The peer closed its side (`recv` returned 0).
-    pub peer_closed: bool,
     /// The previous `stats`: when, bytes in, bytes out.
     pub stats_mark: (Instant, u64, u64),
 }
@@ -174,14 +150,10 @@ impl Sock {
             local: None,
             peer: None,
             parent: None,
-            read_done: false,
-            write_done: false,
-            auto_accept: false,
-            backlog: 0,
+            halves: Halves::default(),
             responder: None,
             accept_waiters: VecDeque::new(),
             accept_starved: false,
-            connecting: None,
             outq: VecDeque::new(),
             bytes_in: 0,
             bytes_out: 0,
@@ -198,23 +170,39 @@ impl Sock {
             unlink: None,
             on_close: None,
             auto_accepted: false,
-            peer_closed: false,
             stats_mark: (Instant::now(), 0, 0),
         }
     }
 
     /// The state as a person reads it.
     pub fn state(&self) -> SockState {
-        match self.phase {
-            Phase::Created => SockState::Created,
-            Phase::Bound => SockState::Bound,
-            Phase::Listening => SockState::Listening,
-            Phase::Connecting => SockState::Connecting,
-            Phase::Connected if self.read_done || self.write_done => SockState::HalfClosed,
-            Phase::Connected => SockState::Connected,
-            Phase::Reset => SockState::Reset,
-            Phase::Closed => SockState::Closed,
+        self.phase.state(self.halves.any())
+    }
+
+    /// What the state machine judges a step by.
+    pub fn facts(&self) -> Facts<'_> {
+        Facts {
+            label: self.label(),
+            proto: self.proto,
+            state: self.state(),
+            read_done: self.halves.read_done,
+            write_done: self.halves.write_done,
+            manual: self.manual,
+            local: self.local.as_ref(),
+            peer: self.peer.as_ref(),
         }
+    }
+
+    /// `Ok` when `step` is valid now, else the refusal as an error of `op`.
+    pub fn check(&self, op: Op, step: Step) -> Result<(), OpError> {
+        self.facts().check(step).map_err(|r| OpError::state(op, r))
+    }
+
+    /// The OS socket, or why there is none (closed, or reset by the peer).
+    pub fn open(&self, op: Op) -> Result<&Socket, OpError> {
+        self.os
+            .as_ref()
+            .ok_or_else(|| OpError::state(op, self.gone()))
     }
 
     /// A snapshot for `status`.
@@ -232,10 +220,7 @@ impl Sock {
             bytes_out: self.bytes_out,
             msgs_in: self.msgs_in,
             msgs_out: self.msgs_out,
-            on_close: match self.phase {
-                Phase::Listening => Some(self.on_close),
-                _ => None,
-            },
+            on_close: self.phase.is_listening().then_some(self.on_close),
             tcp_state: match (&self.os, self.proto) {
                 (Some(os), Proto::Tcp) => crate::engine::options::tcp_state(os),
                 _ => None,
@@ -247,16 +232,12 @@ impl Sock {
         }
     }
 
-    /// Why no command can use the socket any more (`s3 is closed`, `s3 was reset by its
-    /// peer`), or `None` while it is open.
-    pub fn gone(&self) -> Option<String> {
+    /// Why no command can use the socket any more: it was reset by its peer, or closed.
+    fn gone(&self) -> Refusal {
+        let label = self.label();
         match self.phase {
-            Phase::Closed => Some(format!("{} is closed", self.label())),
-            Phase::Reset => Some(format!(
-                "{} was reset by its peer (its descriptor is released; close it to forget it)",
-                self.label()
-            )),
-            _ => None,
+            Phase::Reset => Refusal::ResetByPeer { label },
+            _ => Refusal::Closed { label },
         }
     }
 

@@ -28,6 +28,9 @@ use crate::lang::lexer::Token;
 
 const FRAMINGS: &str = "`raw`, `lines`, `crlf`, `delim PAYLOAD`, `len1`, `len2be`, `len2le`, `len4be`, `len4le` or `fixed N`";
 
+/// The most bytes a `recv`, a `recvsize` and a flood message take: the engine's limit.
+const RECV_MAX: u64 = crate::engine::RECV_MAX as u64;
+
 impl<'a> Parser<'a> {
     /// Parses the commands of this file; `None` when `word` is none of them.
     pub(super) fn more(&mut self, word: &Token<'a>) -> Result<Option<Command>, ParseError> {
@@ -35,7 +38,8 @@ impl<'a> Parser<'a> {
             "frame" => self.frame()?,
             "recvsize" => {
                 let sock = self.sock()?;
-                let size = self.number("a receive size in bytes (1 to 65536)", 1, 65_536)? as usize;
+                let size =
+                    self.number("a receive size in bytes (1 to 65536)", 1, RECV_MAX)? as usize;
                 self.end()?;
                 Command::RecvSize { sock, size }
             }
@@ -55,7 +59,7 @@ impl<'a> Parser<'a> {
                             &t,
                             "a byte count (1 to 65536) or end of line",
                             1,
-                            65_536,
+                            RECV_MAX,
                         )?;
                         self.end()?;
                         Some(n as usize)
@@ -357,7 +361,7 @@ impl<'a> Parser<'a> {
     /// `flood ID SIZE max|N/s COUNT|DURATION [to ADDR]`
     fn flood(&mut self) -> Result<Command, ParseError> {
         let sock = self.sock()?;
-        let size = self.number("a message size in bytes (1 to 65536)", 1, 65_536)? as usize;
+        let size = self.number("a message size in bytes (1 to 65536)", 1, RECV_MAX)? as usize;
         const RATE: &str = "`max` or a rate in sends per second (1000/s)";
         let t = self.need(RATE)?;
         let rate = match t.text {

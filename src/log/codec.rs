@@ -240,9 +240,10 @@ fn put_error(out: &mut Vec<u8>, e: &OpError) {
         }
         Cause::NetUnreachable => out.push(7),
         Cause::HostUnreachable => out.push(8),
-        Cause::InvalidState(s) => {
+        Cause::Refusal(r) => {
+            // A refusal is rare: kept as its serde form, every field intact.
             out.push(9);
-            put_bytes(out, s.as_bytes());
+            put_bytes(out, &serde_json::to_vec(r).unwrap_or_default());
         }
         Cause::NoSuchSocket(s) => {
             out.push(10);
@@ -599,7 +600,7 @@ impl<'a> Reader<'a> {
             6 => Cause::TimedOut(Duration::from_nanos(self.uint()?)),
             7 => Cause::NetUnreachable,
             8 => Cause::HostUnreachable,
-            9 => Cause::InvalidState(self.string()?),
+            9 => Cause::Refusal(Box::new(serde_json::from_str(&self.string()?).ok()?)),
             10 => Cause::NoSuchSocket(self.string()?),
             11 => Cause::Unresolved(self.string()?),
             12 => Cause::TooManyFiles,

@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::engine::{EventKind, Framing, OnClose, Rule, Setting, SockOpt};
 
 /// Sends this large get a progress bar (the engine reports progress past 1 MiB).
-pub const BIG_SEND: u64 = 1 << 20;
+pub const BIG_SEND: u64 = crate::engine::PROGRESS_STEP as u64;
 
 /// Readiness as `select()` said it (answer to `ready`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

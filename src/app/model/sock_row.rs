@@ -1,7 +1,9 @@
 //! One socket as the app shows it: identity, lifecycle state, addresses, counters, and
 //! what has been set on it ([`SockConfig`]).
 
-use crate::engine::{AcceptQueue, Addr, Family, Op, Proto, Responder, SockId, SockState};
+use crate::engine::{
+    AcceptQueue, Addr, EventKind, Family, Halves, Life, Op, Proto, Responder, SockId, SockState,
+};
 
 use crate::app::model::sock_config::SockConfig;
 
@@ -202,8 +204,94 @@ impl SockRow {
             .then_some(Duration::from_millis(500))
     }
 
-    /// Connected or half-closed, from the read and write sides.
-    pub(super) fn recompute_half_closed(&mut self) {
+    /// The lifecycle as the engine's state machine sees it.
+    pub fn life(&self) -> Life {
+        Life {
+            state: self.state,
+            halves: Halves {
+                read_done: self.read_done,
+                write_done: self.write_done,
+                peer_closed: self.peer_closed,
+            },
+        }
+    }
+
+    /// Follows one event of this socket: its state by the engine's transition table
+    /// ([`Life::on`]), then what the event says beside it (addresses, counters, errors).
+    /// `listen_pending`: a `listen` of this socket is under way (an implicit bind is its).
+    pub fn follow(&mut self, kind: &EventKind, listen_pending: bool) {
+        let before = self.state;
+        let mut life = self.life();
+        life.on(kind, self.proto.is_stream(), self.local.is_some());
+        self.state = life.state;
+        self.read_done = life.halves.read_done;
+        self.write_done = life.halves.write_done;
+        self.peer_closed = life.halves.peer_closed;
+        match kind {
+            EventKind::Bound { local, implicit } => {
+                self.local = Some(local.clone());
+                if *implicit {
+                    self.bound_by = Some(if listen_pending {
+                        BoundBy::Listen
+                    } else {
+                        BoundBy::FirstSend
+                    });
+                }
+            }
+            EventKind::Listening { local, .. } => self.local = Some(local.clone()),
+            EventKind::Connecting { peer } => self.peer = Some(peer.clone()),
+            EventKind::Connected { local, peer } => {
+                if self.local.is_none() {
+                    self.bound_by = Some(BoundBy::Connect);
+                }
+                self.local = Some(local.clone());
+                self.peer = Some(peer.clone());
+                self.last_error = None;
+                self.last_error_op = None;
+            }
+            EventKind::Failed(e) => {
+                self.last_error = Some(e.to_string());
+                self.last_error_op = Some(e.op);
+                self.last_error_line = None;
+                if e.op == Op::Connect && before == SockState::Connecting {
+                    self.peer = None;
+                }
+            }
+            _ => self.count(kind),
+        }
+    }
+
+    /// Counters, settings the row shows, and what an ended socket no longer has.
+    fn count(&mut self, kind: &EventKind) {
+        match kind {
+            EventKind::Sent { data, .. } => {
+                self.bytes_out += data.len() as u64;
+                self.msgs_out += 1;
+            }
+            EventKind::Received { data, .. } => {
+                self.bytes_in += data.len() as u64;
+                self.msgs_in += 1;
+            }
+            EventKind::Flooded { msgs, bytes } => {
+                self.bytes_out += bytes;
+                self.msgs_out += msgs;
+            }
+            EventKind::AutoAccept { on } => self.auto_accept = *on,
+            EventKind::Responding { responder } => self.responder = Some(responder.clone()),
+            EventKind::Closed => {
+                self.auto_accept = false;
+                self.tcp_state = None;
+            }
+            // Gone both ways, unlike the peer's orderly close (half-closed); the engine
+            // released the descriptor, so there is no kernel state left to show.
+            EventKind::Reset => self.tcp_state = None,
+            _ => {}
+        }
+    }
+
+    /// Connected or half-closed, from the read and write sides (as [`Life::on`] decides it).
+    #[cfg(test)]
+    fn recompute_half_closed(&mut self) {
         if self.is_connected() {
             self.state = if self.read_done || self.write_done {
                 SockState::HalfClosed

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::engine::{
-    Addr, AddrSpec, CmdId, Command, Event, EventKind, Family, How, Op, Proto, SockId, SockRef,
+    Addr, AddrSpec, CmdId, Command, Event, EventKind, Family, Op, Proto, SockId, SockRef,
     SockState, SocketInfo,
 };
 
@@ -254,7 +254,7 @@ impl AppState {
         if row.config.apply(kind) {
             self.ready_wanted.insert(id);
         }
-        let tcp = row.proto == Proto::Tcp;
+        row.follow(kind, listen_pending);
         let transition = matches!(
             kind,
             EventKind::Listening { .. }
@@ -264,104 +264,7 @@ impl AppState {
                 | EventKind::Shut { .. }
                 | EventKind::Failed(_)
         );
-        match kind {
-            EventKind::Bound { local, implicit } => {
-                row.local = Some(local.clone());
-                if *implicit {
-                    row.bound_by = Some(if listen_pending {
-                        BoundBy::Listen
-                    } else {
-                        BoundBy::FirstSend
-                    });
-                }
-                if row.state == SockState::Created {
-                    row.state = SockState::Bound;
-                }
-            }
-            EventKind::Listening { local, .. } => {
-                row.local = Some(local.clone());
-                row.state = SockState::Listening;
-            }
-            EventKind::Connecting { peer } => {
-                row.peer = Some(peer.clone());
-                row.state = SockState::Connecting;
-            }
-            EventKind::Connected { local, peer } => {
-                if row.local.is_none() {
-                    row.bound_by = Some(BoundBy::Connect);
-                }
-                row.local = Some(local.clone());
-                row.peer = Some(peer.clone());
-                row.state = SockState::Connected;
-                row.recompute_half_closed();
-                row.last_error = None;
-                row.last_error_op = None;
-            }
-            EventKind::Sent { data, .. } => {
-                row.bytes_out += data.len() as u64;
-                row.msgs_out += 1;
-            }
-            EventKind::Received { data, .. } => {
-                row.bytes_in += data.len() as u64;
-                row.msgs_in += 1;
-            }
-            EventKind::PeerClosed => {
-                row.read_done = true;
-                row.peer_closed = true;
-                row.recompute_half_closed();
-            }
-            EventKind::Shut { how } => {
-                if matches!(how, How::Read | How::Both) {
-                    row.read_done = true;
-                }
-                if matches!(how, How::Write | How::Both) {
-                    row.write_done = true;
-                }
-                row.recompute_half_closed();
-            }
-            EventKind::AutoAccept { on } => row.auto_accept = *on,
-            EventKind::Responding { responder } => row.responder = Some(responder.clone()),
-            EventKind::Closed => {
-                row.state = SockState::Closed;
-                row.auto_accept = false;
-                row.tcp_state = None;
-            }
-            EventKind::Reset => {
-                // Gone both ways, unlike the peer's orderly close (half-closed); the engine
-                // released the descriptor, so there is no kernel state left to show.
-                row.state = SockState::Reset;
-                row.read_done = true;
-                row.write_done = true;
-                row.tcp_state = None;
-            }
-            EventKind::Failed(e) => {
-                row.last_error = Some(e.to_string());
-                row.last_error_op = Some(e.op);
-                row.last_error_line = None;
-                match e.op {
-                    Op::Connect if row.state == SockState::Connecting => {
-                        row.peer = None;
-                        row.state = if row.local.is_some() {
-                            SockState::Bound
-                        } else {
-                            SockState::Created
-                        };
-                    }
-                    Op::Recv if row.proto.is_stream() => {
-                        row.read_done = true;
-                        row.write_done = true;
-                        row.recompute_half_closed();
-                    }
-                    _ => {}
-                }
-            }
-            EventKind::Flooded { msgs, bytes } => {
-                row.bytes_out += bytes;
-                row.msgs_out += msgs;
-            }
-            _ => {}
-        }
-        if tcp && transition {
+        if row.proto == Proto::Tcp && transition {
             self.status_wanted = true;
         }
     }

@@ -1,7 +1,7 @@
 //! Unit tests of [`super::AppState`]: events folded into rows, pending commands, refreshes.
 
 use super::*;
-use crate::engine::{Cause, OpError};
+use crate::engine::{Cause, How, OpError};
 use std::net::SocketAddr;
 use std::time::SystemTime;
 

@@ -18,7 +18,7 @@ use crate::app::widgets::{
 };
 
 /// Largest `recv` size, as the engine accepts it.
-pub const RECV_MAX: u64 = 65_536;
+pub const RECV_MAX: u64 = crate::engine::RECV_MAX as u64;
 /// Accepted form of a receive size.
 pub const RECV_FORM: &str = "a byte count from 1 to 65536";
 

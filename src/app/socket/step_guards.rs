@@ -1,148 +1,84 @@
-//! Which step is valid in which socket state, and why not when it is not. The controls
-//! enable a button only when [`why_not`] returns `None` and show its answer as the
-//! disabled button's tooltip. Stream sockets (TCP, Unix stream) listen, accept and shut
-//! down; datagram sockets (UDP, Unix datagram) send to an address.
+//! Which step is valid in which socket state, and why not when it is not. The decision is
+//! the engine's state machine ([`crate::engine::Facts::check`]) asked about a row, plus the
+//! few refusals of a button that would do nothing useful (Listen on a listener, Recv on a
+//! socket nothing can reach yet). The controls enable a button only when [`why_not`]
+//! returns `None` and show its answer as the disabled button's tooltip. Stream sockets
+//! (TCP, Unix stream) listen, accept and shut down; datagram sockets (UDP, Unix datagram)
+//! send to an address.
 
-use crate::engine::{Proto, SockState};
+pub use crate::engine::Step;
+use crate::engine::{Facts, Refusal, SockState};
 
 use crate::app::model::state::SockRow;
 
-/// A step a person can take on a socket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
-    /// `bind`.
-    Bind,
-    /// `listen`.
-    Listen,
-    /// `accept` (one) or `accept auto`.
-    Accept,
-    /// `connect`.
-    Connect,
-    /// `send` / `sendto`.
-    Send,
-    /// `shutdown`.
-    Shutdown,
-    /// `close`.
-    Close,
-    /// `abort`: close with linger 0 (TCP only).
-    Abort,
-    /// `recv` in step mode.
-    Recv,
-    /// `greet`: a stream listener's greeting.
-    Greet,
-    /// `frame`: stream framing.
-    Frame,
-    /// `join` / `leave`: UDP multicast.
-    Multicast,
-    /// `chunked`: pieces over a connection.
-    Chunked,
-    /// `option`: any option.
-    Option,
+/// What the state machine judges a row by.
+pub fn facts(row: &SockRow) -> Facts<'_> {
+    Facts {
+        label: row.label(),
+        proto: row.proto,
+        state: row.state,
+        read_done: row.read_done,
+        write_done: row.write_done,
+        manual: row.config.manual,
+        local: row.local.as_ref(),
+        peer: row.peer.as_ref(),
+    }
 }
 
-fn addr_text(a: &Option<crate::engine::Addr>) -> String {
-    a.as_ref()
-        .map(|a| a.to_string())
-        .unwrap_or_else(|| "?".into())
+/// `None` when the button for `step` may be pressed on `row` now; otherwise why not.
+pub fn refusal(row: &SockRow, step: Step) -> Option<Refusal> {
+    let engine = |step| facts(row).check(step).err();
+    let label = row.label();
+    let stream = row.proto.is_stream();
+    match step {
+        // The Send button sends to the fixed peer, or to an address on a datagram socket.
+        Step::Send if !stream => engine(Step::SendTo),
+        Step::Listen if row.state == SockState::Listening => {
+            engine(step).or(Some(Refusal::AlreadyListening { label }))
+        }
+        Step::Greet if row.is_connected() => {
+            engine(step).or(Some(Refusal::GreetConnection { label }))
+        }
+        Step::Recv => engine(step).or(match row.state {
+            SockState::Connecting if stream => Some(Refusal::NotConnected { label }),
+            SockState::Created if !stream => Some(Refusal::NoAddressYet { label }),
+            _ => None,
+        }),
+        Step::Chunked => refusal(row, Step::Send).or_else(|| engine(step)),
+        _ => engine(step),
+    }
 }
 
 /// `None` when `step` is valid for `row` now; otherwise why not, in plain words.
 pub fn why_not(row: &SockRow, step: Step) -> Option<String> {
-    use SockState as S;
-    let label = row.label();
-    if row.state == S::Closed {
-        return Some(format!("{label} is closed"));
-    }
-    let stream = row.proto.is_stream();
-    let connected = row.is_connected();
-    match step {
-        Step::Bind => match row.state {
-            S::Created => None,
-            S::Connecting => Some(format!("{label} is connecting; bind comes before connect")),
-            _ => Some(format!(
-                "{label} already has the address {}; a socket binds once (create a new one)",
-                addr_text(&row.local)
-            )),
-        },
-        Step::Listen if !stream => Some(
-            "datagram sockets (UDP, Unix datagram) do not listen; only stream sockets do".into(),
-        ),
-        Step::Listen => match row.state {
-            S::Created | S::Bound => None,
-            S::Listening => Some(format!("{label} is already listening")),
-            _ => Some(format!(
-                "{label} is connected; a connected socket cannot listen"
-            )),
-        },
-        Step::Accept if !stream => Some("datagram sockets have no connections to accept".into()),
-        Step::Accept => (row.state != S::Listening)
-            .then(|| format!("{label} is not listening: press Listen first")),
-        Step::Connect => match row.state {
-            S::Listening => Some(format!(
-                "{label} is listening; a listening socket cannot connect"
-            )),
-            S::Connecting => Some(format!("{label} is already connecting")),
-            _ if stream && connected => Some(format!(
-                "{label} is already connected to {}",
-                addr_text(&row.peer)
-            )),
-            _ => None,
-        },
-        Step::Send if !stream => None,
-        Step::Send => match row.state {
-            S::Listening => Some(format!(
-                "{label} is a listener; select one of its accepted connections to send"
-            )),
-            S::Connecting => Some(format!("{label} is still connecting")),
-            _ if !connected => Some(format!("{label} is not connected: connect first")),
-            _ if row.write_done => Some(format!("{label}'s write side is shut down")),
-            _ => None,
-        },
-        Step::Shutdown if !stream => {
-            Some("shutdown half-closes stream connections; this is a datagram socket".into())
-        }
-        Step::Shutdown => (!connected).then(|| format!("{label} is not connected")),
-        Step::Close | Step::Option => None,
-        Step::Abort if row.proto != Proto::Tcp => {
-            Some("abort resets a TCP connection; use Close here".into())
-        }
-        Step::Abort => None,
-        Step::Recv if !row.config.manual => Some(format!(
-            "{label} receives in the background: switch on step mode first"
-        )),
-        Step::Recv => match row.state {
-            S::Listening => Some(format!(
-                "{label} is listening: select an accepted connection to recv on it"
-            )),
-            S::Created | S::Connecting if stream => Some(format!("{label} is not connected")),
-            S::Created => Some(format!("{label} has no address yet: bind first")),
-            _ if row.read_done => Some(format!("{label}'s read side is finished")),
-            _ => None,
-        },
-        Step::Greet if !stream => Some("datagram sockets have no connections to greet".into()),
-        Step::Greet => connected.then(|| {
-            format!("{label} is a connection; a greeting is set on the listener before accepting")
-        }),
-        Step::Frame if !stream => {
-            Some("each datagram is already a message; framing is for stream sockets".into())
-        }
-        Step::Frame => None,
-        Step::Multicast if row.proto != Proto::Udp => Some("multicast is for UDP sockets".into()),
-        Step::Multicast => None,
-        Step::Chunked => match why_not(row, Step::Send) {
-            Some(w) => Some(w),
-            None if !connected => Some(format!(
-                "{label} has no fixed peer: pieces go over a connection (press Connect first)"
-            )),
-            None => None,
-        },
-    }
+    refusal(row, step).map(|r| tooltip(&r))
 }
 
+/// A refusal in the words of a window: where the console's sentence names a command to
+/// type, the tooltip names the button to press or the row to select instead.
+pub fn tooltip(r: &Refusal) -> String {
+    match r {
+        Refusal::NotListening { label } => format!("{label} is not listening: press Listen first"),
+        Refusal::NotStepMode { label } => {
+            format!("{label} receives in the background: switch on step mode first")
+        }
+        Refusal::SendOnListener { label } => {
+            format!("{label} is a listener; select one of its accepted connections to send")
+        }
+        Refusal::RecvOnListener { label } => {
+            format!("{label} is listening: select an accepted connection to recv on it")
+        }
+        Refusal::AbortNotTcp { .. } => "abort resets a TCP connection; use Close here".into(),
+        Refusal::NoPeerForPieces { label } => {
+            format!("{label} has no fixed peer: pieces go over a connection (press Connect first)")
+        }
+        other => other.to_string(),
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{Family, SockId};
+    use crate::engine::{Family, Proto, SockId};
 
     fn row(proto: Proto, state: SockState) -> SockRow {
         let mut r = SockRow::new(SockId(1), proto, Family::V4, None);
@@ -195,6 +131,53 @@ mod tests {
             Step::Abort,
         ] {
             assert!(why_not(&closed, step).is_some_and(|w| w.contains("closed")));
+        }
+    }
+
+    #[test]
+    fn a_reset_connection_says_so_and_takes_only_close() {
+        let mut reset = row(Proto::Tcp, SockState::Reset);
+        reset.read_done = true;
+        reset.write_done = true;
+        reset.config.manual = true;
+        for step in [
+            Step::Bind,
+            Step::Listen,
+            Step::Connect,
+            Step::Send,
+            Step::Shutdown,
+            Step::Abort,
+            Step::Recv,
+            Step::Option,
+        ] {
+            assert_eq!(
+                why_not(&reset, step).as_deref(),
+                Some(
+                    "s1 was reset by its peer (its descriptor is released; close it to forget it)"
+                ),
+                "{step:?}"
+            );
+        }
+        assert_eq!(why_not(&reset, Step::Close), None);
+    }
+
+    #[test]
+    fn a_button_is_refused_with_the_engines_refusal() {
+        // Where the app has no policy of its own, its answer is the engine's, word for word.
+        for (proto, state, step) in [
+            (Proto::Tcp, SockState::Connecting, Step::Connect),
+            (Proto::Tcp, SockState::Listening, Step::Connect),
+            (Proto::Tcp, SockState::Connected, Step::Listen),
+            (Proto::Tcp, SockState::Created, Step::Shutdown),
+            (Proto::Udp, SockState::Bound, Step::Listen),
+            (Proto::Udp, SockState::Bound, Step::Frame),
+            (Proto::UnixDgram, SockState::Bound, Step::Multicast),
+            (Proto::Tcp, SockState::Closed, Step::Close),
+        ] {
+            let r = row(proto, state);
+            let engine = facts(&r).check(step).err();
+            assert!(engine.is_some(), "{proto} {state} {step:?}");
+            assert_eq!(refusal(&r, step), engine, "{proto} {state} {step:?}");
         }
     }
 

@@ -14,6 +14,7 @@ use crate::engine::Msg;
 use crate::engine::command::Payload;
 use crate::engine::error::{Op, OpError};
 use crate::engine::event::SockId;
+use crate::engine::fsm::Refusal;
 
 /// Bytes per chunk a stream send of a file reads at a time.
 pub(crate) const FILE_CHUNK: usize = 256 * 1024;
@@ -49,13 +50,9 @@ pub(crate) fn regular_size(op: Op, path: &Path) -> Result<u64, OpError> {
     } else {
         "not a regular file"
     };
-    Err(OpError::state(
-        op,
-        format!(
-            "{} is {what}: a file: payload must be a regular file",
-            path.display()
-        ),
-    ))
+    let path = path.display().to_string();
+    let what = what.to_string();
+    Err(OpError::state(op, Refusal::NotRegularFile { path, what }))
 }
 
 /// A failure to read `path`, naming it.
@@ -79,14 +76,13 @@ pub(crate) fn load_limited(op: Op, payload: &Payload, limit: u64) -> Result<Arc<
     };
     let len = regular_size(op, path)?;
     if len > limit {
-        return Err(OpError::state(
-            op,
-            format!(
-                "{} is {len} bytes; {} takes at most {limit} bytes from a file",
-                path.display(),
-                what_takes(op)
-            ),
-        ));
+        let refusal = Refusal::FileTooBig {
+            path: path.display().to_string(),
+            len,
+            limit,
+            datagram: matches!(op, Op::Send | Op::SendTo),
+        };
+        return Err(OpError::state(op, refusal));
     }
     let f = std::fs::File::open(path).map_err(|e| file_error(path, &e))?;
     let mut data = Vec::with_capacity(len as usize);
@@ -94,22 +90,10 @@ pub(crate) fn load_limited(op: Op, payload: &Payload, limit: u64) -> Result<Arc<
         .read_to_end(&mut data)
         .map_err(|e| file_error(path, &e))?;
     if data.len() as u64 > limit {
-        return Err(OpError::state(
-            op,
-            format!(
-                "{} grew past {limit} bytes while it was read",
-                path.display()
-            ),
-        ));
+        let path = path.display().to_string();
+        return Err(OpError::state(op, Refusal::FileGrew { path, limit }));
     }
     Ok(data.into())
-}
-
-fn what_takes(op: Op) -> &'static str {
-    match op {
-        Op::Send | Op::SendTo => "a datagram",
-        _ => "this command",
-    }
 }
 
 /// A file being read for a stream send: the engine's end.
@@ -248,7 +232,7 @@ impl crate::engine::reactor::Reactor {
             data: Arc::from(Vec::new()),
             off: 0,
             to: None,
-            next_report: crate::engine::reactor::io::PROGRESS_STEP,
+            next_report: crate::engine::PROGRESS_STEP,
             reply: false,
             feed: Some(Box::new(feed)),
         });

@@ -1,8 +1,13 @@
-//! The per-command operations of the reactor: the socket lifecycle (socket, bind, listen,
-//! accept, connect, send, shutdown), the commands that shape receiving and sending, the
-//! kernel tuning commands, and `file:` payloads read off the engine thread.
+//! The per-command operations of the reactor: the socket lifecycle (`lifecycle` for socket
+//! and bind, `listen`, `connect`, `send` with shutdown, `address` for addresses), the
+//! commands that shape receiving and sending, the kernel tuning commands, and `file:`
+//! payloads read off the engine thread.
 
+pub(crate) mod address;
+pub(crate) mod connect;
 pub(crate) mod file_payload;
 pub(crate) mod lifecycle;
+pub(crate) mod listen;
+pub(crate) mod send;
 pub(crate) mod shaping;
 pub(crate) mod tuning;

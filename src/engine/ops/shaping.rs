@@ -11,21 +11,22 @@ use crate::engine::command::Payload;
 use crate::engine::error::{Op, OpError};
 use crate::engine::event::{CmdId, EventKind, Setting, SockId};
 use crate::engine::framing::{FrameSplitter, Framing};
+use crate::engine::fsm::{Refusal, Step};
 use crate::engine::ops::file_payload::{IN_MEMORY_LIMIT, datagram_limit, load_limited};
+use crate::engine::reactor::Reactor;
 use crate::engine::reactor::io::ReadOutcome;
-use crate::engine::reactor::{RECV_BUF, Reactor};
 use crate::engine::responders::{CompiledRule, Rule, TemplateVars, expand};
-use crate::engine::sock::{Pacer, PacerKind, Phase};
+use crate::engine::sock::{Pacer, PacerKind};
 
 impl Reactor {
     fn set(&mut self, id: SockId, cmd: CmdId, s: Setting) {
         self.hub.emit(Some(id), Some(cmd), EventKind::Set(s));
     }
 
-    fn open_or_err(&self, op: Op, id: SockId) -> Result<(), OpError> {
+    fn check(&self, op: Op, id: SockId, step: Step) -> Result<(), OpError> {
         match self.socks.get(&id) {
-            Some(s) if s.gone().is_some() => Err(OpError::state(op, s.gone().unwrap_or_default())),
-            _ => Ok(()),
+            Some(s) => s.check(op, step),
+            None => Ok(()),
         }
     }
 
@@ -36,38 +37,20 @@ impl Reactor {
         id: SockId,
         framing: Framing,
     ) -> Result<(), OpError> {
-        self.open_or_err(Op::Set, id)?;
-        match &framing {
-            Framing::Delimited(d) if d.is_empty() => {
-                return Err(OpError::state(
-                    Op::Set,
-                    "a delimiter needs at least one byte",
-                ));
-            }
-            Framing::Fixed(0) => {
-                return Err(OpError::state(
-                    Op::Set,
-                    "a fixed size must be at least 1 byte",
-                ));
-            }
+        self.check(Op::Set, id, Step::Set)?;
+        let bad = match &framing {
+            Framing::Delimited(d) if d.is_empty() => Some(Refusal::EmptyDelimiter),
+            Framing::Fixed(0) => Some(Refusal::ZeroFixedSize),
             Framing::LengthPrefixed { width, .. } if ![1, 2, 4].contains(width) => {
-                return Err(OpError::state(
-                    Op::Set,
-                    "a length header is 1, 2 or 4 bytes",
-                ));
+                Some(Refusal::BadLengthWidth)
             }
-            _ => {}
+            _ => None,
+        };
+        if let Some(why) = bad {
+            return Err(OpError::state(Op::Set, why));
         }
+        self.check(Op::Set, id, Step::Frame)?;
         if let Some(s) = self.socks.get_mut(&id) {
-            if !s.proto.is_stream() {
-                return Err(OpError::state(
-                    Op::Set,
-                    format!(
-                        "{} is a datagram socket: each datagram is already a message",
-                        s.label()
-                    ),
-                ));
-            }
             s.splitter = FrameSplitter::new(framing.clone());
         }
         self.set(id, cmd, Setting::Framing(framing));
@@ -76,11 +59,11 @@ impl Reactor {
 
     /// `recvsize`.
     pub(crate) fn recv_size(&mut self, cmd: CmdId, id: SockId, size: usize) -> Result<(), OpError> {
-        self.open_or_err(Op::Set, id)?;
-        if !(1..=RECV_BUF).contains(&size) {
+        self.check(Op::Set, id, Step::Set)?;
+        if !(1..=crate::engine::RECV_MAX).contains(&size) {
             return Err(OpError::state(
                 Op::Set,
-                format!("a receive size is 1 to {RECV_BUF} bytes, not {size}"),
+                Refusal::RecvSizeRange { asked: size },
             ));
         }
         if let Some(s) = self.socks.get_mut(&id) {
@@ -97,7 +80,7 @@ impl Reactor {
         id: SockId,
         manual: bool,
     ) -> Result<(), OpError> {
-        self.open_or_err(Op::Set, id)?;
+        self.check(Op::Set, id, Step::Set)?;
         if let Some(s) = self.socks.get_mut(&id) {
             s.manual = manual;
         }
@@ -118,42 +101,10 @@ impl Reactor {
     ) -> Result<(), OpError> {
         let sock = &self.socks[&id];
         let label = sock.label();
-        if !sock.manual {
-            return Err(OpError::state(
-                Op::Recv,
-                format!("{label} receives in the background: `recvmode {label} manual` first"),
-            ));
-        }
-        match sock.phase {
-            Phase::Closed | Phase::Reset => {
-                return Err(OpError::state(Op::Recv, sock.gone().unwrap_or_default()));
-            }
-            Phase::Listening => {
-                return Err(OpError::state(
-                    Op::Recv,
-                    format!("{label} is listening: accept, then recv on the connection"),
-                ));
-            }
-            Phase::Created if sock.proto.is_stream() => {
-                return Err(OpError::state(
-                    Op::Recv,
-                    format!("{label} is not connected"),
-                ));
-            }
-            _ => {}
-        }
-        if sock.read_done {
-            return Err(OpError::state(
-                Op::Recv,
-                format!("{label}'s read side is finished (the peer closed or it was shut down)"),
-            ));
-        }
+        sock.check(Op::Recv, Step::Recv)?;
         let max = max.unwrap_or(sock.recv_size);
-        if !(1..=RECV_BUF).contains(&max) {
-            return Err(OpError::state(
-                Op::Recv,
-                format!("recv reads 1 to {RECV_BUF} bytes, not {max}"),
-            ));
+        if !(1..=crate::engine::RECV_MAX).contains(&max) {
+            return Err(OpError::state(Op::Recv, Refusal::RecvRange { asked: max }));
         }
         loop {
             match self.read_once(id, max) {
@@ -171,7 +122,7 @@ impl Reactor {
                 }
                 ReadOutcome::Interrupted => continue,
                 ReadOutcome::Gone => {
-                    return Err(OpError::state(Op::Recv, format!("{label} is closed")));
+                    return Err(OpError::state(Op::Recv, Refusal::Closed { label }));
                 }
                 ReadOutcome::Error(e)
                     if self.socks[&id].proto.is_stream()
@@ -191,13 +142,8 @@ impl Reactor {
     /// `ready`: `poll()` with a zero timeout and `FIONREAD`, consuming nothing.
     pub(crate) fn ready(&mut self, cmd: CmdId, id: SockId) -> Result<(), OpError> {
         let sock = &self.socks[&id];
-        let Some(os) = sock.os.as_ref() else {
-            return Err(OpError::state(
-                Op::Ready,
-                format!("{} is closed", sock.label()),
-            ));
-        };
-        let fd = os.as_raw_fd();
+        sock.check(Op::Ready, Step::Set)?;
+        let fd = sock.open(Op::Ready)?.as_raw_fd();
         let mut pfd = libc::pollfd {
             fd,
             events: libc::POLLIN | libc::POLLOUT,
@@ -232,9 +178,9 @@ impl Reactor {
 
     /// `rule ID add`.
     pub(crate) fn rule_add(&mut self, cmd: CmdId, id: SockId, rule: Rule) -> Result<(), OpError> {
-        self.open_or_err(Op::Set, id)?;
-        let compiled =
-            CompiledRule::new(rule.clone()).map_err(|why| OpError::state(Op::Set, why))?;
+        self.check(Op::Set, id, Step::Set)?;
+        let compiled = CompiledRule::new(rule.clone())
+            .map_err(|why| OpError::state(Op::Set, Refusal::BadRule(why)))?;
         let count = match self.socks.get_mut(&id) {
             Some(s) => {
                 s.rules.push(compiled);
@@ -263,17 +209,8 @@ impl Reactor {
         greeting: Option<Payload>,
         close: bool,
     ) -> Result<(), OpError> {
-        self.open_or_err(Op::Set, id)?;
-        let sock = &self.socks[&id];
-        if !sock.proto.is_stream() {
-            return Err(OpError::state(
-                Op::Set,
-                format!(
-                    "{} is a datagram socket: only stream listeners greet their connections",
-                    sock.label()
-                ),
-            ));
-        }
+        self.check(Op::Set, id, Step::Set)?;
+        self.check(Op::Set, id, Step::Greet)?;
         let data: Option<Arc<[u8]>> = match greeting {
             Some(p) => Some(load_limited(Op::Set, &p, IN_MEMORY_LIMIT)?),
             None => None,
@@ -304,31 +241,12 @@ impl Reactor {
         to: Option<&AddrSpec>,
     ) -> Result<Option<Addr>, OpError> {
         let sock = &self.socks[&id];
-        let label = sock.label();
         let family = sock.family;
-        match (sock.proto.is_stream(), sock.phase, to) {
-            (_, Phase::Closed | Phase::Reset, _) => {
-                Err(OpError::state(op, sock.gone().unwrap_or_default()))
-            }
-            (true, Phase::Connected, None) if !sock.write_done => Ok(None),
-            (true, Phase::Connected, None) => Err(OpError::state(
-                op,
-                format!("{label}'s write side is shut down"),
-            )),
-            (true, _, None) => Err(OpError::state(
-                op,
-                format!("{label} is not connected: connect first"),
-            )),
-            (true, _, Some(_)) => Err(OpError::state(
-                op,
-                format!("{label} is a stream socket: `to ADDR` is for datagram sockets"),
-            )),
-            (false, Phase::Connected, None) => Ok(None),
-            (false, _, None) => Err(OpError::state(
-                op,
-                format!("{label} has no fixed peer: add `to ADDR`"),
-            )),
-            (false, _, Some(spec)) => {
+        match to {
+            None if op == Op::Chunked => sock.check(op, Step::Chunked).map(|()| None),
+            None => sock.check(op, Step::Paced).map(|()| None),
+            Some(spec) => {
+                sock.check(op, Step::PacedTo)?;
                 let to = self.resolve(op, spec, family)?;
                 // As a first `sendto` does: bind to an ephemeral port, reported before the
                 // first datagram leaves, so that replies have somewhere to come back to.
@@ -363,7 +281,7 @@ impl Reactor {
     ) -> Result<(), OpError> {
         let to = self.sendable(Op::Repeat, id, to)?;
         if count == Some(0) {
-            return Err(OpError::state(Op::Repeat, "a repeat count is at least 1"));
+            return Err(OpError::state(Op::Repeat, Refusal::ZeroRepeat));
         }
         let limit = match (self.socks[&id].proto.is_stream(), self.socks[&id].family) {
             (false, family) => datagram_limit(family),
@@ -394,7 +312,7 @@ impl Reactor {
     ) -> Result<(), OpError> {
         self.sendable(Op::Chunked, id, None)?;
         if size == 0 {
-            return Err(OpError::state(Op::Chunked, "a piece is at least 1 byte"));
+            return Err(OpError::state(Op::Chunked, Refusal::ZeroPiece));
         }
         let data: Arc<[u8]> = load_limited(Op::Chunked, &payload, IN_MEMORY_LIMIT)?;
         self.set(
@@ -414,10 +332,7 @@ impl Reactor {
     pub(crate) fn repeat_stop(&mut self, cmd: CmdId, id: SockId) -> Result<(), OpError> {
         let Some(p) = self.socks.get_mut(&id).and_then(|s| s.pacer.take()) else {
             let label = self.socks[&id].label();
-            return Err(OpError::state(
-                Op::Repeat,
-                format!("{label} is not repeating"),
-            ));
+            return Err(OpError::state(Op::Repeat, Refusal::NotRepeating { label }));
         };
         self.hub
             .emit(Some(id), Some(cmd), EventKind::RepeatDone { sent: p.sent });

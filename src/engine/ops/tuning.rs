@@ -6,9 +6,9 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use socket2::InterfaceIndexOrAddress;
 
-use crate::engine::command::Proto;
 use crate::engine::error::{Cause, Op, OpError};
 use crate::engine::event::{CmdId, EventKind, Setting, SockId};
+use crate::engine::fsm::{Refusal, Step};
 use crate::engine::options::{self, OptValue, SockOpt};
 use crate::engine::reactor::Reactor;
 
@@ -17,12 +17,15 @@ fn iface_index(op: Op, name: &str) -> Result<u32, OpError> {
     if let Ok(n) = name.parse::<u32>() {
         return Ok(n);
     }
-    let c = CString::new(name)
-        .map_err(|_| OpError::state(op, format!("bad interface name {name:?}")))?;
+    let c = CString::new(name).map_err(|_| {
+        let name = name.to_string();
+        OpError::state(op, Refusal::BadInterface { name })
+    })?;
     // SAFETY: a valid NUL-terminated string.
     let idx = unsafe { libc::if_nametoindex(c.as_ptr()) };
     if idx == 0 {
-        return Err(OpError::state(op, format!("no interface named {name}")));
+        let name = name.to_string();
+        return Err(OpError::state(op, Refusal::NoInterface { name }));
     }
     Ok(idx)
 }
@@ -37,17 +40,15 @@ impl Reactor {
         value: Option<OptValue>,
     ) -> Result<(), OpError> {
         let sock = &self.socks[&id];
-        let Some(os) = sock.os.as_ref() else {
-            return Err(OpError::state(
-                Op::Option,
-                format!("{} is closed", sock.label()),
-            ));
-        };
+        sock.check(Op::Option, Step::Option)?;
+        let os = sock.open(Op::Option)?;
         let fail = |e: std::io::Error| OpError {
             op: Op::Option,
             addr: None,
             cause: match e.kind() {
-                std::io::ErrorKind::InvalidInput => Cause::InvalidState(e.to_string()),
+                std::io::ErrorKind::InvalidInput => {
+                    Cause::Refusal(Box::new(Refusal::BadOptionValue(e.to_string())))
+                }
                 _ => Cause::from_io(&e, None),
             },
         };
@@ -78,21 +79,10 @@ impl Reactor {
     ) -> Result<(), OpError> {
         let op = if join { Op::Join } else { Op::Leave };
         let sock = &self.socks[&id];
-        let label = sock.label();
-        if sock.proto != Proto::Udp {
-            return Err(OpError::state(
-                op,
-                format!("{label} is TCP: multicast is for UDP sockets"),
-            ));
-        }
-        let Some(os) = sock.os.as_ref() else {
-            return Err(OpError::state(op, format!("{label} is closed")));
-        };
+        sock.check(op, Step::Multicast)?;
+        let os = sock.open(op)?;
         if !group.is_multicast() {
-            return Err(OpError::state(
-                op,
-                format!("{group} is not a multicast address (224.0.0.0/4 or ff00::/8)"),
-            ));
+            return Err(OpError::state(op, Refusal::NotMulticast { group }));
         }
         let result = match group {
             IpAddr::V4(g) => {
@@ -138,19 +128,8 @@ impl Reactor {
     /// `abort`: linger 0, then close — the peer sees a reset.
     pub(crate) fn abort(&mut self, cmd: CmdId, id: SockId) -> Result<(), OpError> {
         let sock = &self.socks[&id];
-        let label = sock.label();
-        if sock.proto != Proto::Tcp {
-            return Err(OpError::state(
-                Op::Abort,
-                format!("{label} is UDP: abort resets TCP connections; use close"),
-            ));
-        }
-        let Some(os) = sock.os.as_ref() else {
-            return Err(OpError::state(
-                Op::Abort,
-                format!("{label} is already closed"),
-            ));
-        };
+        sock.check(Op::Abort, Step::Abort)?;
+        let os = sock.open(Op::Abort)?;
         os.set_linger(Some(std::time::Duration::ZERO))
             .map_err(|e| OpError::io(Op::Abort, None, &e))?;
         if let Some(s) = self.socks.get_mut(&id) {

@@ -10,6 +10,7 @@ use crate::engine::addr::AddrSpec;
 use crate::engine::command::FloodLimit;
 use crate::engine::error::{Op, OpError};
 use crate::engine::event::{CmdId, EventKind, Setting, SockId, SockStats};
+use crate::engine::fsm::Refusal;
 use crate::engine::reactor::Reactor;
 use crate::engine::sock::{Flood, Pacer, PacerKind};
 
@@ -36,17 +37,11 @@ impl Reactor {
         to: Option<&AddrSpec>,
     ) -> Result<(), OpError> {
         let to = self.sendable(Op::Flood, id, to)?;
-        if size == 0 || size > crate::engine::reactor::RECV_BUF {
-            return Err(OpError::state(
-                Op::Flood,
-                "a flood message is 1 to 65536 bytes",
-            ));
+        if size == 0 || size > crate::engine::RECV_MAX {
+            return Err(OpError::state(Op::Flood, Refusal::FloodSize));
         }
         if rate == Some(0) || limit == FloodLimit::Count(0) {
-            return Err(OpError::state(
-                Op::Flood,
-                "a flood's rate and count are at least 1",
-            ));
+            return Err(OpError::state(Op::Flood, Refusal::ZeroFlood));
         }
         let data: Arc<[u8]> = PATTERN
             .iter()

@@ -10,15 +10,14 @@ use crate::engine::error::{Cause, Op, OpError};
 use crate::engine::event::CmdId;
 use crate::engine::event::{EventKind, SockId};
 use crate::engine::framing::{Framed, Framing};
+use crate::engine::fsm::{Phase, Refusal};
 use crate::engine::reactor::Reactor;
 use crate::engine::responders::answer;
-use crate::engine::sock::Phase;
 
 /// How often a listener that ran out of descriptors tries to accept again.
 pub(crate) const ACCEPT_RETRY: std::time::Duration = std::time::Duration::from_millis(100);
 
-/// A large send reports progress every this many bytes.
-pub(crate) const PROGRESS_STEP: usize = 1 << 20;
+pub(crate) use crate::engine::PROGRESS_STEP;
 
 /// The reply a responder gives to `data`.
 fn reply_for(r: &Responder, data: &[u8]) -> Option<Arc<[u8]>> {
@@ -38,8 +37,8 @@ impl Reactor {
             return;
         };
         match sock.phase {
-            Phase::Listening if readable => self.accept_ready(id),
-            Phase::Connecting => {
+            Phase::Listening { .. } if readable => self.accept_ready(id),
+            Phase::Connecting { .. } => {
                 if readable || writable {
                     self.check_connect(id);
                 }
@@ -52,7 +51,7 @@ impl Reactor {
                     self.flush(id);
                 }
             }
-            Phase::Closed | Phase::Reset | Phase::Listening => {}
+            Phase::Closed | Phase::Reset | Phase::Listening { .. } => {}
             _ => {
                 if readable && !sock.manual {
                     self.read_ready(id);
@@ -76,9 +75,10 @@ impl Reactor {
             let Some(sock) = self.socks.get_mut(&id) else {
                 return;
             };
-            if sock.phase != Phase::Listening
-                || (!sock.auto_accept && sock.accept_waiters.is_empty())
-            {
+            let Phase::Listening { auto, .. } = sock.phase else {
+                return;
+            };
+            if !auto && sock.accept_waiters.is_empty() {
                 return;
             }
             let Some(os) = sock.os.as_ref() else {
@@ -142,20 +142,10 @@ impl Reactor {
         };
         match failure {
             None => {
-                let cmd = sock.connecting.as_ref().map(|c| c.0);
+                let cmd = self.connect_cmd(id);
                 self.finish_connected(id, cmd, peer);
             }
-            Some(e) => {
-                let cmd = sock.connecting.take().map(|c| c.0);
-                sock.phase = if sock.local.is_some() {
-                    Phase::Bound
-                } else {
-                    Phase::Created
-                };
-                sock.peer = None;
-                let err = OpError::io(Op::Connect, Some(&peer), &e);
-                self.hub.emit(Some(id), cmd, EventKind::Failed(err));
-            }
+            Some(e) => self.connect_failed(id, OpError::io(Op::Connect, Some(&peer), &e)),
         }
     }
 
@@ -217,7 +207,7 @@ impl Reactor {
             let Some(sock) = self.socks.get(&id) else {
                 return;
             };
-            if sock.read_done || sock.manual {
+            if sock.halves.read_done || sock.manual {
                 return;
             }
             let max = sock.recv_size;
@@ -246,15 +236,12 @@ impl Reactor {
         let Some(sock) = self.socks.get_mut(&id) else {
             return;
         };
-        sock.read_done = true;
-        sock.peer_closed = true;
+        let stream = sock.proto.is_stream();
+        sock.halves.on(&EventKind::PeerClosed, stream);
         let rest = sock.splitter.finish();
         let peer = sock.peer.clone();
         if let Some(rest) = rest {
-            let why = format!(
-                "the stream ended inside a message ({} bytes left unframed)",
-                rest.len()
-            );
+            let why = Refusal::EndedInsideMessage { left: rest.len() };
             let mut err = OpError::state(Op::Recv, why);
             err.addr = peer;
             self.hub.emit(Some(id), None, EventKind::Failed(err));
@@ -275,12 +262,9 @@ impl Reactor {
         }
         let peer = sock.peer.clone();
         let tcp = sock.proto.is_stream();
-        if tcp {
-            sock.read_done = true;
-            sock.write_done = true;
-        }
-        let err = OpError::io(Op::Recv, peer.as_ref(), e);
-        self.hub.emit(Some(id), None, EventKind::Failed(err));
+        let kind = EventKind::Failed(OpError::io(Op::Recv, peer.as_ref(), e));
+        sock.halves.on(&kind, tcp);
+        self.hub.emit(Some(id), None, kind);
         tcp
     }
 
@@ -321,7 +305,7 @@ impl Reactor {
                     self.answer(id, &msg, peer.clone());
                 }
                 Framed::Broken(why) => {
-                    let mut err = OpError::state(Op::Recv, why);
+                    let mut err = OpError::state(Op::Recv, Refusal::BrokenFrame(why));
                     err.addr = peer.clone();
                     self.hub.emit(Some(id), None, EventKind::Failed(err));
                 }
@@ -402,14 +386,19 @@ impl Reactor {
         let Some(sock) = self.socks.get_mut(&id) else {
             return;
         };
-        if let Some((cmd, at, limit)) = sock.connecting
-            && at <= now
+        if let Phase::Connecting {
+            cmd,
+            deadline,
+            limit,
+        } = sock.phase
+            && deadline <= now
         {
-            sock.connecting = None;
-            let peer = sock.peer.clone();
             let mut err = OpError::new(Op::Connect, Cause::TimedOut(limit));
-            err.addr = peer;
-            self.hub.emit(Some(id), Some(cmd), EventKind::Failed(err));
+            err.addr = sock.peer.clone();
+            let kind = EventKind::Failed(err);
+            // Out of `Connecting`, so that the close below does not fail the command again.
+            sock.phase.on(&kind, sock.local.is_some());
+            self.hub.emit(Some(id), Some(cmd), kind);
             // An unfinished connect cannot be withdrawn: the socket is closed, as in BSD practice.
             let _ = self.close(None, id);
         }

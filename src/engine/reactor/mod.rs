@@ -28,7 +28,7 @@ use crate::engine::sock::Sock;
 pub(crate) const WAKER: Token = Token(usize::MAX);
 
 /// Size of the shared receive buffer: room for the largest UDP datagram.
-pub(crate) const RECV_BUF: usize = 65_536;
+pub(crate) const RECV_BUF: usize = crate::engine::RECV_MAX;
 
 /// How long the loop sleeps between retries while a subscriber is congested.
 const CONGESTION_RETRY: Duration = Duration::from_millis(2);

@@ -14,8 +14,8 @@ use crate::engine::command::OnClose;
 use crate::engine::error::{Cause, Op, OpError};
 use crate::engine::event::{CmdId, EventKind, SockId};
 use crate::engine::framing::FrameSplitter;
+use crate::engine::fsm::{Phase, Refusal, Step};
 use crate::engine::reactor::Reactor;
-use crate::engine::sock::Phase;
 
 /// The socket file a unix socket created by binding: its path, and the device and inode
 /// it had then, so that closing removes that file and nothing put there later.
@@ -62,8 +62,8 @@ impl Reactor {
         for w in sock.accept_waiters.drain(..) {
             failed.push((w.cmd, Op::Accept));
         }
-        if let Some((c, _, _)) = sock.connecting.take() {
-            failed.push((c, Op::Connect));
+        if let Phase::Connecting { cmd, .. } = sock.phase {
+            failed.push((cmd, Op::Connect));
         }
         for out in sock.outq.drain(..) {
             if let Some(c) = out.cmd {
@@ -102,7 +102,9 @@ impl Reactor {
             return match cmd {
                 Some(_) => Err(OpError::state(
                     Op::Close,
-                    format!("{} is already closed", sock.label()),
+                    Refusal::AlreadyClosed {
+                        label: sock.label(),
+                    },
                 )),
                 None => Ok(()),
             };
@@ -119,7 +121,8 @@ impl Reactor {
             self.names.remove(&n);
         }
         for (c, op) in failed {
-            let err = OpError::state(op, format!("{label} was closed first"));
+            let label = label.clone();
+            let err = OpError::state(op, Refusal::ClosedFirst { label });
             self.hub.emit(Some(id), Some(c), EventKind::Failed(err));
         }
         self.hub.emit(Some(id), cmd, EventKind::Closed);
@@ -157,9 +160,9 @@ impl Reactor {
         let Some(sock) = self.socks.get_mut(&id) else {
             return;
         };
-        sock.phase = Phase::Reset;
-        sock.read_done = true;
-        sock.write_done = true;
+        let stream = sock.proto.is_stream();
+        sock.phase.on(&EventKind::Reset, true);
+        sock.halves.on(&EventKind::Reset, stream);
         let peer = sock.peer.clone();
         for (c, op) in failed {
             let err = OpError {
@@ -218,18 +221,7 @@ impl Reactor {
             .socks
             .get_mut(&id)
             .ok_or_else(|| OpError::new(Op::Set, Cause::NoSuchSocket(id.to_string())))?;
-        if let Some(why) = sock.gone() {
-            return Err(OpError::state(Op::Set, why));
-        }
-        if !sock.proto.is_stream() || sock.phase != Phase::Listening {
-            return Err(OpError::state(
-                Op::Set,
-                format!(
-                    "{} is not a listening stream socket: onclose sets what a listener does with the connections it accepts",
-                    sock.label()
-                ),
-            ));
-        }
+        sock.check(Op::Set, Step::OnClose)?;
         sock.on_close = Some(policy);
         self.hub.emit(
             Some(id),
@@ -240,7 +232,7 @@ impl Reactor {
         let waiting: Vec<SockId> = self
             .socks
             .values()
-            .filter(|s| s.parent == Some(id) && s.phase == Phase::Connected && s.peer_closed)
+            .filter(|s| s.parent == Some(id) && s.phase == Phase::Connected && s.halves.peer_closed)
             .map(|s| s.id)
             .collect();
         for conn in waiting {

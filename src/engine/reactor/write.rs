@@ -92,7 +92,7 @@ fn refill(sock: &mut Sock, hub: &mut Hub, id: SockId) -> Front {
         Err(TryRecvError::Empty) => return Front::Wait,
         Ok(Err(e)) => file_error(&feed.path, &e),
         Err(TryRecvError::Disconnected) => {
-            OpError::state(Op::ReadFile, "the file's reader stopped")
+            OpError::state(Op::ReadFile, crate::engine::fsm::Refusal::ReaderStopped)
         }
     };
     let cmd = out.cmd;
