@@ -222,7 +222,14 @@ pub fn save_into(
         Format::Svg => {
             let ladder = crate::diagram::Ladder::of_log(log);
             crate::diagram::svg::write_svg(&ladder, log.started(), w).map_err(io_err)?;
-            (ladder.steps.len(), 0, 0, 0, 0)
+            // Arrows of payloads that had left memory show their length only.
+            let evicted = ladder
+                .steps
+                .iter()
+                .filter(|s| s.kind == crate::diagram::StepKind::Data)
+                .filter(|s| log.get(s.record).is_some_and(|r| format::is_evicted(&r)))
+                .count();
+            (ladder.steps.len(), evicted, 0, 0, 0)
         }
         _ => {
             let (records, evicted) = write_log(log, format, w).map_err(io_err)?;
