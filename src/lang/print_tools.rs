@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::engine::{Command, FloodLimit, Framing, Match, OptValue};
+use crate::engine::{Command, FloodLimit, Framing, Match, OptValue, checksum_cond_text};
 
 use super::duration::duration_text;
 use super::payload::{bytes_text, payload_text};
@@ -30,6 +30,7 @@ fn match_text(m: &Match) -> String {
         Match::Prefix(b) => format!("prefix {}", bytes_text(b)),
         Match::Regex(r) => format!("regex {}", bytes_text(r.as_bytes())),
         Match::Len(l) => format!("len {l}"),
+        Match::Checksum(alg, ok) => format!("checksum {}", checksum_cond_text(*alg, *ok)),
     }
 }
 

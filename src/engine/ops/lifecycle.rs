@@ -586,6 +586,7 @@ impl Reactor {
                 };
                 let data =
                     crate::engine::ops::file_payload::load_limited(Op::Send, &payload, limit)?;
+                let data = self.fill_send(id, data);
                 self.queue(id, Some(cmd), data, None, false);
                 Ok(())
             }
@@ -619,6 +620,7 @@ impl Reactor {
         let limit = crate::engine::ops::file_payload::datagram_limit(family);
         let data = crate::engine::ops::file_payload::load_limited(Op::SendTo, &payload, limit)?;
         self.bind_implicitly(id)?;
+        let data = self.fill_send(id, data);
         self.queue(id, Some(cmd), data, Some(addr), false);
         Ok(())
     }

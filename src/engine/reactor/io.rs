@@ -11,7 +11,7 @@ use crate::engine::event::CmdId;
 use crate::engine::event::{EventKind, SockId};
 use crate::engine::framing::{Framed, Framing};
 use crate::engine::reactor::Reactor;
-use crate::engine::responders::answer;
+use crate::engine::responders::answer_with;
 use crate::engine::sock::Phase;
 
 /// How often a listener that ran out of descriptors tries to accept again.
@@ -357,7 +357,8 @@ impl Reactor {
         };
         let counter = sock.replies + 1;
         let peer_text = peer.as_ref().map(|p| p.to_string()).unwrap_or_default();
-        let reply = match answer(&rules, msg, peer_text, counter) {
+        let seq = self.stamps.next_seq(id);
+        let reply = match answer_with(&rules, msg, peer_text, counter, seq) {
             Some((bytes, close)) => Some((Arc::<[u8]>::from(bytes), close)),
             None => self
                 .responder_of(id)
