@@ -63,7 +63,19 @@ pub fn may_expand(template: &[u8]) -> bool {
 
 /// Fills a template's variables; unknown `{…}` stay as written.
 pub fn expand(template: &[u8], vars: &TemplateVars<'_>) -> Vec<u8> {
-    let mut out = Vec::with_capacity(template.len() + vars.data.len());
+    fill(template, vars.data.len(), |name| lookup(name, vars))
+}
+
+/// Fills only the `{checksum:ALG}` variables, for bytes that are matched or sent as they
+/// are (rule patterns, `expect`, greetings) rather than filled in at send time.
+pub fn fill_checksums(bytes: &[u8]) -> Vec<u8> {
+    fill(bytes, 0, |_| None)
+}
+
+/// Replaces each `{NAME}` by the checksum of what came before it (`checksum:ALG`) or by
+/// `other(NAME)`; a name neither knows stays as written.
+fn fill(template: &[u8], extra: usize, other: impl Fn(&[u8]) -> Option<Vec<u8>>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(template.len() + extra);
     let mut i = 0;
     while i < template.len() {
         if template[i] == b'{'
@@ -72,7 +84,7 @@ pub fn expand(template: &[u8], vars: &TemplateVars<'_>) -> Vec<u8> {
             let name = &template[i + 1..i + 1 + len];
             let value = match checksum_var(name) {
                 Some(alg) => Some(alg.bytes(&out)),
-                None => lookup(name, vars),
+                None => other(name),
             };
             if let Some(value) = value {
                 out.extend_from_slice(&value);

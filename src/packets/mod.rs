@@ -9,10 +9,14 @@ mod store;
 pub use import::{export_folder, import_json, import_packet_sender};
 pub use store::{DEFAULT_FILE, default_path, load, save};
 
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
 use serde::{Deserialize, Serialize};
 
 use crate::engine::Checksum;
-use crate::engine::template::with_checksum;
+use crate::engine::template::{split_checksum, with_checksum};
+use crate::lang::PacketOp;
 
 /// How a packet's payload text is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -226,6 +230,89 @@ impl Library {
             })
             .collect()
     }
+}
+
+/// Does what a `packet` line says to `lib`; the lines to show (for `packet list`) or why
+/// it cannot.
+pub fn apply(lib: &mut Library, op: &PacketOp) -> Result<Vec<String>, String> {
+    match op {
+        PacketOp::Save { name, payload, to } => {
+            let (body, alg) = match split_checksum(payload) {
+                Some((body, alg)) => (body, Some(alg)),
+                None => (&payload[..], None),
+            };
+            let mut packet = Packet::from_bytes(name, body);
+            packet.checksum = alg.map(|a| a.to_string());
+            packet.to = to.as_ref().map(|a| a.to_string());
+            if let Some(old) = lib.get(name) {
+                packet.folder = old.folder.clone();
+                packet.notes = old.notes.clone();
+            }
+            lib.put(packet);
+            Ok(Vec::new())
+        }
+        PacketOp::Del(name) => {
+            if lib.remove(name) {
+                Ok(Vec::new())
+            } else {
+                Err(format!("packet del: no packet named {name}"))
+            }
+        }
+        PacketOp::List => Ok(lib.listing()),
+    }
+}
+
+/// A library and the file it is kept in (none: in memory only), shared by the runner, the
+/// console and the app's panel.
+#[derive(Debug, Default)]
+pub struct Shelf {
+    /// The packets.
+    pub lib: Library,
+    /// Where they are saved after each change.
+    pub path: Option<PathBuf>,
+}
+
+/// A shelf shared across threads.
+pub type SharedShelf = Arc<Mutex<Shelf>>;
+
+impl Shelf {
+    /// The library of `path` (`None`: the user's, [`default_path`]); a file that cannot be
+    /// read gives an error.
+    pub fn open(path: Option<&Path>) -> Result<Shelf, String> {
+        let path = path.map(Path::to_path_buf).or_else(default_path);
+        let lib = match &path {
+            Some(p) => load(p)?,
+            None => Library::new(),
+        };
+        Ok(Shelf { lib, path })
+    }
+
+    /// Shares it.
+    pub fn shared(self) -> SharedShelf {
+        Arc::new(Mutex::new(self))
+    }
+
+    /// Runs a `packet` line and saves the library when it changed.
+    pub fn run(&mut self, op: &PacketOp) -> Result<Vec<String>, String> {
+        let out = apply(&mut self.lib, op)?;
+        if !matches!(op, PacketOp::List) {
+            self.save()?;
+        }
+        Ok(out)
+    }
+
+    /// Saves the library to its file (nothing to do without one).
+    pub fn save(&self) -> Result<(), String> {
+        match &self.path {
+            Some(p) => save(p, &self.lib),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Locks a shared shelf (a panic elsewhere does not lose the library).
+pub fn lock(shelf: &SharedShelf) -> std::sync::MutexGuard<'_, Shelf> {
+    shelf.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 #[cfg(test)]
