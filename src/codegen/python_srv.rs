@@ -182,19 +182,6 @@ fn datagram_loop(conf: &ServerConf) -> String {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::python_regex;
-
-    #[test]
-    fn rust_only_regex_flags_are_dropped() {
-        assert_eq!(python_regex("(?s-u)^(..)*$"), "(?s)^(..)*$");
-        assert_eq!(python_regex("(?-u)x"), "(?s)x");
-        assert_eq!(python_regex("(?i)x"), "(?si)x");
-        assert_eq!(python_regex("(?P<a>x)"), "(?s)(?P<a>x)");
-    }
-}
-
 /// A Python test that the message ends with (or without) its checksum: `sum8`, `xor8` and
 /// `crc32` have a one-line form with Python's standard library; the other CRCs do not, and
 /// the generated rule says so and never matches.
@@ -213,4 +200,17 @@ fn checksum_test(alg: crate::engine::Checksum, ok: bool) -> String {
     };
     let w = alg.width();
     format!("len(msg) > {w} and {not}msg[-{w}:] == {value}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::python_regex;
+
+    #[test]
+    fn rust_only_regex_flags_are_dropped() {
+        assert_eq!(python_regex("(?s-u)^(..)*$"), "(?s)^(..)*$");
+        assert_eq!(python_regex("(?-u)x"), "(?s)x");
+        assert_eq!(python_regex("(?i)x"), "(?si)x");
+        assert_eq!(python_regex("(?P<a>x)"), "(?s)(?P<a>x)");
+    }
 }
