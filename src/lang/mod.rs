@@ -84,8 +84,8 @@ pub use duration::{DurationError, duration_text, parse_duration};
 pub use error::ParseError;
 pub use help::{COMMANDS, CommandHelp, command_help, help_text};
 pub use parse::{
-    ScriptLine, parse_addr_word, parse_line, parse_line_in, parse_payload_word, parse_script,
-    parse_script_in,
+    ScriptLine, is_packet_name, parse_addr_word, parse_line, parse_line_in, parse_payload_word,
+    parse_script, parse_script_in,
 };
 pub use payload::{bytes_text, checked_text, escape_bytes, payload_text};
 pub use print::responder_text;

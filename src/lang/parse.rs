@@ -471,6 +471,7 @@ mod tools;
 
 #[path = "parse_packets.rs"]
 mod packets;
+pub use packets::is_packet_name;
 
 #[cfg(test)]
 #[path = "parse_tests.rs"]
