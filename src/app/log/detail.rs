@@ -164,7 +164,7 @@ pub fn ui(ui: &mut Ui, log: &SessionLog, index: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{DUMP_WIDTH, dump_line_of};
+    use super::{DUMP_WIDTH, checksum_note, dump_line_of};
 
     fn dump_line(data: &[u8], offset: usize) -> String {
         dump_line_of(data, offset, DUMP_WIDTH)
