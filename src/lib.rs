@@ -12,4 +12,5 @@ pub mod explain;
 pub mod lang;
 pub mod lessons;
 pub mod log;
+pub mod packets;
 pub mod script;

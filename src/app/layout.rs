@@ -280,6 +280,7 @@ fn menu_bar(app: &mut SockscopeApp, ui: &mut Ui, actions: &mut Actions, out: &mu
         ui.menu_button("View", |ui| {
             ui.checkbox(&mut app.settings.show_console, "Console");
             ui.checkbox(&mut app.settings.log_hex, "Payloads as hex");
+            ui.checkbox(&mut app.packets.open, "Packets");
             app.tools_view_menu(ui);
             ui.separator();
             ui.label("Theme");

@@ -14,6 +14,7 @@ mod console;
 mod layout;
 mod log;
 pub mod model;
+pub mod packets;
 mod sigterm;
 mod socket;
 mod sockets_panel;
@@ -27,7 +28,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crossbeam_channel::Receiver;
 
 use crate::engine::{Command, Engine, Event, EventKind, SockId};
-use crate::lang::{Statement, parse_line};
+use crate::lang::{Statement, parse_line_in};
 use crate::log::SessionLog;
 use crate::log::format::{status_line, summary};
 
@@ -127,6 +128,7 @@ pub struct SockscopeApp {
     terminate: Arc<AtomicBool>,
     terminating: bool,
     help: tools::help::Help,
+    packets: packets::PacketsPanel,
 }
 
 impl SockscopeApp {
@@ -160,7 +162,19 @@ impl SockscopeApp {
             terminate: Arc::new(AtomicBool::new(false)),
             terminating: false,
             help: tools::help::Help::default(),
+            packets: packets::PacketsPanel::new(),
         }
+    }
+
+    /// The app with this packet library (tests; the app opens the user's by default).
+    pub fn with_packets(mut self, shelf: crate::packets::SharedShelf) -> SockscopeApp {
+        self.packets = packets::PacketsPanel::with_shelf(shelf, None);
+        self
+    }
+
+    /// Shows or hides the *Packets* window.
+    pub fn show_packets(&mut self, open: bool) {
+        self.packets.open = open;
     }
 
     /// The app as eframe creates it: settings restored from storage.
@@ -263,9 +277,19 @@ impl SockscopeApp {
 
     /// Runs a line of the command language, as typed in the console.
     pub fn run_line(&mut self, text: &str) {
-        match parse_line(text) {
+        let parsed = parse_line_in(text, &crate::packets::lock(self.packets.shelf()).lib);
+        match parsed {
             Ok(None) => {}
             Ok(Some(Statement::Engine(cmd))) => self.run_command(cmd),
+            Ok(Some(Statement::Packet(op))) => {
+                self.console.push(ConsoleLine::Command(op.to_string()));
+                match crate::packets::lock(self.packets.shelf()).run(&op) {
+                    Ok(lines) => lines
+                        .into_iter()
+                        .for_each(|l| self.console.push(ConsoleLine::Info(l))),
+                    Err(e) => self.console.push(ConsoleLine::Error(e)),
+                }
+            }
             Ok(Some(other)) => {
                 self.console.push(ConsoleLine::Command(other.to_string()));
                 self.console.push(ConsoleLine::Error(
@@ -396,6 +420,8 @@ impl eframe::App for SockscopeApp {
         if let Some(line) = actions.console_line {
             self.run_line(&line);
         }
+        let row = self.selected.and_then(|id| self.state.get(id)).cloned();
+        self.packets.ui(&ctx, row.as_ref(), &mut out);
         for cmd in out {
             self.run_command(cmd);
         }

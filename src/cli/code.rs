@@ -12,7 +12,8 @@ pub enum CodeLang {
 /// Prints the program for a script file and returns the exit status (0, or 2 when the
 /// script cannot be read or parsed); each step left out is named on standard error.
 pub fn code(lang: CodeLang, file: &str) -> i32 {
-    let lines = match super::run::load_script(file) {
+    let lib = crate::packets::Shelf::open(None).unwrap_or_default().lib;
+    let lines = match super::run::load_script(file, &lib) {
         Ok(l) => l,
         Err(code) => return code,
     };

@@ -67,6 +67,10 @@ pub enum Cmd {
         /// until the run ends, for `sockscope recover` after a crash).
         #[arg(long)]
         no_journal: bool,
+        /// The packet library for `@NAME` and `packet` lines (default: packets.json in the
+        /// data folder).
+        #[arg(long, value_name = "FILE")]
+        packets: Option<PathBuf>,
     },
     /// An interactive shell: type commands, see events as they happen.
     Shell {
@@ -79,6 +83,10 @@ pub enum Cmd {
         /// Keep no crash journal (by default the session is journaled until the shell ends).
         #[arg(long)]
         no_journal: bool,
+        /// The packet library for `@NAME` and `packet` lines (default: packets.json in the
+        /// data folder).
+        #[arg(long, value_name = "FILE")]
+        packets: Option<PathBuf>,
     },
     /// Recover the log of a session that did not end cleanly (crash, kill -9), from its
     /// journal in the data folder (`$SOCKSCOPE_DATA_DIR` or ~/.local/share/sockscope).

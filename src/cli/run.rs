@@ -3,7 +3,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use crate::lang::{ParseError, parse_script};
+use crate::lang::{ParseError, parse_script_in};
 use crate::log::SessionLog;
 use crate::log::format::plural;
 use crate::log::save::Format;
@@ -20,15 +20,30 @@ const SHOWN_BYTES: usize = 4096;
 
 /// Reads and parses a script file (`-` for standard input); what goes wrong is said on
 /// standard error and given back as exit status 2, before anything runs.
-pub(crate) fn load_script(file: &str) -> Result<Vec<crate::lang::ScriptLine>, i32> {
+/// `@NAME` payloads are the packets of `lib`.
+pub(crate) fn load_script(
+    file: &str,
+    lib: &crate::packets::Library,
+) -> Result<Vec<crate::lang::ScriptLine>, i32> {
     let text = read_script(file).map_err(|msg| {
         err_line(&msg);
         2
     })?;
-    parse_script(&text).map_err(|e| {
+    parse_script_in(&text, lib).map_err(|e| {
         err_line(&e.with_file(file));
         2
     })
+}
+
+/// Opens the packet library (`--packets FILE`, else the user's); exit status 2 when its
+/// file cannot be read.
+pub(crate) fn open_packets(path: Option<&Path>) -> Result<crate::packets::SharedShelf, i32> {
+    crate::packets::Shelf::open(path)
+        .map(crate::packets::Shelf::shared)
+        .map_err(|e| {
+            err_line(&format!("--packets: {e}"));
+            2
+        })
 }
 
 /// Reads the script; a non-UTF-8 script is a parse error at the first bad byte.
@@ -102,6 +117,7 @@ fn finish_log(stream: LogStream, log: &SessionLog) -> (i32, bool) {
 
 /// Runs a script file and returns the exit status (0, 1, 2, or 130 after Ctrl-C); with `journal`, the session
 /// is journaled until it ends (kept when the `--log` file could not be saved).
+/// `packets` is the packet library's file (`None`: the user's, in the data folder).
 pub fn run(
     file: &str,
     json: bool,
@@ -109,8 +125,13 @@ pub fn run(
     echo: bool,
     journal: bool,
     explain: bool,
+    packets: Option<&Path>,
 ) -> i32 {
-    let lines = match load_script(file) {
+    let shelf = match open_packets(packets) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let lines = match load_script(file, &crate::packets::lock(&shelf).lib) {
         Ok(l) => l,
         Err(code) => return code,
     };
@@ -124,6 +145,7 @@ pub fn run(
     };
     runner.set_script_mode(true);
     runner.with_session(|s| s.set_explain(explain));
+    runner.set_packets(shelf);
     if let Some(stream) = stream {
         runner.with_session(|s| s.stream_to(stream));
     }

@@ -13,7 +13,7 @@ use rustyline::history::DefaultHistory;
 use rustyline::validate::Validator;
 use rustyline::{Context, Editor, ExternalPrinter, Helper};
 
-use crate::lang::{COMMANDS, Statement, parse_line};
+use crate::lang::{COMMANDS, Statement, parse_line, parse_line_in};
 use crate::log::journal::Journal;
 use crate::script::{RunError, Runner};
 
@@ -144,7 +144,11 @@ fn run_line(runner: &Runner, line: &str, sockets: &Mutex<Vec<String>>) -> bool {
         }
         _ => {}
     }
-    match parse_line(line) {
+    let parsed = match runner.packets() {
+        Some(shelf) => parse_line_in(line, &crate::packets::lock(shelf).lib),
+        None => parse_line(line),
+    };
+    match parsed {
         Ok(Some(stmt)) => {
             if let Err(e) = runner.execute(&stmt) {
                 err_line(&failure_text(&stmt, &e));
@@ -164,8 +168,13 @@ fn run_line(runner: &Runner, line: &str, sockets: &Mutex<Vec<String>>) -> bool {
 }
 
 /// Runs the interactive shell; returns the exit status. With `journal`, the session is
-/// journaled until the shell ends.
-pub fn shell(json: bool, journal: bool, explain: bool) -> i32 {
+/// journaled until the shell ends; `packets` is the packet library's file (`None`: the
+/// user's).
+pub fn shell(json: bool, journal: bool, explain: bool, packets: Option<&std::path::Path>) -> i32 {
+    let shelf = match super::run::open_packets(packets) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     let config = rustyline::Config::builder()
         .completion_type(rustyline::CompletionType::List)
         .max_history_size(5000)
@@ -191,11 +200,12 @@ pub fn shell(json: bool, journal: bool, explain: bool) -> i32 {
     if let Some(h) = &history {
         let _ = rl.load_history(h);
     }
-    let runner = match start(&mut rl, json, journal) {
+    let mut runner = match start(&mut rl, json, journal) {
         Ok(r) => r,
         Err(code) => return code,
     };
     runner.with_session(|s| s.set_explain(explain));
+    runner.set_packets(shelf);
     out_line(&format!(
         "sockscope {} shell — type help, Tab completes, quit leaves",
         super::VERSION

@@ -188,6 +188,8 @@ fn statement(g: &mut Gen<'_>, stmt: &Statement) {
             g.emit(&line);
         }
         Statement::Sleep(d) => g.emit(&format!("time.sleep({})", py_secs(*d))),
+        // The library only names payloads; the lines that use them hold the bytes.
+        Statement::Packet(_) => g.skip("the packet library is sockscope's own"),
     }
 }
 

@@ -85,6 +85,7 @@ fn reply_function(conf: &ServerConf) -> String {
                 (format!("m{n}"), "m{n}.groups()")
             }
             Match::Len(l) => (len_test(*l), "()"),
+            Match::Checksum(alg, ok) => (checksum_test(*alg, *ok), "()"),
         };
         let caps = caps.replace("{n}", &n.to_string());
         let _ = writeln!(out, "    if {test}:  # rule {n}");
@@ -179,6 +180,26 @@ fn datagram_loop(conf: &ServerConf) -> String {
          reply, _ = reply_{v}(msg, peer, counter + 1)\n        if reply is not None:\n            \
          counter += 1\n            s.sendto(reply, peer)\n"
     )
+}
+
+/// A Python test that the message ends with (or without) its checksum: `sum8`, `xor8` and
+/// `crc32` have a one-line form with Python's standard library; the other CRCs do not, and
+/// the generated rule says so and never matches.
+fn checksum_test(alg: crate::engine::Checksum, ok: bool) -> String {
+    use crate::engine::Checksum;
+    let not = if ok { "" } else { "not " };
+    let value = match alg {
+        Checksum::Sum8 => "bytes([sum(msg[:-1]) & 0xff])",
+        Checksum::Xor8 => {
+            "bytes([__import__('functools').reduce(lambda a, b: a ^ b, msg[:-1], 0)])"
+        }
+        Checksum::Crc32 => "__import__('zlib').crc32(msg[:-4]).to_bytes(4, 'little')",
+        other => {
+            return format!("False  # checksum {other}: not written in Python here");
+        }
+    };
+    let w = alg.width();
+    format!("len(msg) > {w} and {not}msg[-{w}:] == {value}")
 }
 
 #[cfg(test)]

@@ -327,6 +327,10 @@ impl fmt::Display for Setting {
                     Match::Prefix(b) => format!("starting with {}", esc(b)),
                     Match::Regex(r) => format!("matching /{r}/"),
                     Match::Len(l) => l.describe(),
+                    Match::Checksum(alg, ok) => format!(
+                        "any message that ends {} its {alg} checksum",
+                        if *ok { "with" } else { "without" }
+                    ),
                 };
                 write!(f, "rule {count}: {on} -> reply {}", esc(&rule.reply))?;
                 if rule.close {

@@ -23,6 +23,7 @@
 //! ```
 
 mod addr;
+pub mod checksum;
 mod command;
 pub mod diag;
 mod errno;
@@ -36,8 +37,10 @@ mod options;
 mod reactor;
 mod responders;
 mod sock;
+pub mod template;
 
 pub use addr::{Addr, AddrSpec};
+pub use checksum::Checksum;
 pub use command::{
     Command, DEFAULT_BACKLOG, DEFAULT_CONNECT_TIMEOUT, Family, FloodLimit, How, OnClose, Payload,
     Proto, Responder, SockRef,
@@ -67,7 +70,9 @@ pub const RECV_MAX: usize = 65_536;
 pub const PROGRESS_STEP: usize = 1 << 20;
 pub use options::{OptValue, SockOpt};
 pub use reactor::resolve::{Lookup, RESOLVE_TIMEOUT, Resolver};
-pub use responders::{LenMatch, Match, Rule, TemplateVars, expand};
+pub use responders::{
+    LenMatch, Match, Rule, TemplateVars, checksum_cond_text, expand, parse_checksum_cond,
+};
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

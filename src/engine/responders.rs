@@ -1,6 +1,5 @@
-//! Servers that answer: rule tables (match → reply template, optionally close) and the
-//! placeholders of reply and repeat templates (`{data}`, `{upper}`, `{len}`, `{peer}`,
-//! `{counter}`, `{time}`, `{random}`, `{1}`…`{9}` for regex captures).
+//! Servers that answer: rule tables (match → reply template, optionally close); the
+//! variables of reply templates are filled by [`super::template`].
 //!
 //! Rules see bytes, not text: a regex runs on the message's bytes with `.` matching any one
 //! byte (newline included) and `\w`, `\d`, `\s` meaning ASCII classes — as if the pattern
@@ -9,7 +8,9 @@
 //! matches count bytes too.
 
 use std::fmt;
-use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::checksum::Checksum;
+pub use super::template::{TemplateVars, expand};
 
 use regex::bytes::{Regex, RegexBuilder};
 
@@ -105,6 +106,29 @@ pub enum Match {
     Regex(String),
     /// The message's length in bytes meets this condition.
     Len(LenMatch),
+    /// The message's last bytes are (`true`) or are not (`false`) the checksum of the bytes
+    /// before them.
+    Checksum(Checksum, bool),
+}
+
+/// A checksum condition as the language writes it after `checksum`: `crc16-modbus ok`.
+pub fn checksum_cond_text(alg: Checksum, ok: bool) -> String {
+    format!("{alg} {}", if ok { "ok" } else { "bad" })
+}
+
+/// Reads `ALG ok|bad` (as [`checksum_cond_text`] writes it).
+pub fn parse_checksum_cond(text: &str) -> Result<(Checksum, bool), String> {
+    let mut words = text.split_whitespace();
+    let alg: Checksum = words.next().unwrap_or_default().parse()?;
+    let ok = match words.next() {
+        Some("ok") => true,
+        Some("bad") => false,
+        _ => return Err(format!("ok or bad after {alg}")),
+    };
+    match words.next() {
+        None => Ok((alg, ok)),
+        Some(w) => Err(format!("nothing after ok/bad, not {w:?}")),
+    }
 }
 
 /// One line of a rule table: when a message matches, reply with the template.
@@ -152,6 +176,7 @@ impl CompiledRule {
             }),
             (Match::Regex(_), None) => None,
             (Match::Len(l), _) => l.matches(msg.len()).then(Vec::new),
+            (Match::Checksum(alg, ok), _) => (alg.trailer_ok(msg) == *ok).then(Vec::new),
         }
     }
 }
@@ -174,85 +199,26 @@ fn bytes_regex(src: &str) -> Result<Regex, String> {
         })
 }
 
-/// What a template may refer to.
-pub struct TemplateVars<'a> {
-    /// The message that arrived (empty for repeats).
-    pub data: &'a [u8],
-    /// The sender, as text.
-    pub peer: String,
-    /// A counter: replies (or repeats) so far on this socket, from 1.
-    pub counter: u64,
-    /// Regex captures, `{1}` first.
-    pub captures: &'a [Vec<u8>],
-}
-
-/// A small xorshift generator for `{random}`, seeded from the clock.
-fn random_u32() -> u32 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static STATE: AtomicU64 = AtomicU64::new(0);
-    let mut x = STATE.load(Ordering::Relaxed);
-    if x == 0 {
-        x = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0x9e37_79b9)
-            | 1;
-    }
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    STATE.store(x, Ordering::Relaxed);
-    (x >> 32) as u32
-}
-
-/// Fills a template's placeholders; unknown `{…}` stay as written.
-pub fn expand(template: &[u8], vars: &TemplateVars<'_>) -> Vec<u8> {
-    let mut out = Vec::with_capacity(template.len() + vars.data.len());
-    let mut i = 0;
-    while i < template.len() {
-        if template[i] == b'{'
-            && let Some(len) = template[i + 1..].iter().position(|&b| b == b'}')
-        {
-            let name = &template[i + 1..i + 1 + len];
-            if let Some(value) = lookup(name, vars) {
-                out.extend_from_slice(&value);
-                i += len + 2;
-                continue;
-            }
-        }
-        out.push(template[i]);
-        i += 1;
-    }
-    out
-}
-
-fn lookup(name: &[u8], vars: &TemplateVars<'_>) -> Option<Vec<u8>> {
-    Some(match name {
-        b"data" => vars.data.to_vec(),
-        b"upper" => vars.data.to_ascii_uppercase(),
-        b"lower" => vars.data.to_ascii_lowercase(),
-        b"len" => vars.data.len().to_string().into_bytes(),
-        b"peer" => vars.peer.clone().into_bytes(),
-        b"counter" => vars.counter.to_string().into_bytes(),
-        b"time" => chrono::Utc::now()
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-            .into_bytes(),
-        b"random" => random_u32().to_string().into_bytes(),
-        [d @ b'1'..=b'9'] => vars
-            .captures
-            .get(usize::from(d - b'1'))
-            .cloned()
-            .unwrap_or_default(),
-        _ => return None,
-    })
-}
-
-/// The first rule that matches `msg`: its expanded reply and whether to close after it.
+/// The first rule that matches `msg`: its expanded reply and whether to close after it
+/// (`{seq}` the same as `{counter}`).
+#[cfg(test)]
 pub(crate) fn answer(
     rules: &[CompiledRule],
     msg: &[u8],
     peer: String,
     counter: u64,
+) -> Option<(Vec<u8>, bool)> {
+    answer_with(rules, msg, peer, counter, counter)
+}
+
+/// The first rule that matches `msg`: its reply, expanded with the reply `counter` and the
+/// socket's message number `seq`, and whether to close after it.
+pub(crate) fn answer_with(
+    rules: &[CompiledRule],
+    msg: &[u8],
+    peer: String,
+    counter: u64,
+    seq: u64,
 ) -> Option<(Vec<u8>, bool)> {
     rules.iter().find_map(|r| {
         let caps = r.captures(msg)?;
@@ -260,6 +226,7 @@ pub(crate) fn answer(
             data: msg,
             peer: peer.clone(),
             counter,
+            seq,
             captures: &caps,
         };
         Some((expand(&r.rule.reply, &vars), r.rule.close))
@@ -411,6 +378,29 @@ mod tests {
     }
 
     #[test]
+    fn a_checksum_condition_tells_good_trailers_from_bad() {
+        let rules = vec![
+            rule(
+                Match::Checksum(Checksum::Crc16Modbus, true),
+                "ok {rx[0..1]}",
+                false,
+            ),
+            rule(Match::Checksum(Checksum::Crc16Modbus, false), "bad", false),
+        ];
+        let good = Checksum::Crc16Modbus.append(b"\x07\x03\x00\x00\x00\x01");
+        assert_eq!(
+            answer(&rules, &good, "p".into(), 1).map(|r| r.0),
+            Some(b"ok \x07".to_vec())
+        );
+        let mut bad = good.clone();
+        bad[2] = 9;
+        assert_eq!(
+            answer(&rules, &bad, "p".into(), 1).map(|r| r.0),
+            Some(b"bad".to_vec())
+        );
+    }
+
+    #[test]
     fn an_invalid_regex_is_a_clear_error() {
         let err = CompiledRule::new(Rule {
             on: Match::Regex("(unclosed".into()),
@@ -422,23 +412,5 @@ mod tests {
             err.contains("invalid regex") && err.contains("(unclosed"),
             "{err}"
         );
-    }
-
-    #[test]
-    fn placeholders_expand_and_unknown_ones_stay() {
-        let vars = TemplateVars {
-            data: b"hi",
-            peer: "127.0.0.1:9".into(),
-            counter: 3,
-            captures: &[],
-        };
-        assert_eq!(
-            expand(b"{data}/{upper}/{len}/{peer}/{counter}/{nope}/{", &vars),
-            b"hi/HI/2/127.0.0.1:9/3/{nope}/{"
-        );
-        let t = String::from_utf8(expand(b"{time}", &vars)).expect("utf-8");
-        assert!(t.ends_with('Z') && t.contains('T'), "{t}");
-        let r = String::from_utf8(expand(b"{random}", &vars)).expect("utf-8");
-        assert!(r.parse::<u32>().is_ok(), "{r}");
     }
 }

@@ -40,12 +40,12 @@ pub const COMMANDS: &[CommandHelp] = &[
     },
     CommandHelp {
         name: "send",
-        usage: "send ID PAYLOAD",
-        about: "TCP, or connected UDP: send all of PAYLOAD",
+        usage: "send ID PAYLOAD [checksum ALG]",
+        about: "TCP, or connected UDP: send all of PAYLOAD ({seq} {time} {hex:..} filled in; ALG appended)",
     },
     CommandHelp {
         name: "sendto",
-        usage: "sendto ID ADDR PAYLOAD",
+        usage: "sendto ID ADDR PAYLOAD [checksum ALG]",
         about: "UDP: send one datagram to ADDR",
     },
     CommandHelp {
@@ -105,8 +105,8 @@ pub const COMMANDS: &[CommandHelp] = &[
     },
     CommandHelp {
         name: "rule",
-        usage: "rule ID add any|exact P|contains P|prefix P|regex P reply TEMPLATE [close] | rule ID clear",
-        about: "reply table: first matching rule answers ({data} {upper} {len} {peer} {counter} {time} {1}..{9})",
+        usage: "rule ID add any|exact P|contains P|prefix P|regex P|len L|checksum ALG ok|bad reply TEMPLATE [checksum ALG] [close] | rule ID clear",
+        about: "reply table: first matching rule answers ({data} {rx[0..2]} {upper} {len} {peer} {counter} {seq} {time} {1}..{9})",
     },
     CommandHelp {
         name: "greet",
@@ -115,8 +115,13 @@ pub const COMMANDS: &[CommandHelp] = &[
     },
     CommandHelp {
         name: "repeat",
-        usage: "repeat ID COUNT|forever INTERVAL PAYLOAD [to ADDR] | repeat ID stop",
-        about: "send again and again ({counter} {time} {random} in the payload)",
+        usage: "repeat ID COUNT|forever INTERVAL PAYLOAD [checksum ALG] [to ADDR] | repeat ID stop",
+        about: "send again and again ({counter} {seq} {time} {random} in the payload)",
+    },
+    CommandHelp {
+        name: "packet",
+        usage: "packet save NAME PAYLOAD [checksum ALG] [to ADDR] | packet del NAME | packet list",
+        about: "the packet library: @NAME is a packet's payload wherever a PAYLOAD goes",
     },
     CommandHelp {
         name: "chunked",

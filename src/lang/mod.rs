@@ -83,8 +83,11 @@ mod sockref;
 pub use duration::{DurationError, duration_text, parse_duration};
 pub use error::ParseError;
 pub use help::{COMMANDS, CommandHelp, command_help, help_text};
-pub use parse::{ScriptLine, parse_addr_word, parse_line, parse_payload_word, parse_script};
-pub use payload::{bytes_text, escape_bytes, payload_text};
+pub use parse::{
+    ScriptLine, is_packet_name, parse_addr_word, parse_line, parse_line_in, parse_payload_word,
+    parse_script, parse_script_in,
+};
+pub use payload::{bytes_text, checked_text, escape_bytes, payload_text};
 pub use print::responder_text;
 pub use sockref::{is_id_like, is_valid_name};
 
@@ -119,4 +122,24 @@ pub enum Statement {
     },
     /// `sleep DURATION`.
     Sleep(Duration),
+    /// `packet save|del|list …`: the packet library, run by the runner.
+    Packet(PacketOp),
+}
+
+/// What a `packet` line does to the packet library ([`crate::packets`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PacketOp {
+    /// `packet save NAME PAYLOAD [checksum ALG] [to ADDR]`: add or replace a packet.
+    Save {
+        /// Its name (`@NAME`).
+        name: String,
+        /// Its bytes, with a trailing `{checksum:ALG}` when it has a checksum.
+        payload: Vec<u8>,
+        /// Its destination.
+        to: Option<crate::engine::AddrSpec>,
+    },
+    /// `packet del NAME`.
+    Del(String),
+    /// `packet list`.
+    List,
 }

@@ -12,6 +12,7 @@ use super::help::COMMANDS;
 use super::lexer::{Lexer, Token, is_blank};
 use super::payload::{PAYLOAD_FORMS, parse_payload};
 use super::sockref::{SOCK_FORMS, parse_new_name, parse_sock};
+use crate::packets::Library;
 
 /// One statement of a script, with where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +28,15 @@ pub struct ScriptLine {
 /// Parses one line. `Ok(None)` for a blank line or a comment (first non-blank character
 /// `#`). Errors report line 1.
 pub fn parse_line(line: &str) -> Result<Option<Statement>, ParseError> {
+    parse_with(line, None)
+}
+
+/// Parses one line where `@NAME` payloads are the packets of `lib`.
+pub fn parse_line_in(line: &str, lib: &Library) -> Result<Option<Statement>, ParseError> {
+    parse_with(line, Some(lib))
+}
+
+fn parse_with(line: &str, packets: Option<&Library>) -> Result<Option<Statement>, ParseError> {
     let body = line.trim_start_matches(is_blank);
     if body.is_empty() || body.starts_with('#') {
         return Ok(None);
@@ -34,6 +44,7 @@ pub fn parse_line(line: &str) -> Result<Option<Statement>, ParseError> {
     let mut p = Parser {
         src: Src { line },
         lex: Lexer::new(Src { line }),
+        packets,
     };
     p.statement().map(Some)
 }
@@ -42,10 +53,25 @@ pub fn parse_line(line: &str) -> Result<Option<Statement>, ParseError> {
 /// skipped), keeping only the lines that hold a statement. Stops at the first error,
 /// which reports its line number.
 pub fn parse_script(text: &str) -> Result<Vec<ScriptLine>, ParseError> {
+    script_with(text, None)
+}
+
+/// Parses a whole script where `@NAME` payloads are the packets of `lib` as the script
+/// goes: a `packet save` or `packet del` line changes what the lines after it see (in a
+/// copy; the runner changes the library itself when it runs the line).
+pub fn parse_script_in(text: &str, lib: &Library) -> Result<Vec<ScriptLine>, ParseError> {
+    script_with(text, Some(lib.clone()))
+}
+
+fn script_with(text: &str, mut lib: Option<Library>) -> Result<Vec<ScriptLine>, ParseError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
-        match parse_line(line) {
+        let parsed = parse_with(line, lib.as_ref());
+        if let (Ok(Some(Statement::Packet(op))), Some(l)) = (&parsed, lib.as_mut()) {
+            let _ = crate::packets::apply(l, op);
+        }
+        match parsed {
             Ok(Some(stmt)) => out.push(ScriptLine {
                 line: i + 1,
                 text: line.trim_matches(is_blank).to_string(),
@@ -112,6 +138,8 @@ fn is_word(tok: Option<&Token<'_>>, word: &str) -> bool {
 struct Parser<'a> {
     src: Src<'a>,
     lex: Lexer<'a>,
+    /// The packets `@NAME` names, when there is a library.
+    packets: Option<&'a Library>,
 }
 
 impl<'a> Parser<'a> {
@@ -165,9 +193,10 @@ impl<'a> Parser<'a> {
         parse_addr(self.src, &t)
     }
 
+    /// A payload sent as it is (checksum variables filled in now).
     fn payload(&mut self) -> Result<Payload, ParseError> {
         let t = self.need(PAYLOAD_FORMS)?;
-        parse_payload(self.src, &t, PAYLOAD_FORMS)
+        self.fixed_payload_of(&t, PAYLOAD_FORMS)
     }
 
     /// The NAME after `as`.
@@ -230,14 +259,14 @@ impl<'a> Parser<'a> {
             }
             "send" => {
                 let sock = self.sock()?;
-                let payload = self.payload()?;
+                let payload = self.sent_payload()?;
                 self.end()?;
                 Command::Send { sock, payload }
             }
             "sendto" => {
                 let sock = self.sock()?;
                 let addr = self.addr()?;
-                let payload = self.payload()?;
+                let payload = self.sent_payload()?;
                 self.end()?;
                 Command::SendTo {
                     sock,
@@ -246,6 +275,7 @@ impl<'a> Parser<'a> {
                 }
             }
             "expect" => return self.expect_stmt(),
+            "packet" => return self.packet_stmt(),
             "respond" => self.respond()?,
             "shutdown" => {
                 let sock = self.sock()?;
@@ -411,7 +441,7 @@ impl<'a> Parser<'a> {
             let timeout = self.last_duration()?;
             return Ok(Statement::ExpectReset { sock, timeout });
         }
-        let payload = parse_payload(self.src, &t, &expected)?;
+        let payload = self.fixed_payload_of(&t, &expected)?;
         let timeout = self.last_duration()?;
         Ok(Statement::Expect {
             sock,
@@ -429,7 +459,7 @@ impl<'a> Parser<'a> {
             "echo" => Responder::Echo,
             "upper" => Responder::Upper,
             "off" => Responder::Off,
-            _ => Responder::Fixed(parse_payload(self.src, &t, &expected)?),
+            _ => Responder::Fixed(self.fixed_payload_of(&t, &expected)?),
         };
         self.end()?;
         Ok(Command::Respond { sock, responder })
@@ -438,6 +468,10 @@ impl<'a> Parser<'a> {
 
 #[path = "parse_tools.rs"]
 mod tools;
+
+#[path = "parse_packets.rs"]
+mod packets;
+pub use packets::is_packet_name;
 
 #[cfg(test)]
 #[path = "parse_tests.rs"]

@@ -8,7 +8,8 @@
 //! - `recvsize ID N` (1–65536), `recvmode ID auto|manual`, `recv ID [N]`, `ready ID`
 //! - `rule ID add any reply TEMPLATE [close]`,
 //!   `rule ID add exact|contains|prefix|regex PATTERN reply TEMPLATE [close]`, `rule ID clear`
-//!   (PATTERN and TEMPLATE are inline payloads, not `file:`; a regex must be UTF-8)
+//!   (PATTERN and TEMPLATE are inline payloads, not `file:`; a regex must be UTF-8);
+//!   `rule ID add checksum ALG ok|bad reply TEMPLATE`; `… reply TEMPLATE checksum ALG`
 //! - `greet ID PAYLOAD [close]`, `greet ID off`
 //! - `repeat ID COUNT|forever INTERVAL PAYLOAD [to ADDR]`, `repeat ID stop`
 //! - `chunked ID SIZE DELAY PAYLOAD`
@@ -85,7 +86,7 @@ impl<'a> Parser<'a> {
                         close: false,
                     }
                 } else {
-                    let p = parse_payload(self.src, &t, &expected)?;
+                    let p = self.fixed_payload_of(&t, &expected)?;
                     let close = self.close_flag()?;
                     Command::Greet {
                         sock,
@@ -197,7 +198,11 @@ impl<'a> Parser<'a> {
     }
 
     /// One of the given keywords.
-    fn choice<T: Copy>(&mut self, expected: &str, options: &[(&str, T)]) -> Result<T, ParseError> {
+    pub(super) fn choice<T: Copy>(
+        &mut self,
+        expected: &str,
+        options: &[(&str, T)],
+    ) -> Result<T, ParseError> {
         let t = self.need(expected)?;
         options
             .iter()
@@ -218,10 +223,10 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// An inline payload (text or hex), for patterns and templates.
-    fn inline(&mut self, expected: &str) -> Result<Vec<u8>, ParseError> {
+    /// An inline payload (text, hex or `@NAME`), for templates.
+    pub(super) fn inline(&mut self, expected: &str) -> Result<Vec<u8>, ParseError> {
         let t = self.need(expected)?;
-        match parse_payload(self.src, &t, expected)? {
+        match self.payload_of(&t, expected)? {
             Payload::Bytes(b) => Ok(b.to_vec()),
             Payload::File(_) => {
                 Err(self.unexpected(&t, &format!("{expected} (inline, not file:)")))
@@ -279,13 +284,13 @@ impl<'a> Parser<'a> {
             self.end()?;
             return Ok(Command::RuleClear { sock });
         }
-        const KINDS: &str = "`any`, `exact`, `contains`, `prefix`, `regex` or `len`";
+        const KINDS: &str = "`any`, `exact`, `contains`, `prefix`, `regex`, `len` or `checksum`";
         let k = self.need(KINDS)?;
         let on = match k.text {
             "any" => Match::Any,
-            "exact" => Match::Exact(self.inline("a pattern")?),
-            "contains" => Match::Contains(self.inline("a pattern")?),
-            "prefix" => Match::Prefix(self.inline("a pattern")?),
+            "exact" => Match::Exact(self.pattern()?),
+            "contains" => Match::Contains(self.pattern()?),
+            "prefix" => Match::Prefix(self.pattern()?),
             "regex" => {
                 let t = self.need("a regular expression in quotes")?;
                 let bytes = match parse_payload(self.src, &t, "a regular expression in quotes")? {
@@ -307,6 +312,7 @@ impl<'a> Parser<'a> {
                     Err(_) => return Err(self.unexpected(&t, LEN)),
                 }
             }
+            "checksum" => self.checksum_match()?,
             _ => return Err(self.unexpected(&k, KINDS)),
         };
         let r = self.need("`reply`")?;
@@ -314,6 +320,7 @@ impl<'a> Parser<'a> {
             return Err(self.unexpected(&r, "`reply`"));
         }
         let reply = self.inline("a reply template (\"OK {data}\")")?;
+        let reply = self.opt_checksum(reply)?;
         let close = self.close_flag()?;
         Ok(Command::RuleAdd {
             sock,
@@ -334,7 +341,7 @@ impl<'a> Parser<'a> {
             _ => Some(self.number_of(&t, COUNT, 1, u64::MAX)?),
         };
         let every = self.duration("an interval (100ms, 1s)")?;
-        let payload = self.payload()?;
+        let payload = self.sent_payload()?;
         let to = self.opt_to()?;
         Ok(Command::Repeat {
             sock,
@@ -346,7 +353,7 @@ impl<'a> Parser<'a> {
     }
 
     /// An optional last `to ADDR`.
-    fn opt_to(&mut self) -> Result<Option<crate::engine::AddrSpec>, ParseError> {
+    pub(super) fn opt_to(&mut self) -> Result<Option<crate::engine::AddrSpec>, ParseError> {
         match self.next()? {
             None => Ok(None),
             Some(t) if t.text == "to" => {

@@ -248,6 +248,23 @@ pub fn payload_text(p: &Payload) -> String {
     }
 }
 
+/// Bytes as the language writes a sent payload: a trailing `{checksum:ALG}` variable
+/// prints as ` checksum ALG` after the payload word (the parser reads both the same).
+pub fn checked_text(bytes: &[u8]) -> String {
+    match crate::engine::template::split_checksum(bytes) {
+        Some((body, alg)) => format!("{} checksum {alg}", bytes_text(body)),
+        None => bytes_text(bytes),
+    }
+}
+
+/// A sent payload as the language writes it ([`checked_text`] for inline bytes).
+pub fn checked_payload_text(p: &Payload) -> String {
+    match p {
+        Payload::Bytes(b) => checked_text(b),
+        Payload::File(path) => path_text(path),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@ use crate::engine::{Command, Family, Proto, Responder};
 
 use super::Statement;
 use super::duration::duration_text;
-use super::payload::payload_text;
+use super::payload::{checked_payload_text, checked_text, payload_text};
 
 /// ` DURATION` when there is one.
 struct OptDuration(Option<std::time::Duration>);
@@ -79,13 +79,13 @@ impl fmt::Display for Command {
                 timeout,
             } => write!(f, "connect {sock} {addr}{}", OptDuration(*timeout)),
             Command::Send { sock, payload } => {
-                write!(f, "send {sock} {}", payload_text(payload))
+                write!(f, "send {sock} {}", checked_payload_text(payload))
             }
             Command::SendTo {
                 sock,
                 addr,
                 payload,
-            } => write!(f, "sendto {sock} {addr} {}", payload_text(payload)),
+            } => write!(f, "sendto {sock} {addr} {}", checked_payload_text(payload)),
             Command::Respond { sock, responder } => {
                 write!(f, "respond {sock} {}", responder_text(responder))
             }
@@ -122,6 +122,23 @@ impl fmt::Display for Statement {
                 write!(f, "expect {sock} reset{}", OptDuration(*timeout))
             }
             Statement::Sleep(d) => write!(f, "sleep {}", duration_text(*d)),
+            Statement::Packet(op) => write!(f, "{op}"),
+        }
+    }
+}
+
+impl fmt::Display for super::PacketOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            super::PacketOp::Save { name, payload, to } => {
+                write!(f, "packet save {name} {}", checked_text(payload))?;
+                if let Some(a) = to {
+                    write!(f, " to {a}")?;
+                }
+                Ok(())
+            }
+            super::PacketOp::Del(name) => write!(f, "packet del {name}"),
+            super::PacketOp::List => f.write_str("packet list"),
         }
     }
 }

@@ -3,10 +3,10 @@
 
 use std::fmt;
 
-use crate::engine::{Command, FloodLimit, Framing, Match, OptValue};
+use crate::engine::{Command, FloodLimit, Framing, Match, OptValue, checksum_cond_text};
 
 use super::duration::duration_text;
-use super::payload::{bytes_text, payload_text};
+use super::payload::{bytes_text, checked_payload_text, checked_text, payload_text};
 
 fn framing_text(f: &Framing) -> String {
     match f {
@@ -30,6 +30,7 @@ fn match_text(m: &Match) -> String {
         Match::Prefix(b) => format!("prefix {}", bytes_text(b)),
         Match::Regex(r) => format!("regex {}", bytes_text(r.as_bytes())),
         Match::Len(l) => format!("len {l}"),
+        Match::Checksum(alg, ok) => format!("checksum {}", checksum_cond_text(*alg, *ok)),
     }
 }
 
@@ -51,7 +52,7 @@ pub(super) fn write_more(cmd: &Command, f: &mut fmt::Formatter<'_>) -> Result<bo
                 f,
                 "rule {sock} add {} reply {}",
                 match_text(&rule.on),
-                bytes_text(&rule.reply)
+                checked_text(&rule.reply)
             )?;
             if rule.close {
                 f.write_str(" close")?;
@@ -85,7 +86,7 @@ pub(super) fn write_more(cmd: &Command, f: &mut fmt::Formatter<'_>) -> Result<bo
                 f,
                 "repeat {sock} {count} {} {}",
                 duration_text(*every),
-                payload_text(payload)
+                checked_payload_text(payload)
             )?;
             if let Some(a) = to {
                 write!(f, " to {a}")?;

@@ -13,6 +13,8 @@ use crate::lang::{ScriptLine, Statement};
 use crate::log::format::show_bytes;
 
 use super::session::{Output, Printer, Session};
+use crate::lang::PacketOp;
+use crate::packets::SharedShelf;
 
 /// How long `expect` waits when the line gives no duration.
 pub const DEFAULT_EXPECT: Duration = Duration::from_secs(5);
@@ -62,6 +64,8 @@ pub struct Runner {
     script: bool,
     /// Set (by a signal handler) to interrupt the wait under way.
     interrupt: Option<&'static AtomicBool>,
+    /// The packet library `packet` lines change.
+    packets: Option<SharedShelf>,
 }
 
 impl Runner {
@@ -95,6 +99,7 @@ impl Runner {
             stop: Some(stop),
             script: false,
             interrupt: None,
+            packets: None,
         }
     }
 
@@ -167,6 +172,31 @@ impl Runner {
         }
     }
 
+    /// Gives the runner the packet library `packet` lines change (and save).
+    pub fn set_packets(&mut self, shelf: SharedShelf) {
+        self.packets = Some(shelf);
+    }
+
+    /// The packet library, if it has one.
+    pub fn packets(&self) -> Option<&SharedShelf> {
+        self.packets.as_ref()
+    }
+
+    /// Runs a `packet` line on the library; `packet list` shows one line per packet.
+    fn packet(&self, op: &PacketOp) -> Result<(), RunError> {
+        let Some(shelf) = &self.packets else {
+            return Err(RunError::Command(format!("{op}: no packet library")));
+        };
+        let lines = crate::packets::lock(shelf)
+            .run(op)
+            .map_err(RunError::Command)?;
+        let mut session = lock(&self.shared);
+        for line in lines {
+            session.say(&line);
+        }
+        Ok(())
+    }
+
     /// Runs one statement and waits for its outcome.
     pub fn execute(&self, stmt: &Statement) -> Result<(), RunError> {
         if !self.script {
@@ -194,6 +224,7 @@ impl Runner {
                     _ => Ok(()),
                 }
             }
+            Statement::Packet(op) => self.packet(op),
             Statement::Sleep(d) => {
                 let at = Instant::now() + *d;
                 self.wait_until(Some(at), |_| None::<()>)?;

@@ -104,6 +104,15 @@ impl Session {
         }
     }
 
+    /// Shows a line that is no event (`packet list`): as it is in text, as
+    /// `{"packet": LINE}` in JSON.
+    pub fn say(&mut self, line: &str) {
+        match self.output {
+            Output::Json => (self.printer)(&serde_json::json!({ "packet": line }).to_string()),
+            _ => (self.printer)(line),
+        }
+    }
+
     /// Records a command line in the log.
     pub fn command(&mut self, line: &str) {
         if self.logging {

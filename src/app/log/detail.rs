@@ -51,6 +51,20 @@ fn explanation(rec: &crate::log::Record) -> Option<crate::explain::Explanation> 
     }
 }
 
+/// Whether the payload's last bytes are a checksum of the bytes before them, for each
+/// algorithm of the catalogue (`crc16-modbus`, …) that matches.
+pub fn checksum_note(data: &[u8]) -> String {
+    let found = crate::engine::Checksum::matching(data);
+    if found.is_empty() {
+        return "Checksum: the last bytes match none of sum8, xor8, crc8, crc16, crc32".into();
+    }
+    let names: Vec<&str> = found.iter().map(|c| c.name()).collect();
+    format!(
+        "Checksum: the last bytes match {} of the bytes before them",
+        names.join(", ")
+    )
+}
+
 /// Draws the detail of record `index`; returns false when the person closes it.
 pub fn ui(ui: &mut Ui, log: &SessionLog, index: usize) -> bool {
     let Some(rec) = log.get(index) else {
@@ -121,7 +135,11 @@ pub fn ui(ui: &mut Ui, log: &SessionLog, index: usize) -> bool {
         if ui.button("Copy as hex").clicked() {
             ui.ctx().copy_text(crate::log::format::hex(data));
         }
+        if ui.button("Save as packet").clicked() {
+            crate::app::packets::offer(ui.ctx(), data);
+        }
     });
+    ui.label(checksum_note(data));
     // 16 bytes a line when the panel is wide enough for them (78 characters), else 8.
     let font = egui::TextStyle::Monospace.resolve(ui.style());
     let char_w = ui.ctx().fonts_mut(|f| f.glyph_width(&font, '0'));
@@ -146,10 +164,19 @@ pub fn ui(ui: &mut Ui, log: &SessionLog, index: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{DUMP_WIDTH, dump_line_of};
+    use super::{DUMP_WIDTH, checksum_note, dump_line_of};
 
     fn dump_line(data: &[u8], offset: usize) -> String {
         dump_line_of(data, offset, DUMP_WIDTH)
+    }
+
+    #[test]
+    fn the_checksum_note_names_the_trailers_that_match() {
+        let framed = crate::engine::Checksum::Crc16Modbus.append(b"\x01\x03\x00\x00\x00\x01");
+        let note = checksum_note(&framed);
+        assert!(note.contains("crc16-modbus"), "{note}");
+        assert!(!note.contains("crc32"), "{note}");
+        assert!(checksum_note(b"").contains("none"));
     }
 
     #[test]

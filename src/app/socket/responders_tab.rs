@@ -7,7 +7,10 @@
 
 use egui::{RichText, Ui};
 
-use crate::engine::{Command, LenMatch, Match, Payload, Responder, Rule, SockRef};
+use crate::engine::{
+    Command, LenMatch, Match, Payload, Responder, Rule, SockRef, checksum_cond_text,
+    parse_checksum_cond,
+};
 use crate::lang::{bytes_text, escape_bytes};
 
 use crate::app::model::settings::SendMode;
@@ -32,10 +35,12 @@ pub enum Kind {
     Regex,
     /// The message's length in bytes: `even`, `odd`, `N`, `<N`, `>N`.
     Len,
+    /// The message ends (or not) with its checksum: `crc16-modbus ok`, `sum8 bad`.
+    Checksum,
 }
 
 impl Kind {
-    const ALL: [(Kind, &'static str, &'static str); 6] = [
+    const ALL: [(Kind, &'static str, &'static str); 7] = [
         (Kind::Any, "any", "every message"),
         (Kind::Exact, "exact", "the whole message equals the pattern"),
         (
@@ -57,6 +62,11 @@ impl Kind {
             Kind::Len,
             "len",
             "the message's length in bytes: even, odd, N, <N or >N",
+        ),
+        (
+            Kind::Checksum,
+            "checksum",
+            "the message ends (ok) or does not end (bad) with its checksum: crc16-modbus ok",
         ),
     ];
 }
@@ -81,6 +91,10 @@ pub fn build_rule(kind: Kind, pattern: &str, template: &str, close: bool) -> Res
         Kind::Regex if pattern.is_empty() => return Err("a regular expression to match".into()),
         Kind::Regex => Match::Regex(pattern.to_string()),
         Kind::Len => Match::Len(pattern.trim().parse::<LenMatch>()?),
+        Kind::Checksum => {
+            let (alg, ok) = parse_checksum_cond(pattern)?;
+            Match::Checksum(alg, ok)
+        }
         _ if pattern.is_empty() => return Err("a pattern to match (escapes \\n \\t \\xHH)".into()),
         Kind::Exact => Match::Exact(bytes(pattern)?),
         Kind::Contains => Match::Contains(bytes(pattern)?),
@@ -116,6 +130,7 @@ pub fn rule_text(rule: &Rule) -> String {
         Match::Prefix(b) => format!("prefix {}", bytes_text(b)),
         Match::Regex(r) => format!("regex /{r}/"),
         Match::Len(l) => format!("len {l}"),
+        Match::Checksum(alg, ok) => format!("checksum {}", checksum_cond_text(*alg, *ok)),
     };
     let close = if rule.close { " · close" } else { "" };
     format!("{on} → {}{close}", bytes_text(&rule.reply))
@@ -322,6 +337,7 @@ impl ResponderEditor {
             let hint = match self.kind {
                 Kind::Regex => "^GET (\\S+)",
                 Kind::Len => "even",
+                Kind::Checksum => "crc16-modbus ok",
                 Kind::Any => "(every message)",
                 _ => "ping",
             };
@@ -398,6 +414,7 @@ impl ResponderEditor {
             Match::Prefix(b) => (Kind::Prefix, escape_bytes(b)),
             Match::Regex(r) => (Kind::Regex, r.clone()),
             Match::Len(l) => (Kind::Len, l.to_string()),
+            Match::Checksum(alg, ok) => (Kind::Checksum, checksum_cond_text(*alg, *ok)),
         };
         self.kind = kind;
         self.pattern = pattern;

@@ -194,6 +194,11 @@ impl SendDraft {
                 send_now |= step_button(ui, "Send", "send the message (Ctrl+Enter)", why.clone());
                 ui.toggle_value(&mut self.tools.open, "Send tools")
                     .on_hover_text("repeat the message, send it in chunks, or send a file");
+                if let Ok(bytes) = &payload
+                    && ui.small_button("Save as packet").clicked()
+                {
+                    crate::app::packets::offer(ui.ctx(), bytes);
+                }
             });
             if why.is_some() {
                 send_now = false;

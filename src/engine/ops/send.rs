@@ -29,6 +29,7 @@ impl Reactor {
                     datagram_limit(family)
                 };
                 let data = load_limited(Op::Send, &payload, limit)?;
+                let data = self.fill_send(id, data);
                 self.queue(id, Some(cmd), data, None, false);
                 Ok(())
             }
@@ -49,6 +50,7 @@ impl Reactor {
         let addr = self.resolve(Op::SendTo, spec, family)?;
         let data = load_limited(Op::SendTo, &payload, datagram_limit(family))?;
         self.bind_implicitly(id)?;
+        let data = self.fill_send(id, data);
         self.queue(id, Some(cmd), data, Some(addr), false);
         Ok(())
     }

@@ -369,6 +369,7 @@ impl Reactor {
                     data: &[],
                     peer,
                     counter: p.sent + 1,
+                    seq: self.stamps.next_seq(id),
                     captures: &[],
                 };
                 // A template without placeholders is sent as it is, shared, not copied.

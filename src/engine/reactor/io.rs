@@ -12,7 +12,7 @@ use crate::engine::event::{EventKind, SockId};
 use crate::engine::framing::{Framed, Framing};
 use crate::engine::fsm::{Phase, Refusal};
 use crate::engine::reactor::Reactor;
-use crate::engine::responders::answer;
+use crate::engine::responders::answer_with;
 
 /// How often a listener that ran out of descriptors tries to accept again.
 pub(crate) const ACCEPT_RETRY: std::time::Duration = std::time::Duration::from_millis(100);
@@ -341,7 +341,8 @@ impl Reactor {
         };
         let counter = sock.replies + 1;
         let peer_text = peer.as_ref().map(|p| p.to_string()).unwrap_or_default();
-        let reply = match answer(&rules, msg, peer_text, counter) {
+        let seq = self.stamps.next_seq(id);
+        let reply = match answer_with(&rules, msg, peer_text, counter, seq) {
             Some((bytes, close)) => Some((Arc::<[u8]>::from(bytes), close)),
             None => self
                 .responder_of(id)

@@ -74,6 +74,8 @@ pub(crate) struct Reactor {
     /// [`super::ENDED_KEPT`] of them the oldest record is forgotten, so that a server under
     /// churn runs for ever in bounded memory (the session log keeps their history).
     pub ended: std::collections::VecDeque<SockId>,
+    /// `{seq}` and `{counter}` of sent payloads.
+    pub stamps: crate::engine::ops::variables::Stamps,
 }
 
 impl Reactor {
@@ -97,6 +99,7 @@ impl Reactor {
             post,
             resolver,
             ended: std::collections::VecDeque::new(),
+            stamps: Default::default(),
             resolving: crate::engine::reactor::resolve::Names::default(),
         }
     }

@@ -136,6 +136,7 @@ impl Reactor {
         if self.socks.get(&id).is_none_or(|s| s.parent.is_none()) {
             return; // the user's own sockets stay listed until the session ends
         }
+        self.stamps.forget(id);
         self.ended.push_back(id);
         while self.ended.len() > crate::engine::ENDED_KEPT {
             let Some(old) = self.ended.pop_front() else {
