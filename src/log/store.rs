@@ -27,6 +27,10 @@ pub const DEFAULT_RECORD_WINDOW: usize = 1 << 20;
 /// their payload's length (the journal may still have the bytes).
 pub const DEFAULT_SPILL_PAYLOAD_BUDGET: u64 = 1 << 30;
 
+/// Spills between two returns of the C heap's free pages to the system ([`release_free_heap`]):
+/// about every 1.3 s at 100 k records a second.
+const TRIM_EVERY: u32 = 16;
+
 /// Chunks paged back and kept decoded, so that a view scrolling over them reads each once.
 const CACHED_CHUNKS: usize = 4;
 
@@ -79,6 +83,12 @@ pub(super) struct Store {
     payload_budget: u64,
     stats: SpillStats,
     cache: Mutex<VecDeque<(usize, Arc<[Record]>)>>,
+    /// The emptied records buffer of the chunk spilled last, for the next chunk to fill.
+    spare: Option<Vec<Record>>,
+    /// The bytes of the chunk being spilled, kept between spills with its capacity.
+    out: Vec<u8>,
+    /// Spills since the free heap was last given back.
+    since_trim: u32,
 }
 
 impl Clone for Store {
@@ -94,6 +104,9 @@ impl Clone for Store {
             payload_budget: self.payload_budget,
             stats: self.stats.clone(),
             cache: Mutex::new(VecDeque::new()),
+            spare: None,
+            out: Vec::new(),
+            since_trim: 0,
         }
     }
 }
@@ -112,6 +125,9 @@ impl Store {
             payload_budget: DEFAULT_SPILL_PAYLOAD_BUDGET,
             stats: SpillStats::default(),
             cache: Mutex::new(VecDeque::new()),
+            spare: None,
+            out: Vec::new(),
+            since_trim: 0,
         }
     }
 
@@ -155,7 +171,12 @@ impl Store {
         match self.ram.back_mut() {
             Some(c) if c.len() < CHUNK => c.push(rec),
             _ => {
-                let mut c = Vec::with_capacity(CHUNK);
+                // The buffer of the chunk spilled last, when there is one: taking a fresh
+                // megabyte for each chunk while the one before is freed fragments the heap.
+                let mut c = self
+                    .spare
+                    .take()
+                    .unwrap_or_else(|| Vec::with_capacity(CHUNK));
                 c.push(rec);
                 self.ram.push_back(c);
             }
@@ -242,16 +263,22 @@ impl Store {
     }
 
     /// Spills the oldest chunk in memory; returns what left memory.
+    ///
+    /// The chunk's records buffer and the buffer of its bytes are kept for the next chunk,
+    /// so that a log at its window allocates no large block per chunk (under a flood, about
+    /// a megabyte 12 times a second freed and taken again among the small payloads made
+    /// glibc's heap grow in steps: BENCHMARKS.md section 8).
     pub(super) fn spill_oldest(&mut self) -> Freed {
         let mut freed = Freed::default();
-        let Some(chunk) = self.ram.pop_front() else {
+        let Some(mut chunk) = self.ram.pop_front() else {
             return freed;
         };
         let first = self.first_in_memory();
         let base = chunk.first().map_or(UNIX_EPOCH, Record::at);
-        let mut bytes = Vec::with_capacity(CHUNK * 32);
+        let mut bytes = std::mem::take(&mut self.out);
+        bytes.clear();
         write_base(&mut bytes, base);
-        for (j, rec) in chunk.into_iter().enumerate() {
+        for (j, rec) in chunk.drain(..).enumerate() {
             let len = held_payload(&rec);
             freed.held += len;
             let keep = self.stats.payload_bytes + len as u64 <= self.payload_budget;
@@ -269,8 +296,17 @@ impl Store {
             }
         }
         let at = self.write(&bytes);
+        self.out = bytes;
+        if chunk.capacity() == CHUNK {
+            self.spare = Some(chunk);
+        }
         self.spilled.push(at);
         self.stats.records += CHUNK as u64;
+        self.since_trim += 1;
+        if self.since_trim >= TRIM_EVERY {
+            self.since_trim = 0;
+            release_free_heap();
+        }
         freed
     }
 
@@ -311,6 +347,19 @@ impl Store {
         let f = Arc::new(f);
         self.file = Some(f.clone());
         Ok(f)
+    }
+}
+
+/// Gives the free pages of the C heap back to the system. A spill frees a chunk's payloads,
+/// which the engine's thread allocated: under a flood they sit in its arena between live
+/// ones, and glibc keeps the pages of such holes (and of the arena's peaks) for ever, so the
+/// resident size crept up in steps while the bytes in use stayed flat (BENCHMARKS.md
+/// section 8). `malloc_trim` releases every whole free page of every arena.
+fn release_free_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks glibc's own free lists, under the arenas' locks.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 
