@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::Record;
 use super::codec;
-use super::spill::SpillFile;
+use super::spill::{Segments, SpillFile};
 
 /// Records a chunk holds: the unit of spilling and of paging back.
 pub const CHUNK: usize = 8192;
@@ -31,15 +31,22 @@ pub const DEFAULT_SPILL_PAYLOAD_BUDGET: u64 = 1 << 30;
 /// about every 1.3 s at 100 k records a second.
 const TRIM_EVERY: u32 = 16;
 
+/// Default bytes the spill files may take on disk: 4 GiB (about 120 million records without
+/// payloads); past it the oldest spilled records are dropped, a quarter of it at a time, and
+/// counted ([`SpillStats::dropped`]).
+pub const DEFAULT_SPILL_DISK_BUDGET: u64 = 4 << 30;
+
 /// Chunks paged back and kept decoded, so that a view scrolling over them reads each once.
 const CACHED_CHUNKS: usize = 4;
 
 /// The tag of a record kept in memory instead of being written to the spill file.
 const PINNED: u8 = 2;
 
-/// Where a spilled chunk is in the file; `len == 0`: it could not be written.
+/// Where a spilled chunk is: in which file, where; `len == 0`: it could not be written, or
+/// was dropped with its file.
 #[derive(Debug, Clone, Copy)]
 struct Spilled {
+    seg: u32,
     offset: u64,
     len: u32,
 }
@@ -49,7 +56,7 @@ struct Spilled {
 pub struct SpillStats {
     /// Records that left memory for the spill file.
     pub records: u64,
-    /// Bytes the spill file holds.
+    /// Bytes the spill files hold on disk now (within the disk budget and one chunk).
     pub file_bytes: u64,
     /// Payload bytes the spill file holds.
     pub payload_bytes: u64,
@@ -57,6 +64,8 @@ pub struct SpillStats {
     pub payloads_left_out: u64,
     /// Records lost because the spill file could not be written (shown, never silent).
     pub lost: u64,
+    /// Records dropped with the oldest spill file to keep within the disk budget.
+    pub dropped: u64,
     /// The last error of the spill file, if any.
     pub error: Option<String>,
 }
@@ -78,7 +87,8 @@ pub(super) struct Store {
     len: usize,
     window: usize,
     dir: Option<PathBuf>,
-    file: Option<Arc<SpillFile>>,
+    files: Segments,
+    disk_budget: u64,
     pinned: HashMap<usize, Record>,
     payload_budget: u64,
     stats: SpillStats,
@@ -99,7 +109,8 @@ impl Clone for Store {
             len: self.len,
             window: self.window,
             dir: self.dir.clone(),
-            file: self.file.clone(),
+            files: self.files.clone(),
+            disk_budget: self.disk_budget,
             pinned: self.pinned.clone(),
             payload_budget: self.payload_budget,
             stats: self.stats.clone(),
@@ -120,7 +131,8 @@ impl Store {
             len: 0,
             window: DEFAULT_RECORD_WINDOW,
             dir: None,
-            file: None,
+            files: Segments::default(),
+            disk_budget: DEFAULT_SPILL_DISK_BUDGET,
             pinned: HashMap::new(),
             payload_budget: DEFAULT_SPILL_PAYLOAD_BUDGET,
             stats: SpillStats::default(),
@@ -159,6 +171,16 @@ impl Store {
     /// Sets how many payload bytes the spill file may keep.
     pub(super) fn set_payload_budget(&mut self, bytes: u64) {
         self.payload_budget = bytes;
+    }
+
+    /// Sets how many bytes the spill files may take on disk (applies at the next spill).
+    pub(super) fn set_disk_budget(&mut self, bytes: u64) {
+        self.disk_budget = bytes;
+    }
+
+    /// How many bytes the spill files may take on disk.
+    pub(super) fn disk_budget(&self) -> u64 {
+        self.disk_budget
     }
 
     /// What spilling has done so far.
@@ -247,7 +269,11 @@ impl Store {
         if at.len == 0 {
             return None;
         }
-        let bytes = self.file.as_ref()?.read(at.offset, at.len as usize).ok()?;
+        let bytes = self
+            .files
+            .file(at.seg)?
+            .read(at.offset, at.len as usize)
+            .ok()?;
         let mut input = bytes.as_slice();
         let base = read_base(&mut input)?;
         let mut out = Vec::with_capacity(CHUNK);
@@ -302,6 +328,7 @@ impl Store {
         }
         self.spilled.push(at);
         self.stats.records += CHUNK as u64;
+        self.drop_over_budget();
         self.since_trim += 1;
         if self.since_trim >= TRIM_EVERY {
             self.since_trim = 0;
@@ -310,43 +337,54 @@ impl Store {
         freed
     }
 
-    /// Writes a chunk's bytes, creating the file on the first call; a failure is counted.
+    /// Writes a chunk's bytes, opening a spill file when needed; a failure is counted.
     fn write(&mut self, bytes: &[u8]) -> Spilled {
         let len = u32::try_from(bytes.len()).unwrap_or(0);
-        let res = match self.open() {
-            Ok(f) if len > 0 => f.append(bytes).map(|offset| Spilled { offset, len }),
-            Ok(_) => Err(io::Error::other("a chunk over 4 GiB")),
-            Err(e) => Err(e),
-        };
-        match res {
-            Ok(at) => {
-                self.stats.file_bytes += u64::from(len);
-                at
-            }
-            Err(e) => {
-                self.stats.lost += CHUNK as u64;
-                self.stats.error = Some(format!("cannot write the log's spill file: {e}"));
-                Spilled { offset: 0, len: 0 }
-            }
-        }
-    }
-
-    fn open(&mut self) -> io::Result<Arc<SpillFile>> {
-        if let Some(f) = &self.file {
-            return Ok(f.clone());
-        }
         let dir = self
             .dir
             .clone()
             .or_else(super::journal::Journal::default_dir)
             .unwrap_or_else(std::env::temp_dir);
-        let f = match SpillFile::create_in(&dir) {
-            Ok(f) => f,
-            Err(_) => SpillFile::create_in(&std::env::temp_dir())?,
+        let seg_max = (self.disk_budget / 4).max(1);
+        let res = if len > 0 {
+            let k = self.spilled.len();
+            self.files.append(k, bytes, seg_max, || {
+                SpillFile::create_in(&dir).or_else(|_| SpillFile::create_in(&std::env::temp_dir()))
+            })
+        } else {
+            Err(io::Error::other("a chunk over 4 GiB"))
         };
-        let f = Arc::new(f);
-        self.file = Some(f.clone());
-        Ok(f)
+        self.stats.file_bytes = self.files.bytes();
+        match res {
+            Ok((seg, offset)) => Spilled { seg, offset, len },
+            Err(e) => {
+                self.stats.lost += CHUNK as u64;
+                self.stats.error = Some(format!("cannot write the log's spill file: {e}"));
+                Spilled {
+                    seg: 0,
+                    offset: 0,
+                    len: 0,
+                }
+            }
+        }
+    }
+
+    /// Past the disk budget, closes the oldest spill files and forgets their chunks.
+    fn drop_over_budget(&mut self) {
+        let Some(d) = self.files.drop_over(self.disk_budget, self.spilled.len()) else {
+            return;
+        };
+        if let Some(gone) = self.spilled.get_mut(d.chunks.clone()) {
+            for at in gone.iter_mut().filter(|at| at.len > 0) {
+                at.len = 0;
+                self.stats.dropped += CHUNK as u64;
+            }
+        }
+        let end = d.chunks.end;
+        self.pinned.retain(|i, _| *i >= end * CHUNK);
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.retain(|(n, _)| *n >= end);
+        self.stats.file_bytes = self.files.bytes();
     }
 }
 
