@@ -16,7 +16,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{Ctl, Section};
-use sockscope::engine::{Command, EventKind, Proto, SockId};
+use crossbeam_channel::Receiver;
+use sockscope::engine::{Command, Event, EventKind, Proto, SockId};
 use sockscope::log::{CHUNK, SessionLog};
 
 /// The settings of a run, from the environment (bench mode) or small (smoke test).
@@ -165,11 +166,11 @@ fn churn(to: SocketAddr, rate: u64, sh: Arc<Shared>) -> thread::JoinHandle<()> {
 /// has closed (as a person or a script would), until told to stop.
 fn consume(
     ctl: &Ctl,
+    rx: Receiver<Event>,
     sink: SockId,
     window: Option<usize>,
     sh: Arc<Shared>,
 ) -> thread::JoinHandle<SessionLog> {
-    let rx = ctl.engine.subscribe();
     let engine = ctl.engine.clone();
     thread::spawn(move || {
         // Under target/, on disk: a tmpfs /tmp would keep the spill in memory.
@@ -231,10 +232,14 @@ fn main() {
     let p = plan();
     common::raise_nofile();
     let mut ctl = Ctl::start();
+    // Subscribed before the sockets are made, so that the log sees their `Bound` and
+    // `Listening` events as the app's log would (without the listener's address, the log's
+    // context kept each accepted connection's local address: 40 bytes a connection).
+    let rx = ctl.engine.subscribe();
     let (sink, sink_addr) = ctl.bound(Proto::Udp);
     let (listener, tcp_addr) = ctl.auto_listener(Some(1024));
     let sh = Arc::new(Shared::default());
-    let consumer = consume(&ctl, sink, p.window, sh.clone());
+    let consumer = consume(&ctl, rx, sink, p.window, sh.clone());
     ctl.sync();
     ctl.release();
 
