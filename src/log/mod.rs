@@ -36,7 +36,10 @@ use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
 pub use context::LogContext;
-pub use store::{CHUNK, DEFAULT_RECORD_WINDOW, DEFAULT_SPILL_PAYLOAD_BUDGET, Iter, SpillStats};
+pub use store::{
+    CHUNK, DEFAULT_RECORD_WINDOW, DEFAULT_SPILL_DISK_BUDGET, DEFAULT_SPILL_PAYLOAD_BUDGET, Iter,
+    SpillStats,
+};
 
 use crate::engine::{Event, EventKind, SockId};
 
@@ -384,6 +387,18 @@ impl SessionLog {
     /// past it, records spill with their payload's length only.
     pub fn set_spill_payload_budget(&mut self, bytes: u64) {
         self.records.set_payload_budget(bytes);
+    }
+
+    /// Sets how many bytes the spill files may take on disk ([`DEFAULT_SPILL_DISK_BUDGET`]);
+    /// past it the oldest spilled records are dropped, a quarter of the budget at a time, and
+    /// counted in [`SpillStats::dropped`].
+    pub fn set_spill_disk_budget(&mut self, bytes: u64) {
+        self.records.set_disk_budget(bytes);
+    }
+
+    /// How many bytes the spill files may take on disk.
+    pub fn spill_disk_budget(&self) -> u64 {
+        self.records.disk_budget()
     }
 
     /// What spilling has done so far.

@@ -5,13 +5,19 @@
 //! process holds it open, and a crash leaves nothing behind (the journal is the crash copy).
 //! Writes append at an offset reserved under a lock, so clones of a log (save snapshots)
 //! can share one file: the bytes of a written chunk never change.
+//!
+//! A log's spill is a series of such files ([`Segments`]), each up to a quarter of its disk
+//! budget: past the budget the oldest file is closed, which frees its disk space (once no
+//! save snapshot still holds it), and its chunks are dropped.
 
+use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};
 use std::io;
+use std::ops::Range;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// One open, unlinked spill file.
 #[derive(Debug)]
@@ -61,5 +67,95 @@ impl SpillFile {
         let mut buf = vec![0u8; len];
         self.file.read_exact_at(&mut buf, offset)?;
         Ok(buf)
+    }
+}
+
+/// The spill files of one log, oldest first.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Segments {
+    live: VecDeque<Segment>,
+    bytes: u64,
+}
+
+/// One spill file and the chunks it holds (from `first_chunk` to the next segment's first).
+#[derive(Debug, Clone)]
+struct Segment {
+    id: u32,
+    file: Arc<SpillFile>,
+    bytes: u64,
+    first_chunk: usize,
+}
+
+/// What [`Segments::drop_over`] closed: the chunks they held and their bytes.
+#[derive(Debug)]
+pub(super) struct Dropped {
+    /// The chunks the closed files held.
+    pub chunks: Range<usize>,
+    /// Bytes freed on disk.
+    pub bytes: u64,
+}
+
+impl Segments {
+    /// Bytes the open spill files hold.
+    pub(super) fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// The file of segment `id`, if it is still open.
+    pub(super) fn file(&self, id: u32) -> Option<&SpillFile> {
+        self.live.iter().find(|s| s.id == id).map(|s| &*s.file)
+    }
+
+    /// Appends chunk `k`'s `bytes`, in a new file (made by `create`) when the current one
+    /// would pass `seg_max`; returns the segment's id and the offset of the bytes.
+    pub(super) fn append(
+        &mut self,
+        k: usize,
+        bytes: &[u8],
+        seg_max: u64,
+        create: impl FnOnce() -> io::Result<SpillFile>,
+    ) -> io::Result<(u32, u64)> {
+        let len = bytes.len() as u64;
+        if self
+            .live
+            .back()
+            .is_none_or(|s| s.bytes > 0 && s.bytes + len > seg_max)
+        {
+            let id = self.live.back().map_or(0, |s| s.id.wrapping_add(1));
+            self.live.push_back(Segment {
+                id,
+                file: Arc::new(create()?),
+                bytes: 0,
+                first_chunk: k,
+            });
+        }
+        let seg = self
+            .live
+            .back_mut()
+            .ok_or_else(|| io::Error::other("no spill file"))?;
+        let at = seg.file.append(bytes)?;
+        seg.bytes += len;
+        self.bytes += len;
+        Ok((seg.id, at))
+    }
+
+    /// Closes the oldest files while all hold more than `budget` (never the newest one);
+    /// `chunks` is the number of chunks spilled so far.
+    pub(super) fn drop_over(&mut self, budget: u64, chunks: usize) -> Option<Dropped> {
+        let mut out: Option<Dropped> = None;
+        while self.bytes > budget && self.live.len() > 1 {
+            let Some(old) = self.live.pop_front() else {
+                break;
+            };
+            let end = self.live.front().map_or(chunks, |s| s.first_chunk);
+            self.bytes -= old.bytes;
+            let d = out.get_or_insert(Dropped {
+                chunks: old.first_chunk..end,
+                bytes: 0,
+            });
+            d.chunks.end = end;
+            d.bytes += old.bytes;
+        }
+        out
     }
 }

@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::Record;
 use super::codec;
-use super::spill::SpillFile;
+use super::spill::{Segments, SpillFile};
 
 /// Records a chunk holds: the unit of spilling and of paging back.
 pub const CHUNK: usize = 8192;
@@ -27,15 +27,26 @@ pub const DEFAULT_RECORD_WINDOW: usize = 1 << 20;
 /// their payload's length (the journal may still have the bytes).
 pub const DEFAULT_SPILL_PAYLOAD_BUDGET: u64 = 1 << 30;
 
+/// Spills between two returns of the C heap's free pages to the system ([`release_free_heap`]):
+/// about every 1.3 s at 100 k records a second.
+const TRIM_EVERY: u32 = 16;
+
+/// Default bytes the spill files may take on disk: 4 GiB (about 120 million records without
+/// payloads); past it the oldest spilled records are dropped, a quarter of it at a time, and
+/// counted ([`SpillStats::dropped`]).
+pub const DEFAULT_SPILL_DISK_BUDGET: u64 = 4 << 30;
+
 /// Chunks paged back and kept decoded, so that a view scrolling over them reads each once.
 const CACHED_CHUNKS: usize = 4;
 
 /// The tag of a record kept in memory instead of being written to the spill file.
 const PINNED: u8 = 2;
 
-/// Where a spilled chunk is in the file; `len == 0`: it could not be written.
+/// Where a spilled chunk is: in which file, where; `len == 0`: it could not be written, or
+/// was dropped with its file.
 #[derive(Debug, Clone, Copy)]
 struct Spilled {
+    seg: u32,
     offset: u64,
     len: u32,
 }
@@ -45,7 +56,7 @@ struct Spilled {
 pub struct SpillStats {
     /// Records that left memory for the spill file.
     pub records: u64,
-    /// Bytes the spill file holds.
+    /// Bytes the spill files hold on disk now (within the disk budget and one chunk).
     pub file_bytes: u64,
     /// Payload bytes the spill file holds.
     pub payload_bytes: u64,
@@ -53,6 +64,8 @@ pub struct SpillStats {
     pub payloads_left_out: u64,
     /// Records lost because the spill file could not be written (shown, never silent).
     pub lost: u64,
+    /// Records dropped with the oldest spill file to keep within the disk budget.
+    pub dropped: u64,
     /// The last error of the spill file, if any.
     pub error: Option<String>,
 }
@@ -74,11 +87,18 @@ pub(super) struct Store {
     len: usize,
     window: usize,
     dir: Option<PathBuf>,
-    file: Option<Arc<SpillFile>>,
+    files: Segments,
+    disk_budget: u64,
     pinned: HashMap<usize, Record>,
     payload_budget: u64,
     stats: SpillStats,
     cache: Mutex<VecDeque<(usize, Arc<[Record]>)>>,
+    /// The emptied records buffer of the chunk spilled last, for the next chunk to fill.
+    spare: Option<Vec<Record>>,
+    /// The bytes of the chunk being spilled, kept between spills with its capacity.
+    out: Vec<u8>,
+    /// Spills since the free heap was last given back.
+    since_trim: u32,
 }
 
 impl Clone for Store {
@@ -89,11 +109,15 @@ impl Clone for Store {
             len: self.len,
             window: self.window,
             dir: self.dir.clone(),
-            file: self.file.clone(),
+            files: self.files.clone(),
+            disk_budget: self.disk_budget,
             pinned: self.pinned.clone(),
             payload_budget: self.payload_budget,
             stats: self.stats.clone(),
             cache: Mutex::new(VecDeque::new()),
+            spare: None,
+            out: Vec::new(),
+            since_trim: 0,
         }
     }
 }
@@ -107,11 +131,15 @@ impl Store {
             len: 0,
             window: DEFAULT_RECORD_WINDOW,
             dir: None,
-            file: None,
+            files: Segments::default(),
+            disk_budget: DEFAULT_SPILL_DISK_BUDGET,
             pinned: HashMap::new(),
             payload_budget: DEFAULT_SPILL_PAYLOAD_BUDGET,
             stats: SpillStats::default(),
             cache: Mutex::new(VecDeque::new()),
+            spare: None,
+            out: Vec::new(),
+            since_trim: 0,
         }
     }
 
@@ -145,6 +173,16 @@ impl Store {
         self.payload_budget = bytes;
     }
 
+    /// Sets how many bytes the spill files may take on disk (applies at the next spill).
+    pub(super) fn set_disk_budget(&mut self, bytes: u64) {
+        self.disk_budget = bytes;
+    }
+
+    /// How many bytes the spill files may take on disk.
+    pub(super) fn disk_budget(&self) -> u64 {
+        self.disk_budget
+    }
+
     /// What spilling has done so far.
     pub(super) fn stats(&self) -> &SpillStats {
         &self.stats
@@ -155,7 +193,12 @@ impl Store {
         match self.ram.back_mut() {
             Some(c) if c.len() < CHUNK => c.push(rec),
             _ => {
-                let mut c = Vec::with_capacity(CHUNK);
+                // The buffer of the chunk spilled last, when there is one: taking a fresh
+                // megabyte for each chunk while the one before is freed fragments the heap.
+                let mut c = self
+                    .spare
+                    .take()
+                    .unwrap_or_else(|| Vec::with_capacity(CHUNK));
                 c.push(rec);
                 self.ram.push_back(c);
             }
@@ -226,7 +269,11 @@ impl Store {
         if at.len == 0 {
             return None;
         }
-        let bytes = self.file.as_ref()?.read(at.offset, at.len as usize).ok()?;
+        let bytes = self
+            .files
+            .file(at.seg)?
+            .read(at.offset, at.len as usize)
+            .ok()?;
         let mut input = bytes.as_slice();
         let base = read_base(&mut input)?;
         let mut out = Vec::with_capacity(CHUNK);
@@ -242,16 +289,22 @@ impl Store {
     }
 
     /// Spills the oldest chunk in memory; returns what left memory.
+    ///
+    /// The chunk's records buffer and the buffer of its bytes are kept for the next chunk,
+    /// so that a log at its window allocates no large block per chunk (under a flood, about
+    /// a megabyte 12 times a second freed and taken again among the small payloads made
+    /// glibc's heap grow in steps: BENCHMARKS.md section 8).
     pub(super) fn spill_oldest(&mut self) -> Freed {
         let mut freed = Freed::default();
-        let Some(chunk) = self.ram.pop_front() else {
+        let Some(mut chunk) = self.ram.pop_front() else {
             return freed;
         };
         let first = self.first_in_memory();
         let base = chunk.first().map_or(UNIX_EPOCH, Record::at);
-        let mut bytes = Vec::with_capacity(CHUNK * 32);
+        let mut bytes = std::mem::take(&mut self.out);
+        bytes.clear();
         write_base(&mut bytes, base);
-        for (j, rec) in chunk.into_iter().enumerate() {
+        for (j, rec) in chunk.drain(..).enumerate() {
             let len = held_payload(&rec);
             freed.held += len;
             let keep = self.stats.payload_bytes + len as u64 <= self.payload_budget;
@@ -269,48 +322,82 @@ impl Store {
             }
         }
         let at = self.write(&bytes);
+        self.out = bytes;
+        if chunk.capacity() == CHUNK {
+            self.spare = Some(chunk);
+        }
         self.spilled.push(at);
         self.stats.records += CHUNK as u64;
+        self.drop_over_budget();
+        self.since_trim += 1;
+        if self.since_trim >= TRIM_EVERY {
+            self.since_trim = 0;
+            release_free_heap();
+        }
         freed
     }
 
-    /// Writes a chunk's bytes, creating the file on the first call; a failure is counted.
+    /// Writes a chunk's bytes, opening a spill file when needed; a failure is counted.
     fn write(&mut self, bytes: &[u8]) -> Spilled {
         let len = u32::try_from(bytes.len()).unwrap_or(0);
-        let res = match self.open() {
-            Ok(f) if len > 0 => f.append(bytes).map(|offset| Spilled { offset, len }),
-            Ok(_) => Err(io::Error::other("a chunk over 4 GiB")),
-            Err(e) => Err(e),
-        };
-        match res {
-            Ok(at) => {
-                self.stats.file_bytes += u64::from(len);
-                at
-            }
-            Err(e) => {
-                self.stats.lost += CHUNK as u64;
-                self.stats.error = Some(format!("cannot write the log's spill file: {e}"));
-                Spilled { offset: 0, len: 0 }
-            }
-        }
-    }
-
-    fn open(&mut self) -> io::Result<Arc<SpillFile>> {
-        if let Some(f) = &self.file {
-            return Ok(f.clone());
-        }
         let dir = self
             .dir
             .clone()
             .or_else(super::journal::Journal::default_dir)
             .unwrap_or_else(std::env::temp_dir);
-        let f = match SpillFile::create_in(&dir) {
-            Ok(f) => f,
-            Err(_) => SpillFile::create_in(&std::env::temp_dir())?,
+        let seg_max = (self.disk_budget / 4).max(1);
+        let res = if len > 0 {
+            let k = self.spilled.len();
+            self.files.append(k, bytes, seg_max, || {
+                SpillFile::create_in(&dir).or_else(|_| SpillFile::create_in(&std::env::temp_dir()))
+            })
+        } else {
+            Err(io::Error::other("a chunk over 4 GiB"))
         };
-        let f = Arc::new(f);
-        self.file = Some(f.clone());
-        Ok(f)
+        self.stats.file_bytes = self.files.bytes();
+        match res {
+            Ok((seg, offset)) => Spilled { seg, offset, len },
+            Err(e) => {
+                self.stats.lost += CHUNK as u64;
+                self.stats.error = Some(format!("cannot write the log's spill file: {e}"));
+                Spilled {
+                    seg: 0,
+                    offset: 0,
+                    len: 0,
+                }
+            }
+        }
+    }
+
+    /// Past the disk budget, closes the oldest spill files and forgets their chunks.
+    fn drop_over_budget(&mut self) {
+        let Some(d) = self.files.drop_over(self.disk_budget, self.spilled.len()) else {
+            return;
+        };
+        if let Some(gone) = self.spilled.get_mut(d.chunks.clone()) {
+            for at in gone.iter_mut().filter(|at| at.len > 0) {
+                at.len = 0;
+                self.stats.dropped += CHUNK as u64;
+            }
+        }
+        let end = d.chunks.end;
+        self.pinned.retain(|i, _| *i >= end * CHUNK);
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.retain(|(n, _)| *n >= end);
+        self.stats.file_bytes = self.files.bytes();
+    }
+}
+
+/// Gives the free pages of the C heap back to the system. A spill frees a chunk's payloads,
+/// which the engine's thread allocated: under a flood they sit in its arena between live
+/// ones, and glibc keeps the pages of such holes (and of the arena's peaks) for ever, so the
+/// resident size crept up in steps while the bytes in use stayed flat (BENCHMARKS.md
+/// section 8). `malloc_trim` releases every whole free page of every arena.
+fn release_free_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks glibc's own free lists, under the arenas' locks.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 

@@ -61,6 +61,14 @@ pub fn eviction_note(log: &SessionLog) -> Option<String> {
                 .unwrap_or("the log's spill file could not be written")
         ));
     }
+    if spill.dropped > 0 {
+        return Some(format!(
+            "{} of the oldest records were dropped to keep the log's spill files within their {} \
+             on disk. Counts stay exact.",
+            spill.dropped,
+            bytes(log.spill_disk_budget())
+        ));
+    }
     let ev = log.evicted();
     let journal_gap = log.journal().and_then(|j| {
         let (behind, over) = (j.omitted(), j.over_budget());
