@@ -16,6 +16,7 @@
 //! The counters of [`SessionLog::totals`] are always exact.
 
 mod codec;
+mod codec_read;
 mod context;
 pub mod filter;
 pub mod format;
