@@ -24,10 +24,13 @@ pub mod journal;
 mod journal_read;
 mod journal_writer;
 mod pcap;
+mod pcap_frame;
 pub mod read;
+pub mod row;
 pub mod save;
 mod spill;
 mod store;
+pub mod writer;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -112,11 +115,6 @@ impl LoggedEvent {
     /// The engine event (with an empty payload if it was evicted).
     pub fn event(&self) -> &Event {
         &self.event
-    }
-
-    /// The engine event, unwrapped.
-    pub fn into_event(self) -> Event {
-        self.event
     }
 
     /// `Some(original length)` when the payload has left memory to keep the log within its

@@ -6,49 +6,16 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use pcap_file::pcap::PcapReader;
 use serde_json::Value;
 
+use super::row::Direction;
 use crate::engine::Proto;
 
-/// One record of a saved log, as far as the formats agree on it.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Row {
-    /// The record's number in the session (journals only).
-    pub seq: Option<u64>,
-    /// Wall-clock time, RFC 3339 UTC with microseconds.
-    pub ts: String,
-    /// Seconds since the session started.
-    pub t: f64,
-    /// The socket id (`s3`).
-    pub socket: Option<String>,
-    /// The socket's name (JSON only).
-    pub name: Option<String>,
-    /// The event's name (`sent`, `bound`, …, or `command`).
-    pub event: String,
-    /// `command`, `sent`, `received`, `event` or `error`.
-    pub direction: String,
-    /// Local address.
-    pub local: Option<String>,
-    /// Peer address.
-    pub peer: Option<String>,
-    /// Payload length (also when the payload itself was evicted).
-    pub len: Option<usize>,
-    /// The payload bytes, when the file has them.
-    pub payload: Option<Vec<u8>>,
-    /// The payload as text, when it is valid, non-empty UTF-8.
-    pub text: Option<String>,
-    /// The command line, for commands.
-    pub command: Option<String>,
-    /// The error message, for failures.
-    pub error: Option<String>,
-    /// The one-line summary of an event without payload (CSV and journals).
-    pub summary: Option<String>,
-    /// True when the payload had left memory when the file was written.
-    pub evicted: bool,
-}
+pub use super::row::Row;
 
 /// Why a saved log could not be read back.
 #[derive(Debug, thiserror::Error)]
@@ -92,17 +59,6 @@ fn read_text(path: &Path) -> Result<String, ReadError> {
     Ok(s)
 }
 
-/// The direction of an event by its JSON name, as [`super::format::Direction`] names it.
-pub fn direction_of(event: &str) -> &'static str {
-    match event {
-        "command" => "command",
-        "sent" => "sent",
-        "received" | "message" => "received",
-        "error" => "error",
-        _ => "event",
-    }
-}
-
 /// Decodes lower- or upper-case hex without separators.
 pub fn decode_hex(s: &str) -> Option<Vec<u8>> {
     let b = s.as_bytes();
@@ -133,8 +89,8 @@ pub fn row_from_json(v: &Value) -> Result<Row, String> {
         None | Some(Value::Null) => None,
         Some(n) => Some(n.as_u64().ok_or("\"len\" is not a count")? as usize),
     };
-    let payload = match opt_str(v, "hex") {
-        Some(h) => Some(decode_hex(&h).ok_or("\"hex\" is not hex")?),
+    let payload: Option<Arc<[u8]>> = match opt_str(v, "hex") {
+        Some(h) => Some(Arc::from(decode_hex(&h).ok_or("\"hex\" is not hex")?)),
         None => None,
     };
     if let (Some(n), Some(p)) = (len, &payload)
@@ -151,7 +107,7 @@ pub fn row_from_json(v: &Value) -> Result<Row, String> {
         t: v.get("t").and_then(Value::as_f64).unwrap_or(0.0),
         socket: opt_str(v, "socket"),
         name: opt_str(v, "name"),
-        direction: direction_of(&event).to_string(),
+        direction: Direction::of_event(&event),
         event,
         local: opt_str(v, "local"),
         peer: opt_str(v, "peer"),
@@ -162,6 +118,7 @@ pub fn row_from_json(v: &Value) -> Result<Row, String> {
         error: opt_str(v, "error"),
         summary: opt_str(v, "summary"),
         evicted: v.get("evicted").and_then(Value::as_bool).unwrap_or(false),
+        ..Row::default()
     })
 }
 
@@ -304,7 +261,9 @@ pub fn parse_csv_log(text: &str) -> Result<Vec<Row>, (usize, String)> {
         let evicted = len.is_some_and(|l| l > 0) && hex.is_empty();
         let payload = match (len, evicted) {
             (Some(_), false) => {
-                Some(decode_hex(&hex).ok_or_else(|| (n, "hex column is not hex".to_string()))?)
+                let bytes =
+                    decode_hex(&hex).ok_or_else(|| (n, "hex column is not hex".to_string()))?;
+                Some(Arc::from(bytes))
             }
             _ => None,
         };
@@ -319,9 +278,11 @@ pub fn parse_csv_log(text: &str) -> Result<Vec<Row>, (usize, String)> {
             evicted,
             ..Row::default()
         };
-        match direction.as_str() {
-            "command" => row.command = Some(text),
-            "error" => {
+        let direction = Direction::from_name(&direction)
+            .ok_or_else(|| (n, format!("direction {direction:?}")))?;
+        match direction {
+            Direction::Command => row.command = Some(text),
+            Direction::Error => {
                 row.error = Some(text.strip_prefix("error: ").unwrap_or(&text).to_string());
                 row.summary = Some(text);
             }
@@ -373,7 +334,7 @@ pub struct Packet {
 /// Ones' complement sum of 16-bit big-endian words, folded: the complement of the
 /// checksum the pcap writer computes.
 fn ones_sum(parts: &[&[u8]]) -> u16 {
-    !super::pcap::checksum(parts)
+    !super::pcap_frame::checksum(parts)
 }
 
 /// Takes an Ethernet frame apart; `None` when it is not Ethernet/IPv4-or-IPv6/TCP-or-UDP.
@@ -542,6 +503,9 @@ mod tests {
         let v: Value = serde_json::json!({"ts": "x", "event": "sent", "len": 3, "hex": "0102"});
         assert!(row_from_json(&v).is_err());
         let v: Value = serde_json::json!({"ts": "x", "event": "sent", "len": 2, "hex": "0102"});
-        assert_eq!(row_from_json(&v).unwrap().payload, Some(vec![1, 2]));
+        assert_eq!(
+            row_from_json(&v).unwrap().payload.as_deref(),
+            Some(&[1u8, 2][..])
+        );
     }
 }
