@@ -3,12 +3,13 @@
 //! the files in `tests/golden/` (written by the code before the formats were rebuilt on one
 //! row type; `SOCKSCOPE_BLESS=1` writes them again after a deliberate change).
 
-mod log_rig;
+#[path = "log_rig/golden.rs"]
+mod golden;
 
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use log_rig::golden_session;
+use golden::golden_session;
 use sockscope::log::journal::Journal;
 use sockscope::log::save;
 

@@ -120,7 +120,7 @@ impl<'a> Reader<'a> {
     pub(super) fn payload(&mut self) -> Option<(Arc<[u8]>, Option<u32>)> {
         match self.byte()? {
             0 => Some((
-                super::empty_payload(),
+                super::record::empty_payload(),
                 Some(u32::try_from(self.uint()?).ok()?),
             )),
             _ => Some((Arc::from(self.bytes()?), None)),

@@ -281,6 +281,38 @@ mod tests {
             .collect()
     }
 
+    /// Pushes a created socket and a received chunk a payload, a command every 50, to
+    /// `log`; returns it with the slowest push's time.
+    fn push_all(mut log: SessionLog, payloads: Vec<Vec<u8>>) -> (SessionLog, Duration) {
+        let mut slowest = Duration::ZERO;
+        let mut push = |log: &mut SessionLog, ev: Option<Event>| {
+            let t = Instant::now();
+            match ev {
+                Some(ev) => log.push_event(ev),
+                None => log.push_command("send srv \"…\""),
+            }
+            slowest = slowest.max(t.elapsed());
+        };
+        push(
+            &mut log,
+            Some(event(
+                1,
+                EventKind::Created {
+                    proto: Proto::Tcp,
+                    family: Family::V4,
+                    name: Some("srv".into()),
+                },
+            )),
+        );
+        for (i, p) in payloads.into_iter().enumerate() {
+            if i % 50 == 0 {
+                push(&mut log, None);
+            }
+            push(&mut log, Some(received(1, p)));
+        }
+        (log, slowest)
+    }
+
     #[test]
     fn log_journal_never_waits_for_a_held_writer_and_counts_what_it_left_out() {
         const CHUNK: usize = 16 * 1024;
@@ -298,33 +330,7 @@ mod tests {
         // this test fails on the timeout below instead of hanging.
         let (done, finished) = crossbeam_channel::bounded(1);
         std::thread::spawn(move || {
-            let mut slowest = Duration::ZERO;
-            let mut push = |log: &mut SessionLog, ev: Option<Event>| {
-                let t = Instant::now();
-                match ev {
-                    Some(ev) => log.push_event(ev),
-                    None => log.push_command("send srv \"…\""),
-                }
-                slowest = slowest.max(t.elapsed());
-            };
-            push(
-                &mut log,
-                Some(event(
-                    1,
-                    EventKind::Created {
-                        proto: Proto::Tcp,
-                        family: Family::V4,
-                        name: Some("srv".into()),
-                    },
-                )),
-            );
-            for (i, p) in payloads.into_iter().enumerate() {
-                if i % 50 == 0 {
-                    push(&mut log, None);
-                }
-                push(&mut log, Some(received(1, p)));
-            }
-            let _ = done.send((log, slowest));
+            let _ = done.send(push_all(log, payloads));
         });
         let (log, slowest) = finished
             .recv_timeout(Duration::from_secs(30))

@@ -1,4 +1,4 @@
-//! Shared rig of the log tests: sessions built from events with fixed times.
+//! A session built from events with fixed times, holding every kind of record.
 
 #![allow(dead_code)]
 
@@ -14,7 +14,7 @@ use sockscope::engine::{
 use sockscope::log::SessionLog;
 
 /// An IP address and port.
-pub fn addr(s: &str) -> Addr {
+pub fn ip_addr(s: &str) -> Addr {
     s.parse::<SocketAddr>().map(Addr::from).expect("address")
 }
 
@@ -57,7 +57,7 @@ fn info(id: u32, name: Option<&str>, local: Option<Addr>) -> SocketInfo {
 /// The connection events of a TCP pair on IPv4 (1 listens as `srv`, 2 connects, 3 is
 /// accepted) and a UDP socket on IPv6 (4), then a Unix socket (5).
 fn setup(kinds: &mut Vec<(u32, EventKind)>) {
-    let (srv, cli) = (addr("127.0.0.1:7000"), addr("127.0.0.1:40000"));
+    let (srv, cli) = (ip_addr("127.0.0.1:7000"), ip_addr("127.0.0.1:40000"));
     let tcp = |name: Option<&str>| EventKind::Created {
         proto: Proto::Tcp,
         family: Family::V4,
@@ -115,7 +115,7 @@ fn setup(kinds: &mut Vec<(u32, EventKind)>) {
         (
             4,
             EventKind::Bound {
-                local: addr("[::1]:9000"),
+                local: ip_addr("[::1]:9000"),
                 implicit: true,
             },
         ),
@@ -140,8 +140,8 @@ fn setup(kinds: &mut Vec<(u32, EventKind)>) {
 /// Traffic: text, binary, non-UTF-8, CSV-hostile and large payloads, a reply, a truncated
 /// datagram, a framed message, a Unix payload.
 fn traffic(kinds: &mut Vec<(u32, EventKind)>) {
-    let srv = addr("127.0.0.1:7000");
-    let cli = addr("127.0.0.1:40000");
+    let srv = ip_addr("127.0.0.1:7000");
+    let cli = ip_addr("127.0.0.1:40000");
     let big: Vec<u8> = (0..70_000u32).map(|i| (i % 251) as u8).collect();
     kinds.extend([
         (
@@ -201,7 +201,7 @@ fn traffic(kinds: &mut Vec<(u32, EventKind)>) {
         (
             4,
             EventKind::Received {
-                peer: Some(addr("[::1]:9001")),
+                peer: Some(ip_addr("[::1]:9001")),
                 data: data(b"=SUM(A1)"),
                 truncated_from: Some(9000),
             },
@@ -209,7 +209,7 @@ fn traffic(kinds: &mut Vec<(u32, EventKind)>) {
         (
             4,
             EventKind::Sent {
-                peer: Some(addr("[::1]:9001")),
+                peer: Some(ip_addr("[::1]:9001")),
                 data: data("é ü".as_bytes()),
                 reply: false,
             },
@@ -239,7 +239,7 @@ fn ends(kinds: &mut Vec<(u32, EventKind)>) {
     let failed = |cause| {
         EventKind::Failed(OpError {
             op: Op::Connect,
-            addr: Some(addr("127.0.0.1:1")),
+            addr: Some(ip_addr("127.0.0.1:1")),
             cause,
         })
     };
@@ -268,7 +268,7 @@ fn ends(kinds: &mut Vec<(u32, EventKind)>) {
         (
             0,
             EventKind::Status(vec![
-                info(1, Some("srv"), Some(addr("127.0.0.1:7000"))),
+                info(1, Some("srv"), Some(ip_addr("127.0.0.1:7000"))),
                 info(2, None, None),
             ]),
         ),
