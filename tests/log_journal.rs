@@ -10,12 +10,13 @@ use std::time::{Duration, Instant};
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
 use std::process::Stdio;
 
 use log_rig::*;
+use sockscope::engine::{AddrSpec, Family, Proto};
 #[allow(unused_imports)]
 use sockscope::engine::{Command, EventKind, Payload, SockRef};
-use sockscope::engine::{Family, Proto};
 use sockscope::log::journal::Journal;
 #[allow(unused_imports)]
 use sockscope::log::read;
@@ -139,7 +140,7 @@ fn journal_survives_sigkill_mid_traffic() {
             assert_eq!(row.len, Some(p.len()));
             let mut want = format!("msg {next_msg:08} ").into_bytes();
             want.extend_from_slice(&[0xff, 0x00, next_msg as u8]);
-            assert_eq!(p, &want, "sends in order");
+            assert_eq!(&p[..], &want[..], "sends in order");
             next_msg += 1;
         }
     }

@@ -9,13 +9,15 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use std::net::SocketAddr;
+use std::os::unix::fs::PermissionsExt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 use log_rig::*;
+use sockscope::engine::{Addr, Event, Family, Proto, SockId};
 #[allow(unused_imports)]
 use sockscope::engine::{Command, EventKind, Payload, SockRef};
-use sockscope::engine::{Family, Proto, SockId};
 #[allow(unused_imports)]
 use sockscope::log::read;
 #[allow(unused_imports)]
@@ -209,4 +211,5 @@ fn saving_during_a_flood_writes_consistent_snapshots() {
         "traffic went on while saving ({overlapped} of 9 saves)"
     );
     let names = dir_names(dir.path());
+    assert_eq!(names.len(), 3, "no temporary files: {names:?}");
 }

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use std::process::Stdio;
 
 use log_rig::*;
+use sockscope::engine::{AddrSpec, Family, Proto};
 #[allow(unused_imports)]
 use sockscope::engine::{Command, EventKind, Payload, SockRef};
-use sockscope::engine::{Family, Proto};
 #[allow(unused_imports)]
 use sockscope::log::read;
 #[allow(unused_imports)]

@@ -7,16 +7,14 @@
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 pub mod golden;
 
 use crossbeam_channel::Receiver;
 use sockscope::engine::{
-    Addr, AddrSpec, Cause, Command, Engine, Event, EventKind, Family, How, Op, OpError, Payload,
-    Proto, Responder, Setting, SockId, SockRef, SockState, SockStats, SocketInfo,
+    Addr, AddrSpec, Command, Engine, Event, EventKind, Family, How, Payload, Proto, SockId, SockRef,
 };
 use sockscope::log::read::{Packet, Row};
 use sockscope::log::{Record, SessionLog, format};
