@@ -3,27 +3,14 @@
 
 mod log_rig;
 
-#[allow(unused_imports)]
-use std::collections::BTreeSet;
-#[allow(unused_imports)]
-use std::time::{Duration, Instant};
-
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::Stdio;
 
-use log_rig::*;
+use log_rig::prelude::*;
 use sockscope::engine::{AddrSpec, Family, Proto};
-#[allow(unused_imports)]
-use sockscope::engine::{Command, EventKind, Payload, SockRef};
 use sockscope::log::journal::Journal;
-#[allow(unused_imports)]
-use sockscope::log::read;
-#[allow(unused_imports)]
-use sockscope::log::save::{self, Format};
-#[allow(unused_imports)]
-use sockscope::log::{Record, SessionLog, format};
 
 /// Run as a child process by `journal_survives_sigkill_mid_traffic`: writes real UDP
 /// traffic to a journal until it is killed, printing `flushed N` after each flush.

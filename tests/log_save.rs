@@ -3,27 +3,14 @@
 
 mod log_rig;
 
-#[allow(unused_imports)]
-use std::collections::BTreeSet;
-#[allow(unused_imports)]
-use std::time::{Duration, Instant};
-
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use log_rig::*;
+use log_rig::prelude::*;
 use sockscope::engine::{Addr, Event, Family, Proto, SockId};
-#[allow(unused_imports)]
-use sockscope::engine::{Command, EventKind, Payload, SockRef};
-#[allow(unused_imports)]
-use sockscope::log::read;
-#[allow(unused_imports)]
-use sockscope::log::save::{self, Format};
-#[allow(unused_imports)]
-use sockscope::log::{Record, SessionLog, format};
 
 #[test]
 fn every_format_is_saved_privately_with_exact_counters() {

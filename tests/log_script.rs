@@ -2,23 +2,10 @@
 
 mod log_rig;
 
-#[allow(unused_imports)]
-use std::collections::BTreeSet;
-#[allow(unused_imports)]
-use std::time::{Duration, Instant};
-
 use std::process::Stdio;
 
-use log_rig::*;
+use log_rig::prelude::*;
 use sockscope::engine::{AddrSpec, Family, Proto};
-#[allow(unused_imports)]
-use sockscope::engine::{Command, EventKind, Payload, SockRef};
-#[allow(unused_imports)]
-use sockscope::log::read;
-#[allow(unused_imports)]
-use sockscope::log::save::{self, Format};
-#[allow(unused_imports)]
-use sockscope::log::{Record, SessionLog, format};
 
 #[test]
 fn saved_script_replays_with_sockscope_run() {

@@ -3,20 +3,7 @@
 
 mod log_rig;
 
-#[allow(unused_imports)]
-use std::collections::BTreeSet;
-#[allow(unused_imports)]
-use std::time::{Duration, Instant};
-
-use log_rig::*;
-#[allow(unused_imports)]
-use sockscope::engine::{Command, EventKind, Payload, SockRef};
-#[allow(unused_imports)]
-use sockscope::log::read;
-#[allow(unused_imports)]
-use sockscope::log::save::{self, Format};
-#[allow(unused_imports)]
-use sockscope::log::{Record, SessionLog, format};
+use log_rig::prelude::*;
 
 #[test]
 fn text_log_holds_every_line_and_full_payloads() {

@@ -12,6 +12,20 @@ use std::time::{Duration, Instant};
 
 pub mod golden;
 
+/// What the log tests use, in one import.
+#[allow(unused_imports)] // each test file uses part of it
+pub mod prelude {
+    pub use std::collections::BTreeSet;
+    pub use std::time::{Duration, Instant};
+
+    pub use sockscope::engine::{Command, EventKind, Payload, SockRef};
+    pub use sockscope::log::read;
+    pub use sockscope::log::save::{self, Format};
+    pub use sockscope::log::{Record, SessionLog, format};
+
+    pub use super::*;
+}
+
 use crossbeam_channel::Receiver;
 use sockscope::engine::{
     Addr, AddrSpec, Command, Engine, Event, EventKind, Family, How, Payload, Proto, SockId, SockRef,

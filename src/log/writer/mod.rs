@@ -33,8 +33,8 @@ pub enum RowSink<'a> {
     Text(&'a mut dyn Write),
     /// JSON lines.
     Json(&'a mut dyn Write),
-    /// A CSV table.
-    Csv(csv::Table<&'a mut dyn Write>),
+    /// A CSV table (boxed: the `csv` writer's state is large).
+    Csv(Box<csv::Table<&'a mut dyn Write>>),
 }
 
 impl<'a> RowSink<'a> {
@@ -47,7 +47,7 @@ impl<'a> RowSink<'a> {
             Format::Csv => {
                 let mut t = csv::Table::new(w);
                 t.header()?;
-                RowSink::Csv(t)
+                RowSink::Csv(Box::new(t))
             }
             Format::Pcap | Format::Script => {
                 return Err(io::Error::new(
