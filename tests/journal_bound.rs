@@ -131,6 +131,9 @@ fn records_older_than_the_bound_survive_sigkill() {
         );
     }
     assert_eq!(got, total, "the last burst is older than the bound");
-    let last = rec.rows.last().and_then(|r| r.payload.clone());
+    let last = rec
+        .rows
+        .last()
+        .and_then(|r| r.payload.as_deref().map(<[u8]>::to_vec));
     assert_eq!(last, Some(format!("line {:08}\n", total - 1).into_bytes()));
 }

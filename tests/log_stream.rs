@@ -125,7 +125,7 @@ fn a_streamed_log_holds_every_byte_past_the_payload_budget() {
         rows.iter()
             .filter(|r| r.event == event && r.socket.as_deref() == Some(sock))
             .inspect(|r| assert!(!r.evicted, "a row without its bytes"))
-            .flat_map(|r| r.payload.clone().unwrap_or_default())
+            .flat_map(|r| r.payload.as_deref().unwrap_or_default().to_vec())
             .collect()
     };
     assert!(

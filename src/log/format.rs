@@ -1,55 +1,19 @@
-//! How log records read: escaped payloads, one-line summaries, the text line and the JSON
-//! line (the schema of `sockscope run --json`).
+//! How log records read: escaped payloads, one-line summaries, addresses and times; the
+//! text and JSON lines of one record (written by [`super::writer`]).
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::time::SystemTime;
 
+use super::row::Row;
+use super::{LogContext, Record, SessionLog, writer};
+use crate::engine::{Addr, EventKind, Responder, SocketInfo};
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde_json::{Map, Value, json};
 
-use super::{LogContext, Record, SessionLog};
-use crate::engine::{Addr, EventKind, Responder, SockId, SocketInfo};
+pub use super::row::Direction;
 
-/// Which way a record goes, for the log's direction column and filters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Direction {
-    /// A command issued by the user.
-    Command,
-    /// Bytes sent.
-    Sent,
-    /// Bytes received.
-    Received,
-    /// Any other event (bound, accepted, closed, …).
-    Event,
-    /// A failure.
-    Error,
-}
-
-impl Direction {
-    /// The direction's lower-case name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Direction::Command => "command",
-            Direction::Sent => "sent",
-            Direction::Received => "received",
-            Direction::Event => "event",
-            Direction::Error => "error",
-        }
-    }
-}
-
-/// The direction of a record.
+/// The direction of a record ([`Direction::of`]).
 pub fn direction(rec: &Record) -> Direction {
-    match rec {
-        Record::Command { .. } => Direction::Command,
-        Record::Event(ev) => match ev.kind {
-            EventKind::Sent { .. } => Direction::Sent,
-            EventKind::Received { .. } | EventKind::Message { .. } => Direction::Received,
-            EventKind::Failed(_) => Direction::Error,
-            _ => Direction::Event,
-        },
-    }
+    Direction::of(rec)
 }
 
 /// The payload bytes a record carries, if any; `None` too when the payload has left memory
@@ -202,12 +166,10 @@ pub fn summary<L: AsRef<LogContext> + ?Sized>(rec: &Record, log: &L, max: usize)
         Record::Command { line, .. } => return format!("> {line}"),
         Record::Event(ev) => ev,
     };
-    let opt = |a: &Option<Addr>| {
-        a.as_ref()
-            .map(|a| a.to_string())
-            .unwrap_or_else(|| "?".into())
-    };
     match &ev.kind {
+        EventKind::Sent { .. } | EventKind::Received { .. } | EventKind::Message { .. } => {
+            traffic_summary(rec, &ev.kind, max)
+        }
         EventKind::Created {
             proto,
             family,
@@ -239,24 +201,34 @@ pub fn summary<L: AsRef<LogContext> + ?Sized>(rec: &Record, log: &L, max: usize)
         }
         EventKind::Connecting { peer } => format!("connecting to {peer}"),
         EventKind::Connected { local, peer } => format!("connected {local} -> {peer}"),
-        EventKind::Sent { peer, data, reply } => format!(
+        kind => other_summary(kind),
+    }
+}
+
+/// The summary of a payload record: what, how many bytes, the peer, the bytes shown.
+fn traffic_summary(rec: &Record, kind: &EventKind, max: usize) -> String {
+    let opt = |a: &Option<Addr>| {
+        a.as_ref()
+            .map(|a| a.to_string())
+            .unwrap_or_else(|| "?".into())
+    };
+    let bytes = || plural(payload_len(rec).unwrap_or(0) as u64, "byte");
+    match kind {
+        EventKind::Sent { peer, reply, .. } => format!(
             "{} {} to {}: {}",
             if *reply { "replied" } else { "sent" },
-            plural(ev.payload_len().unwrap_or(data.len()) as u64, "byte"),
+            bytes(),
             opt(peer),
             shown_payload(rec, max)
         ),
-        EventKind::SendProgress { sent, total } => {
-            format!("sending: {sent} of {}", plural(*total, "byte"))
-        }
         EventKind::Received {
             peer,
-            data,
             truncated_from,
+            ..
         } => {
             let mut s = format!(
                 "received {} from {}: {}",
-                plural(ev.payload_len().unwrap_or(data.len()) as u64, "byte"),
+                bytes(),
                 opt(peer),
                 shown_payload(rec, max)
             );
@@ -269,6 +241,22 @@ pub fn summary<L: AsRef<LogContext> + ?Sized>(rec: &Record, log: &L, max: usize)
             }
             s
         }
+        EventKind::Message { peer, .. } => format!(
+            "message of {} from {}: {}",
+            bytes(),
+            opt(peer),
+            shown_payload(rec, max)
+        ),
+        _ => String::new(),
+    }
+}
+
+/// The summary of an event that carries neither payload nor addresses.
+fn other_summary(kind: &EventKind) -> String {
+    match kind {
+        EventKind::SendProgress { sent, total } => {
+            format!("sending: {sent} of {}", plural(*total, "byte"))
+        }
         EventKind::PeerClosed => "peer closed its side (recv returned 0)".into(),
         EventKind::Shut { how } => format!("shutdown {how}"),
         EventKind::AutoAccept { on } => format!("auto-accept {}", if *on { "on" } else { "off" }),
@@ -277,12 +265,6 @@ pub fn summary<L: AsRef<LogContext> + ?Sized>(rec: &Record, log: &L, max: usize)
         EventKind::Reset => "reset by the peer (RST): the connection is gone both ways".into(),
         EventKind::Status(list) => format!("status: {}", plural(list.len() as u64, "socket")),
         EventKind::Failed(e) => format!("error: {e}"),
-        EventKind::Message { peer, data } => format!(
-            "message of {} from {}: {}",
-            plural(ev.payload_len().unwrap_or(data.len()) as u64, "byte"),
-            opt(peer),
-            shown_payload(rec, max)
-        ),
         EventKind::Readiness {
             readable,
             writable,
@@ -302,6 +284,16 @@ pub fn summary<L: AsRef<LogContext> + ?Sized>(rec: &Record, log: &L, max: usize)
             "in {} B in {} msgs, out {} B in {} msgs; over the last {:.3} s: in {:.0} B/s, out {:.0} B/s",
             s.bytes_in, s.msgs_in, s.bytes_out, s.msgs_out, s.secs, s.rate_in, s.rate_out
         ),
+        // Summarized by `summary` itself (listed, so that a new kind must be taught here).
+        EventKind::Sent { .. }
+        | EventKind::Received { .. }
+        | EventKind::Message { .. }
+        | EventKind::Created { .. }
+        | EventKind::Bound { .. }
+        | EventKind::Listening { .. }
+        | EventKind::Accepted { .. }
+        | EventKind::Connecting { .. }
+        | EventKind::Connected { .. } => String::new(),
     }
 }
 
@@ -356,186 +348,16 @@ pub fn rfc3339(at: SystemTime) -> String {
     DateTime::<Utc>::from(at).to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-/// The record as a line of the text log: time since start, socket, summary.
+/// The record as a line of the text log: time since start, socket, summary (payloads cut
+/// after `max` bytes).
 pub fn text_line(rec: &Record, log: &SessionLog, max: usize) -> String {
-    let sock = rec
-        .socket()
-        .map(|id| log.label(id))
-        .unwrap_or_else(|| "-".into());
-    format!(
-        "{:>11.6} {:<6} {}",
-        since(log, rec.at()),
-        sock,
-        summary(rec, log, max)
-    )
+    let ctx = log.context();
+    writer::text::line(&Row::from_record(rec, ctx).with_summary(rec, ctx, max))
 }
 
-/// The record as a JSON object (`ts`, `t`, `socket`, `event`, `local`, `peer`, `len`,
-/// `text`, `hex`, and per event more).
-/// A payload that has left memory has `len` and `"evicted": true`, and no `text` or `hex`.
-/// `log` is the [`SessionLog`] or a [`LogContext`] (the journal writer's mirror of it).
-pub fn json_value<L: AsRef<LogContext> + ?Sized>(rec: &Record, log: &L) -> Value {
-    Value::Object(json_object(rec, log.as_ref(), true))
-}
-
-/// The object of [`json_value`]; with `with_hex` false, a payload's `hex` is `null`, for a
-/// writer that writes the hex digits itself instead of building the string (the journal's).
-pub(super) fn json_object(rec: &Record, ctx: &LogContext, with_hex: bool) -> Map<String, Value> {
-    let mut m = json_object_parts(rec, ctx.started(), ctx.names(), with_hex);
-    if let (Some(local), _) = addresses_in(rec, ctx)
-        && !m.contains_key("local")
-    {
-        m.insert("local".into(), json!(local.to_string()));
-    }
-    m
-}
-
-/// [`json_value`] from the parts of the log it needs: the session's start and the names.
-pub fn json_value_parts(
-    rec: &Record,
-    started: SystemTime,
-    names: &HashMap<SockId, String>,
-) -> Value {
-    Value::Object(json_object_parts(rec, started, names, true))
-}
-
-fn json_object_parts(
-    rec: &Record,
-    started: SystemTime,
-    names: &HashMap<SockId, String>,
-    with_hex: bool,
-) -> Map<String, Value> {
-    let mut m = Map::new();
-    m.insert("ts".into(), json!(rfc3339(rec.at())));
-    let t = rec
-        .at()
-        .duration_since(started)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0);
-    m.insert("t".into(), json!(t));
-    if let Some(id) = rec.socket() {
-        m.insert("socket".into(), json!(id.to_string()));
-        if let Some(n) = names.get(&id) {
-            m.insert("name".into(), json!(n));
-        }
-    }
-    let event = match rec {
-        Record::Command { line, .. } => {
-            m.insert("command".into(), json!(line));
-            "command"
-        }
-        Record::Event(ev) => ev.kind.name(),
-    };
-    m.insert("event".into(), json!(event));
-    let (local, peer) = addresses(rec);
-    if let Some(a) = local {
-        m.insert("local".into(), json!(a.to_string()));
-    }
-    if let Some(a) = peer {
-        m.insert("peer".into(), json!(a.to_string()));
-    }
-    if let Some(len) = payload_len(rec) {
-        m.insert("len".into(), json!(len));
-        match payload(rec) {
-            Some(data) => {
-                if let Ok(s) = std::str::from_utf8(data) {
-                    m.insert("text".into(), json!(s));
-                }
-                let digits = if with_hex {
-                    json!(hex(data))
-                } else {
-                    Value::Null
-                };
-                m.insert("hex".into(), digits);
-            }
-            None => {
-                m.insert("evicted".into(), json!(true));
-            }
-        }
-    }
-    if let Record::Event(ev) = rec {
-        match &ev.kind {
-            EventKind::Failed(e) => {
-                m.insert("error".into(), json!(e.to_string()));
-                if let Some(n) = e.cause.errno() {
-                    m.insert("errno".into(), json!(n));
-                    if let Some(name) = crate::engine::errno_name(n) {
-                        m.insert("errno_name".into(), json!(name));
-                    }
-                }
-            }
-            EventKind::Received {
-                truncated_from: Some(n),
-                ..
-            } => {
-                m.insert("truncated_from".into(), json!(n));
-            }
-            EventKind::Sent { reply: true, .. } => {
-                m.insert("reply".into(), json!(true));
-            }
-            EventKind::Accepted { listener, .. } => {
-                m.insert("listener".into(), json!(listener.to_string()));
-            }
-            EventKind::Listening { backlog, .. } => {
-                m.insert("backlog".into(), json!(backlog));
-            }
-            EventKind::Status(list) => {
-                let rows: Vec<Value> = list.iter().map(status_json).collect();
-                m.insert("sockets".into(), Value::Array(rows));
-            }
-            EventKind::Readiness {
-                readable,
-                writable,
-                pending,
-            } => {
-                m.insert("readable".into(), json!(readable));
-                m.insert("writable".into(), json!(writable));
-                m.insert("pending".into(), json!(pending));
-            }
-            EventKind::Set(setting) => {
-                m.insert("setting".into(), json!(setting.to_string()));
-            }
-            EventKind::RepeatDone { sent } => {
-                m.insert("sent".into(), json!(sent));
-            }
-            EventKind::Flooded { msgs, bytes } => {
-                m.insert("msgs".into(), json!(msgs));
-                m.insert("bytes".into(), json!(bytes));
-            }
-            EventKind::Stats(s) => {
-                m.insert("bytes_in".into(), json!(s.bytes_in));
-                m.insert("bytes_out".into(), json!(s.bytes_out));
-                m.insert("msgs_in".into(), json!(s.msgs_in));
-                m.insert("msgs_out".into(), json!(s.msgs_out));
-                m.insert("secs".into(), json!(s.secs));
-                m.insert("rate_in".into(), json!(s.rate_in));
-                m.insert("rate_out".into(), json!(s.rate_out));
-            }
-            _ => {}
-        }
-    }
-    m
-}
-
-fn status_json(s: &SocketInfo) -> Value {
-    json!({
-        "socket": s.id.to_string(),
-        "name": s.name,
-        "proto": s.proto.to_string(),
-        "family": s.family.to_string(),
-        "state": s.state.to_string(),
-        "local": s.local.as_ref().map(|a| a.to_string()),
-        "peer": s.peer.as_ref().map(|a| a.to_string()),
-        "bytes_in": s.bytes_in,
-        "bytes_out": s.bytes_out,
-        "tcp_state": s.tcp_state,
-        "onclose": s.on_close.map(|p| p.map_or("default".to_string(), |p| p.to_string())),
-    })
-}
-
-/// The record as one JSON line.
+/// The record as one JSON line (the schema of `sockscope run --json`, [`writer::json`]).
 pub fn json_line(rec: &Record, log: &SessionLog) -> String {
-    json_value(rec, log).to_string()
+    writer::json::line(&Row::from_record(rec, log.context()))
 }
 
 #[cfg(test)]

@@ -14,10 +14,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
 use super::journal::{FLUSH_BEHIND, FLUSH_EVERY, FLUSH_INTERVAL};
-use super::{LogContext, Record, format};
+use super::row::Row;
+use super::{LogContext, Record, format, writer};
 
 /// What the journal sends its writer thread.
 pub(super) enum Msg {
@@ -100,58 +101,24 @@ impl Backlog {
     }
 }
 
-/// The journal object of a record: the object of `sockscope run --json` with `seq`, a
-/// `summary` for events without payload, and `omitted` when the payload was left out; its
-/// `hex` is `null`, for [`write_line`] to fill in.
-fn record_object(ctx: &mut LogContext, q: &Queued) -> Map<String, Value> {
+/// The journal row of a record: the row of `sockscope run --json` with `seq`, a `summary`
+/// for events without payload, and `omitted` when the payload was left out.
+fn journal_row(ctx: &mut LogContext, q: &Queued) -> Row {
     let rec = &q.rec;
     if q.learn
         && let Record::Event(ev) = rec
     {
         ctx.learn(ev);
     }
-    let mut m = format::json_object(rec, ctx, false);
-    m.insert("seq".into(), json!(q.seq));
+    let mut row = Row::from_record(rec, ctx);
+    row.seq = Some(q.seq);
     if let Some(n) = q.omitted {
-        m.insert("omitted".into(), json!(n));
+        row.extra.push(("omitted", json!(n)));
     }
-    if format::payload_len(rec).is_none() && !matches!(rec, Record::Command { .. }) {
-        m.insert("summary".into(), json!(format::summary(rec, ctx, 0)));
+    if row.len.is_none() && row.command.is_none() {
+        row.summary = Some(format::summary(rec, ctx, 0));
     }
-    m
-}
-
-/// Writes `m` as one compact JSON line, byte for byte what `serde_json` writes for it, except
-/// that a `null` `hex` is written as the hex of `payload`, straight from the bytes (no
-/// string is built, and hex digits need no escaping).
-fn write_line(
-    w: &mut impl Write,
-    m: &Map<String, Value>,
-    payload: Option<&[u8]>,
-) -> io::Result<()> {
-    w.write_all(b"{")?;
-    for (i, (k, v)) in m.iter().enumerate() {
-        if i > 0 {
-            w.write_all(b",")?;
-        }
-        serde_json::to_writer(&mut *w, k)?;
-        w.write_all(b":")?;
-        match payload {
-            Some(data) if k == "hex" && v.is_null() => {
-                w.write_all(b"\"")?;
-                let mut buf = [0u8; 8192];
-                for chunk in data.chunks(buf.len() / 2) {
-                    for (pair, &b) in buf.chunks_exact_mut(2).zip(chunk) {
-                        pair.copy_from_slice(&format::hex_pair(b));
-                    }
-                    w.write_all(&buf[..chunk.len() * 2])?;
-                }
-                w.write_all(b"\"")?;
-            }
-            _ => serde_json::to_writer(&mut *w, v)?,
-        }
-    }
-    w.write_all(b"}\n")
+    row
 }
 
 /// Everything the writer thread needs.
@@ -230,8 +197,9 @@ pub(super) fn write_loop(mut wr: Writer<'_>) {
         match msg {
             Ok(Msg::Context(ctx)) => wr.ctx = *ctx,
             Ok(Msg::Record(q)) => {
-                let m = record_object(&mut wr.ctx, &q);
-                let r = write_line(&mut w, &m, format::payload(&q.rec));
+                let row = journal_row(&mut wr.ctx, &q);
+                let r = writer::json::write(&mut w, &row);
+                drop(row);
                 let (held, at) = (q.held, q.at);
                 drop(q);
                 wr.backlog.done(held);
@@ -273,6 +241,8 @@ mod tests {
     use std::sync::Arc;
     use std::time::{Duration, SystemTime};
 
+    use serde_json::Value;
+
     use super::*;
     use crate::engine::{Addr, Event, EventKind, Family, Proto, SockId};
     use crate::log::SessionLog;
@@ -311,6 +281,38 @@ mod tests {
             .collect()
     }
 
+    /// Pushes a created socket and a received chunk a payload, a command every 50, to
+    /// `log`; returns it with the slowest push's time.
+    fn push_all(mut log: SessionLog, payloads: Vec<Vec<u8>>) -> (SessionLog, Duration) {
+        let mut slowest = Duration::ZERO;
+        let mut push = |log: &mut SessionLog, ev: Option<Event>| {
+            let t = Instant::now();
+            match ev {
+                Some(ev) => log.push_event(ev),
+                None => log.push_command("send srv \"…\""),
+            }
+            slowest = slowest.max(t.elapsed());
+        };
+        push(
+            &mut log,
+            Some(event(
+                1,
+                EventKind::Created {
+                    proto: Proto::Tcp,
+                    family: Family::V4,
+                    name: Some("srv".into()),
+                },
+            )),
+        );
+        for (i, p) in payloads.into_iter().enumerate() {
+            if i % 50 == 0 {
+                push(&mut log, None);
+            }
+            push(&mut log, Some(received(1, p)));
+        }
+        (log, slowest)
+    }
+
     #[test]
     fn log_journal_never_waits_for_a_held_writer_and_counts_what_it_left_out() {
         const CHUNK: usize = 16 * 1024;
@@ -328,33 +330,7 @@ mod tests {
         // this test fails on the timeout below instead of hanging.
         let (done, finished) = crossbeam_channel::bounded(1);
         std::thread::spawn(move || {
-            let mut slowest = Duration::ZERO;
-            let mut push = |log: &mut SessionLog, ev: Option<Event>| {
-                let t = Instant::now();
-                match ev {
-                    Some(ev) => log.push_event(ev),
-                    None => log.push_command("send srv \"…\""),
-                }
-                slowest = slowest.max(t.elapsed());
-            };
-            push(
-                &mut log,
-                Some(event(
-                    1,
-                    EventKind::Created {
-                        proto: Proto::Tcp,
-                        family: Family::V4,
-                        name: Some("srv".into()),
-                    },
-                )),
-            );
-            for (i, p) in payloads.into_iter().enumerate() {
-                if i % 50 == 0 {
-                    push(&mut log, None);
-                }
-                push(&mut log, Some(received(1, p)));
-            }
-            let _ = done.send((log, slowest));
+            let _ = done.send(push_all(log, payloads));
         });
         let (log, slowest) = finished
             .recv_timeout(Duration::from_secs(30))
@@ -386,7 +362,7 @@ mod tests {
             assert_eq!(row.len, Some(CHUNK));
             assert_eq!(row.name.as_deref(), Some("srv"));
             match &row.payload {
-                Some(p) => assert_eq!(p, sent),
+                Some(p) => assert_eq!(&p[..], &sent[..]),
                 None => {
                     assert!(row.evicted, "a row without bytes says so");
                     missing.0 += 1;
@@ -454,7 +430,7 @@ mod tests {
         log.push_event(received(2, vec![0xff, 0]));
         for (i, rec) in log.iter().enumerate() {
             let rec: &Record = &rec;
-            let mut v = format::json_value(rec, &log);
+            let mut v: Value = serde_json::from_str(&format::json_line(rec, &log)).unwrap();
             let m = v.as_object_mut().unwrap();
             m.insert("seq".into(), json!(i));
             if format::payload_len(rec).is_none() && !matches!(rec, Record::Command { .. }) {

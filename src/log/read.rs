@@ -1,54 +1,18 @@
-//! Reading saved logs back: `.jsonl` (and journals) and `.csv` into comparable [`Row`]s, and a
-//! minimal pcap reader that takes the synthetic Ethernet/IP/TCP/UDP headers apart again.
+//! Reading saved logs back: `.jsonl` (and journals) and `.csv` into comparable [`Row`]s; pcaps
+//! with `super::read_pcap`'s reader.
 //! Tests use it to check that every format round-trips; recovery uses it to read journals.
 
 use std::fs::File;
 use std::io::{BufReader, Read};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::Arc;
 
-use pcap_file::pcap::PcapReader;
 use serde_json::Value;
 
-use crate::engine::Proto;
+pub use super::read_pcap::{Packet, parse_frame, read_pcap};
+use super::row::Direction;
 
-/// One record of a saved log, as far as the formats agree on it.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Row {
-    /// The record's number in the session (journals only).
-    pub seq: Option<u64>,
-    /// Wall-clock time, RFC 3339 UTC with microseconds.
-    pub ts: String,
-    /// Seconds since the session started.
-    pub t: f64,
-    /// The socket id (`s3`).
-    pub socket: Option<String>,
-    /// The socket's name (JSON only).
-    pub name: Option<String>,
-    /// The event's name (`sent`, `bound`, …, or `command`).
-    pub event: String,
-    /// `command`, `sent`, `received`, `event` or `error`.
-    pub direction: String,
-    /// Local address.
-    pub local: Option<String>,
-    /// Peer address.
-    pub peer: Option<String>,
-    /// Payload length (also when the payload itself was evicted).
-    pub len: Option<usize>,
-    /// The payload bytes, when the file has them.
-    pub payload: Option<Vec<u8>>,
-    /// The payload as text, when it is valid, non-empty UTF-8.
-    pub text: Option<String>,
-    /// The command line, for commands.
-    pub command: Option<String>,
-    /// The error message, for failures.
-    pub error: Option<String>,
-    /// The one-line summary of an event without payload (CSV and journals).
-    pub summary: Option<String>,
-    /// True when the payload had left memory when the file was written.
-    pub evicted: bool,
-}
+pub use super::row::Row;
 
 /// Why a saved log could not be read back.
 #[derive(Debug, thiserror::Error)]
@@ -92,17 +56,6 @@ fn read_text(path: &Path) -> Result<String, ReadError> {
     Ok(s)
 }
 
-/// The direction of an event by its JSON name, as [`super::format::Direction`] names it.
-pub fn direction_of(event: &str) -> &'static str {
-    match event {
-        "command" => "command",
-        "sent" => "sent",
-        "received" | "message" => "received",
-        "error" => "error",
-        _ => "event",
-    }
-}
-
 /// Decodes lower- or upper-case hex without separators.
 pub fn decode_hex(s: &str) -> Option<Vec<u8>> {
     let b = s.as_bytes();
@@ -133,8 +86,8 @@ pub fn row_from_json(v: &Value) -> Result<Row, String> {
         None | Some(Value::Null) => None,
         Some(n) => Some(n.as_u64().ok_or("\"len\" is not a count")? as usize),
     };
-    let payload = match opt_str(v, "hex") {
-        Some(h) => Some(decode_hex(&h).ok_or("\"hex\" is not hex")?),
+    let payload: Option<Arc<[u8]>> = match opt_str(v, "hex") {
+        Some(h) => Some(Arc::from(decode_hex(&h).ok_or("\"hex\" is not hex")?)),
         None => None,
     };
     if let (Some(n), Some(p)) = (len, &payload)
@@ -151,7 +104,7 @@ pub fn row_from_json(v: &Value) -> Result<Row, String> {
         t: v.get("t").and_then(Value::as_f64).unwrap_or(0.0),
         socket: opt_str(v, "socket"),
         name: opt_str(v, "name"),
-        direction: direction_of(&event).to_string(),
+        direction: Direction::of_event(&event),
         event,
         local: opt_str(v, "local"),
         peer: opt_str(v, "peer"),
@@ -162,6 +115,7 @@ pub fn row_from_json(v: &Value) -> Result<Row, String> {
         error: opt_str(v, "error"),
         summary: opt_str(v, "summary"),
         evicted: v.get("evicted").and_then(Value::as_bool).unwrap_or(false),
+        ..Row::default()
     })
 }
 
@@ -304,7 +258,9 @@ pub fn parse_csv_log(text: &str) -> Result<Vec<Row>, (usize, String)> {
         let evicted = len.is_some_and(|l| l > 0) && hex.is_empty();
         let payload = match (len, evicted) {
             (Some(_), false) => {
-                Some(decode_hex(&hex).ok_or_else(|| (n, "hex column is not hex".to_string()))?)
+                let bytes =
+                    decode_hex(&hex).ok_or_else(|| (n, "hex column is not hex".to_string()))?;
+                Some(Arc::from(bytes))
             }
             _ => None,
         };
@@ -319,9 +275,11 @@ pub fn parse_csv_log(text: &str) -> Result<Vec<Row>, (usize, String)> {
             evicted,
             ..Row::default()
         };
-        match direction.as_str() {
-            "command" => row.command = Some(text),
-            "error" => {
+        let direction = Direction::from_name(&direction)
+            .ok_or_else(|| (n, format!("direction {direction:?}")))?;
+        match direction {
+            Direction::Command => row.command = Some(text),
+            Direction::Error => {
                 row.error = Some(text.strip_prefix("error: ").unwrap_or(&text).to_string());
                 row.summary = Some(text);
             }
@@ -342,171 +300,6 @@ pub fn read_csv(path: &Path) -> Result<Vec<Row>, ReadError> {
         line,
         what,
     })
-}
-
-/// One packet of a pcap, taken apart.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Packet {
-    /// Capture time since the Unix epoch.
-    pub ts: Duration,
-    /// TCP or UDP.
-    pub proto: Proto,
-    /// Source address and port.
-    pub src: SocketAddr,
-    /// Destination address and port.
-    pub dst: SocketAddr,
-    /// TCP sequence number (0 for UDP).
-    pub seq: u32,
-    /// TCP acknowledgement number (0 for UDP).
-    pub ack: u32,
-    /// TCP flags (`0x02` SYN, `0x10` ACK, `0x01` FIN, `0x08` PSH; 0 for UDP).
-    pub flags: u8,
-    /// The payload bytes captured (fewer than `len` when the capture was cut).
-    pub payload: Vec<u8>,
-    /// The payload's length as the headers give it.
-    pub len: usize,
-    /// True when every checksum present (IPv4 header, TCP or UDP) verifies; a cut capture's
-    /// TCP/UDP checksum is not checked.
-    pub checksums_ok: bool,
-}
-
-/// Ones' complement sum of 16-bit big-endian words, folded: the complement of the
-/// checksum the pcap writer computes.
-fn ones_sum(parts: &[&[u8]]) -> u16 {
-    !super::pcap::checksum(parts)
-}
-
-/// Takes an Ethernet frame apart; `None` when it is not Ethernet/IPv4-or-IPv6/TCP-or-UDP.
-pub fn parse_frame(ts: Duration, frame: &[u8], orig_len: usize) -> Option<Packet> {
-    let truncated = frame.len() < orig_len;
-    let ethertype = u16::from_be_bytes([*frame.get(12)?, *frame.get(13)?]);
-    let ip = frame.get(14..)?;
-    let (src_ip, dst_ip, proto_no, l4, l4_wire_len, mut ok, pseudo): (
-        IpAddr,
-        IpAddr,
-        u8,
-        &[u8],
-        usize,
-        bool,
-        Vec<u8>,
-    ) = match ethertype {
-        0x0800 => {
-            let ihl = usize::from(ip.first()? & 0x0f) * 4;
-            if ip.first()? >> 4 != 4 || ihl < 20 {
-                return None;
-            }
-            let total = usize::from(u16::from_be_bytes([*ip.get(2)?, *ip.get(3)?]));
-            let hdr = ip.get(..ihl)?;
-            let ok = ones_sum(&[hdr]) == 0xffff;
-            let src: [u8; 4] = ip.get(12..16)?.try_into().ok()?;
-            let dst: [u8; 4] = ip.get(16..20)?.try_into().ok()?;
-            let l4_len = total.checked_sub(ihl)?;
-            let mut pseudo = Vec::with_capacity(12);
-            pseudo.extend_from_slice(&src);
-            pseudo.extend_from_slice(&dst);
-            pseudo.extend_from_slice(&[0, ip[9]]);
-            pseudo.extend_from_slice(&(l4_len as u16).to_be_bytes());
-            let end = (ihl + l4_len).min(ip.len());
-            (
-                IpAddr::V4(Ipv4Addr::from(src)),
-                IpAddr::V4(Ipv4Addr::from(dst)),
-                ip[9],
-                ip.get(ihl..end)?,
-                l4_len,
-                ok,
-                pseudo,
-            )
-        }
-        0x86dd => {
-            if ip.first()? >> 4 != 6 {
-                return None;
-            }
-            let plen = usize::from(u16::from_be_bytes([*ip.get(4)?, *ip.get(5)?]));
-            let src: [u8; 16] = ip.get(8..24)?.try_into().ok()?;
-            let dst: [u8; 16] = ip.get(24..40)?.try_into().ok()?;
-            let mut pseudo = Vec::with_capacity(40);
-            pseudo.extend_from_slice(&src);
-            pseudo.extend_from_slice(&dst);
-            pseudo.extend_from_slice(&(plen as u32).to_be_bytes());
-            pseudo.extend_from_slice(&[0, 0, 0, *ip.get(6)?]);
-            let end = (40 + plen).min(ip.len());
-            (
-                IpAddr::V6(Ipv6Addr::from(src)),
-                IpAddr::V6(Ipv6Addr::from(dst)),
-                *ip.get(6)?,
-                ip.get(40..end)?,
-                plen,
-                true,
-                pseudo,
-            )
-        }
-        _ => return None,
-    };
-    let port = |at: usize| Some(u16::from_be_bytes([*l4.get(at)?, *l4.get(at + 1)?]));
-    let (proto, hdr_len, seq, ack, flags) = match proto_no {
-        6 => {
-            let off = usize::from(l4.get(12)? >> 4) * 4;
-            let seq = u32::from_be_bytes(l4.get(4..8)?.try_into().ok()?);
-            let ack = u32::from_be_bytes(l4.get(8..12)?.try_into().ok()?);
-            (Proto::Tcp, off, seq, ack, *l4.get(13)?)
-        }
-        17 => {
-            let ulen = usize::from(port(4)?);
-            if ulen != l4_wire_len {
-                ok = false;
-            }
-            (Proto::Udp, 8, 0, 0, 0)
-        }
-        _ => return None,
-    };
-    if !truncated && l4.len() == l4_wire_len {
-        let zero_udp = proto == Proto::Udp && port(6)? == 0 && src_ip.is_ipv4();
-        if !zero_udp && ones_sum(&[&pseudo, l4]) != 0xffff {
-            ok = false;
-        }
-    }
-    Some(Packet {
-        ts,
-        proto,
-        src: SocketAddr::new(src_ip, port(0)?),
-        dst: SocketAddr::new(dst_ip, port(2)?),
-        seq,
-        ack,
-        flags,
-        payload: l4.get(hdr_len..)?.to_vec(),
-        len: l4_wire_len.checked_sub(hdr_len)?,
-        checksums_ok: ok,
-    })
-}
-
-/// Reads a pcap of Ethernet frames; frames that are not IP/TCP/UDP are left out.
-pub fn read_pcap(path: &Path) -> Result<Vec<Packet>, ReadError> {
-    let file = File::open(path).map_err(|source| ReadError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let pcap_err = |source| ReadError::Pcap {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut reader = PcapReader::new(BufReader::new(file)).map_err(pcap_err)?;
-    let mut out = Vec::new();
-    let mut n = 0;
-    while let Some(pkt) = reader.next_packet() {
-        let pkt = pkt.map_err(pcap_err)?;
-        n += 1;
-        match parse_frame(pkt.timestamp, &pkt.data, pkt.orig_len as usize) {
-            Some(p) => out.push(p),
-            None => {
-                return Err(ReadError::Parse {
-                    path: path.to_path_buf(),
-                    line: n,
-                    what: "packet is not Ethernet/IP/TCP-or-UDP".into(),
-                });
-            }
-        }
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -542,6 +335,9 @@ mod tests {
         let v: Value = serde_json::json!({"ts": "x", "event": "sent", "len": 3, "hex": "0102"});
         assert!(row_from_json(&v).is_err());
         let v: Value = serde_json::json!({"ts": "x", "event": "sent", "len": 2, "hex": "0102"});
-        assert_eq!(row_from_json(&v).unwrap().payload, Some(vec![1, 2]));
+        assert_eq!(
+            row_from_json(&v).unwrap().payload.as_deref(),
+            Some(&[1u8, 2][..])
+        );
     }
 }

@@ -22,10 +22,8 @@ use std::path::{Path, PathBuf};
 pub use atomic::{AtomicFile, write_atomic};
 pub use rows::save_rows;
 
-use super::format;
-use super::read::CSV_COLUMNS;
-use super::{Record, SessionLog};
-use crate::engine::EventKind;
+use super::writer::RowSink;
+use super::{Record, SessionLog, format, writer};
 
 /// A file format of the session log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -264,29 +262,27 @@ pub fn write_log(
     w: &mut dyn Write,
 ) -> io::Result<(usize, usize)> {
     let mut evicted = 0;
-    match format {
-        Format::Txt => {
-            w.write_all(txt_header(log, log.len()).as_bytes())?;
-            let ev = log.evicted();
-            if ev.records > 0 {
-                writeln!(
-                    w,
-                    "# {} ({}) had left memory to keep within the payload budget; the journal has them",
-                    format::plural(ev.records, "payload"),
-                    format::plural(ev.bytes, "byte")
-                )?;
-            }
+    if format == Format::Txt {
+        w.write_all(txt_header(log, log.len()).as_bytes())?;
+        let ev = log.evicted();
+        if ev.records > 0 {
+            writeln!(
+                w,
+                "# {} ({}) had left memory to keep within the payload budget; the journal has them",
+                format::plural(ev.records, "payload"),
+                format::plural(ev.bytes, "byte")
+            )?;
         }
-        Format::Csv => w.write_all(csv_header().as_bytes())?,
-        _ => {}
     }
+    let mut sink = RowSink::new(format, w)?;
     for rec in log.iter() {
         let rec: &Record = &rec;
         if format::is_evicted(rec) {
             evicted += 1;
         }
-        write_record(rec, log, format, w)?;
+        sink.write(&writer::row_for(rec, log.context(), format))?;
     }
+    sink.finish()?;
     Ok((log.len(), evicted))
 }
 
@@ -297,93 +293,16 @@ pub(crate) fn write_record(
     format: Format,
     w: &mut dyn Write,
 ) -> io::Result<()> {
+    let row = writer::row_for(rec, log.context(), format);
     match format {
-        Format::Txt => {
-            writeln!(w, "{}", format::text_line(rec, log, usize::MAX))?;
-            if let Record::Event(ev) = rec
-                && let EventKind::Status(list) = &ev.kind
-            {
-                for s in list {
-                    writeln!(w, "    {}", format::status_line(s))?;
-                }
-            }
-            Ok(())
-        }
-        Format::Jsonl => {
-            // Serialized straight into the file: a 300 MB payload's hex is not copied into
-            // a line first. The bytes are those of `format::json_line`.
-            serde_json::to_writer(&mut *w, &format::json_value(rec, log))
-                .map_err(io::Error::from)?;
-            w.write_all(b"\n")
-        }
-        Format::Csv => w.write_all(csv_row(rec, log).as_bytes()),
+        Format::Txt => writer::text::write(w, &row),
+        Format::Jsonl => writer::json::write(w, &row),
+        Format::Csv => writer::csv::write(w, &row),
         Format::Pcap | Format::Svg | Format::Script => Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "write_log writes text, JSON lines and CSV only",
         )),
     }
-}
-
-/// Appends `s` to `out` as one CSV field, quoted when it needs to be (RFC 4180).
-fn csv_field(out: &mut String, s: &str) {
-    if s.contains([',', '"', '\n', '\r']) {
-        out.push('"');
-        out.push_str(&s.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(s);
-    }
-}
-
-/// The header line of the `.csv` log, CRLF-terminated.
-pub fn csv_header() -> String {
-    let mut s = CSV_COLUMNS.join(",");
-    s.push_str("\r\n");
-    s
-}
-
-/// One record as a CSV row, CRLF-terminated: `time` (RFC 3339 UTC, microseconds), `t`
-/// (seconds since the start), `socket` (its id), `direction`, `event`, `local`, `peer`,
-/// `length` (payload records only), `text` (the payload when it is valid UTF-8; the command
-/// line for commands; the summary for other events) and `hex` (the payload).
-///
-/// Payloads are written exactly, even when a spreadsheet could read them as a formula.
-pub fn csv_row(rec: &Record, log: &SessionLog) -> String {
-    let mut out = String::new();
-    let (local, peer) = format::addresses_in(rec, log);
-    let dir = format::direction(rec);
-    let event = match rec {
-        Record::Command { .. } => "command",
-        Record::Event(ev) => ev.kind.name(),
-    };
-    let text = match (rec, format::payload(rec)) {
-        (Record::Command { line, .. }, _) => line.clone(),
-        (_, Some(data)) => std::str::from_utf8(data).unwrap_or_default().to_string(),
-        _ if format::payload_len(rec).is_some() => String::new(),
-        _ => format::summary(rec, log, usize::MAX),
-    };
-    let fields = [
-        format::rfc3339(rec.at()),
-        format!("{:.6}", format::since(log, rec.at())),
-        rec.socket().map(|s| s.to_string()).unwrap_or_default(),
-        dir.name().to_string(),
-        event.to_string(),
-        local.map(|a| a.to_string()).unwrap_or_default(),
-        peer.map(|a| a.to_string()).unwrap_or_default(),
-        format::payload_len(rec)
-            .map(|n| n.to_string())
-            .unwrap_or_default(),
-        text,
-        format::payload(rec).map(format::hex).unwrap_or_default(),
-    ];
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        csv_field(&mut out, f);
-    }
-    out.push_str("\r\n");
-    out
 }
 
 /// Saves the session's commands as a script `sockscope run` replays (see
@@ -395,6 +314,7 @@ pub fn save_script(log: &SessionLog, path: &Path) -> Result<SavedInfo, SaveError
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::log::row::Row;
 
     #[test]
     fn log_format_from_extension() {
@@ -421,12 +341,20 @@ mod tests {
     }
 
     #[test]
-    fn log_csv_field_quoting() {
-        let mut s = String::new();
-        csv_field(&mut s, "plain");
-        csv_field(&mut s, "a,b");
-        csv_field(&mut s, "say \"hi\"\n");
-        assert_eq!(s, "plain\"a,b\"\"say \"\"hi\"\"\n\"");
+    fn log_csv_fields_are_quoted_only_where_needed() {
+        let row = Row {
+            ts: "plain".into(),
+            socket: Some("a,b".into()),
+            event: "say \"hi\"\n".into(),
+            local: Some("cr\r".into()),
+            ..Row::default()
+        };
+        let mut out = Vec::new();
+        writer::csv::write(&mut out, &row).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "plain,0.000000,\"a,b\",event,\"say \"\"hi\"\"\n\",\"cr\r\",,,,\r\n"
+        );
     }
 
     #[test]

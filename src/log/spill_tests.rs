@@ -30,6 +30,40 @@ fn ev(i: usize, kind: EventKind) -> Event {
     }
 }
 
+/// A `status` of one listener, its bytes in counting `i`.
+fn status(i: usize) -> EventKind {
+    EventKind::Status(vec![SocketInfo {
+        id: SockId(1),
+        name: None,
+        proto: Proto::Tcp,
+        family: crate::engine::Family::V4,
+        state: crate::engine::SockState::Listening,
+        parent: None,
+        local: Some(v4(80)),
+        peer: None,
+        bytes_in: i as u64,
+        bytes_out: 0,
+        msgs_in: 0,
+        msgs_out: 0,
+        tcp_state: Some("LISTEN"),
+        on_close: None,
+        accept_queue: None,
+    }])
+}
+
+/// Counters of every kind.
+fn stats() -> EventKind {
+    EventKind::Stats(SockStats {
+        bytes_in: 1,
+        bytes_out: 2,
+        msgs_in: 3,
+        msgs_out: 4,
+        secs: 0.5,
+        rate_in: 2.0,
+        rate_out: 4.5,
+    })
+}
+
 /// A record of every shape the log meets (traffic, lifecycle, errors, a pinned `status`).
 fn mixed(log: &mut SessionLog, i: usize) {
     let v6 = Addr::Ip(SocketAddr::V6(SocketAddrV6::new(
@@ -66,32 +100,8 @@ fn mixed(log: &mut SessionLog, i: usize) {
         )),
         6 => EventKind::Closed,
         7 => EventKind::PeerClosed,
-        8 => EventKind::Status(vec![SocketInfo {
-            id: SockId(1),
-            name: None,
-            proto: Proto::Tcp,
-            family: crate::engine::Family::V4,
-            state: crate::engine::SockState::Listening,
-            parent: None,
-            local: Some(v4(80)),
-            peer: None,
-            bytes_in: i as u64,
-            bytes_out: 0,
-            msgs_in: 0,
-            msgs_out: 0,
-            tcp_state: Some("LISTEN"),
-            on_close: None,
-            accept_queue: None,
-        }]),
-        9 => EventKind::Stats(SockStats {
-            bytes_in: 1,
-            bytes_out: 2,
-            msgs_in: 3,
-            msgs_out: 4,
-            secs: 0.5,
-            rate_in: 2.0,
-            rate_out: 4.5,
-        }),
+        8 => status(i),
+        9 => stats(),
         10 => EventKind::Created {
             proto: Proto::Udp,
             family: crate::engine::Family::V6,

@@ -13,7 +13,8 @@
 use std::io;
 
 use super::atomic::Scratch;
-use super::{AtomicFile, Format, SaveError, SavedInfo, csv_header, save_into, txt_header};
+use super::{AtomicFile, Format, SaveError, SavedInfo, save_into, txt_header};
+use crate::log::writer;
 use crate::log::{Record, SessionLog};
 
 /// A log file being written while the session runs.
@@ -52,7 +53,7 @@ pub fn create(path: &std::path::Path) -> Result<LogStream, SaveError> {
     let mut failed = None;
     match format {
         Format::Txt => body = Some(Scratch::create(path)?),
-        Format::Csv => failed = file.writer().write_all(csv_header().as_bytes()).err(),
+        Format::Csv => failed = writer::csv::write_header(file.writer()).err(),
         _ => {}
     }
     Ok(LogStream {
