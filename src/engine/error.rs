@@ -55,6 +55,8 @@ pub enum Op {
     Abort,
     /// `ready`.
     Ready,
+    /// `tls` (a handshake, or a TLS setting).
+    Tls,
 }
 
 impl fmt::Display for Op {
@@ -83,6 +85,7 @@ impl fmt::Display for Op {
             Op::Flood => "flood",
             Op::Abort => "abort",
             Op::Ready => "ready",
+            Op::Tls => "tls",
         })
     }
 }

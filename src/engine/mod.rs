@@ -35,6 +35,7 @@ mod options;
 mod reactor;
 mod responders;
 mod sock;
+pub mod tls;
 
 pub use addr::{Addr, AddrSpec};
 pub use command::{

@@ -158,6 +158,8 @@ pub(crate) struct Sock {
     pub peer_closed: bool,
     /// The previous `stats`: when, bytes in, bytes out.
     pub stats_mark: (Instant, u64, u64),
+    /// TLS: a listener's server settings, or a connection's layer.
+    pub tls: Option<crate::engine::tls::layer::Slot>,
 }
 
 impl Sock {
@@ -200,6 +202,7 @@ impl Sock {
             auto_accepted: false,
             peer_closed: false,
             stats_mark: (Instant::now(), 0, 0),
+            tls: None,
         }
     }
 
@@ -244,6 +247,7 @@ impl Sock {
                 (Some(os), Proto::Tcp) => crate::engine::diag::accept_queue(os),
                 _ => None,
             },
+            tls: crate::engine::tls::hooks::summary(self),
         }
     }
 

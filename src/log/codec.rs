@@ -14,7 +14,7 @@ use crate::engine::{
 };
 
 /// Every [`Op`], in the order of its code.
-const OPS: [Op; 23] = [
+const OPS: [Op; 24] = [
     Op::Socket,
     Op::Bind,
     Op::Listen,
@@ -38,6 +38,7 @@ const OPS: [Op; 23] = [
     Op::Ready,
     Op::Chunked,
     Op::Flood,
+    Op::Tls,
 ];
 
 /// Appends `rec` to `out` with its time relative to `base`; `keep_payload` says whether the
@@ -216,6 +217,11 @@ fn put_kind(out: &mut Vec<u8>, ev: &LoggedEvent, keep: bool) -> bool {
             }
         }
         EventKind::Reset => out.push(20),
+        EventKind::Tls(t) => {
+            // Rare and nested (a certificate chain): its JSON is compact enough.
+            out.push(21);
+            put_bytes(out, &serde_json::to_vec(t).unwrap_or_default());
+        }
         EventKind::Status(_) | EventKind::Responding { .. } | EventKind::Set(_) => return false,
     }
     true
@@ -533,6 +539,7 @@ impl<'a> Reader<'a> {
                 bytes: self.uint()?,
             },
             19 => EventKind::Stats(self.stats()?),
+            21 => EventKind::Tls(Box::new(serde_json::from_slice(self.bytes()?).ok()?)),
             _ => return None,
         };
         Some((kind, None))

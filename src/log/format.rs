@@ -302,6 +302,7 @@ pub fn summary<L: AsRef<LogContext> + ?Sized>(rec: &Record, log: &L, max: usize)
             "in {} B in {} msgs, out {} B in {} msgs; over the last {:.3} s: in {:.0} B/s, out {:.0} B/s",
             s.bytes_in, s.msgs_in, s.bytes_out, s.msgs_out, s.secs, s.rate_in, s.rate_out
         ),
+        EventKind::Tls(t) => t.describe(),
     }
 }
 
@@ -340,6 +341,10 @@ pub fn status_line(s: &SocketInfo) -> String {
         Some(Some(p)) => line.push_str(&format!(" onclose {p}")),
         Some(None) => line.push_str(" onclose default (auto-accepted: close, accepted: keep)"),
         None => {}
+    }
+    if let Some(tls) = &s.tls {
+        line.push_str(" tls ");
+        line.push_str(tls);
     }
     line
 }
@@ -510,6 +515,9 @@ fn json_object_parts(
                 m.insert("secs".into(), json!(s.secs));
                 m.insert("rate_in".into(), json!(s.rate_in));
                 m.insert("rate_out".into(), json!(s.rate_out));
+            }
+            EventKind::Tls(t) => {
+                m.insert("tls".into(), serde_json::to_value(t).unwrap_or(Value::Null));
             }
             _ => {}
         }

@@ -82,6 +82,7 @@ fn mixed(log: &mut SessionLog, i: usize) {
             tcp_state: Some("LISTEN"),
             on_close: None,
             accept_queue: None,
+            tls: None,
         }]),
         9 => EventKind::Stats(SockStats {
             bytes_in: 1,

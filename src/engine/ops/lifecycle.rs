@@ -429,6 +429,7 @@ impl Reactor {
                 name: name.map(Box::new),
             },
         );
+        self.tls_adopt(listener, id);
         self.send_greeting(listener, id);
     }
 
