@@ -18,7 +18,8 @@ use crate::lang::error::ParseError;
 use crate::lang::lexer::Token;
 
 const SIDES: &str = "`client`, `server` or `save-cert FILE`";
-const CLIENT_OPTS: &str = "`sni NAME`, `alpn P1,P2`, `ca FILE`, `insecure`, `timeout DURATION` or end of line";
+const CLIENT_OPTS: &str =
+    "`sni NAME`, `alpn P1,P2`, `ca FILE`, `insecure`, `timeout DURATION` or end of line";
 const SERVER_OPTS: &str = "`cert FILE key FILE`, `self-signed [NAME…]`, `alpn P1,P2`, `client-auth ca FILE`, `timeout DURATION` or end of line";
 /// The words that end a `self-signed` list of names.
 const SERVER_WORDS: [&str; 4] = ["cert", "alpn", "client-auth", "timeout"];
@@ -99,9 +100,9 @@ impl<'a> Parser<'a> {
             next = self.next()?;
         }
         if s.cert.is_none() && s.self_signed.is_none() {
-            return Err(self
-                .src
-                .at_end("`cert FILE key FILE` or `self-signed [NAME…]` (a server needs a certificate)"));
+            return Err(self.src.at_end(
+                "`cert FILE key FILE` or `self-signed [NAME…]` (a server needs a certificate)",
+            ));
         }
         Ok(s)
     }
@@ -156,7 +157,9 @@ mod tests {
     /// Every form parses to what it says and prints back to the same text.
     #[test]
     fn tls_forms_parse_and_print_back() {
-        let c = cmd("tls s1 client sni example.com ca \"my ca.pem\" insecure alpn h2,http/1.1 timeout 5s");
+        let c = cmd(
+            "tls s1 client sni example.com ca \"my ca.pem\" insecure alpn h2,http/1.1 timeout 5s",
+        );
         let want = Command::Tls {
             sock: SockRef::Id(SockId(1)),
             spec: TlsSpec::Client(ClientSpec {

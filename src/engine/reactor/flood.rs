@@ -221,7 +221,10 @@ struct Round<'a> {
 /// Sends what the round owes; `sent` counts whole messages, `counters` are the socket's
 /// bytes and messages out. Returns the error that ended the flood, if one did.
 fn send_round(
-    (os, mut tls): (&socket2::Socket, Option<&mut crate::engine::tls::layer::TlsConn>),
+    (os, mut tls): (
+        &socket2::Socket,
+        Option<&mut crate::engine::tls::layer::TlsConn>,
+    ),
     f: &mut crate::engine::sock::Flood,
     sent: &mut u64,
     counters: &mut (u64, u64),

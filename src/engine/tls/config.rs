@@ -67,7 +67,9 @@ pub(crate) fn client(spec: &ClientSpec, peer: Option<IpAddr>) -> Result<ClientSe
     };
     let builder: ServerCertVerifierBuilder =
         WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider());
-    let inner = builder.build().map_err(|e| format!("no usable roots: {e}"))?;
+    let inner = builder
+        .build()
+        .map_err(|e| format!("no usable roots: {e}"))?;
     let verdict: Verdict = Arc::default();
     let verifier = Recording {
         inner,
@@ -87,7 +89,9 @@ pub(crate) fn client(spec: &ClientSpec, peer: Option<IpAddr>) -> Result<ClientSe
             .map_err(|_| format!("{n} is not a valid server name for SNI"))?,
         (None, Some(ip)) => ServerName::IpAddress(ip.into()),
         (None, None) => {
-            return Err("this socket has no IP peer: give the server's name with `sni NAME`".into());
+            return Err(
+                "this socket has no IP peer: give the server's name with `sni NAME`".into(),
+            );
         }
     };
     Ok(ClientSetup {
@@ -147,8 +151,12 @@ pub(crate) fn server(spec: &ServerSpec) -> Result<ServerSetup, String> {
             let (der, key, text) = make_self_signed(&self_signed_names(names))?;
             (vec![der], key, text, true)
         }
-        (Some(_), Some(_)) => return Err("give either `cert FILE key FILE` or `self-signed`, not both".into()),
-        (None, None) => return Err("a server needs `cert FILE key FILE` or `self-signed [NAME…]`".into()),
+        (Some(_), Some(_)) => {
+            return Err("give either `cert FILE key FILE` or `self-signed`, not both".into());
+        }
+        (None, None) => {
+            return Err("a server needs `cert FILE key FILE` or `self-signed [NAME…]`".into());
+        }
     };
     let cert = cert_info(chain[0].as_ref());
     let builder = ServerConfig::builder_with_provider(provider())
@@ -203,9 +211,13 @@ impl ServerCertVerifier for Recording {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let result =
-            self.inner
-                .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now);
+        let result = self.inner.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        );
         let why = result.as_ref().err().map(error_words);
         if let Ok(mut v) = self.verdict.lock() {
             *v = Some(why);

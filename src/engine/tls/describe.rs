@@ -27,8 +27,10 @@ pub(crate) fn cert_info(der: &[u8]) -> CertInfo {
         };
     };
     let time = |t: &x509_parser::time::ASN1Time| {
-        chrono::DateTime::from_timestamp(t.timestamp(), 0)
-            .map_or_else(|| t.to_string(), |d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        chrono::DateTime::from_timestamp(t.timestamp(), 0).map_or_else(
+            || t.to_string(),
+            |d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        )
     };
     let mut sans = Vec::new();
     if let Ok(Some(ext)) = cert.subject_alternative_name() {

@@ -60,7 +60,10 @@ impl Reactor {
         id: SockId,
         spec: TlsSpec,
     ) -> Result<(), OpError> {
-        let sock = self.socks.get(&id).ok_or_else(|| refuse("no such socket"))?;
+        let sock = self
+            .socks
+            .get(&id)
+            .ok_or_else(|| refuse("no such socket"))?;
         if let Some(why) = sock.gone() {
             return Err(refuse(why));
         }
@@ -199,7 +202,10 @@ impl Reactor {
         id: SockId,
         path: &std::path::Path,
     ) -> Result<(), OpError> {
-        let sock = self.socks.get(&id).ok_or_else(|| refuse("no such socket"))?;
+        let sock = self
+            .socks
+            .get(&id)
+            .ok_or_else(|| refuse("no such socket"))?;
         let pem = match sock.tls.as_ref() {
             Some(Slot::Listener(l)) => Some(l.setup.cert_pem.clone()),
             Some(Slot::Conn(c)) => c.cert_pem.clone(),
@@ -275,7 +281,9 @@ impl Reactor {
         let Some(sock) = self.socks.get_mut(&id) else {
             return;
         };
-        let cmd = conn_of(sock).and_then(|t| t.pending.take()).and_then(|p| p.cmd);
+        let cmd = conn_of(sock)
+            .and_then(|t| t.pending.take())
+            .and_then(|p| p.cmd);
         let mut err = refuse(why);
         err.addr = sock.peer.clone();
         self.hub.emit(Some(id), cmd, EventKind::Failed(err));
@@ -336,7 +344,9 @@ fn handshake_of(t: &TlsConn) -> Handshake {
         client,
         version,
         suite,
-        alpn: c.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned()),
+        alpn: c
+            .alpn_protocol()
+            .map(|p| String::from_utf8_lossy(p).into_owned()),
         sni,
         chain,
         unverified,

@@ -132,7 +132,11 @@ impl TlsEvent {
         match self {
             TlsEvent::Serving { cert, self_signed } => format!(
                 "tls server ready: {} certificate {} ({})",
-                if *self_signed { "self-signed" } else { "loaded" },
+                if *self_signed {
+                    "self-signed"
+                } else {
+                    "loaded"
+                },
                 cert.subject,
                 cert.sans.join(", ")
             ),
