@@ -198,6 +198,19 @@ fn responder_text(r: &Responder) -> String {
 /// One line saying what a record is, without time or socket; payloads cut after `max` bytes.
 /// `log` is the [`SessionLog`] or a [`LogContext`] (the journal writer's mirror of it).
 pub fn summary<L: AsRef<LogContext> + ?Sized>(rec: &Record, log: &L, max: usize) -> String {
+    let line = summary_of(rec, log, max);
+    if is_traffic(rec) && rec.socket().is_some_and(|id| log.as_ref().decrypted(id)) {
+        return format!("{line} (decrypted TLS)");
+    }
+    line
+}
+
+/// True for a record carrying a payload that went over the wire (sent, received, a message).
+fn is_traffic(rec: &Record) -> bool {
+    matches!(rec, Record::Event(ev) if matches!(ev.kind, EventKind::Sent { .. } | EventKind::Received { .. } | EventKind::Message { .. }))
+}
+
+fn summary_of<L: AsRef<LogContext> + ?Sized>(rec: &Record, log: &L, max: usize) -> String {
     let ev = match rec {
         Record::Command { line, .. } => return format!("> {line}"),
         Record::Event(ev) => ev,
@@ -387,6 +400,9 @@ pub fn json_value<L: AsRef<LogContext> + ?Sized>(rec: &Record, log: &L) -> Value
 /// writer that writes the hex digits itself instead of building the string (the journal's).
 pub(super) fn json_object(rec: &Record, ctx: &LogContext, with_hex: bool) -> Map<String, Value> {
     let mut m = json_object_parts(rec, ctx.started(), ctx.names(), with_hex);
+    if is_traffic(rec) && rec.socket().is_some_and(|id| ctx.decrypted(id)) {
+        m.insert("decrypted".into(), json!(true)); // TLS: the plaintext, not the records
+    }
     if let (Some(local), _) = addresses_in(rec, ctx)
         && !m.contains_key("local")
     {
