@@ -623,3 +623,7 @@ impl<'a> Reader<'a> {
         Some(OpError { op, addr, cause })
     }
 }
+
+#[cfg(test)]
+#[path = "codec_tls_tests.rs"]
+mod tls_tests;
