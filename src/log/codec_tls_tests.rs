@@ -34,7 +34,12 @@ fn a_tls_handshake_survives_the_spill_codec() {
         kind: EventKind::Tls(Box::new(hs.clone())),
     };
     let mut out = Vec::new();
-    assert!(encode(&Record::Event(LoggedEvent::new(ev)), base, true, &mut out));
+    assert!(encode(
+        &Record::Event(LoggedEvent::new(ev)),
+        base,
+        true,
+        &mut out
+    ));
     let mut input = &out[..];
     let back = decode(&mut input, base).expect("decodes");
     let Record::Event(back) = back else {

@@ -76,6 +76,8 @@ pub struct SockRow {
     pub accept_queue: Option<AcceptQueue>,
     /// Options, framing, step mode, rules, timed sends: what has been set on it.
     pub config: SockConfig,
+    /// TLS: a listener's certificate, a connection's handshake.
+    pub tls: Option<Box<crate::app::model::tls_view::TlsView>>,
 }
 
 impl SockRow {
@@ -107,6 +109,7 @@ impl SockRow {
             tcp_state: None,
             accept_queue: None,
             config: SockConfig::default(),
+            tls: None,
         }
     }
 

@@ -359,6 +359,7 @@ impl AppState {
                 row.bytes_out += bytes;
                 row.msgs_out += msgs;
             }
+            EventKind::Tls(t) => row.tls.get_or_insert_default().fold(t),
             _ => {}
         }
         if tcp && transition {

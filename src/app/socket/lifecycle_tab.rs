@@ -37,6 +37,8 @@ pub struct Lifecycle {
     unix_touched: bool,
     /// The connect address was typed or picked for this socket: it is kept as typed.
     connect_touched_ever: bool,
+    /// The TLS section's fields.
+    tls: crate::app::socket::tls_section::TlsDraft,
 }
 
 impl Lifecycle {
@@ -114,6 +116,7 @@ impl Lifecycle {
                 self.connect_row(ui, row, state, settings, &sock, out);
             }
         });
+        self.tls.ui(ui, row, out);
         step_row(ui, "Finish", |ui| finish_row(ui, row, &sock, out));
     }
 
