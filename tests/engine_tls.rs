@@ -414,3 +414,53 @@ fn a_silent_peer_times_the_handshake_out_and_a_plaintext_peer_is_named() {
     assert!(m.contains("does not speak TLS"), "{m}");
     answer.join().expect("the plaintext peer ends");
 }
+
+/// A Python TLS client that waits (so the server's socket fills up), then counts what
+/// arrives until the server closes.
+const COUNTING_CLIENT: &str = r#"
+import socket, ssl, sys, time
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))))
+s.settimeout(60)
+time.sleep(1.0)
+n = 0
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    n += len(b)
+print(n, flush=True)
+"#;
+
+#[test]
+fn a_greeting_then_close_over_tls_leaves_whole_even_when_the_socket_is_full() {
+    const BIG: usize = 8 << 20;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("big.bin");
+    let bytes: Vec<u8> = (0..BIG).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&file, &bytes).expect("write");
+    let mut rig = Rig::new();
+    let (l, addr) = rig.listener();
+    // A small send buffer (accepted connections inherit it): the last records wait for room.
+    rig.ok(cmd(&format!("option {l} sndbuf 4096")));
+    rig.ok(cmd(&format!("tls {l} server self-signed")));
+    rig.ok(cmd(&format!("greet {l} file:{} close", file.display())));
+    rig.ok(cmd(&format!("accept {l} auto")));
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(COUNTING_CLIENT)
+        .arg(addr.port().to_string())
+        .output()
+        .expect("python3 runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        text.trim(),
+        BIG.to_string(),
+        "every byte of the greeting before the close"
+    );
+}

@@ -65,7 +65,9 @@ impl Reactor {
                 }
             }
         }
-        if sock.outq.is_empty() && sock.close_after_flush {
+        // Over TLS, the last records must leave too before a rule's `close` closes.
+        if sock.outq.is_empty() && sock.close_after_flush && crate::engine::tls::hooks::drain(sock)
+        {
             let _ = self.close(None, id);
         }
     }
