@@ -116,8 +116,9 @@ impl Lifecycle {
                 self.connect_row(ui, row, state, settings, &sock, out);
             }
         });
-        self.tls.ui(ui, row, out);
         step_row(ui, "Finish", |ui| finish_row(ui, row, &sock, out));
+        // Last, so that the rows above stay put when it appears (on listen, on connect).
+        self.tls.ui(ui, row, out);
     }
 
     fn bind_row(
