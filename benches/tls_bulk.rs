@@ -86,6 +86,9 @@ fn sink() -> ((Ctl, tempfile::TempDir), SocketAddr, PathBuf) {
     server.run(cmd(&format!("tls {l} server self-signed")));
     let ca = dir.path().join("c.pem");
     server.run(cmd(&format!("tls {l} save-cert {}", ca.display())));
+    // Nobody reads its events: an undrained subscriber would pause its reads (congestion).
+    let mut server = server;
+    server.release();
     ((server, dir), addr, ca)
 }
 
