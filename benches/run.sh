@@ -20,7 +20,7 @@ if [ -n "$missing" ]; then
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing
 fi
 
-benches="${*:-tcp_bulk udp_rate connections log_append echo_rtt ui_frames framing}"
+benches="${*:-tcp_bulk udp_rate connections log_append echo_rtt ui_frames framing tls_bulk}"
 for b in $benches; do
     echo "== cargo bench --bench $b" >&2
     SOCKSCOPE_BENCH_VIA="benches/run.sh" cargo bench --bench "$b"

@@ -451,6 +451,21 @@ pub enum Command {
         /// The socket.
         sock: SockRef,
     },
+    /// `tls ID client|server …`: TLS on a connected stream (now) or a listener (for each
+    /// connection it accepts).
+    Tls {
+        /// The socket.
+        sock: SockRef,
+        /// Which side, and its settings.
+        spec: crate::engine::tls::TlsSpec,
+    },
+    /// `tls ID save-cert FILE`: write the certificate a TLS server presents (PEM).
+    TlsSaveCert {
+        /// The socket.
+        sock: SockRef,
+        /// Where to write it.
+        path: PathBuf,
+    },
 }
 
 impl Command {
@@ -486,6 +501,8 @@ impl Command {
             | Command::OnClose { sock, .. }
             | Command::Flood { sock, .. }
             | Command::Stats { sock }
+            | Command::Tls { sock, .. }
+            | Command::TlsSaveCert { sock, .. }
             | Command::StatusOf { sock } => Some(sock),
         }
     }

@@ -57,6 +57,8 @@ pub enum Op {
     Abort,
     /// `ready`.
     Ready,
+    /// `tls` (a handshake, or a TLS setting).
+    Tls,
 }
 
 impl fmt::Display for Op {
@@ -85,6 +87,7 @@ impl fmt::Display for Op {
             Op::Flood => "flood",
             Op::Abort => "abort",
             Op::Ready => "ready",
+            Op::Tls => "tls",
         })
     }
 }

@@ -186,6 +186,9 @@ pub enum EventKind {
     },
     /// Counters and rates of one socket (answer to `stats`).
     Stats(SockStats),
+    /// TLS: a server set up, a handshake started or finished (`tls handshake`), a
+    /// certificate saved.
+    Tls(Box<crate::engine::tls::TlsEvent>),
 }
 
 /// A socket's counters and rates.
@@ -414,6 +417,7 @@ impl EventKind {
             EventKind::RepeatDone { .. } => "repeat-done",
             EventKind::Flooded { .. } => "flooded",
             EventKind::Stats(_) => "stats",
+            EventKind::Tls(_) => "tls",
         }
     }
 }
@@ -490,6 +494,9 @@ pub struct SocketInfo {
     pub tcp_state: Option<&'static str>,
     /// A listening TCP socket's accept queue, as the kernel reports it.
     pub accept_queue: Option<super::AcceptQueue>,
+    /// TLS: the handshake's summary (`TLS 1.3 · TLS_AES_128_GCM_SHA256 · h2`), or
+    /// `TLS server` for a TLS listener.
+    pub tls: Option<String>,
 }
 
 // Every event is kept by the session log: keep them small. Issue 7's goal is 128 bytes an

@@ -38,6 +38,7 @@ mod reactor;
 mod responders;
 mod sock;
 pub mod template;
+pub mod tls;
 
 pub use addr::{Addr, AddrSpec};
 pub use checksum::Checksum;

@@ -134,6 +134,8 @@ pub(crate) struct Sock {
     pub auto_accepted: bool,
     /// The previous `stats`: when, bytes in, bytes out.
     pub stats_mark: (Instant, u64, u64),
+    /// TLS: a listener's server settings, or a connection's layer.
+    pub tls: Option<crate::engine::tls::layer::Slot>,
 }
 
 impl Sock {
@@ -171,6 +173,7 @@ impl Sock {
             on_close: None,
             auto_accepted: false,
             stats_mark: (Instant::now(), 0, 0),
+            tls: None,
         }
     }
 
@@ -229,11 +232,12 @@ impl Sock {
                 (Some(os), Proto::Tcp) => crate::engine::diag::accept_queue(os),
                 _ => None,
             },
+            tls: crate::engine::tls::hooks::summary(self),
         }
     }
 
     /// Why no command can use the socket any more: it was reset by its peer, or closed.
-    fn gone(&self) -> Refusal {
+    pub(crate) fn gone(&self) -> Refusal {
         let label = self.label();
         match self.phase {
             Phase::Reset => Refusal::ResetByPeer { label },

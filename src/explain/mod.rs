@@ -54,6 +54,7 @@ pub fn call_of(op: Op) -> &'static str {
         Op::Resolve => "getaddrinfo()",
         Op::ReadFile => "open()/read()",
         Op::Respond | Op::Set | Op::Status | Op::Ready => "the command",
+        Op::Tls => "the TLS handshake (rustls)",
     }
 }
 

@@ -159,6 +159,11 @@ pub const COMMANDS: &[CommandHelp] = &[
         about: "TCP: close with linger 0, so the peer gets a reset",
     },
     CommandHelp {
+        name: "tls",
+        usage: "tls ID client [sni NAME] [alpn P1,P2] [ca FILE] [insecure] [timeout D] | tls ID server [cert FILE key FILE] [self-signed [NAME…]] [alpn P1,P2] [client-auth ca FILE] [timeout D] | tls ID save-cert FILE",
+        about: "TCP: TLS handshake now (a connection, also after plaintext: STARTTLS) or for every accepted connection (a listener); save-cert writes the server's certificate",
+    },
+    CommandHelp {
         name: "onclose",
         usage: "onclose ID close|keep",
         about: "listener: close a connection it accepted once the peer has closed and all is sent (default for auto-accept), or keep it half-open (default for accept)",

@@ -139,6 +139,7 @@ impl<'a> Parser<'a> {
                 }
             }
             "flood" => self.flood()?,
+            "tls" => self.tls()?,
             "stats" => {
                 let sock = self.sock()?;
                 self.end()?;

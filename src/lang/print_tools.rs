@@ -144,6 +144,12 @@ pub(super) fn write_more(cmd: &Command, f: &mut fmt::Formatter<'_>) -> Result<bo
             }
         }
         Command::Stats { sock } => write!(f, "stats {sock}")?,
+        Command::Tls { sock, spec } => super::print_tls::write_tls(f, sock, spec)?,
+        Command::TlsSaveCert { sock, path } => write!(
+            f,
+            "tls {sock} save-cert {}",
+            super::print_tls::path_word(path)
+        )?,
         _ => return Ok(false),
     }
     Ok(true)

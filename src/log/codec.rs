@@ -13,7 +13,7 @@ use crate::engine::{
 };
 
 /// Every [`Op`], in the order of its code.
-pub(super) const OPS: [Op; 23] = [
+pub(super) const OPS: [Op; 24] = [
     Op::Socket,
     Op::Bind,
     Op::Listen,
@@ -37,6 +37,7 @@ pub(super) const OPS: [Op; 23] = [
     Op::Ready,
     Op::Chunked,
     Op::Flood,
+    Op::Tls,
 ];
 
 /// Appends `rec` to `out` with its time relative to `base`; `keep_payload` says whether the
@@ -142,6 +143,11 @@ fn put_kind(out: &mut Vec<u8>, ev: &LoggedEvent, keep: bool) -> bool {
             out.push(8);
             put_addr(out, local);
             put_addr(out, peer);
+        }
+        EventKind::Tls(t) => {
+            // Rare and nested (a certificate chain): its JSON is compact enough.
+            out.push(21);
+            put_bytes(out, &serde_json::to_vec(t).unwrap_or_default());
         }
         EventKind::Status(_) | EventKind::Responding { .. } | EventKind::Set(_) => return false,
         EventKind::SendProgress { .. }
@@ -386,3 +392,7 @@ fn put_opt_addr(out: &mut Vec<u8>, a: Option<&Addr>) {
         Some(a) => put_addr(out, a),
     }
 }
+
+#[cfg(test)]
+#[path = "codec_tls_tests.rs"]
+mod tls_tests;

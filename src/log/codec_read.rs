@@ -174,6 +174,7 @@ impl<'a> Reader<'a> {
             12 => EventKind::AutoAccept { on: self.flag()? },
             13 => EventKind::Closed,
             20 => EventKind::Reset,
+            21 => EventKind::Tls(Box::new(serde_json::from_slice(self.bytes()?).ok()?)),
             14 => EventKind::Failed(self.error()?),
             15 => EventKind::Readiness {
                 readable: self.flag()?,

@@ -25,6 +25,8 @@ pub struct LogContext {
     parents: BTreeMap<u32, (u32, SockId)>,
     /// Each socket's local address, as its events reported it.
     locals: HashMap<SockId, Addr>,
+    /// Sockets with a TLS layer: their payloads are logged decrypted.
+    tls: std::collections::HashSet<SockId>,
 }
 
 impl LogContext {
@@ -35,6 +37,7 @@ impl LogContext {
             names: HashMap::new(),
             parents: BTreeMap::new(),
             locals: HashMap::new(),
+            tls: std::collections::HashSet::new(),
         }
     }
 
@@ -65,8 +68,16 @@ impl LogContext {
             EventKind::Accepted { name: Some(n), .. } => {
                 self.names.insert(id, n.to_string());
             }
+            EventKind::Tls(t) if matches!(**t, crate::engine::tls::TlsEvent::Started { .. }) => {
+                self.tls.insert(id);
+            }
             _ => {}
         }
+    }
+
+    /// True when `id` speaks TLS: what its events carry is the decrypted plaintext.
+    pub fn decrypted(&self, id: SockId) -> bool {
+        self.tls.contains(&id)
     }
 
     /// When the session started (times in the log are shown relative to it).

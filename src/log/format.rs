@@ -162,6 +162,19 @@ fn responder_text(r: &Responder) -> String {
 /// One line saying what a record is, without time or socket; payloads cut after `max` bytes.
 /// `log` is the [`SessionLog`] or a [`LogContext`] (the journal writer's mirror of it).
 pub fn summary<L: AsRef<LogContext> + ?Sized>(rec: &Record, log: &L, max: usize) -> String {
+    let line = summary_of(rec, log, max);
+    if is_traffic(rec) && rec.socket().is_some_and(|id| log.as_ref().decrypted(id)) {
+        return format!("{line} (decrypted TLS)");
+    }
+    line
+}
+
+/// True for a record carrying a payload that went over the wire (sent, received, a message).
+pub(crate) fn is_traffic(rec: &Record) -> bool {
+    matches!(rec, Record::Event(ev) if matches!(ev.kind, EventKind::Sent { .. } | EventKind::Received { .. } | EventKind::Message { .. }))
+}
+
+fn summary_of<L: AsRef<LogContext> + ?Sized>(rec: &Record, log: &L, max: usize) -> String {
     let ev = match rec {
         Record::Command { line, .. } => return format!("> {line}"),
         Record::Event(ev) => ev,
@@ -284,6 +297,7 @@ fn other_summary(kind: &EventKind) -> String {
             "in {} B in {} msgs, out {} B in {} msgs; over the last {:.3} s: in {:.0} B/s, out {:.0} B/s",
             s.bytes_in, s.msgs_in, s.bytes_out, s.msgs_out, s.secs, s.rate_in, s.rate_out
         ),
+        EventKind::Tls(t) => t.describe(),
         // Summarized by `summary` itself (listed, so that a new kind must be taught here).
         EventKind::Sent { .. }
         | EventKind::Received { .. }
@@ -332,6 +346,10 @@ pub fn status_line(s: &SocketInfo) -> String {
         Some(Some(p)) => line.push_str(&format!(" onclose {p}")),
         Some(None) => line.push_str(" onclose default (auto-accepted: close, accepted: keep)"),
         None => {}
+    }
+    if let Some(tls) = &s.tls {
+        line.push_str(" tls ");
+        line.push_str(tls);
     }
     line
 }

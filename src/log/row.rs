@@ -157,6 +157,9 @@ impl Row {
                     row.error = Some(e.to_string());
                 }
                 row.extra = extra_keys(&ev.kind);
+                if format::is_traffic(rec) && rec.socket().is_some_and(|id| ctx.decrypted(id)) {
+                    row.extra.push(("decrypted", json!(true))); // TLS: the plaintext, not the records
+                }
                 if let EventKind::Status(list) = &ev.kind {
                     row.details = list.iter().map(format::status_line).collect();
                 }
@@ -235,6 +238,7 @@ fn extra_keys(kind: &EventKind) -> Vec<(&'static str, Value)> {
             ("rate_in", json!(s.rate_in)),
             ("rate_out", json!(s.rate_out)),
         ],
+        EventKind::Tls(t) => vec![("tls", serde_json::to_value(t).unwrap_or(Value::Null))],
         _ => Vec::new(),
     }
 }

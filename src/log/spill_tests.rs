@@ -48,6 +48,7 @@ fn status(i: usize) -> EventKind {
         tcp_state: Some("LISTEN"),
         on_close: None,
         accept_queue: None,
+        tls: None,
     }])
 }
 

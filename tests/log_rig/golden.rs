@@ -51,6 +51,7 @@ fn info(id: u32, name: Option<&str>, local: Option<Addr>) -> SocketInfo {
         on_close: Some(None),
         tcp_state: Some("LISTEN"),
         accept_queue: None,
+        tls: None,
     }
 }
 

@@ -6,4 +6,5 @@ pub(crate) mod sock_config;
 pub(crate) mod sock_row;
 pub mod sockets_list;
 pub mod state;
+pub mod tls_view;
 pub mod traffic;

@@ -78,6 +78,8 @@ pub struct SockRow {
     pub accept_queue: Option<AcceptQueue>,
     /// Options, framing, step mode, rules, timed sends: what has been set on it.
     pub config: SockConfig,
+    /// TLS: a listener's certificate, a connection's handshake.
+    pub tls: Option<Box<crate::app::model::tls_view::TlsView>>,
 }
 
 impl SockRow {
@@ -109,6 +111,7 @@ impl SockRow {
             tcp_state: None,
             accept_queue: None,
             config: SockConfig::default(),
+            tls: None,
         }
     }
 
@@ -285,6 +288,7 @@ impl SockRow {
             // Gone both ways, unlike the peer's orderly close (half-closed); the engine
             // released the descriptor, so there is no kernel state left to show.
             EventKind::Reset => self.tcp_state = None,
+            EventKind::Tls(t) => self.tls.get_or_insert_default().fold(t),
             _ => {}
         }
     }

@@ -216,6 +216,7 @@ fn status_snapshot_overrides_rows() {
         on_close: Some(None),
         tcp_state: Some("LISTEN"),
         accept_queue: None,
+        tls: None,
     };
     st.apply(&Event {
         at: SystemTime::now(),
@@ -265,6 +266,7 @@ fn tcp_transitions_ask_for_one_quiet_status_at_a_time() {
         on_close: None,
         tcp_state: Some("CLOSE_WAIT"),
         accept_queue: None,
+        tls: None,
     };
     let answer = Event {
         at: SystemTime::now(),

@@ -358,6 +358,7 @@ fn header(ui: &mut Ui, row: &SockRow, state: &AppState, out: &mut Vec<Command>) 
                 });
             }
         }
+        crate::app::socket::tls_section::header(ui, row);
         let summary = config_summary(row);
         if !summary.is_empty() {
             ui.separator();

@@ -37,6 +37,8 @@ pub struct Lifecycle {
     unix_touched: bool,
     /// The connect address was typed or picked for this socket: it is kept as typed.
     connect_touched_ever: bool,
+    /// The TLS section's fields.
+    tls: crate::app::socket::tls_section::TlsDraft,
 }
 
 impl Lifecycle {
@@ -115,6 +117,8 @@ impl Lifecycle {
             }
         });
         step_row(ui, "Finish", |ui| finish_row(ui, row, &sock, out));
+        // Last, so that the rows above stay put when it appears (on listen, on connect).
+        self.tls.ui(ui, row, out);
     }
 
     fn bind_row(

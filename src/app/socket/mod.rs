@@ -12,4 +12,5 @@ pub(crate) mod responders_tab;
 pub(crate) mod send_box;
 pub(crate) mod send_tools;
 pub(crate) mod step_guards;
+pub(crate) mod tls_section;
 pub(crate) mod traffic_window;

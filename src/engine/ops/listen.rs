@@ -128,6 +128,7 @@ impl Reactor {
                 name: name.map(Box::new),
             },
         );
+        self.tls_adopt(listener, id);
         self.send_greeting(listener, id);
     }
 }

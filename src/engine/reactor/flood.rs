@@ -118,7 +118,8 @@ impl Reactor {
             to: to.as_ref(),
         };
         let mut counters = (sock.bytes_out, sock.msgs_out);
-        let error = send_round(os, f, &mut p.sent, &mut counters, &round);
+        let tls = crate::engine::tls::hooks::conn_of_parts(&mut sock.tls);
+        let error = send_round((os, tls), f, &mut p.sent, &mut counters, &round);
         (sock.bytes_out, sock.msgs_out) = counters;
         let done = error.is_some()
             || (f.off == 0
@@ -215,7 +216,10 @@ struct Round<'a> {
 /// Sends what the round owes; `sent` counts whole messages, `counters` are the socket's
 /// bytes and messages out. Returns the error that ended the flood, if one did.
 fn send_round(
-    os: &socket2::Socket,
+    (os, mut tls): (
+        &socket2::Socket,
+        Option<&mut crate::engine::tls::layer::TlsConn>,
+    ),
     f: &mut crate::engine::sock::Flood,
     sent: &mut u64,
     counters: &mut (u64, u64),
@@ -232,9 +236,10 @@ fn send_round(
             return None;
         }
         let rest = &f.data[f.off..];
-        let result = match r.to {
-            Some(sa) => os.send_to_with_flags(rest, sa, libc::MSG_NOSIGNAL),
-            None => os.send_with_flags(rest, libc::MSG_NOSIGNAL),
+        let result = match (r.to, tls.as_deref_mut()) {
+            (_, Some(t)) => t.send_plain(os, rest),
+            (Some(sa), None) => os.send_to_with_flags(rest, sa, libc::MSG_NOSIGNAL),
+            (None, None) => os.send_with_flags(rest, libc::MSG_NOSIGNAL),
         };
         match result {
             Ok(n) => {

@@ -167,6 +167,9 @@ impl Reactor {
         let Some(sock) = self.socks.get_mut(&id) else {
             return ReadOutcome::Gone;
         };
+        if crate::engine::tls::hooks::conn_of(sock).is_some() {
+            return self.tls_read(id, max); // plaintext out of the TLS layer
+        }
         let Some(os) = sock.os.as_ref() else {
             return ReadOutcome::Gone;
         };
@@ -364,6 +367,7 @@ impl Reactor {
     /// Fails accepts and connects of `id` whose deadline has passed.
     pub(crate) fn expire(&mut self, id: SockId, now: Instant) {
         self.tick_pacer(id, now);
+        self.tls_expire(id, now);
         if self.socks.get(&id).is_some_and(|s| s.accept_starved) {
             self.accept_ready(id);
         }

@@ -283,6 +283,8 @@ impl Reactor {
                 self.hub.emit(Some(id), Some(cmd), EventKind::Status(list));
                 Ok(())
             }
+            Command::Tls { spec, .. } => self.tls_command(cmd, id, spec),
+            Command::TlsSaveCert { path, .. } => self.tls_save_cert(cmd, id, &path),
             Command::Socket { .. } | Command::Status => Ok(()),
         }
     }
@@ -354,5 +356,6 @@ fn op_of(c: &Command) -> Op {
         Command::Abort { .. } => Op::Abort,
         Command::Flood { .. } => Op::Flood,
         Command::Stats { .. } => Op::Status,
+        Command::Tls { .. } | Command::TlsSaveCert { .. } => Op::Tls,
     }
 }

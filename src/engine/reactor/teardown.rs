@@ -110,6 +110,9 @@ impl Reactor {
             };
         }
         let label = sock.label();
+        if let Some(s) = self.socks.get_mut(&id) {
+            crate::engine::tls::hooks::goodbye(s); // close_notify, so the peer sees a clean end
+        }
         let failed = self.release(id);
         let Some(sock) = self.socks.get_mut(&id) else {
             return Ok(());

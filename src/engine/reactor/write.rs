@@ -31,8 +31,8 @@ impl Reactor {
         let Some(sock) = self.socks.get_mut(&id) else {
             return;
         };
-        if sock.os.is_none() || flood_mid_message(sock) {
-            return; // closed, or the flood writes the rest of its message first
+        if sock.os.is_none() || !crate::engine::tls::hooks::drain(sock) || flood_mid_message(sock) {
+            return; // closed, TLS records wait, or the flood writes the rest of its message first
         }
         let hub = &mut self.hub;
         loop {
@@ -65,7 +65,9 @@ impl Reactor {
                 }
             }
         }
-        if sock.outq.is_empty() && sock.close_after_flush {
+        // Over TLS, the last records must leave too before a rule's `close` closes.
+        if sock.outq.is_empty() && sock.close_after_flush && crate::engine::tls::hooks::drain(sock)
+        {
             let _ = self.close(None, id);
         }
     }
@@ -102,14 +104,15 @@ fn refill(sock: &mut Sock, hub: &mut Hub, id: SockId) -> Front {
 }
 
 /// One `send` (or `sendto`) of the rest of the queue's front.
-fn send_front(sock: &Sock) -> std::io::Result<usize> {
+fn send_front(sock: &mut Sock) -> std::io::Result<usize> {
     let (Some(os), Some(out)) = (sock.os.as_ref(), sock.outq.front()) else {
         return Ok(0);
     };
     let rest = &out.data[out.off..];
-    match &out.to {
-        Some(to) => os.send_to_with_flags(rest, &to.to_sock()?, libc::MSG_NOSIGNAL),
-        None => os.send_with_flags(rest, libc::MSG_NOSIGNAL),
+    match (&out.to, sock.tls.as_mut()) {
+        (_, Some(crate::engine::tls::layer::Slot::Conn(t))) => t.send_plain(os, rest),
+        (Some(to), _) => os.send_to_with_flags(rest, &to.to_sock()?, libc::MSG_NOSIGNAL),
+        (None, _) => os.send_with_flags(rest, libc::MSG_NOSIGNAL),
     }
 }
 

@@ -1,0 +1,251 @@
+//! TLS against other implementations on loopback (issue 16): sockscope's client against
+//! `openssl s_server`, `openssl s_client` and `curl -k` against sockscope's server. A test
+//! whose tool is not installed says so and passes (`.ci/run` installs them where it can).
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command as Proc, Stdio};
+use std::time::{Duration, Instant};
+
+use common::Rig;
+use sockscope::engine::tls::TlsEvent;
+use sockscope::engine::{Command, Event, EventKind, Family, Proto, SockId};
+use sockscope::lang::{Statement, parse_line};
+
+const TLS_WAIT: Duration = Duration::from_secs(60);
+
+fn cmd(line: &str) -> Command {
+    match parse_line(line) {
+        Ok(Some(Statement::Engine(c))) => c,
+        other => panic!("{line}: {other:?}"),
+    }
+}
+
+fn wait_for(rig: &mut Rig, what: &str, pred: impl Fn(&Event) -> bool) -> Event {
+    if let Some(ev) = rig.seen.iter().find(|e| pred(e)) {
+        return ev.clone();
+    }
+    let deadline = Instant::now() + TLS_WAIT;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let ev = rig
+            .rx
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("never saw {what}; saw {:#?}", rig.seen));
+        rig.seen.push(ev.clone());
+        if pred(&ev) {
+            return ev;
+        }
+    }
+}
+
+fn handshake_of(ev: Event) -> sockscope::engine::tls::Handshake {
+    match ev.kind {
+        EventKind::Tls(t) => match *t {
+            TlsEvent::Handshake(h) => h,
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+}
+
+fn server_handshake(rig: &mut Rig, listener: SockId) -> sockscope::engine::tls::Handshake {
+    let conn = wait_for(
+        rig,
+        "an accepted connection",
+        |e| matches!(e.kind, EventKind::Accepted { listener: l, .. } if l == listener),
+    )
+    .socket
+    .expect("its id");
+    let ev = wait_for(rig, "the server's handshake", |e| {
+        e.socket == Some(conn)
+            && matches!(&e.kind, EventKind::Tls(t) if matches!(**t, TlsEvent::Handshake(_)))
+    });
+    handshake_of(ev)
+}
+
+/// True when `tool` runs; else prints why the test is skipped.
+fn have(tool: &str) -> bool {
+    match Proc::new(tool).arg("--version").output() {
+        Ok(_) => true,
+        Err(e) => {
+            eprintln!("SKIPPED: {tool} is not installed ({e})");
+            false
+        }
+    }
+}
+
+/// A certificate and key for 127.0.0.1/localhost made by openssl.
+fn openssl_cert(dir: &Path) -> (PathBuf, PathBuf) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let out = Proc::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+        ])
+        .args(["-nodes", "-days", "2", "-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
+        .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (cert, key)
+}
+
+/// A port free a moment ago on 127.0.0.1.
+fn free_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+/// Kills a child on drop, so a failing test leaves no process behind.
+struct Reaped(Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn client_against_openssl_s_server() {
+    if !have("openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (cert, key) = openssl_cert(dir.path());
+    let port = free_port();
+    let mut child = Proc::new("openssl")
+        .args(["s_server", "-rev", "-accept"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("-cert")
+        .arg(&cert)
+        .arg("-key")
+        .arg(&key)
+        .args(["-alpn", "sockscope/1"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("openssl s_server starts");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let _server = Reaped(child);
+    let mut line = String::new();
+    while !line.contains("ACCEPT") {
+        line.clear();
+        assert!(
+            out.read_line(&mut line).expect("s_server's output") > 0,
+            "s_server ended"
+        );
+    }
+    let mut rig = Rig::new();
+    let c = rig.socket(Proto::Tcp, Family::V4);
+    rig.ok(cmd(&format!("connect {c} 127.0.0.1:{port}")));
+    let done = rig.ok(cmd(&format!(
+        "tls {c} client sni localhost ca {} alpn sockscope/1",
+        cert.display()
+    )));
+    let h = handshake_of(done);
+    assert_eq!(
+        h.unverified, None,
+        "openssl's certificate verified against ca"
+    );
+    assert_eq!(h.alpn.as_deref(), Some("sockscope/1"));
+    assert_eq!(h.sni.as_deref(), Some("localhost"));
+    assert_eq!(h.chain[0].subject, "CN=localhost");
+    rig.ok(cmd(&format!("send {c} \"hello tls\\n\"")));
+    let got = rig.recv_until(c, b"slt olleh");
+    assert!(
+        String::from_utf8_lossy(&got).contains("slt olleh"),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn openssl_s_client_against_our_server_with_loaded_cert() {
+    if !have("openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (cert, key) = openssl_cert(dir.path());
+    let mut rig = Rig::new();
+    let (l, addr) = rig.listener();
+    rig.ok(cmd(&format!(
+        "tls {l} server cert {} key {}",
+        cert.display(),
+        key.display()
+    )));
+    rig.ok(cmd(&format!("accept {l} auto")));
+    rig.ok(cmd(&format!("respond {l} upper")));
+    let mut child = Proc::new("openssl")
+        .args(["s_client", "-quiet", "-verify_return_error", "-connect"])
+        .arg(addr.to_string())
+        .arg("-CAfile")
+        .arg(&cert)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("openssl s_client starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut out = child.stdout.take().expect("stdout");
+    let _client = Reaped(child);
+    let h = server_handshake(&mut rig, l);
+    assert_eq!(h.version, "TLS 1.3");
+    stdin.write_all(b"shout\n").expect("s_client takes input");
+    let mut got = Vec::new();
+    let mut buf = [0u8; 64];
+    while !got.windows(6).any(|w| w == b"SHOUT\n") {
+        let n = out.read(&mut buf).expect("s_client's output");
+        assert!(n > 0, "s_client ended having printed {got:?}");
+        got.extend_from_slice(&buf[..n]);
+    }
+}
+
+#[test]
+fn curl_k_against_our_https_responder() {
+    if !have("curl") {
+        return;
+    }
+    let mut rig = Rig::new();
+    let (l, addr) = rig.listener();
+    rig.ok(cmd(&format!("tls {l} server self-signed alpn http/1.1")));
+    rig.ok(cmd(&format!("accept {l} auto")));
+    rig.ok(cmd(&format!(
+        "rule {l} add any reply \"HTTP/1.1 200 OK\\r\\nContent-Length: 12\\r\\nConnection: close\\r\\n\\r\\nhello, curl\\n\" close"
+    )));
+    let url = format!("https://{addr}/");
+    let curl = std::thread::spawn(move || {
+        Proc::new("curl")
+            .args(["-sSk", "--max-time", "60"])
+            .arg(&url)
+            .output()
+            .expect("curl runs")
+    });
+    let h = server_handshake(&mut rig, l);
+    assert_eq!(h.alpn.as_deref(), Some("http/1.1"));
+    let out = curl.join().expect("curl ends");
+    assert!(
+        out.status.success(),
+        "curl: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "hello, curl\n");
+    let _: SocketAddr = addr;
+}
