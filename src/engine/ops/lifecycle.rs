@@ -101,6 +101,7 @@ impl Reactor {
                 name,
             },
         );
+        self.sink_buffer(id);
         Ok(())
     }
 
