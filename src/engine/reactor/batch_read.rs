@@ -92,7 +92,10 @@ impl Reactor {
             return;
         };
         let opt = SockOpt::RcvBuf;
-        self.hub
-            .emit(Some(id), None, EventKind::Set(Setting::Option { opt, value }));
+        self.hub.emit(
+            Some(id),
+            None,
+            EventKind::Set(Setting::Option { opt, value }),
+        );
     }
 }
