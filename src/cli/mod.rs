@@ -3,6 +3,7 @@
 
 mod code;
 mod journaling;
+mod out;
 mod paste;
 mod recover;
 mod run;
@@ -131,6 +132,7 @@ pub(crate) fn start_runner(
 /// Writes a line to standard output, ignoring a closed pipe.
 pub(crate) fn out_line(line: &str) {
     use std::io::Write;
+    out::flush_out();
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{line}");
     let _ = out.flush();
@@ -139,6 +141,7 @@ pub(crate) fn out_line(line: &str) {
 /// Writes a line to standard error, ignoring a closed pipe.
 pub(crate) fn err_line(line: &str) {
     use std::io::Write;
+    out::flush_out();
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
