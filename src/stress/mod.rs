@@ -12,7 +12,9 @@ pub mod config;
 pub mod figures;
 pub mod report;
 mod run;
+pub mod words;
 
 pub use config::{Connect, Limit, Mode, StressConfig, Transport};
 pub use figures::{Failure, Figures};
 pub use run::{Stress, StressUpdate};
+pub use words::parse_words;
