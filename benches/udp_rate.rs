@@ -8,6 +8,7 @@
 //! kernel's drop counter of the receiving socket (`/proc/net/udp`) must equal what was sent.
 
 mod common;
+mod udp;
 
 use std::io::Read;
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
@@ -70,6 +71,11 @@ fn send(to: SocketAddr, size: usize, count: u64, pace: Option<f64>) -> (u64, f64
         }
     }
     (sent, common::cpu_thread_s() - cpu0)
+}
+
+/// The bench's one sending thread as fast as it goes (for the plain receiver and `run`).
+fn send_fast(to: SocketAddr, size: usize, count: u64) -> u64 {
+    send(to, size, count, None).0
 }
 
 /// Waits until the counters stop moving after the sender finished; returns the counts.
@@ -215,13 +221,19 @@ fn main() {
     );
     let mut accounting = Vec::new();
     let mut cpu_rows = Vec::new();
+    let mut kernel_rows = Vec::new();
     for (size, count) in flood {
         let (mut ours, mut theirs) = (Vec::new(), Vec::new());
         let (mut ours_cpu, mut theirs_cpu) = (Vec::new(), Vec::new());
+        let (mut plain_rates, mut drops) = (Vec::new(), Vec::new());
         for rep in 1..=reps {
             let o = sockscope_run(size, count, None);
             eprintln!("{size} B rep {rep}: sockscope {o:?}");
             accounting.push(("sockscope", size, o));
+            drops.push(o.kernel_drops);
+            let p = udp::plain_receiver(size, count, send_fast);
+            eprintln!("{size} B rep {rep}: plain recvmmsg {p:?}");
+            plain_rates.push(p.rate);
             ours.push(o.rate);
             ours_cpu.push(o.cpu_s * 1e6 / o.received.max(1) as f64);
             if socat {
@@ -232,6 +244,14 @@ fn main() {
                 theirs_cpu.push(t.cpu_s * 1e6 / t.received.max(1) as f64);
             }
         }
+        let mut ours_again = ours.clone();
+        kernel_rows.push((
+            size,
+            count,
+            common::median(&mut ours_again),
+            common::median(&mut plain_rates),
+            drops,
+        ));
         let oc = common::median(&mut ours_cpu);
         let tc = socat.then(|| common::median(&mut theirs_cpu));
         cpu_rows.push((size, oc, tc));
@@ -259,6 +279,7 @@ fn main() {
         }
     }
 
+    kernel_limit_rows(&mut s, kernel_rows, flood, reps);
     for (size, oc, tc) in cpu_rows {
         s.row(
             format!("receiver CPU per datagram received, {size} bytes (flood)"),
@@ -330,4 +351,68 @@ fn main() {
     }
     s.note(table.trim_end_matches(';').to_string());
     s.finish();
+}
+
+/// The rows against the plain references: the sink against `recvmmsg` (rate, and kernel
+/// drops in every run), the flood against `sendmmsg`, and `sockscope run` as the sink.
+fn kernel_limit_rows(
+    s: &mut Section,
+    rows: Vec<(usize, u64, f64, f64, Vec<u64>)>,
+    flood: [(usize, u64); 2],
+    reps: usize,
+) {
+    for (size, count, ours, plain, drops) in rows {
+        let ratio = ours / plain;
+        let clean = drops.iter().all(|&d| d == 0);
+        s.row(
+            format!("{size}-byte flood of {count}: sink vs plain recvmmsg receiver; kernel drops per run {drops:?}"),
+            common::per_s(ours),
+            format!("{} (plain recvmmsg)", common::per_s(plain)),
+            Some(ratio),
+            "≥ 0.95×, 0 dropped",
+            Some(ratio >= 0.95 && clean),
+        );
+    }
+    for (size, count) in flood {
+        let (mut ours, mut plain) = (Vec::new(), Vec::new());
+        for rep in 1..=reps {
+            let (r, t) = udp::sockscope_flood(size, count);
+            eprintln!("{size} B rep {rep}: sockscope flood {r:.0}/s {t:?}");
+            ours.push(r);
+            let (r, t) = udp::plain_flood(size, count);
+            eprintln!("{size} B rep {rep}: plain sendmmsg {r:.0}/s {t:?}");
+            plain.push(r);
+        }
+        let (o, p) = (common::median(&mut ours), common::median(&mut plain));
+        s.row(
+            format!("UDP flood generator, {size}-byte datagrams × {count} (logging on)"),
+            common::per_s(o),
+            format!("{} (plain sendmmsg)", common::per_s(p)),
+            Some(o / p),
+            "≥ 0.9×",
+            Some(o / p >= 0.9),
+        );
+    }
+    let (size, count) = flood[0];
+    let mut runs = Vec::new();
+    for rep in 1..=reps {
+        let t = udp::run_sink(size, count, send_fast);
+        eprintln!("{size} B rep {rep}: sockscope run sink {t:?}");
+        runs.push(t);
+    }
+    let all = runs
+        .iter()
+        .all(|t| t.kernel_drops == 0 && t.received == t.sent);
+    let shown: Vec<String> = runs
+        .iter()
+        .map(|t| format!("{}/{} ({} dropped)", t.received, t.sent, t.kernel_drops))
+        .collect();
+    s.row(
+        format!("`sockscope run` as a headless sink, {size}-byte flood of {count}, text output"),
+        shown.join(", "),
+        "every datagram the sender sent",
+        None,
+        "all counted, 0 dropped",
+        Some(all),
+    );
 }

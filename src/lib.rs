@@ -14,3 +14,4 @@ pub mod lessons;
 pub mod log;
 pub mod packets;
 pub mod script;
+pub mod stress;

@@ -55,6 +55,11 @@ fn main() {
             journal,
         }),
         Some(Cmd::Code { lang, file }) => sockscope::cli::code(lang, &file),
+        Some(Cmd::Stress {
+            json,
+            report,
+            words,
+        }) => sockscope::cli::stress(&words, json, report.as_deref()),
     };
     std::process::exit(code);
 }

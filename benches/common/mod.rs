@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod clients;
+pub mod plain;
 
 use std::fmt::Write as _;
 use std::io::Read;

@@ -3,11 +3,13 @@
 
 mod code;
 mod journaling;
+mod out;
 mod paste;
 mod recover;
 mod run;
 mod shell;
 mod sigint;
+mod stress;
 
 use std::path::PathBuf;
 
@@ -17,6 +19,7 @@ pub use code::{CodeLang, code};
 pub use recover::{RecoverArgs, recover_cmd};
 pub use run::run;
 pub use shell::shell;
+pub use stress::stress;
 
 /// The version line: package version and the git commit it was built from.
 pub const VERSION: &str = concat!(
@@ -105,6 +108,23 @@ pub enum Cmd {
         /// The journal file (default: the newest left in the data folder).
         journal: Option<PathBuf>,
     },
+    /// Stress a server: `stress ADDR clients N (pingpong PAYLOAD [expect PAYLOAD] |
+    /// throughput SIZE) [for DURATION | count K] [rate R/s] [connect per-request|once]
+    /// [tcp|udp]`. Figures four times a second, then the final report.
+    ///
+    /// Exit status: 0 when every request succeeded, 1 when some failed, 2 when the words
+    /// do not make a test.
+    Stress {
+        /// Print the figures as JSON lines.
+        #[arg(long)]
+        json: bool,
+        /// Also save the final report to FILE (.csv or .json).
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+        /// The statement's words after `stress`.
+        #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
+        words: Vec<String>,
+    },
     /// Print the script as a program in LANG that makes the same exchange with plain
     /// sockets (`-` reads standard input). Steps it cannot translate are listed on stderr.
     ///
@@ -139,6 +159,7 @@ pub(crate) fn start_runner(
 /// Writes a line to standard output, ignoring a closed pipe.
 pub(crate) fn out_line(line: &str) {
     use std::io::Write;
+    out::flush_out();
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{line}");
     let _ = out.flush();
@@ -147,6 +168,7 @@ pub(crate) fn out_line(line: &str) {
 /// Writes a line to standard error, ignoring a closed pipe.
 pub(crate) fn err_line(line: &str) {
     use std::io::Write;
+    out::flush_out();
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 

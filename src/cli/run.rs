@@ -10,7 +10,7 @@ use crate::log::save::Format;
 use crate::log::save::stream::{self, LogStream};
 use crate::script::{RunError, shown_line};
 
-use super::{err_line, out_line};
+use super::err_line;
 
 /// Exit status of a run that Ctrl-C interrupted (128 + SIGINT, as a shell reports it).
 const INTERRUPTED: i32 = 130;
@@ -139,10 +139,12 @@ pub fn run(
         Ok(s) => s,
         Err(code) => return code,
     };
-    let mut runner = match super::start_runner(json, SHOWN_BYTES, Box::new(out_line)) {
+    let printer = Box::new(super::out::buffered_line);
+    let mut runner = match super::start_runner(json, SHOWN_BYTES, printer) {
         Ok(r) => r,
         Err(code) => return code,
     };
+    runner.with_session(|s| s.set_flusher(Box::new(super::out::flush_out)));
     runner.set_script_mode(true);
     runner.with_session(|s| s.set_explain(explain));
     runner.set_packets(shelf);
@@ -158,7 +160,7 @@ pub fn run(
     let mut result = Ok(());
     for l in &lines {
         if echo && !json {
-            out_line(&format!("> {}", l.stmt));
+            super::out::buffered_line(&format!("> {}", l.stmt));
         }
         if let Err(e) = runner.execute(&l.stmt) {
             let code = if e == RunError::Interrupted {
@@ -172,6 +174,7 @@ pub fn run(
         }
     }
     let mut session = runner.finish();
+    super::out::flush_out();
     let mut code = 0;
     if let Err((failed, msg)) = result {
         err_line(&msg);

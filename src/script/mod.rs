@@ -3,6 +3,7 @@
 mod report;
 mod runner;
 mod session;
+pub mod summary;
 
 pub use report::{SHOWN_CHARS, shown_line};
 pub use runner::{DEFAULT_ACCEPT, DEFAULT_EXPECT, RunError, Runner};

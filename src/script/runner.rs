@@ -6,7 +6,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::Sender;
+use crossbeam_channel::{Receiver, Sender};
 
 use crate::engine::{Command, Engine, Event, EventKind, SockRef};
 use crate::lang::{ScriptLine, Statement};
@@ -50,6 +50,43 @@ fn lock(shared: &Shared) -> MutexGuard<'_, Session> {
     shared.0.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// Events the pump takes in under one lock (and one wake-up of the waiting statement).
+const PUMP_BATCH: usize = 1024;
+
+/// How often an idle pump tells the data lines it held back ([`super::summary`]).
+const PUMP_TICK: Duration = Duration::from_millis(250);
+
+/// The pump: takes in the engine's events until it stops or `stopped` is dropped. Events
+/// that are already waiting are taken in together, and the printer is flushed whenever
+/// none wait, so that a flood costs one lock and one wake-up per batch, not per event.
+fn pump(rx: &Receiver<Event>, stopped: &Receiver<()>, shared: &Shared) {
+    loop {
+        crossbeam_channel::select! {
+            recv(rx) -> ev => match ev {
+                Ok(ev) => {
+                    let mut session = lock(shared);
+                    session.absorb(ev);
+                    for ev in rx.try_iter().take(PUMP_BATCH) {
+                        session.absorb(ev);
+                    }
+                    if rx.is_empty() {
+                        session.idle();
+                    }
+                }
+                Err(_) => break,
+            },
+            recv(stopped) -> _ => break,
+            default(PUMP_TICK) => lock(shared).idle(),
+        }
+        shared.1.notify_all();
+    }
+    let mut session = lock(shared);
+    session.end_output();
+    session.ended = true;
+    drop(session);
+    shared.1.notify_all();
+}
+
 /// Drives an engine statement by statement.
 ///
 /// Its pump thread follows the engine's events until [`Runner::finish`] stops the engine or
@@ -77,20 +114,7 @@ impl Runner {
         let pump_shared = Arc::clone(&shared);
         let pump = std::thread::Builder::new()
             .name("sockscope-pump".into())
-            .spawn(move || {
-                loop {
-                    crossbeam_channel::select! {
-                        recv(rx) -> ev => match ev {
-                            Ok(ev) => lock(&pump_shared).absorb(ev),
-                            Err(_) => break,
-                        },
-                        recv(stopped) -> _ => break,
-                    }
-                    pump_shared.1.notify_all();
-                }
-                lock(&pump_shared).ended = true;
-                pump_shared.1.notify_all();
-            })
+            .spawn(move || pump(&rx, &stopped, &pump_shared))
             .ok();
         Runner {
             engine,

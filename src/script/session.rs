@@ -77,6 +77,10 @@ pub struct Session {
     stream: Option<LogStream>,
     /// Print a learner's explanation under each error (`--explain`).
     explain: bool,
+    /// Which data lines text output prints (the rest are summarized).
+    thinning: super::summary::Thinning,
+    /// Called when no event waits (and as the session ends): flushes buffered output.
+    flusher: Option<Box<dyn FnMut() + Send>>,
 }
 
 impl Session {
@@ -101,6 +105,8 @@ impl Session {
             sockets: HashSet::new(),
             auto_accepting: false,
             explain: false,
+            thinning: super::summary::Thinning::default(),
+            flusher: None,
         }
     }
 
@@ -111,6 +117,48 @@ impl Session {
             Output::Json => (self.printer)(&serde_json::json!({ "packet": line }).to_string()),
             _ => (self.printer)(line),
         }
+    }
+
+    /// Has `flush` called whenever the events are all taken in (the printer may buffer).
+    pub fn set_flusher(&mut self, flush: Box<dyn FnMut() + Send>) {
+        self.flusher = Some(flush);
+    }
+
+    /// No event waits: tells the data held back in intervals that ended, and flushes.
+    pub fn idle(&mut self) {
+        self.tell_held(false);
+        if let Some(f) = &mut self.flusher {
+            f();
+        }
+    }
+
+    /// The session ends: tells every data event still held back, and flushes.
+    pub fn end_output(&mut self) {
+        self.tell_held(true);
+        if let Some(f) = &mut self.flusher {
+            f();
+        }
+    }
+
+    /// Prints the summary lines of data held back ([`super::summary`]): of the intervals
+    /// that ended, or with `all` of every socket.
+    fn tell_held(&mut self, all: bool) {
+        if !matches!(self.output, Output::Text(_)) {
+            return;
+        }
+        for held in self.thinning.due(std::time::Instant::now(), all) {
+            self.print_held(&held);
+        }
+    }
+
+    fn print_held(&mut self, held: &super::summary::Held) {
+        let line = format!(
+            "{:>11.6} {:<6} {}",
+            crate::log::format::since(&self.log, held.last_at),
+            self.log.label(held.sock),
+            held.text()
+        );
+        (self.printer)(&line);
     }
 
     /// Records a command line in the log.
@@ -200,19 +248,45 @@ impl Session {
             self.outcomes.insert(cmd, ev.clone());
         }
         if self.logging {
+            let data = match (&ev.kind, ev.socket) {
+                (EventKind::Received { data, .. } | EventKind::Message { data, .. }, Some(id)) => {
+                    Some((id, data.len(), ev.at))
+                }
+                _ => None,
+            };
             // The stream gets the event with its payload, before the budget can evict it.
             let streamed = self.stream.as_ref().map(|_| Record::from(ev.clone()));
             self.log.push_event(ev);
             if let (Some(stream), Some(rec)) = (&mut self.stream, streamed) {
                 stream.record(&rec, &self.log);
             }
-            self.print_last();
+            if self.shown(data) {
+                self.print_last();
+            }
         }
     }
 
     /// Prints a learner's explanation under each error (text output only).
     pub fn set_explain(&mut self, on: bool) {
         self.explain = on;
+    }
+
+    /// Whether text output prints the event just logged: a data event `data` (socket,
+    /// bytes, time) past its socket's lines for this interval is held back for a summary;
+    /// before any other line, what is held back is told.
+    fn shown(&mut self, data: Option<(SockId, usize, std::time::SystemTime)>) -> bool {
+        if !matches!(self.output, Output::Text(_)) {
+            return true;
+        }
+        let Some((id, len, at)) = data else {
+            self.tell_held(true);
+            return true;
+        };
+        let (shown, told) = self.thinning.admit(id, len, std::time::Instant::now(), at);
+        if let Some(held) = told {
+            self.print_held(&held);
+        }
+        shown
     }
 
     fn print_last(&mut self) {
@@ -254,12 +328,16 @@ impl Session {
             return;
         }
         let buf = self.pending.entry(target).or_default();
+        let old = buf.len();
         buf.extend_from_slice(data);
-        if let Some(w) = self.watch.as_mut().filter(|w| w.sock == target && !w.found)
-            && let Some(end) = find_end(buf, &w.needle)
-        {
-            buf.drain(..end);
-            w.found = true;
+        // Only the new bytes (and a needle's length before them) can hold a new match: the
+        // rest was looked at as it came, so each event costs its own length, not the window's.
+        if let Some(w) = self.watch.as_mut().filter(|w| w.sock == target && !w.found) {
+            let from = old.saturating_sub(w.needle.len().saturating_sub(1));
+            if let Some(end) = find_end(&buf[from..], &w.needle) {
+                buf.drain(..from + end);
+                w.found = true;
+            }
         }
         let window = self.window;
         if buf.len() > window {

@@ -93,6 +93,7 @@ impl Reactor {
                 name,
             },
         );
+        self.sink_buffer(id);
         Ok(())
     }
 

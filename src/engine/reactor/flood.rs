@@ -226,6 +226,9 @@ fn send_round(
     r: &Round<'_>,
 ) -> Option<std::io::Error> {
     f.blocked = false;
+    if !r.stream {
+        return send_datagrams(os, f, sent, counters, r);
+    }
     for _ in 0..r.owed {
         if f.off == 0
             && (r.queued
@@ -262,6 +265,52 @@ fn send_round(
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
             Err(e) if !r.stream && e.raw_os_error() == Some(libc::ECONNREFUSED) => {
                 // A connected UDP socket hears of the peer's closed port; keep going.
+            }
+            Err(e) => return Some(e),
+        }
+    }
+    None
+}
+
+/// A datagram flood's round: copies of the message go `sendmmsg` at a time
+/// ([`BATCH`](crate::engine::reactor::mmsg::BATCH) a call) until the round's, the count's
+/// or the time's end, or until the socket's send buffer is full.
+fn send_datagrams(
+    os: &socket2::Socket,
+    f: &mut crate::engine::sock::Flood,
+    sent: &mut u64,
+    counters: &mut (u64, u64),
+    r: &Round<'_>,
+) -> Option<std::io::Error> {
+    use std::os::fd::AsRawFd;
+    let mut left = r.owed;
+    while left > 0 {
+        if f.until.is_some_and(|u| r.now >= u) {
+            return None;
+        }
+        let room = f.count.map_or(left, |c| c.saturating_sub(*sent).min(left));
+        if room == 0 {
+            return None;
+        }
+        let want = room.min(crate::engine::reactor::mmsg::BATCH as u64) as usize;
+        match crate::engine::reactor::mmsg::send_copies(os.as_raw_fd(), &f.data, r.to, want) {
+            Ok(n) => {
+                let n = n as u64;
+                let bytes = n * f.data.len() as u64;
+                f.bytes += bytes;
+                counters.0 += bytes;
+                counters.1 += n;
+                *sent += n;
+                left -= n.max(1).min(left);
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                f.blocked = true;
+                return None;
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => left -= 1,
+            Err(e) if e.raw_os_error() == Some(libc::ECONNREFUSED) => {
+                // A connected UDP socket hears of the peer's closed port; keep going.
+                left -= 1;
             }
             Err(e) => return Some(e),
         }

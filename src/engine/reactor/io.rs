@@ -213,6 +213,17 @@ impl Reactor {
             if sock.halves.read_done || sock.manual {
                 return;
             }
+            if !sock.proto.is_stream() {
+                use crate::engine::reactor::batch_read::Batch;
+                match self.read_batch(id) {
+                    Batch::Delivered | Batch::Interrupted => continue,
+                    Batch::Empty => return,
+                    Batch::Error(e) => {
+                        self.recv_failed(id, &e);
+                        continue;
+                    }
+                }
+            }
             let max = sock.recv_size;
             match self.read_once(id, max) {
                 ReadOutcome::Data(data, peer, truncated) => {

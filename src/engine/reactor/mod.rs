@@ -1,9 +1,11 @@
 //! The engine thread: a mio poll loop that owns every socket, runs commands in order and
 //! turns readiness into reads, writes, accepts and connects.
 
+pub(crate) mod batch_read;
 pub(crate) mod flood;
 pub(crate) mod hub;
 pub(crate) mod io;
+pub(crate) mod mmsg;
 pub(crate) mod recv_buf;
 pub(crate) mod resolve;
 pub(crate) mod teardown;
@@ -64,6 +66,8 @@ pub(crate) struct Reactor {
     pub timers: BinaryHeap<Reverse<(Instant, SockId)>>,
     /// The receive buffer shared by all sockets.
     pub buf: RecvBuf,
+    /// The slots datagram sockets are drained into, `recvmmsg` at a time (made at the first).
+    pub batch: Option<Box<crate::engine::reactor::mmsg::RecvBatch>>,
     /// The way back to this thread, for helper threads.
     pub post: Post,
     /// How host names are resolved.
@@ -96,6 +100,7 @@ impl Reactor {
             deferred: Vec::new(),
             timers: BinaryHeap::new(),
             buf: RecvBuf::new(RECV_BUF),
+            batch: None,
             post,
             resolver,
             ended: std::collections::VecDeque::new(),
