@@ -33,6 +33,7 @@ mod limits;
 mod ops;
 mod options;
 mod reactor;
+pub mod relay;
 mod responders;
 mod sock;
 
@@ -57,6 +58,7 @@ pub use ops::file_payload::{IN_MEMORY_LIMIT, UDP_MAX_V4, UDP_MAX_V6};
 pub const ENDED_KEPT: usize = 4096;
 pub use options::{OptValue, SockOpt};
 pub use reactor::resolve::{Lookup, RESOLVE_TIMEOUT, Resolver};
+pub use relay::fault::{Dir, Fault, Faults, Ppm};
 pub use responders::{LenMatch, Match, Rule, TemplateVars, expand};
 
 use std::sync::atomic::{AtomicU64, Ordering};

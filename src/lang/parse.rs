@@ -439,6 +439,9 @@ impl<'a> Parser<'a> {
 #[path = "parse_tools.rs"]
 mod tools;
 
+#[path = "parse_relay.rs"]
+mod relay;
+
 #[cfg(test)]
 #[path = "parse_tests.rs"]
 mod tests;

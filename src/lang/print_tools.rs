@@ -143,7 +143,7 @@ pub(super) fn write_more(cmd: &Command, f: &mut fmt::Formatter<'_>) -> Result<bo
             }
         }
         Command::Stats { sock } => write!(f, "stats {sock}")?,
-        _ => return Ok(false),
+        _ => return super::print_relay::write_relay(cmd, f),
     }
     Ok(true)
 }

@@ -430,6 +430,7 @@ impl Reactor {
             },
         );
         self.send_greeting(listener, id);
+        self.relay_accepted(listener, id);
     }
 
     /// `connect`.

@@ -50,6 +50,7 @@ impl Reactor {
                 {
                     self.read_ready(id);
                     self.flush(id);
+                    self.relay_connected(id);
                 }
             }
             Phase::Closed | Phase::Reset | Phase::Listening => {}
@@ -59,6 +60,7 @@ impl Reactor {
                 }
                 if writable {
                     self.flush(id);
+                    self.relay_wrote(id);
                     let flooding = self.socks.get(&id).is_some_and(|s| {
                         matches!(&s.pacer, Some(p) if matches!(&p.kind, crate::engine::sock::PacerKind::Flood(f) if f.blocked))
                     });
@@ -155,6 +157,7 @@ impl Reactor {
                 sock.peer = None;
                 let err = OpError::io(Op::Connect, Some(&peer), &e);
                 self.hub.emit(Some(id), cmd, EventKind::Failed(err));
+                self.relay_connect_failed(id);
             }
         }
     }
@@ -221,6 +224,11 @@ impl Reactor {
                 return;
             }
             let max = sock.recv_size;
+            let max = match self.relay_budget(id) {
+                Some(0) => return, // the other side is full, or a stall: resumed later
+                Some(n) => max.min(n),
+                None => max,
+            };
             match self.read_once(id, max) {
                 ReadOutcome::Data(data, peer, truncated) => {
                     self.deliver(id, None, data, peer, truncated)
@@ -260,7 +268,9 @@ impl Reactor {
             self.hub.emit(Some(id), None, EventKind::Failed(err));
         }
         self.hub.emit(Some(id), cmd, EventKind::PeerClosed);
-        self.apply_close_policy(id);
+        if !self.relay_eof(id) {
+            self.apply_close_policy(id);
+        }
     }
 
     /// Reports a receive error; true when it ends the (TCP) connection. A reset by the
@@ -302,6 +312,9 @@ impl Reactor {
                 truncated_from,
             },
         );
+        if self.relay_take(id, &data, peer.as_ref()) {
+            return;
+        }
         let Some(sock) = self.socks.get_mut(&id) else {
             return;
         };

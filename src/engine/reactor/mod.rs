@@ -74,6 +74,8 @@ pub(crate) struct Reactor {
     /// [`super::ENDED_KEPT`] of them the oldest record is forgotten, so that a server under
     /// churn runs for ever in bounded memory (the session log keeps their history).
     pub ended: std::collections::VecDeque<SockId>,
+    /// Relays and their pipes.
+    pub relay: crate::engine::relay::Relays,
 }
 
 impl Reactor {
@@ -98,6 +100,7 @@ impl Reactor {
             resolver,
             ended: std::collections::VecDeque::new(),
             resolving: crate::engine::reactor::resolve::Names::default(),
+            relay: Default::default(),
         }
     }
 
@@ -270,6 +273,8 @@ impl Reactor {
                 ..
             } => self.flood(cmd, id, size, rate, limit, to.as_ref()),
             Command::Stats { .. } => self.stats(cmd, id),
+            Command::Relay { to, idle, .. } => self.relay_cmd(cmd, id, to.as_ref(), idle),
+            Command::Fault { dir, fault, .. } => self.fault_cmd(cmd, id, dir, fault),
             Command::StatusOf { .. } => {
                 let list = self
                     .socks
@@ -300,6 +305,7 @@ impl Reactor {
         for id in due {
             self.expire(id, now);
             self.expire_names(id, now);
+            self.relay_tick(id, now);
         }
     }
 
@@ -351,5 +357,6 @@ fn op_of(c: &Command) -> Op {
         Command::Abort { .. } => Op::Abort,
         Command::Flood { .. } => Op::Flood,
         Command::Stats { .. } => Op::Status,
+        Command::Relay { .. } | Command::Fault { .. } => Op::Set,
     }
 }

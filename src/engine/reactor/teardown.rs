@@ -124,6 +124,7 @@ impl Reactor {
         }
         self.hub.emit(Some(id), cmd, EventKind::Closed);
         self.ended(id);
+        self.relay_ended(id, false);
         Ok(())
     }
 
@@ -171,6 +172,7 @@ impl Reactor {
         }
         self.hub.emit(Some(id), cmd, EventKind::Reset);
         self.ended(id);
+        self.relay_ended(id, true);
     }
 
     /// After the peer of `id` closed its side: closes ours too when its listener's policy
