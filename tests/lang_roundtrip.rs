@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use sockscope::engine::{
-    Addr, AddrSpec, Command, Dir, Family, Fault, FloodLimit, Framing, How, LenMatch, Match, OnClose, OptValue,
-    Payload, Ppm, Proto, Responder, Rule, SockId, SockOpt, SockRef,
+    Addr, AddrSpec, Command, Dir, Family, Fault, FloodLimit, Framing, How, LenMatch, Match,
+    OnClose, OptValue, Payload, Ppm, Proto, Responder, Rule, SockId, SockOpt, SockRef,
 };
 use sockscope::lang::{Statement, is_id_like, parse_line, parse_script};
 
@@ -294,13 +294,15 @@ fn tool_command() -> impl Strategy<Value = Command> {
             }),
         sock().prop_map(|sock| Command::Stats { sock }),
         sock().prop_map(|sock| Command::StatusOf { sock }),
-        (sock(), proptest::option::of((addr(), proptest::option::of(duration())))).prop_map(
-            |(sock, to)| Command::Relay {
+        (
+            sock(),
+            proptest::option::of((addr(), proptest::option::of(duration())))
+        )
+            .prop_map(|(sock, to)| Command::Relay {
                 sock,
                 idle: to.as_ref().and_then(|t| t.1),
                 to: to.map(|t| t.0),
-            }
-        ),
+            }),
         (
             sock(),
             prop_oneof![Just(None), Just(Some(Dir::Up)), Just(Some(Dir::Down))],
