@@ -196,7 +196,10 @@ fn main() {
     let o_bw = common::median(&mut ours_bw);
     let d = common::median(&mut direct);
     let o_added = common::median(&mut ours_rtt) - d;
-    let mut s = Section::new("relay", "9. Relay: throughput and added round trip");
+    let mut s = Section::new(
+        "relay",
+        "Relay: throughput and added round trip, against socat",
+    );
     if socat {
         let t_bw = common::median(&mut theirs_bw);
         let t_added = common::median(&mut theirs_rtt) - d;

@@ -32,10 +32,12 @@ pub enum Tab {
     Responders,
     /// Framing, receive size, step mode.
     Receive,
+    /// A listener's relay to an upstream address, with fault injection.
+    Relay,
 }
 
 impl Tab {
-    const ALL: [(Tab, &'static str, &'static str); 4] = [
+    const ALL: [(Tab, &'static str, &'static str); 5] = [
         (
             Tab::Lifecycle,
             "Lifecycle",
@@ -56,6 +58,11 @@ impl Tab {
             "Receive",
             "framing, receive size, step mode (recv by hand)",
         ),
+        (
+            Tab::Relay,
+            "Relay",
+            "relay every client to an upstream address; inject delay, throttle, loss, corruption, cuts",
+        ),
     ];
 }
 
@@ -67,6 +74,7 @@ struct Drafts {
     options: OptionsPanel,
     responders: ResponderEditor,
     recv: RecvPanel,
+    relay: crate::app::socket::relay_tab::RelayPanel,
 }
 
 /// The controls' own state.
@@ -141,6 +149,7 @@ impl Controls {
             Tab::Options => d.options.ui(ui, row, out, &mut self.quiet),
             Tab::Responders => d.responders.ui(ui, row, out),
             Tab::Receive => d.recv.ui(ui, row, out),
+            Tab::Relay => d.relay.ui(ui, row, out),
         }
         // Under the rows, not above them: an error that arrives does not move a button.
         if let Some(err) = &row.last_error {

@@ -367,13 +367,16 @@ pub(crate) fn describe(
             partner,
             upstream: true,
         } => {
-            write!(f, "relay: sockscope↔server side of {partner}")
+            write!(f, "relay: the sockscope-to-server side of {partner}")
         }
         Setting::RelayLink {
             partner,
             upstream: false,
         } => {
-            write!(f, "relay: client↔sockscope side, relayed by {partner}")
+            write!(
+                f,
+                "relay: the client-to-sockscope side, relayed by {partner}"
+            )
         }
         Setting::Faults { dir, faults } => write!(f, "fault {dir}: {faults}"),
         _ => Ok(()),
