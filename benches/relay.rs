@@ -161,6 +161,43 @@ fn with_socat<T>(upstream: SocketAddr, job: impl FnOnce(SocketAddr) -> T) -> T {
     out
 }
 
+/// The table's rows: (bytes a second, added µs) for sockscope and, when run, socat.
+fn figures(s: &mut Section, ours: (f64, f64), theirs: Option<(f64, f64)>) {
+    let (o_bw, o_added) = ours;
+    let Some((t_bw, t_added)) = theirs else {
+        let none = common::missing("socat");
+        s.row(
+            "throughput",
+            common::gib_s(o_bw),
+            none.clone(),
+            None,
+            "≥ 1.0×",
+            None,
+        );
+        let added = format!("{o_added:.1} µs");
+        s.row("added round trip (p50)", added, none, None, "≤ 1.2×", None);
+        return;
+    };
+    let r = o_bw / t_bw;
+    s.row(
+        "throughput vs socat relay",
+        common::gib_s(o_bw),
+        common::gib_s(t_bw),
+        Some(r),
+        "≥ 1.0×",
+        Some(r >= 1.0),
+    );
+    let r = o_added / t_added;
+    s.row(
+        "added round trip (p50) vs socat relay",
+        format!("{o_added:.1} µs"),
+        format!("{t_added:.1} µs"),
+        Some(r),
+        "≤ 1.2×",
+        Some(r <= 1.2),
+    );
+}
+
 fn main() {
     let bench = common::bench_mode();
     let socat = common::use_tool("socat");
@@ -193,52 +230,22 @@ fn main() {
             theirs_rtt.push(rtt);
         }
     }
-    let o_bw = common::median(&mut ours_bw);
     let d = common::median(&mut direct);
-    let o_added = common::median(&mut ours_rtt) - d;
+    let ours = (
+        common::median(&mut ours_bw),
+        common::median(&mut ours_rtt) - d,
+    );
+    let theirs = socat.then(|| {
+        (
+            common::median(&mut theirs_bw),
+            common::median(&mut theirs_rtt) - d,
+        )
+    });
     let mut s = Section::new(
         "relay",
         "Relay: throughput and added round trip, against socat",
     );
-    if socat {
-        let t_bw = common::median(&mut theirs_bw);
-        let t_added = common::median(&mut theirs_rtt) - d;
-        let r = o_bw / t_bw;
-        s.row(
-            "throughput vs socat relay",
-            common::gib_s(o_bw),
-            common::gib_s(t_bw),
-            Some(r),
-            "≥ 1.0×",
-            Some(r >= 1.0),
-        );
-        let r = o_added / t_added;
-        s.row(
-            "added round trip (p50) vs socat relay",
-            format!("{o_added:.1} µs"),
-            format!("{t_added:.1} µs"),
-            Some(r),
-            "≤ 1.2×",
-            Some(r <= 1.2),
-        );
-    } else {
-        s.row(
-            "throughput",
-            common::gib_s(o_bw),
-            common::missing("socat"),
-            None,
-            "≥ 1.0×",
-            None,
-        );
-        s.row(
-            "added round trip (p50)",
-            format!("{o_added:.1} µs"),
-            common::missing("socat"),
-            None,
-            "≤ 1.2×",
-            None,
-        );
-    }
+    figures(&mut s, ours, theirs);
     s.note(format!(
         "throughput: {} MiB written by a std client (128 KiB writes), then FIN; timed until the std sink behind the relay answers one byte after the FIN; median of {reps} interleaved runs",
         total >> 20

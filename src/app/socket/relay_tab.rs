@@ -214,78 +214,7 @@ fn fault_sliders(ui: &mut Ui, d: &mut FaultDraft, dir: Dir, udp: bool) -> Option
     egui::Grid::new(format!("relay-{dir}"))
         .num_columns(2)
         .show(ui, |ui| {
-            let a = slider_row(
-                ui,
-                "Delay",
-                dir,
-                ms(&mut d.delay_ms, 5000),
-                "added one-way delay",
-            );
-            let b = slider_row(
-                ui,
-                "Jitter",
-                dir,
-                ms(&mut d.jitter_ms, 2000),
-                "± spread around the delay (never reorders)",
-            );
-            if settled(&a) || settled(&b) {
-                send = Some(Fault::Delay {
-                    delay: Duration::from_millis(u64::from(d.delay_ms)),
-                    jitter: Duration::from_millis(u64::from(d.jitter_ms)),
-                });
-            }
-            let r = slider_row(
-                ui,
-                "Throttle",
-                dir,
-                size(&mut d.throttle_kib, " KiB/s"),
-                "at most this rate; 0 is off",
-            );
-            if settled(&r) {
-                send = Some(Fault::Throttle(kib(d.throttle_kib)));
-            }
-            if udp {
-                let r = slider_row(
-                    ui,
-                    "Drop",
-                    dir,
-                    pct(&mut d.drop_pct),
-                    "lose this share of datagrams",
-                );
-                if settled(&r) {
-                    send = Some(Fault::Drop(ppm(d.drop_pct)));
-                }
-            }
-            let r = slider_row(
-                ui,
-                "Corrupt",
-                dir,
-                pct(&mut d.corrupt_pct),
-                "flip bits in this share of bytes",
-            );
-            if settled(&r) {
-                send = Some(Fault::Corrupt(ppm(d.corrupt_pct)));
-            }
-            let r = slider_row(
-                ui,
-                "Cut after",
-                dir,
-                size(&mut d.cut_kib, " KiB"),
-                "reset both sides once this much has passed; 0 is off",
-            );
-            if settled(&r) {
-                send = Some(Fault::Cut(kib(d.cut_kib)));
-            }
-            let r = slider_row(
-                ui,
-                "Stall after",
-                dir,
-                size(&mut d.stall_kib, " KiB"),
-                "stop reading once this much has passed; 0 is off",
-            );
-            if settled(&r) {
-                send = Some(Fault::Stall(kib(d.stall_kib)));
-            }
+            send = timing_sliders(ui, d, dir).or(damage_sliders(ui, d, dir, udp));
         });
     if ui
         .button(format!("No faults ({dir})"))
@@ -294,6 +223,71 @@ fn fault_sliders(ui: &mut Ui, d: &mut FaultDraft, dir: Dir, udp: bool) -> Option
     {
         *d = FaultDraft::default();
         send = Some(Fault::Off);
+    }
+    send
+}
+
+/// Delay, jitter and throttle.
+fn timing_sliders(ui: &mut Ui, d: &mut FaultDraft, dir: Dir) -> Option<Fault> {
+    let a = slider_row(
+        ui,
+        "Delay",
+        dir,
+        ms(&mut d.delay_ms, 5000),
+        "added one-way delay",
+    );
+    let jitter_tip = "± spread around the delay (never reorders)";
+    let b = slider_row(ui, "Jitter", dir, ms(&mut d.jitter_ms, 2000), jitter_tip);
+    let mut send = None;
+    if settled(&a) || settled(&b) {
+        send = Some(Fault::Delay {
+            delay: Duration::from_millis(u64::from(d.delay_ms)),
+            jitter: Duration::from_millis(u64::from(d.jitter_ms)),
+        });
+    }
+    let throttle = size(&mut d.throttle_kib, " KiB/s");
+    let r = slider_row(ui, "Throttle", dir, throttle, "at most this rate; 0 is off");
+    if settled(&r) {
+        send = Some(Fault::Throttle(kib(d.throttle_kib)));
+    }
+    send
+}
+
+/// Drop (UDP), corrupt, cut and stall.
+fn damage_sliders(ui: &mut Ui, d: &mut FaultDraft, dir: Dir, udp: bool) -> Option<Fault> {
+    let mut send = None;
+    if udp {
+        let r = slider_row(
+            ui,
+            "Drop",
+            dir,
+            pct(&mut d.drop_pct),
+            "lose this share of datagrams",
+        );
+        if settled(&r) {
+            send = Some(Fault::Drop(ppm(d.drop_pct)));
+        }
+    }
+    let corrupt_tip = "flip bits in this share of bytes";
+    let r = slider_row(ui, "Corrupt", dir, pct(&mut d.corrupt_pct), corrupt_tip);
+    if settled(&r) {
+        send = Some(Fault::Corrupt(ppm(d.corrupt_pct)));
+    }
+    let cut_tip = "reset both sides once this much has passed; 0 is off";
+    let r = slider_row(ui, "Cut after", dir, size(&mut d.cut_kib, " KiB"), cut_tip);
+    if settled(&r) {
+        send = Some(Fault::Cut(kib(d.cut_kib)));
+    }
+    let stall_tip = "stop reading once this much has passed; 0 is off";
+    let r = slider_row(
+        ui,
+        "Stall after",
+        dir,
+        size(&mut d.stall_kib, " KiB"),
+        stall_tip,
+    );
+    if settled(&r) {
+        send = Some(Fault::Stall(kib(d.stall_kib)));
     }
     send
 }

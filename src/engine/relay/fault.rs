@@ -165,7 +165,7 @@ impl fmt::Display for Faults {
 /// A byte count in the form the language writes it: `64KiB`, `1MiB`, `1000`.
 pub fn size_text(n: u64) -> String {
     for (unit, size) in [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
-        if n >= size && n % size == 0 {
+        if n >= size && n.is_multiple_of(size) {
             return format!("{}{unit}", n / size);
         }
     }

@@ -36,6 +36,35 @@ impl Reactor {
         let addr = self
             .resolve(Op::Connect, spec, Family::V4)
             .or_else(|_| self.resolve(Op::Connect, spec, Family::V6))?;
+        let tcp = self.relay_check(id, &addr)?;
+        let conf = self.relay.confs.entry(id).or_insert_with(|| Conf {
+            to: addr.clone(),
+            on: true,
+            idle: DEFAULT_IDLE,
+            faults: Default::default(),
+            sessions: Default::default(),
+        });
+        conf.to = addr.clone();
+        conf.on = true;
+        conf.idle = idle.unwrap_or(DEFAULT_IDLE);
+        let idle = (!tcp).then_some(conf.idle);
+        if tcp
+            && let Some(s) = self.socks.get_mut(&id)
+            && !s.auto_accept
+        {
+            s.auto_accept = true;
+            self.hub
+                .emit(Some(id), None, EventKind::AutoAccept { on: true });
+        }
+        self.relay_note(id, Some(cmd), Setting::Relay(Some(Box::new((addr, idle)))));
+        if tcp {
+            self.accept_ready(id);
+        }
+        Ok(())
+    }
+
+    /// Whether `id` can relay to `addr`: true for a TCP listener, false for a bound UDP socket.
+    fn relay_check(&self, id: SockId, addr: &Addr) -> Result<bool, OpError> {
         let sock = &self.socks[&id];
         let label = sock.label();
         if let Some(why) = sock.gone() {
@@ -72,30 +101,7 @@ impl Reactor {
                 "a relay's upstream is an IP address",
             ));
         }
-        let tcp = sock.proto == Proto::Tcp;
-        let conf = self.relay.confs.entry(id).or_insert_with(|| Conf {
-            to: addr.clone(),
-            on: true,
-            idle: DEFAULT_IDLE,
-            faults: Default::default(),
-            sessions: Default::default(),
-        });
-        conf.to = addr.clone();
-        conf.on = true;
-        conf.idle = idle.unwrap_or(DEFAULT_IDLE);
-        let idle = (!tcp).then_some(conf.idle);
-        if tcp && let Some(s) = self.socks.get_mut(&id) {
-            if !s.auto_accept {
-                s.auto_accept = true;
-                self.hub
-                    .emit(Some(id), None, EventKind::AutoAccept { on: true });
-            }
-        }
-        self.relay_note(id, Some(cmd), Setting::Relay(Some(Box::new((addr, idle)))));
-        if tcp {
-            self.accept_ready(id);
-        }
-        Ok(())
+        Ok(sock.proto == Proto::Tcp)
     }
 
     /// `fault ID [up|down] …`: changes the faults of a relay (`ID` a relay socket or one
