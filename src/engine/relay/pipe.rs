@@ -10,6 +10,10 @@ use crate::engine::addr::Addr;
 use crate::engine::event::SockId;
 use crate::engine::relay::fault::{Dir, Faults};
 
+/// How much lateness of its timer a throttle makes up for (bytes of this long at the rate
+/// may leave at once after a late wake-up).
+const CATCH_UP: Duration = Duration::from_millis(250);
+
 /// A chunk waiting in the pipe: when it may leave, and its bytes (from `off`).
 struct Chunk {
     at: Instant,
@@ -249,7 +253,9 @@ impl Pipe {
             };
             let quantum = (rate / 50).clamp(512, 65_536) as usize;
             let per_byte = 1.0 / rate as f64;
-            let slack = Duration::from_secs_f64(quantum as f64 * per_byte);
+            // A timer that fires late (a loaded machine) is caught up on, up to CATCH_UP's
+            // worth of bytes at once, so the rate over a transfer stays the one set.
+            let slack = CATCH_UP.max(Duration::from_secs_f64(quantum as f64 * per_byte));
             let free = self.next_free.unwrap_or(now);
             if free > now {
                 return (out, Some(free));
