@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use sockscope::engine::{
-    Addr, AddrSpec, Command, Family, FloodLimit, Framing, How, LenMatch, Match, OnClose, OptValue,
-    Payload, Proto, Responder, Rule, SockId, SockOpt, SockRef,
+    Addr, AddrSpec, Command, Dir, Family, Fault, FloodLimit, Framing, How, LenMatch, Match,
+    OnClose, OptValue, Payload, Ppm, Proto, Responder, Rule, SockId, SockOpt, SockRef,
 };
 use sockscope::lang::{Statement, is_id_like, parse_line, parse_script};
 
@@ -294,6 +294,36 @@ fn tool_command() -> impl Strategy<Value = Command> {
             }),
         sock().prop_map(|sock| Command::Stats { sock }),
         sock().prop_map(|sock| Command::StatusOf { sock }),
+        (
+            sock(),
+            proptest::option::of((addr(), proptest::option::of(duration())))
+        )
+            .prop_map(|(sock, to)| Command::Relay {
+                sock,
+                idle: to.as_ref().and_then(|t| t.1),
+                to: to.map(|t| t.0),
+            }),
+        (
+            sock(),
+            prop_oneof![Just(None), Just(Some(Dir::Up)), Just(Some(Dir::Down))],
+            fault()
+        )
+            .prop_map(|(sock, dir, fault)| Command::Fault { sock, dir, fault }),
+    ]
+}
+
+fn fault() -> impl Strategy<Value = Fault> {
+    let ppm = (0u32..=1_000_000).prop_map(Ppm);
+    prop_oneof![
+        (duration(), prop_oneof![Just(Duration::ZERO), duration()])
+            .prop_map(|(delay, jitter)| Fault::Delay { delay, jitter }),
+        proptest::option::of(1u64..).prop_map(Fault::Throttle),
+        ppm.clone().prop_map(Fault::Drop),
+        ppm.prop_map(Fault::Corrupt),
+        proptest::option::of(any::<u64>()).prop_map(Fault::Cut),
+        proptest::option::of(prop_oneof![any::<u64>(), (0u64..64).prop_map(|n| n << 20)])
+            .prop_map(Fault::Stall),
+        Just(Fault::Off),
     ]
 }
 

@@ -466,6 +466,26 @@ pub enum Command {
         /// Where to write it.
         path: PathBuf,
     },
+    /// `relay ID to ADDR [idle DURATION]` / `relay ID off`: relay every connection a TCP
+    /// listener accepts (every client of a bound UDP socket) to ADDR.
+    Relay {
+        /// The listener or bound UDP socket.
+        sock: SockRef,
+        /// The upstream address; `None` for `off`.
+        to: Option<AddrSpec>,
+        /// UDP: how long a session lives without traffic (`None`: 60 s).
+        idle: Option<Duration>,
+    },
+    /// `fault ID [up|down] FAULT`: a fault one direction (both without `up`/`down`) of a
+    /// relay injects from now on.
+    Fault {
+        /// The relay socket (or one side of a relayed pair).
+        sock: SockRef,
+        /// The direction; `None` for both.
+        dir: Option<crate::engine::relay::fault::Dir>,
+        /// The fault.
+        fault: crate::engine::relay::fault::Fault,
+    },
 }
 
 impl Command {
@@ -503,6 +523,8 @@ impl Command {
             | Command::Stats { sock }
             | Command::Tls { sock, .. }
             | Command::TlsSaveCert { sock, .. }
+            | Command::Relay { sock, .. }
+            | Command::Fault { sock, .. }
             | Command::StatusOf { sock } => Some(sock),
         }
     }

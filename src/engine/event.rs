@@ -284,6 +284,22 @@ pub enum Setting {
     Left(std::net::IpAddr),
     /// What a listener does with a connection it accepted once the peer has closed.
     OnClose(OnClose),
+    /// `relay`: where each client goes (and a UDP session's idle time); `None`: off.
+    Relay(Option<Box<(Addr, Option<std::time::Duration>)>>),
+    /// This socket is one side of a relayed pair; `partner` is the other side.
+    RelayLink {
+        /// The other side.
+        partner: SockId,
+        /// True for the side that faces the server (sockscope↔server).
+        upstream: bool,
+    },
+    /// The faults one direction of a relay injects now.
+    Faults {
+        /// The direction.
+        dir: crate::engine::relay::fault::Dir,
+        /// Every fault in force.
+        faults: Box<crate::engine::relay::fault::Faults>,
+    },
 }
 
 fn esc(b: &[u8]) -> String {
@@ -385,6 +401,7 @@ impl fmt::Display for Setting {
             Setting::OnClose(OnClose::Keep) => {
                 f.write_str("onclose keep: connections whose peer has closed stay half-open")
             }
+            other => crate::engine::relay::describe(other, f),
         }
     }
 }

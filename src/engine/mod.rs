@@ -35,6 +35,7 @@ mod limits;
 mod ops;
 mod options;
 mod reactor;
+pub mod relay;
 mod responders;
 mod sock;
 pub mod template;
@@ -71,6 +72,7 @@ pub const RECV_MAX: usize = 65_536;
 pub const PROGRESS_STEP: usize = 1 << 20;
 pub use options::{OptValue, SockOpt};
 pub use reactor::resolve::{Lookup, RESOLVE_TIMEOUT, Resolver};
+pub use relay::fault::{Dir, Fault, Faults, Ppm};
 pub use responders::{
     LenMatch, Match, Rule, TemplateVars, checksum_cond_text, expand, parse_checksum_cond,
 };

@@ -168,6 +168,16 @@ pub const COMMANDS: &[CommandHelp] = &[
         usage: "onclose ID close|keep",
         about: "listener: close a connection it accepted once the peer has closed and all is sent (default for auto-accept), or keep it half-open (default for accept)",
     },
+    CommandHelp {
+        name: "relay",
+        usage: "relay ID to ADDR [idle DURATION] | relay ID off",
+        about: "TCP listener: every accepted connection opens its own connection to ADDR, bytes pass both ways; bound UDP socket: one session per client (ends after idle, 60s)",
+    },
+    CommandHelp {
+        name: "fault",
+        usage: "fault ID [up|down] delay D [jitter J] | throttle SIZE/s | drop P% | corrupt P% | cut after SIZE | stall after SIZE | off",
+        about: "a relay's fault injection, per direction (both without up/down); throttle/cut/stall also take off",
+    },
 ];
 
 /// The command reference, one command a line (usage and what it does): the text of the

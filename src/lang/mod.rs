@@ -77,6 +77,7 @@ mod lexer;
 mod parse;
 mod payload;
 mod print;
+mod print_relay;
 mod print_tls;
 mod print_tools;
 mod sockref;

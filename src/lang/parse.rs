@@ -472,6 +472,8 @@ mod tools;
 #[path = "parse_packets.rs"]
 mod packets;
 pub use packets::is_packet_name;
+#[path = "parse_relay.rs"]
+mod relay;
 #[path = "parse_tls.rs"]
 mod tls;
 

@@ -162,7 +162,7 @@ impl<'a> Parser<'a> {
                 self.end()?;
                 Command::OnClose { sock, policy }
             }
-            _ => return Ok(None),
+            _ => return self.relay_more(word),
         };
         Ok(Some(cmd))
     }

@@ -150,7 +150,7 @@ pub(super) fn write_more(cmd: &Command, f: &mut fmt::Formatter<'_>) -> Result<bo
             "tls {sock} save-cert {}",
             super::print_tls::path_word(path)
         )?,
-        _ => return Ok(false),
+        _ => return super::print_relay::write_relay(cmd, f),
     }
     Ok(true)
 }

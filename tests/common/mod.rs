@@ -2,6 +2,7 @@
 //! command and wait for its outcome.
 #![allow(dead_code)]
 
+pub mod relay;
 pub mod slow_peer;
 
 use std::net::SocketAddr;

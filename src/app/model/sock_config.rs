@@ -84,6 +84,8 @@ pub struct SockConfig {
     /// A listener's policy for connections whose peer has closed, once set (`None`: the
     /// engine's default, auto-accepted ones close, those accepted by hand are kept).
     pub on_close: Option<OnClose>,
+    /// The relay this socket runs, or the relayed pair it is a side of.
+    pub relay: super::relay::RelayView,
 }
 
 impl SockConfig {
@@ -199,6 +201,9 @@ impl SockConfig {
             Setting::Left(g) => self.groups.retain(|x| x != g),
             Setting::Resolved(_) => {}
             Setting::OnClose(p) => self.on_close = Some(*p),
+            Setting::Relay(_) | Setting::RelayLink { .. } | Setting::Faults { .. } => {
+                self.relay.apply(s)
+            }
         }
     }
 }

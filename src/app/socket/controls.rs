@@ -35,10 +35,12 @@ pub enum Tab {
     Receive,
     /// The socket's life as pictures: the BSD calls and the TCP state machine.
     Diagram,
+    /// A listener's relay to an upstream address, with fault injection.
+    Relay,
 }
 
 impl Tab {
-    const ALL: [(Tab, &'static str, &'static str); 5] = [
+    const ALL: [(Tab, &'static str, &'static str); 6] = [
         (
             Tab::Lifecycle,
             "Lifecycle",
@@ -64,6 +66,11 @@ impl Tab {
             "Diagram",
             "the socket's life as pictures: the BSD calls and the kernel's TCP states",
         ),
+        (
+            Tab::Relay,
+            "Relay",
+            "relay every client to an upstream address; inject delay, throttle, loss, corruption, cuts",
+        ),
     ];
 }
 
@@ -75,6 +82,7 @@ struct Drafts {
     options: OptionsPanel,
     responders: ResponderEditor,
     recv: RecvPanel,
+    relay: crate::app::socket::relay_tab::RelayPanel,
 }
 
 /// The controls' own state.
@@ -159,6 +167,7 @@ impl Controls {
             Tab::Responders => d.responders.ui(ui, row, out),
             Tab::Receive => d.recv.ui(ui, row, out),
             Tab::Diagram => self.diagram.ui(ui, row, &d.lifecycle, None, out),
+            Tab::Relay => d.relay.ui(ui, row, out),
         }
         // Under the rows, not above them: an error that arrives does not move a button.
         if let Some(err) = &row.last_error {

@@ -8,6 +8,7 @@ pub(crate) mod lifecycle_tab;
 pub(crate) mod multicast;
 pub(crate) mod options_tab;
 pub(crate) mod receive_tab;
+pub(crate) mod relay_tab;
 pub(crate) mod responders_tab;
 pub(crate) mod send_box;
 pub(crate) mod send_tools;

@@ -24,8 +24,9 @@ pub enum Phase {
     },
     /// Non-blocking `connect()` in progress.
     Connecting {
-        /// The `connect` command to answer.
-        cmd: CmdId,
+        /// The `connect` command to answer (`None` for a connect of the engine's own, as a
+        /// relay's upstream side).
+        cmd: Option<CmdId>,
         /// When sockscope gives up.
         deadline: Instant,
         /// The time limit asked for, for the timeout message.

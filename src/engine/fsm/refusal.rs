@@ -22,6 +22,13 @@ fn kind(proto: &Proto) -> &'static str {
 /// variant keeps what its sentence names (the socket's label, an address, a number).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum Refusal {
+    // ---- the relay, in its own words
+    /// A `relay` or `fault` command not possible now.
+    #[error("{why}")]
+    Relay {
+        /// Why, in plain words.
+        why: String,
+    },
     // ---- TLS, in its own words
     /// A `tls` command not possible now (a datagram socket, already TLS, half-closed, …).
     #[error("{why}")]

@@ -252,7 +252,7 @@ fn the_engines_phase_carries_its_own_data_and_follows_the_same_table() {
     let cmd = CmdId::from_raw(7);
     let limit = std::time::Duration::from_secs(3);
     let mut phase = Phase::Connecting {
-        cmd,
+        cmd: Some(cmd),
         deadline: std::time::Instant::now() + limit,
         limit,
     };

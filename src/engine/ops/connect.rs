@@ -39,7 +39,7 @@ impl Reactor {
                 let deadline = Instant::now() + limit;
                 let sock = self.sock(id);
                 sock.phase = Phase::Connecting {
-                    cmd,
+                    cmd: Some(cmd),
                     deadline,
                     limit,
                 };
@@ -75,7 +75,7 @@ impl Reactor {
     /// The `connect` command a socket's pending connect answers, if one is pending.
     pub(crate) fn connect_cmd(&mut self, id: SockId) -> Option<CmdId> {
         match self.socks.get(&id)?.phase {
-            Phase::Connecting { cmd, .. } => Some(cmd),
+            Phase::Connecting { cmd, .. } => cmd,
             _ => None,
         }
     }

@@ -185,7 +185,7 @@ impl Reactor {
     pub(crate) fn connect_failed(&mut self, id: SockId, err: OpError) {
         let sock = self.sock(id);
         let cmd = match sock.phase {
-            Phase::Connecting { cmd, .. } => Some(cmd),
+            Phase::Connecting { cmd, .. } => cmd,
             _ => None,
         };
         let kind = EventKind::Failed(err);

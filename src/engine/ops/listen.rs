@@ -130,5 +130,6 @@ impl Reactor {
         );
         self.tls_adopt(listener, id);
         self.send_greeting(listener, id);
+        self.relay_accepted(listener, id);
     }
 }

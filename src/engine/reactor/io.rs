@@ -49,6 +49,7 @@ impl Reactor {
                 {
                     self.read_ready(id);
                     self.flush(id);
+                    self.relay_connected(id);
                 }
             }
             Phase::Closed | Phase::Reset | Phase::Listening { .. } => {}
@@ -58,6 +59,7 @@ impl Reactor {
                 }
                 if writable {
                     self.flush(id);
+                    self.relay_wrote(id);
                     let flooding = self.socks.get(&id).is_some_and(|s| {
                         matches!(&s.pacer, Some(p) if matches!(&p.kind, crate::engine::sock::PacerKind::Flood(f) if f.blocked))
                     });
@@ -145,7 +147,10 @@ impl Reactor {
                 let cmd = self.connect_cmd(id);
                 self.finish_connected(id, cmd, peer);
             }
-            Some(e) => self.connect_failed(id, OpError::io(Op::Connect, Some(&peer), &e)),
+            Some(e) => {
+                self.connect_failed(id, OpError::io(Op::Connect, Some(&peer), &e));
+                self.relay_connect_failed(id);
+            }
         }
     }
 
@@ -225,6 +230,11 @@ impl Reactor {
                 }
             }
             let max = sock.recv_size;
+            let max = match self.relay_budget(id) {
+                Some(0) => return, // the other side is full, or a stall: resumed later
+                Some(n) => max.min(n),
+                None => max,
+            };
             match self.read_once(id, max) {
                 ReadOutcome::Data(data, peer, truncated) => {
                     self.deliver(id, None, data, peer, truncated)
@@ -261,7 +271,9 @@ impl Reactor {
             self.hub.emit(Some(id), None, EventKind::Failed(err));
         }
         self.hub.emit(Some(id), cmd, EventKind::PeerClosed);
-        self.apply_close_policy(id);
+        if !self.relay_eof(id) {
+            self.apply_close_policy(id);
+        }
     }
 
     /// Reports a receive error; true when it ends the (TCP) connection. A reset by the
@@ -300,6 +312,9 @@ impl Reactor {
                 truncated_from,
             },
         );
+        if self.relay_take(id, &data, peer.as_ref()) {
+            return;
+        }
         let Some(sock) = self.socks.get_mut(&id) else {
             return;
         };
@@ -414,9 +429,10 @@ impl Reactor {
             let kind = EventKind::Failed(err);
             // Out of `Connecting`, so that the close below does not fail the command again.
             sock.phase.on(&kind, sock.local.is_some());
-            self.hub.emit(Some(id), Some(cmd), kind);
+            self.hub.emit(Some(id), cmd, kind);
             // An unfinished connect cannot be withdrawn: the socket is closed, as in BSD practice.
             let _ = self.close(None, id);
+            self.relay_connect_failed(id);
         }
     }
 }

@@ -80,6 +80,8 @@ pub(crate) struct Reactor {
     pub ended: std::collections::VecDeque<SockId>,
     /// `{seq}` and `{counter}` of sent payloads.
     pub stamps: crate::engine::ops::variables::Stamps,
+    /// Relays and their pipes.
+    pub relay: crate::engine::relay::Relays,
 }
 
 impl Reactor {
@@ -106,6 +108,7 @@ impl Reactor {
             ended: std::collections::VecDeque::new(),
             stamps: Default::default(),
             resolving: crate::engine::reactor::resolve::Names::default(),
+            relay: Default::default(),
         }
     }
 
@@ -278,6 +281,8 @@ impl Reactor {
                 ..
             } => self.flood(cmd, id, size, rate, limit, to.as_ref()),
             Command::Stats { .. } => self.stats(cmd, id),
+            Command::Relay { to, idle, .. } => self.relay_cmd(cmd, id, to.as_ref(), idle),
+            Command::Fault { dir, fault, .. } => self.fault_cmd(cmd, id, dir, fault),
             Command::StatusOf { .. } => {
                 let list = self
                     .socks
@@ -310,6 +315,7 @@ impl Reactor {
         for id in due {
             self.expire(id, now);
             self.expire_names(id, now);
+            self.relay_tick(id, now);
         }
     }
 
@@ -362,5 +368,6 @@ fn op_of(c: &Command) -> Op {
         Command::Flood { .. } => Op::Flood,
         Command::Stats { .. } => Op::Status,
         Command::Tls { .. } | Command::TlsSaveCert { .. } => Op::Tls,
+        Command::Relay { .. } | Command::Fault { .. } => Op::Set,
     }
 }

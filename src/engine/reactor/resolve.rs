@@ -69,6 +69,7 @@ fn host_of(c: &Command) -> Option<(&str, u16)> {
         Command::Bind { addr, .. } | Command::Connect { addr, .. } => Some(addr),
         Command::SendTo { addr, .. } => Some(addr),
         Command::Repeat { to, .. } | Command::Flood { to, .. } => to.as_ref(),
+        Command::Relay { to, .. } => to.as_ref(),
         _ => None,
     }?;
     match spec {
@@ -84,6 +85,7 @@ fn with_addr(mut c: Command, at: SocketAddr) -> Command {
         Command::Bind { addr, .. } | Command::Connect { addr, .. } => *addr = exact,
         Command::SendTo { addr, .. } => *addr = exact,
         Command::Repeat { to, .. } | Command::Flood { to, .. } => *to = Some(exact),
+        Command::Relay { to, .. } => *to = Some(exact),
         _ => {}
     }
     c

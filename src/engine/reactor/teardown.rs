@@ -62,7 +62,7 @@ impl Reactor {
         for w in sock.accept_waiters.drain(..) {
             failed.push((w.cmd, Op::Accept));
         }
-        if let Phase::Connecting { cmd, .. } = sock.phase {
+        if let Phase::Connecting { cmd: Some(cmd), .. } = sock.phase {
             failed.push((cmd, Op::Connect));
         }
         for out in sock.outq.drain(..) {
@@ -130,6 +130,7 @@ impl Reactor {
         }
         self.hub.emit(Some(id), cmd, EventKind::Closed);
         self.ended(id);
+        self.relay_ended(id, false);
         Ok(())
     }
 
@@ -178,6 +179,7 @@ impl Reactor {
         }
         self.hub.emit(Some(id), cmd, EventKind::Reset);
         self.ended(id);
+        self.relay_ended(id, true);
     }
 
     /// After the peer of `id` closed its side: closes ours too when its listener's policy

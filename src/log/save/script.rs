@@ -155,6 +155,7 @@ impl Replay {
             Command::Repeat { to: Some(a), .. } | Command::Flood { to: Some(a), .. } => {
                 fix(self, a)
             }
+            Command::Relay { to: Some(a), .. } => fix(self, a),
             Command::Accept { timeout, .. } if timeout.is_none() => *timeout = Some(SAVED_ACCEPT),
             _ => {}
         }
