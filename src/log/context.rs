@@ -27,6 +27,10 @@ pub struct LogContext {
     locals: HashMap<SockId, Addr>,
     /// Sockets with a TLS layer: their payloads are logged decrypted.
     tls: std::collections::HashSet<SockId>,
+    /// The local address a listener's connections share when it differs from the
+    /// listener's own (bound to `0.0.0.0:P`, reached on `127.0.0.1:P`): kept once per
+    /// listener rather than once per connection.
+    conn_locals: HashMap<SockId, Addr>,
 }
 
 impl LogContext {
@@ -38,6 +42,7 @@ impl LogContext {
             parents: BTreeMap::new(),
             locals: HashMap::new(),
             tls: std::collections::HashSet::new(),
+            conn_locals: HashMap::new(),
         }
     }
 
@@ -51,11 +56,20 @@ impl LogContext {
             self.set_parent(id, *listener);
         }
         if let (Some(local), _) = format::event_addresses(&ev.kind) {
-            let inherited = match &ev.kind {
-                EventKind::Accepted { listener, .. } => self.locals.get(listener),
-                _ => None,
+            let shared = match &ev.kind {
+                EventKind::Accepted { listener, .. } => {
+                    let own = self.locals.get(listener);
+                    let wildcard = own
+                        .and_then(Addr::ip)
+                        .is_some_and(|a| a.ip().is_unspecified());
+                    if wildcard && !self.conn_locals.contains_key(listener) {
+                        self.conn_locals.insert(*listener, local.clone());
+                    }
+                    own == Some(local) || self.conn_locals.get(listener) == Some(local)
+                }
+                _ => false,
             };
-            if inherited == Some(local) {
+            if shared {
                 self.locals.remove(&id);
             } else {
                 self.locals.insert(id, local.clone());
@@ -100,9 +114,10 @@ impl LogContext {
 
     /// A socket's local address, as its bound / listening / connected / accepted events said.
     pub fn local_of(&self, id: SockId) -> Option<&Addr> {
-        self.locals
-            .get(&id)
-            .or_else(|| self.parent(id).and_then(|p| self.locals.get(&p)))
+        self.locals.get(&id).or_else(|| {
+            let p = self.parent(id)?;
+            self.conn_locals.get(&p).or_else(|| self.locals.get(&p))
+        })
     }
 
     /// The listener a connection was accepted from.
@@ -142,7 +157,7 @@ impl LogContext {
     /// Entries held (names, parent ranges, local addresses): what churn would grow.
     #[cfg(test)]
     pub(crate) fn entries(&self) -> usize {
-        self.names.len() + self.parents.len() + self.locals.len()
+        self.names.len() + self.parents.len() + self.locals.len() + self.conn_locals.len()
     }
 }
 
@@ -202,6 +217,26 @@ mod tests {
         );
         assert_eq!(ctx.parent(SockId(100_003)), None);
         assert_eq!(ctx.parent(SockId(2)), None);
+    }
+
+    #[test]
+    fn log_context_stays_small_when_the_listener_is_bound_to_every_interface() {
+        let mut ctx = LogContext::new(SystemTime::now());
+        let any = Addr::Ip(std::net::SocketAddr::from(([0, 0, 0, 0], 80)));
+        let mut l = listening(1, 80);
+        l.kind = EventKind::Listening {
+            local: any.clone(),
+            backlog: 128,
+        };
+        ctx.learn(&l);
+        for id in 2..50_002 {
+            ctx.learn(&accepted(id, 1, 80, (id % 60000) as u16));
+        }
+        // The listener's 0.0.0.0:80, its connections' 127.0.0.1:80 once, one parent range.
+        assert_eq!(ctx.entries(), 3);
+        let local = |id| ctx.local_of(SockId(id)).map(ToString::to_string);
+        assert_eq!(local(30_000).as_deref(), Some("127.0.0.1:80"));
+        assert_eq!(local(1).as_deref(), Some("0.0.0.0:80"));
     }
 
     #[test]
