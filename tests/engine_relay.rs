@@ -65,6 +65,14 @@ impl Drop for HttpServer {
 
 #[test]
 fn curl_through_the_relay_gets_200_and_the_log_holds_both_directions() {
+    if std::process::Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: curl is not installed (.ci/run installs it where it can)");
+        return;
+    }
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("hello.txt"), b"hello through the relay\n").expect("file");
     let http = HttpServer::start(dir.path());
