@@ -13,3 +13,4 @@ pub mod lang;
 pub mod lessons;
 pub mod log;
 pub mod script;
+pub(crate) mod sys;

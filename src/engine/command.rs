@@ -142,8 +142,7 @@ fn read_shared(path: &std::path::Path) -> std::io::Result<Arc<[u8]>> {
     let Ok(len) = usize::try_from(f.metadata()?.len()) else {
         return std::fs::read(path).map(Arc::from);
     };
-    // SAFETY: zeroed memory is a valid `[u8]`.
-    let mut data: Arc<[u8]> = unsafe { Arc::<[u8]>::new_zeroed_slice(len).assume_init() };
+    let mut data = crate::sys::mem::zeroed_shared(len);
     let Some(buf) = Arc::get_mut(&mut data) else {
         return std::fs::read(path).map(Arc::from);
     };

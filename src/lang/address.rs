@@ -136,24 +136,7 @@ fn scope_id(s: &str) -> Option<u32> {
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
         return s.parse().ok();
     }
-    interface_index(s)
-}
-
-/// The index of the network interface called `name`, if this machine has one.
-#[cfg(unix)]
-fn interface_index(name: &str) -> Option<u32> {
-    if name.is_empty() || name.len() >= libc::IFNAMSIZ {
-        return None;
-    }
-    let c = std::ffi::CString::new(name).ok()?;
-    // SAFETY: `c` is a NUL-terminated string that outlives the call, which only reads it.
-    let n = unsafe { libc::if_nametoindex(c.as_ptr()) };
-    (n != 0).then_some(n)
-}
-
-#[cfg(not(unix))]
-fn interface_index(_name: &str) -> Option<u32> {
-    None
+    crate::sys::net::if_nametoindex(s)
 }
 
 #[cfg(test)]
@@ -179,7 +162,7 @@ mod tests {
         assert_eq!(addr("[::1]:65535"), Ok(ip("[::1]:65535")));
         assert_eq!(addr("[fe80::1%3]:80"), Ok(ip("[fe80::1%3]:80")));
         // An interface name becomes its index; every Linux machine has `lo`.
-        let lo = interface_index("lo").expect("the loopback interface");
+        let lo = crate::sys::net::if_nametoindex("lo").expect("the loopback interface");
         assert_eq!(
             addr("[fe80::1%lo]:80"),
             Ok(ip(&format!("[fe80::1%{lo}]:80")))

@@ -4,7 +4,6 @@
 pub(crate) mod flood;
 pub(crate) mod hub;
 pub(crate) mod io;
-pub(crate) mod recv_buf;
 pub(crate) mod resolve;
 pub(crate) mod teardown;
 pub(crate) mod write;
@@ -21,8 +20,8 @@ use crate::engine::command::{Command, SockRef};
 use crate::engine::error::{Cause, Op, OpError};
 use crate::engine::event::{CmdId, EventKind, SockId};
 use crate::engine::reactor::hub::Hub;
-use crate::engine::reactor::recv_buf::RecvBuf;
 use crate::engine::sock::Sock;
+use crate::sys::recv_buf::RecvBuf;
 
 /// The token of the waker that tells the loop a message is waiting.
 pub(crate) const WAKER: Token = Token(usize::MAX);
