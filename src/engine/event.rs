@@ -51,6 +51,24 @@ pub struct Event {
     pub kind: EventKind,
 }
 
+impl Event {
+    /// An event seen now, about `socket` (or the engine) and ending command `cmd` (if any).
+    pub fn now(socket: Option<SockId>, cmd: Option<CmdId>, kind: EventKind) -> Event {
+        Event {
+            at: SystemTime::now(),
+            socket,
+            cmd,
+            kind,
+        }
+    }
+
+    /// An event seen now about socket number `sock`, ending no command: what tests of the
+    /// state folded from events feed in.
+    pub fn on(sock: u32, kind: EventKind) -> Event {
+        Event::now(Some(SockId(sock)), None, kind)
+    }
+}
+
 /// What happened, variant by variant.
 #[derive(Debug, Clone)]
 pub enum EventKind {

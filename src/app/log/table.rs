@@ -351,21 +351,19 @@ fn table(
 #[cfg(test)]
 mod tests {
     use super::{eviction_note, row_bytes, spaced_hex};
-    use crate::engine::{Event, EventKind, SockId};
+    use crate::engine::{Event, EventKind};
     use crate::log::SessionLog;
 
     fn push_three_8_byte_receives(log: &mut SessionLog) {
         for _ in 0..3 {
-            log.push_event(Event {
-                at: std::time::SystemTime::now(),
-                socket: Some(SockId(1)),
-                cmd: None,
-                kind: EventKind::Received {
+            log.push_event(Event::on(
+                1,
+                EventKind::Received {
                     peer: None,
                     data: vec![1u8; 8].into(),
                     truncated_from: None,
                 },
-            });
+            ));
         }
     }
 
