@@ -276,7 +276,42 @@ impl ResponderEditor {
         open: Option<String>,
         out: &mut Vec<Command>,
     ) {
-        let rules = &row.config.rules;
+        self.rule_table(ui, &row.config.rules, sock, open.is_none(), out);
+        let built = build_rule(self.kind, &self.pattern, &self.template, self.close);
+        ui.horizontal(|ui| self.match_row(ui, &built));
+        ui.horizontal(|ui| {
+            let bad_reply = self.touched && built.as_ref().is_err_and(|e| e.starts_with("reply"));
+            labelled_edit(
+                ui,
+                "Reply template",
+                &mut self.template,
+                180.0,
+                "pong {counter}\\n",
+                bad_reply,
+            );
+            placeholder_chips(ui, &mut self.template, &TEMPLATE_PLACEHOLDERS);
+        });
+        ui.horizontal(|ui| self.rule_buttons(ui, row, sock, &built, open, out));
+        if let (true, Err(e)) = (self.touched, &built) {
+            error_note(ui, e);
+        }
+        if let (Some(err), Some(line)) = (&row.last_error, &row.last_error_line)
+            && line.starts_with("rule ")
+        {
+            error_note(ui, err);
+        }
+    }
+
+    /// The rule table, one row per rule: clicking a rule loads it into the editor, × deletes
+    /// it (by clearing the table and adding the others back, when `editable`).
+    fn rule_table(
+        &mut self,
+        ui: &mut Ui,
+        rules: &[Rule],
+        sock: &SockRef,
+        editable: bool,
+        out: &mut Vec<Command>,
+    ) {
         if rules.is_empty() {
             note(
                 ui,
@@ -296,7 +331,7 @@ impl ResponderEditor {
                     self.load(rule);
                 }
                 let resp = ui
-                    .add_enabled(open.is_none(), egui::Button::new("×").small())
+                    .add_enabled(editable, egui::Button::new("×").small())
                     .on_hover_text("delete this rule (clears the table and adds the others back)");
                 if resp.clicked() {
                     delete = Some(i);
@@ -312,82 +347,78 @@ impl ResponderEditor {
                 });
             }
         }
-        let built = build_rule(self.kind, &self.pattern, &self.template, self.close);
-        ui.horizontal(|ui| {
-            ui.label("Match");
-            for (k, text, tip) in Kind::ALL {
-                ui.selectable_value(&mut self.kind, k, text)
-                    .on_hover_text(tip);
-            }
-            let hint = match self.kind {
-                Kind::Regex => "^GET (\\S+)",
-                Kind::Len => "even",
-                Kind::Any => "(every message)",
-                _ => "ping",
-            };
-            let bad_pattern =
-                self.touched && built.as_ref().is_err_and(|e| !e.starts_with("reply"));
-            ui.add_enabled_ui(self.kind != Kind::Any, |ui| {
-                labelled_edit(ui, "Pattern", &mut self.pattern, 130.0, hint, bad_pattern);
-            });
+    }
+
+    /// The editor's first row: what kind of match, and its pattern.
+    fn match_row(&mut self, ui: &mut Ui, built: &Result<Rule, String>) {
+        ui.label("Match");
+        for (k, text, tip) in Kind::ALL {
+            ui.selectable_value(&mut self.kind, k, text)
+                .on_hover_text(tip);
+        }
+        let hint = match self.kind {
+            Kind::Regex => "^GET (\\S+)",
+            Kind::Len => "even",
+            Kind::Any => "(every message)",
+            _ => "ping",
+        };
+        let bad_pattern = self.touched && built.as_ref().is_err_and(|e| !e.starts_with("reply"));
+        ui.add_enabled_ui(self.kind != Kind::Any, |ui| {
+            labelled_edit(ui, "Pattern", &mut self.pattern, 130.0, hint, bad_pattern);
         });
-        ui.horizontal(|ui| {
-            let bad_reply = self.touched && built.as_ref().is_err_and(|e| e.starts_with("reply"));
-            labelled_edit(
-                ui,
-                "Reply template",
-                &mut self.template,
-                180.0,
-                "pong {counter}\\n",
-                bad_reply,
-            );
-            placeholder_chips(ui, &mut self.template, &TEMPLATE_PLACEHOLDERS);
-        });
-        ui.horizontal(|ui| {
-            ui.checkbox(&mut self.close, "close after reply")
-                .on_hover_text("close the connection once the reply is sent");
-            if step_button(
-                ui,
-                "Add rule",
-                "append this rule to the table",
-                open.clone(),
-            ) {
-                self.touched = true;
-                if let Ok(rule) = &built {
-                    out.push(Command::RuleAdd {
-                        sock: sock.clone(),
-                        rule: rule.clone(),
-                    });
-                }
-            }
-            if step_button(
-                ui,
-                "OK if even, else Err",
-                "the tutorial's UDP server: adds `len even → OK` and `any → Err`",
-                open.clone(),
-            ) {
-                out.extend(even_odd_rules().into_iter().map(|rule| Command::RuleAdd {
+    }
+
+    /// Add rule, the tutorial's even/odd pair, and Clear rules (`open`: why the table
+    /// cannot change now).
+    fn rule_buttons(
+        &mut self,
+        ui: &mut Ui,
+        row: &SockRow,
+        sock: &SockRef,
+        built: &Result<Rule, String>,
+        open: Option<String>,
+        out: &mut Vec<Command>,
+    ) {
+        ui.checkbox(&mut self.close, "close after reply")
+            .on_hover_text("close the connection once the reply is sent");
+        if step_button(
+            ui,
+            "Add rule",
+            "append this rule to the table",
+            open.clone(),
+        ) {
+            self.touched = true;
+            if let Ok(rule) = built {
+                out.push(Command::RuleAdd {
                     sock: sock.clone(),
-                    rule,
-                }));
+                    rule: rule.clone(),
+                });
             }
-            let why_clear = open.or_else(|| rules.is_empty().then(|| "no rules to clear".into()));
-            if step_button(ui, "Clear rules", "empty the rule table", why_clear) {
-                out.push(Command::RuleClear { sock: sock.clone() });
-            }
-            note(
-                ui,
-                "patterns and replies take \\n \\r \\t \\xHH; a regex is taken as typed",
-            );
+        }
+        if step_button(
+            ui,
+            "OK if even, else Err",
+            "the tutorial's UDP server: adds `len even → OK` and `any → Err`",
+            open.clone(),
+        ) {
+            out.extend(even_odd_rules().into_iter().map(|rule| Command::RuleAdd {
+                sock: sock.clone(),
+                rule,
+            }));
+        }
+        let why_clear = open.or_else(|| {
+            row.config
+                .rules
+                .is_empty()
+                .then(|| "no rules to clear".into())
         });
-        if let (true, Err(e)) = (self.touched, &built) {
-            error_note(ui, e);
+        if step_button(ui, "Clear rules", "empty the rule table", why_clear) {
+            out.push(Command::RuleClear { sock: sock.clone() });
         }
-        if let (Some(err), Some(line)) = (&row.last_error, &row.last_error_line)
-            && line.starts_with("rule ")
-        {
-            error_note(ui, err);
-        }
+        note(
+            ui,
+            "patterns and replies take \\n \\r \\t \\xHH; a regex is taken as typed",
+        );
     }
 
     fn load(&mut self, rule: &Rule) {
