@@ -305,25 +305,45 @@ fn esc(b: &[u8]) -> String {
     format!("\"{}\"", b.escape_ascii())
 }
 
+/// How a framing is told: `framing: messages end with "\n"`, ….
+fn write_framing(f: &mut fmt::Formatter<'_>, framing: &Framing) -> fmt::Result {
+    match framing {
+        Framing::Raw => f.write_str("framing raw (chunks as recv returns them)"),
+        Framing::Delimited(d) => write!(f, "framing: messages end with {}", esc(d)),
+        Framing::LengthPrefixed { width, big_endian } => write!(
+            f,
+            "framing: {width}-byte {} length header",
+            if *big_endian {
+                "big-endian"
+            } else {
+                "little-endian"
+            }
+        ),
+        Framing::Fixed(n) => write!(f, "framing: messages of {n} bytes"),
+    }
+}
+
+/// How an added rule is told: `rule 2: containing "ping" -> reply "pong" and close`.
+fn write_rule(f: &mut fmt::Formatter<'_>, rule: &Rule, count: usize) -> fmt::Result {
+    let on = match &rule.on {
+        Match::Any => "any message".to_string(),
+        Match::Exact(b) => format!("exactly {}", esc(b)),
+        Match::Contains(b) => format!("containing {}", esc(b)),
+        Match::Prefix(b) => format!("starting with {}", esc(b)),
+        Match::Regex(r) => format!("matching /{r}/"),
+        Match::Len(l) => l.describe(),
+    };
+    write!(f, "rule {count}: {on} -> reply {}", esc(&rule.reply))?;
+    if rule.close {
+        f.write_str(" and close")?;
+    }
+    Ok(())
+}
+
 impl fmt::Display for Setting {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Setting::Framing(Framing::Raw) => {
-                f.write_str("framing raw (chunks as recv returns them)")
-            }
-            Setting::Framing(Framing::Delimited(d)) => {
-                write!(f, "framing: messages end with {}", esc(d))
-            }
-            Setting::Framing(Framing::LengthPrefixed { width, big_endian }) => write!(
-                f,
-                "framing: {width}-byte {} length header",
-                if *big_endian {
-                    "big-endian"
-                } else {
-                    "little-endian"
-                }
-            ),
-            Setting::Framing(Framing::Fixed(n)) => write!(f, "framing: messages of {n} bytes"),
+            Setting::Framing(framing) => write_framing(f, framing),
             Setting::RecvSize(n) => write!(f, "recv reads at most {n} bytes"),
             Setting::Resolved(r) => {
                 let all: Vec<String> = r.addrs.iter().map(|a| a.ip().to_string()).collect();
@@ -337,21 +357,7 @@ impl fmt::Display for Setting {
             }
             Setting::Manual(true) => f.write_str("step mode: nothing is read until recv"),
             Setting::Manual(false) => f.write_str("receiving in the background"),
-            Setting::RuleAdded { rule, count } => {
-                let on = match &rule.on {
-                    Match::Any => "any message".to_string(),
-                    Match::Exact(b) => format!("exactly {}", esc(b)),
-                    Match::Contains(b) => format!("containing {}", esc(b)),
-                    Match::Prefix(b) => format!("starting with {}", esc(b)),
-                    Match::Regex(r) => format!("matching /{r}/"),
-                    Match::Len(l) => l.describe(),
-                };
-                write!(f, "rule {count}: {on} -> reply {}", esc(&rule.reply))?;
-                if rule.close {
-                    f.write_str(" and close")?;
-                }
-                Ok(())
-            }
+            Setting::RuleAdded { rule, count } => write_rule(f, rule, *count),
             Setting::RulesCleared => f.write_str("rules cleared"),
             Setting::Greeting {
                 data: Some(d),

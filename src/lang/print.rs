@@ -148,7 +148,7 @@ mod tests {
     }
 
     #[test]
-    fn commands_print_canonically() {
+    fn lifecycle_commands_print_canonically() {
         cmd(
             Command::Socket {
                 proto: Proto::Tcp,
@@ -209,6 +209,10 @@ mod tests {
             },
             "connect s2 $s1",
         );
+    }
+
+    #[test]
+    fn data_and_ending_commands_print_canonically() {
         cmd(
             Command::SendTo {
                 sock: id(2),
