@@ -32,6 +32,7 @@ mod framing;
 mod limits;
 mod ops;
 mod options;
+mod payload;
 mod reactor;
 mod responders;
 mod sock;
