@@ -35,6 +35,7 @@ mod options;
 mod payload;
 mod reactor;
 mod responders;
+mod setting_text;
 mod sock;
 
 pub use addr::{Addr, AddrSpec};

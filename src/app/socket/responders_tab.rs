@@ -7,119 +7,17 @@
 
 use egui::{RichText, Ui};
 
-use crate::engine::{Command, LenMatch, Match, Payload, Responder, Rule, SockRef};
+use crate::engine::{Command, Match, Payload, Responder, Rule, SockRef};
 use crate::lang::{bytes_text, escape_bytes};
 
 use crate::app::model::settings::SendMode;
 use crate::app::model::state::SockRow;
+use crate::app::socket::rule_fields::{
+    Kind, TEMPLATE_PLACEHOLDERS, build_rule, even_odd_rules, rule_text,
+};
 use crate::app::socket::step_guards::{Step, why_not};
 use crate::app::widgets::fields;
 use crate::app::widgets::{error_note, labelled_edit, note, placeholder_chips, step_button};
-
-/// How a new rule matches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Kind {
-    /// Every message.
-    Any,
-    /// The whole message.
-    #[default]
-    Exact,
-    /// Somewhere in the message.
-    Contains,
-    /// At the start of the message.
-    Prefix,
-    /// A regular expression on the message's bytes; captures go to `{1}`…`{9}`.
-    Regex,
-    /// The message's length in bytes: `even`, `odd`, `N`, `<N`, `>N`.
-    Len,
-}
-
-impl Kind {
-    const ALL: [(Kind, &'static str, &'static str); 6] = [
-        (Kind::Any, "any", "every message"),
-        (Kind::Exact, "exact", "the whole message equals the pattern"),
-        (
-            Kind::Contains,
-            "contains",
-            "the message contains the pattern",
-        ),
-        (
-            Kind::Prefix,
-            "prefix",
-            "the message starts with the pattern",
-        ),
-        (
-            Kind::Regex,
-            "regex",
-            "the message's bytes match the regular expression (. is any byte; (?u) for Unicode); its groups fill {1}…{9}",
-        ),
-        (
-            Kind::Len,
-            "len",
-            "the message's length in bytes: even, odd, N, <N or >N",
-        ),
-    ];
-}
-
-/// Placeholders of reply templates.
-pub const TEMPLATE_PLACEHOLDERS: [(&str, &str); 8] = [
-    ("{data}", "the message"),
-    ("{upper}", "the message upper-cased"),
-    ("{len}", "its length"),
-    ("{peer}", "the sender's address"),
-    ("{counter}", "replies so far, from 1"),
-    ("{time}", "the time now"),
-    ("{random}", "a random number"),
-    ("{1}", "the first regex group ({2}…{9} the next)"),
-];
-
-/// The rule being typed, as a rule; `Err` says what is wrong.
-pub fn build_rule(kind: Kind, pattern: &str, template: &str, close: bool) -> Result<Rule, String> {
-    let bytes = |t: &str| fields::payload(t, SendMode::Escaped);
-    let on = match kind {
-        Kind::Any => Match::Any,
-        Kind::Regex if pattern.is_empty() => return Err("a regular expression to match".into()),
-        Kind::Regex => Match::Regex(pattern.to_string()),
-        Kind::Len => Match::Len(pattern.trim().parse::<LenMatch>()?),
-        _ if pattern.is_empty() => return Err("a pattern to match (escapes \\n \\t \\xHH)".into()),
-        Kind::Exact => Match::Exact(bytes(pattern)?),
-        Kind::Contains => Match::Contains(bytes(pattern)?),
-        Kind::Prefix => Match::Prefix(bytes(pattern)?),
-    };
-    let reply = bytes(template).map_err(|e| format!("reply template: {e}"))?;
-    Ok(Rule { on, reply, close })
-}
-
-/// The tutorial's UDP server as two rules: OK to a message of even length (in bytes, as
-/// Python's `len()` counts them), Err to any other.
-pub fn even_odd_rules() -> [Rule; 2] {
-    [
-        Rule {
-            on: Match::Len(LenMatch::Even),
-            reply: b"OK".to_vec(),
-            close: false,
-        },
-        Rule {
-            on: Match::Any,
-            reply: b"Err".to_vec(),
-            close: false,
-        },
-    ]
-}
-
-/// A rule in one line, as the table shows it.
-pub fn rule_text(rule: &Rule) -> String {
-    let on = match &rule.on {
-        Match::Any => "any".to_string(),
-        Match::Exact(b) => format!("exact {}", bytes_text(b)),
-        Match::Contains(b) => format!("contains {}", bytes_text(b)),
-        Match::Prefix(b) => format!("prefix {}", bytes_text(b)),
-        Match::Regex(r) => format!("regex /{r}/"),
-        Match::Len(l) => format!("len {l}"),
-    };
-    let close = if rule.close { " · close" } else { "" };
-    format!("{on} → {}{close}", bytes_text(&rule.reply))
-}
 
 /// The Responders tab's own state.
 #[derive(Debug, Default)]
@@ -440,6 +338,7 @@ impl ResponderEditor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::LenMatch;
 
     #[test]
     fn rules_are_built_from_the_fields() {
