@@ -152,11 +152,12 @@ pub enum FloodLimit {
 /// One action on the engine's sockets.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Command {
-    /// `socket tcp|udp [v4|v6] [as NAME]`: create an unbound socket.
+    /// `socket tcp|udp [v4|v6] [as NAME]` or `socket unix [stream|dgram] [as NAME]`: create
+    /// an unbound socket.
     Socket {
-        /// TCP or UDP.
+        /// TCP, UDP, or a Unix stream or datagram socket.
         proto: Proto,
-        /// IPv4 or IPv6.
+        /// IPv4, IPv6, or Unix (path and abstract addresses).
         family: Family,
         /// Optional name of the user's choice.
         name: Option<String>,

@@ -74,9 +74,9 @@ impl Event {
 pub enum EventKind {
     /// A socket was created, not yet bound.
     Created {
-        /// TCP or UDP.
+        /// TCP, UDP, or a Unix stream or datagram socket.
         proto: Proto,
-        /// IPv4 or IPv6.
+        /// IPv4, IPv6, or Unix (path and abstract addresses).
         family: Family,
         /// The name given with `as NAME`.
         name: Option<String>,
@@ -377,9 +377,9 @@ pub struct SocketInfo {
     pub id: SockId,
     /// Its name, if it has one.
     pub name: Option<String>,
-    /// TCP or UDP.
+    /// TCP, UDP, or a Unix stream or datagram socket.
     pub proto: Proto,
-    /// IPv4 or IPv6.
+    /// IPv4, IPv6, or Unix (path and abstract addresses).
     pub family: Family,
     /// Where it is in its lifecycle.
     pub state: SockState,
@@ -407,8 +407,8 @@ pub struct SocketInfo {
     pub accept_queue: Option<super::AcceptQueue>,
 }
 
-// Every event is kept by the session log: keep them small. Issue 7's goal is 128 bytes an
-// entry at 1,000,000 entries, and the log's `Vec`, grown by doubling, holds 1,048,576 slots
+// Every event is kept by the session log: keep them small. The log must hold 1,000,000
+// entries within 128 bytes an entry, and the log's `Vec`, grown by doubling, holds 1,048,576 slots
 // for them (+4.9 %): an entry (`Event` + 8 bytes, see `log::Record`) must stay within 120 B,
 // so `Event` within 112 B and `EventKind` within 80 B. A variant that grows past this should
 // box its rare fields.
