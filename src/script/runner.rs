@@ -185,36 +185,45 @@ impl Runner {
                 payload,
                 timeout,
             } => self.expect_payload(sock, payload, *timeout),
-            Statement::ExpectReset { sock, timeout } => {
-                let limit = timeout.unwrap_or(DEFAULT_EXPECT);
-                let at = Instant::now() + limit;
-                let found = self.wait_until(Some(at), |s| {
-                    let id = s.resolve(sock)?;
-                    s.was_reset(id).then_some(())
-                })?;
-                found.ok_or_else(|| {
-                    RunError::Expect(format!(
-                        "expect {sock} reset: the peer did not reset the connection within {}",
-                        crate::lang::duration_text(limit)
-                    ))
-                })
-            }
+            Statement::ExpectReset { sock, timeout } => self.expect_peer(
+                sock,
+                *timeout,
+                |s, id| s.was_reset(id),
+                "reset: the peer did not reset the connection",
+            ),
             Statement::ExpectClosed { sock, timeout } => {
                 self.check_exists(sock)?;
-                let limit = timeout.unwrap_or(DEFAULT_EXPECT);
-                let at = Instant::now() + limit;
-                let found = self.wait_until(Some(at), |s| {
-                    let id = s.resolve(sock)?;
-                    s.peer_closed(id).then_some(())
-                })?;
-                found.ok_or_else(|| {
-                    RunError::Expect(format!(
-                        "expect {sock} closed: the peer did not close within {}",
-                        crate::lang::duration_text(limit)
-                    ))
-                })
+                self.expect_peer(
+                    sock,
+                    *timeout,
+                    |s, id| s.peer_closed(id),
+                    "closed: the peer did not close",
+                )
             }
         }
+    }
+
+    /// `expect ID reset|closed [TIMEOUT]`: waits until `seen` holds for `sock`; else fails
+    /// with `expect ID {failure} within TIMEOUT`.
+    fn expect_peer(
+        &self,
+        sock: &SockRef,
+        timeout: Option<Duration>,
+        seen: impl Fn(&Session, crate::engine::SockId) -> bool,
+        failure: &str,
+    ) -> Result<(), RunError> {
+        let limit = timeout.unwrap_or(DEFAULT_EXPECT);
+        let at = Instant::now() + limit;
+        let found = self.wait_until(Some(at), |s| {
+            let id = s.resolve(sock)?;
+            seen(s, id).then_some(())
+        })?;
+        found.ok_or_else(|| {
+            RunError::Expect(format!(
+                "expect {sock} {failure} within {}",
+                crate::lang::duration_text(limit)
+            ))
+        })
     }
 
     /// Submits an engine command and waits for the event that ends it. In a script an
