@@ -304,12 +304,8 @@ impl ResponderEditor {
                 rule,
             }));
         }
-        let why_clear = open.or_else(|| {
-            row.config
-                .rules
-                .is_empty()
-                .then(|| "no rules to clear".into())
-        });
+        let rules = &row.config.rules;
+        let why_clear = open.or_else(|| rules.is_empty().then(|| "no rules to clear".into()));
         if step_button(ui, "Clear rules", "empty the rule table", why_clear) {
             out.push(Command::RuleClear { sock: sock.clone() });
         }
