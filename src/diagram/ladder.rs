@@ -11,74 +11,10 @@ use std::collections::HashMap;
 use std::time::SystemTime;
 
 use crate::engine::{Addr, EventKind, How, Proto, SockId};
-use crate::lang::escape_bytes;
 use crate::log::format::payload_len;
 use crate::log::{Record, SessionLog};
 
-/// Characters of payload shown on an arrow's label.
-pub const LABEL_CHARS: usize = 24;
-
-/// What a lane stands for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LaneKind {
-    /// One of the session's own sockets.
-    Own(SockId),
-    /// A peer address outside the session.
-    Remote(Addr),
-}
-
-/// One vertical lane.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Lane {
-    /// What the lane stands for.
-    pub kind: LaneKind,
-    /// Its heading: the socket's name (or `s3`), or the peer's address.
-    pub title: String,
-    /// The step at which the lane ended (the socket closed or was reset), if it has.
-    pub ended: Option<usize>,
-    /// For an accepted connection, its listener's lane: drawn just right of it.
-    pub parent: Option<usize>,
-}
-
-/// What a step draws.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StepKind {
-    /// A TCP connection attempt (SYN), from the connecting socket to the listener.
-    Connect,
-    /// A listener handing over a new connection.
-    Accept,
-    /// Bytes or a datagram.
-    Data,
-    /// The end of one direction of a stream (FIN): a shutdown, a close, or the peer's.
-    Fin,
-    /// A reset (RST).
-    Reset,
-    /// The socket closed: the end of its lane.
-    Close,
-    /// A command that failed, marked on its socket's lane.
-    Error,
-    /// Something that happened on one lane only (bind, listen, a UDP connect).
-    Note,
-}
-
-/// One arrow (`to` is set) or mark on one lane (`to` is `None`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Step {
-    /// The log record it comes from.
-    pub record: usize,
-    /// When.
-    pub at: SystemTime,
-    /// What it is.
-    pub kind: StepKind,
-    /// The lane it starts from.
-    pub from: usize,
-    /// The lane it points to, for an arrow.
-    pub to: Option<usize>,
-    /// Its label: the payload's first characters, `FIN`, `RST`, …
-    pub label: String,
-    /// The payload's length, for data.
-    pub len: Option<usize>,
-}
+pub use super::ladder_parts::{LABEL_CHARS, Lane, LaneKind, Step, StepKind, label_of};
 
 /// What the diagram remembers of one of the session's sockets.
 #[derive(Debug, Clone, Default)]
@@ -161,8 +97,15 @@ impl Ladder {
     pub fn push(&mut self, index: usize, rec: &Record) {
         let Record::Event(ev) = rec else { return };
         let Some(id) = ev.socket else { return };
-        let at = ev.at;
-        match &ev.kind {
+        if !self.setup_step(index, ev.at, id, &ev.kind) {
+            self.flow_step(index, rec, ev.at, id, &ev.kind);
+        }
+    }
+
+    /// The steps that set a socket up (create, bind, listen, accept, connect); false for
+    /// any other event.
+    fn setup_step(&mut self, index: usize, at: SystemTime, id: SockId, kind: &EventKind) -> bool {
+        match kind {
             EventKind::Created { proto, name, .. } => {
                 let own = self.own.entry(id).or_default();
                 own.proto = Some(*proto);
@@ -224,6 +167,21 @@ impl Ladder {
                     self.mark(index, at, StepKind::Note, from, format!("connect({peer})"));
                 }
             }
+            _ => return false,
+        }
+        true
+    }
+
+    /// The steps of a connection's life after its setup: data, FIN, RST, close, errors.
+    fn flow_step(
+        &mut self,
+        index: usize,
+        rec: &Record,
+        at: SystemTime,
+        id: SockId,
+        kind: &EventKind,
+    ) {
+        match kind {
             EventKind::Sent { peer, data, .. } => {
                 let len = payload_len(rec).unwrap_or(data.len());
                 self.data_sent(index, at, id, peer.as_ref(), data, len);
@@ -485,238 +443,6 @@ fn covers(bound: &Addr, addr: &Addr) -> bool {
     }
 }
 
-/// An arrow's label: the payload's first characters, escaped (`\n`, `\xff`), cut with `…`.
-pub fn label_of(data: &[u8], len: usize) -> String {
-    if data.is_empty() && len > 0 {
-        return format!("{len} B");
-    }
-    let cut = &data[..data.len().min(LABEL_CHARS * 4)];
-    let text = escape_bytes(cut);
-    let mut chars = text.chars();
-    let mut out: String = chars.by_ref().take(LABEL_CHARS).collect();
-    if chars.next().is_some() || cut.len() < data.len() {
-        out.push('…');
-    }
-    out
-}
-
 #[cfg(test)]
-mod tests {
-    use std::sync::Arc;
-    use std::time::{Duration, UNIX_EPOCH};
-
-    use super::*;
-    use crate::engine::{Event, Family};
-
-    fn rec(n: u64, id: u32, kind: EventKind) -> Record {
-        Record::from(Event {
-            at: UNIX_EPOCH + Duration::from_millis(n),
-            socket: Some(SockId(id)),
-            cmd: None,
-            kind,
-        })
-    }
-
-    fn addr(port: u16) -> Addr {
-        Addr::Ip(([127, 0, 0, 1], port).into())
-    }
-
-    fn created(n: u64, id: u32, proto: Proto, name: &str) -> Record {
-        let name = Some(name.to_string());
-        rec(
-            n,
-            id,
-            EventKind::Created {
-                proto,
-                family: Family::V4,
-                name,
-            },
-        )
-    }
-
-    fn data(bytes: &str) -> Arc<[u8]> {
-        Arc::from(bytes.as_bytes())
-    }
-
-    /// A TCP pair: `srv` listening on :1000, `cli` connected from :2000, `conn` accepted.
-    fn tcp_pair() -> Vec<Record> {
-        vec![
-            created(0, 1, Proto::Tcp, "srv"),
-            rec(
-                1,
-                1,
-                EventKind::Listening {
-                    local: addr(1000),
-                    backlog: 5,
-                },
-            ),
-            created(2, 2, Proto::Tcp, "cli"),
-            rec(3, 2, EventKind::Connecting { peer: addr(1000) }),
-            rec(
-                4,
-                2,
-                EventKind::Connected {
-                    local: addr(2000),
-                    peer: addr(1000),
-                },
-            ),
-            rec(
-                5,
-                3,
-                EventKind::Accepted {
-                    listener: SockId(1),
-                    local: addr(1000),
-                    peer: addr(2000),
-                    name: Some(Box::new("conn".into())),
-                },
-            ),
-        ]
-    }
-
-    fn sent(n: u64, id: u32, to: u16, bytes: &str) -> Record {
-        rec(
-            n,
-            id,
-            EventKind::Sent {
-                peer: Some(addr(to)),
-                data: data(bytes),
-                reply: false,
-            },
-        )
-    }
-
-    fn received(n: u64, id: u32, from: u16, bytes: &str) -> Record {
-        let (peer, data) = (Some(addr(from)), data(bytes));
-        rec(
-            n,
-            id,
-            EventKind::Received {
-                peer,
-                data,
-                truncated_from: None,
-            },
-        )
-    }
-
-    fn arrows(l: &Ladder) -> Vec<(String, String, String)> {
-        l.steps
-            .iter()
-            .filter_map(|s| {
-                let to = s.to?;
-                Some((
-                    l.lanes[s.from].title.clone(),
-                    l.lanes[to].title.clone(),
-                    s.label.clone(),
-                ))
-            })
-            .collect()
-    }
-
-    fn triple(a: &str, b: &str, c: &str) -> (String, String, String) {
-        (a.into(), b.into(), c.into())
-    }
-
-    #[test]
-    fn a_message_between_own_sockets_is_one_arrow_from_the_sender() {
-        let mut records = tcp_pair();
-        records.push(sent(6, 2, 1000, "hello"));
-        records.push(received(7, 3, 2000, "hello"));
-        let l = Ladder::of(records.iter().enumerate());
-        let a = arrows(&l);
-        assert_eq!(
-            a[0],
-            triple("cli", "srv", "connect (SYN)"),
-            "the SYN goes to the listener"
-        );
-        assert_eq!(a[1], triple("srv", "conn", "accept"));
-        assert_eq!(
-            a[2..],
-            [triple("cli", "conn", "hello")],
-            "the receive adds nothing"
-        );
-        assert_eq!(
-            l.columns(),
-            vec![0, 2, 1],
-            "the connection is drawn beside its listener"
-        );
-    }
-
-    #[test]
-    fn a_receive_whose_send_is_filtered_out_draws_its_own_arrow() {
-        let mut records = tcp_pair();
-        records.push(received(7, 3, 2000, "hello"));
-        let l = Ladder::of(records.iter().enumerate());
-        assert_eq!(arrows(&l).last(), Some(&triple("cli", "conn", "hello")));
-        // Two sends, one receive of both: no arrow for the receive.
-        let mut records = tcp_pair();
-        records.push(sent(6, 2, 1000, "ab"));
-        records.push(sent(7, 2, 1000, "cd"));
-        records.push(received(8, 3, 2000, "abcd"));
-        let l = Ladder::of(records.iter().enumerate());
-        let data: Vec<_> = l
-            .steps
-            .iter()
-            .filter(|s| s.kind == StepKind::Data)
-            .collect();
-        assert_eq!(data.len(), 2, "{:?}", l.steps);
-    }
-
-    #[test]
-    fn a_peer_outside_the_session_gets_a_lane_of_its_own() {
-        let records = [
-            created(0, 1, Proto::Udp, "u"),
-            rec(
-                1,
-                1,
-                EventKind::Bound {
-                    local: addr(3000),
-                    implicit: false,
-                },
-            ),
-            received(2, 1, 4000, "ping"),
-            sent(3, 1, 4000, "pong"),
-        ];
-        let l = Ladder::of(records.iter().enumerate());
-        assert_eq!(
-            arrows(&l),
-            [
-                triple("127.0.0.1:4000", "u", "ping"),
-                triple("u", "127.0.0.1:4000", "pong")
-            ]
-        );
-        assert_eq!(l.lanes[1].kind, LaneKind::Remote(addr(4000)));
-    }
-
-    #[test]
-    fn a_close_sends_one_fin_and_ends_the_lane_and_a_reset_comes_from_the_peer() {
-        let mut records = tcp_pair();
-        records.push(rec(6, 3, EventKind::Closed));
-        records.push(rec(7, 2, EventKind::PeerClosed));
-        records.push(rec(8, 2, EventKind::Reset));
-        let l = Ladder::of(records.iter().enumerate());
-        let a = arrows(&l);
-        assert_eq!(a[2], triple("conn", "cli", "FIN"));
-        assert_eq!(
-            a[3],
-            triple("conn", "cli", "RST"),
-            "the peer closed is matched to the FIN"
-        );
-        assert_eq!(a.len(), 4);
-        assert!(l.lanes[2].ended.is_some() && l.lanes[1].ended.is_some());
-        assert!(l.lanes[0].ended.is_none(), "the listener is still open");
-    }
-
-    #[test]
-    fn labels_escape_and_cut_long_payloads() {
-        assert_eq!(label_of(b"a\nb", 3), "a\\nb");
-        let long = "x".repeat(100);
-        let label = label_of(long.as_bytes(), 100);
-        assert_eq!(label.chars().count(), LABEL_CHARS + 1);
-        assert!(label.ends_with('…'));
-        assert_eq!(
-            label_of(b"", 7),
-            "7 B",
-            "an evicted payload shows its length"
-        );
-    }
-}
+#[path = "ladder_tests.rs"]
+mod tests;
