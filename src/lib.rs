@@ -15,3 +15,4 @@ pub mod log;
 pub mod packets;
 pub mod script;
 pub mod stress;
+pub(crate) mod sys;

@@ -315,7 +315,8 @@ fn run_log_saves_the_session_in_the_format_of_its_extension() {
         &["run", "--log", bad.to_str().expect("path"), "-"],
         Some(b"status\n"),
     );
-    // Refused before the script runs, like a script that does not parse (issue 12 item 7).
+    // A log file of no known format is refused before the script runs (exit 2, as for a
+    // script that does not parse): nothing runs whose log would be lost.
     assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out.stderr).contains(".jsonl"),

@@ -4,7 +4,7 @@
 mod common;
 
 use common::Rig;
-use sockscope::engine::{Command, Family, Proto};
+use sockscope::engine::{Family, Proto};
 
 fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd")
@@ -31,11 +31,7 @@ fn shutdown_leaks_no_descriptor_and_no_thread() {
     let threads_before = engine_threads();
     {
         let mut rig = Rig::new();
-        let (l, addr) = rig.listener();
-        rig.ok(Command::AcceptAuto {
-            sock: l.into(),
-            on: true,
-        });
+        let (_, addr) = rig.auto_listener();
         for _ in 0..10 {
             let c = rig.socket(Proto::Tcp, Family::V4);
             rig.ok(common::connect(c, addr));

@@ -161,15 +161,9 @@ fn accepted_from(list: &[SocketInfo], l: SockId) -> Vec<&SocketInfo> {
 
 /// A listener that auto-accepts and answers every message with `reply`.
 fn auto_server(rig: &mut Rig, reply: &'static [u8]) -> (SockId, SocketAddr) {
-    let (l, addr) = rig.listener();
-    rig.ok(Command::Respond {
-        sock: l.into(),
-        responder: sockscope::engine::Responder::Fixed(sockscope::engine::Payload::bytes(reply)),
-    });
-    rig.ok(Command::AcceptAuto {
-        sock: l.into(),
-        on: true,
-    });
+    let (l, addr) = rig.server(sockscope::engine::Responder::Fixed(
+        sockscope::engine::Payload::bytes(reply),
+    ));
     (l, addr)
 }
 

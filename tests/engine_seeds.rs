@@ -16,21 +16,11 @@ fn udp_server_answers_ok_for_even_and_err_for_odd() {
     let client = rig.socket(Proto::Udp, Family::V4);
     for (msg, want) in [("four", "OK"), ("three", "Err")] {
         rig.send_to(client, srv_addr, msg.as_bytes());
-        let ev = rig
-            .wait(|e| e.socket == Some(srv) && matches!(e.kind, EventKind::Received { .. }))
-            .expect("server receives");
-        let EventKind::Received { peer, data, .. } = ev.kind else {
-            unreachable!()
-        };
+        let common::Received { peer, data, .. } = rig.next_received(srv, "server receives");
         let reply = if data.len() % 2 == 1 { "Err" } else { "OK" };
         let peer = peer.and_then(|p| p.ip()).expect("sender address");
         rig.send_to(srv, peer, reply.as_bytes());
-        let got = rig
-            .wait(|e| e.socket == Some(client) && matches!(e.kind, EventKind::Received { .. }))
-            .expect("client gets the reply");
-        let EventKind::Received { data, .. } = got.kind else {
-            unreachable!()
-        };
+        let common::Received { data, .. } = rig.next_received(client, "client gets the reply");
         assert_eq!(&data[..], want.as_bytes(), "reply to {msg:?}");
     }
 }
@@ -42,21 +32,11 @@ fn tcp_server_answers_ok_and_says_bye_to_close() {
     let (_l, c, srv) = rig.tcp_pair();
     for msg in ["hello", "how are you", "close"] {
         rig.send(c, msg.as_bytes());
-        let ev = rig
-            .wait(|e| e.socket == Some(srv) && matches!(e.kind, EventKind::Received { .. }))
-            .expect("server receives");
-        let EventKind::Received { data, .. } = ev.kind else {
-            unreachable!()
-        };
+        let common::Received { data, .. } = rig.next_received(srv, "server receives");
         let text = String::from_utf8_lossy(&data).into_owned();
         let reply = if text == "close" { "bye" } else { "OK" };
         rig.send(srv, reply.as_bytes());
-        let got = rig
-            .wait(|e| e.socket == Some(c) && matches!(e.kind, EventKind::Received { .. }))
-            .expect("client gets the reply");
-        let EventKind::Received { data, .. } = got.kind else {
-            unreachable!()
-        };
+        let common::Received { data, .. } = rig.next_received(c, "client gets the reply");
         assert_eq!(&data[..], reply.as_bytes());
         if text == "close" {
             rig.ok(Command::Close { sock: srv.into() });

@@ -79,15 +79,7 @@ fn tcp_server_and_client_through_the_whole_lifecycle() {
 #[test]
 fn several_clients_to_one_auto_accepting_listener() {
     let mut rig = Rig::new();
-    let (l, addr) = rig.listener();
-    rig.ok(Command::AcceptAuto {
-        sock: l.into(),
-        on: true,
-    });
-    rig.ok(Command::Respond {
-        sock: l.into(),
-        responder: sockscope::engine::Responder::Upper,
-    });
+    let (l, addr) = rig.server(sockscope::engine::Responder::Upper);
     let clients: Vec<_> = (0..5).map(|_| rig.socket(Proto::Tcp, Family::V4)).collect();
     for &c in &clients {
         rig.ok(connect(c, addr));

@@ -42,15 +42,7 @@ fn each_responder_kind_answers() {
             "fixed",
         ),
     ] {
-        let (l, addr) = rig.listener();
-        rig.ok(Command::AcceptAuto {
-            sock: l.into(),
-            on: true,
-        });
-        rig.ok(Command::Respond {
-            sock: l.into(),
-            responder: responder.clone(),
-        });
+        let (_, addr) = rig.server(responder.clone());
         let c = rig.socket(Proto::Tcp, Family::V4);
         rig.ok(connect(c, addr));
         rig.send(c, sent.as_bytes());
@@ -85,11 +77,7 @@ fn greeting_on_accept_then_close_like_the_seed() {
 #[test]
 fn rule_table_answers_ok_err_and_bye_then_closes() {
     let mut rig = Rig::new();
-    let (l, addr) = rig.listener();
-    rig.ok(Command::AcceptAuto {
-        sock: l.into(),
-        on: true,
-    });
+    let (l, addr) = rig.auto_listener();
     rig.ok(Command::Frame {
         sock: l.into(),
         framing: Framing::Delimited(b"\n".to_vec()),

@@ -14,17 +14,12 @@ fn udp_sendto_and_recvfrom_both_ways() {
     let b_addr = rig.bind(b, "127.0.0.1:0");
     assert_ne!(a_addr.port(), 0);
     rig.send_to(a, b_addr, b"ping");
-    let ev = rig
-        .wait(|e| e.socket == Some(b) && matches!(e.kind, EventKind::Received { .. }))
-        .expect("b receives");
-    let EventKind::Received {
+    let common::Received {
         peer,
         data,
         truncated_from,
-    } = ev.kind
-    else {
-        unreachable!()
-    };
+        ..
+    } = rig.next_received(b, "b receives");
     assert_eq!(&data[..], b"ping");
     assert_eq!(
         peer.and_then(|p| p.ip()),
@@ -95,17 +90,11 @@ fn big_datagram_arrives_whole() {
     let b_addr = rig.bind(b, "127.0.0.1:0");
     let big = vec![0x5a; 65_507];
     rig.send_to(a, b_addr, &big);
-    let ev = rig
-        .wait(|e| e.socket == Some(b) && matches!(e.kind, EventKind::Received { .. }))
-        .expect("received");
-    let EventKind::Received {
+    let common::Received {
         data,
         truncated_from,
         ..
-    } = ev.kind
-    else {
-        unreachable!()
-    };
+    } = rig.next_received(b, "received");
     assert_eq!(data.len(), 65_507);
     assert_eq!(truncated_from, None);
 }
@@ -151,17 +140,11 @@ fn a_datagram_longer_than_the_receive_size_reports_its_truncation() {
         size: 8,
     });
     rig.send_to(a, b_addr, b"twenty bytes of data");
-    let ev = rig
-        .wait(|e| e.socket == Some(b) && matches!(e.kind, EventKind::Received { .. }))
-        .expect("received");
-    let EventKind::Received {
+    let common::Received {
         data,
         truncated_from,
         ..
-    } = ev.kind
-    else {
-        unreachable!()
-    };
+    } = rig.next_received(b, "received");
     assert_eq!(
         &data[..],
         b"twenty b",

@@ -115,12 +115,7 @@ fn unix_datagrams_with_sendto_on_paths() {
         addr: path_spec(&dir.path().join("b.sock")),
         payload: Payload::from("dgram"),
     });
-    let ev = rig
-        .wait(|e| e.socket == Some(b) && matches!(e.kind, EventKind::Received { .. }))
-        .expect("received");
-    let EventKind::Received { peer, data, .. } = ev.kind else {
-        unreachable!()
-    };
+    let common::Received { peer, data, .. } = rig.next_received(b, "received");
     assert_eq!(&data[..], b"dgram");
     assert_eq!(
         peer,

@@ -4,19 +4,17 @@
 
 #[path = "gui/harness.rs"]
 mod harness;
-#[path = "gui/steps.rs"]
-mod steps;
 
 use std::time::Duration;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
 use harness::{app, enabled, shown, sock};
-use sockscope::engine::{Addr, Proto, SockOpt, SockState};
-use steps::{
+use harness::{
     bound_udp, check, click, click_busy, commands, new_socket, select, tcp_pair, type_into,
     wait_for,
 };
+use sockscope::engine::{Addr, Proto, SockOpt, SockState};
 
 #[test]
 fn unix_stream_pair_by_clicks() {

@@ -3,14 +3,12 @@
 
 #[path = "gui/harness.rs"]
 mod harness;
-#[path = "gui/steps.rs"]
-mod steps;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
 use harness::{app, enabled, shown, sock};
+use harness::{click, commands, select, tcp_pair, type_into, wait_for};
 use sockscope::engine::Framing;
-use steps::{click, commands, select, tcp_pair, type_into, wait_for};
 
 #[test]
 fn a_file_goes_out_with_progress() {

@@ -3,16 +3,14 @@
 
 #[path = "gui/harness.rs"]
 mod harness;
-#[path = "gui/steps.rs"]
-mod steps;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use harness::{MAX_STEPS, field};
+use harness::{new_socket, select, type_into};
 use sockscope::app::SockscopeApp;
 use sockscope::app::model::settings::Settings;
 use sockscope::engine::Engine;
-use steps::{new_socket, select, type_into};
 
 fn click_label(h: &mut Harness<'_, SockscopeApp>, label: &str) {
     h.get_by_label(label).click();
@@ -91,8 +89,8 @@ fn a_new_socket_starts_at_port_0_whatever_was_remembered() {
         "the address is remembered as a suggestion"
     );
     type_into(&mut h, "Port", "0");
-    steps::click(&mut h, "Bind");
-    steps::wait_for(&mut h, "s1 bound", |a| {
+    harness::click(&mut h, "Bind");
+    harness::wait_for(&mut h, "s1 bound", |a| {
         harness::sock(a, 1).is_some_and(|r| r.local.is_some())
     });
 }

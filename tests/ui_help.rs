@@ -3,18 +3,16 @@
 
 #[path = "gui/harness.rs"]
 mod harness;
-#[path = "gui/steps.rs"]
-mod steps;
 
 use egui::accesskit::Role;
 use egui::{Key, Modifiers, Vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use harness::{MAX_STEPS, commands, shown, sock};
+use harness::{bound_udp, click, type_into, wait_for};
 use sockscope::app::SockscopeApp;
 use sockscope::app::tools::help::EXAMPLES;
 use sockscope::engine::Engine;
-use steps::{bound_udp, click, type_into, wait_for};
 
 fn menu(h: &mut Harness<'_, SockscopeApp>, path: &[&str]) {
     for item in path {

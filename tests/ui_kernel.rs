@@ -3,12 +3,10 @@
 
 #[path = "gui/harness.rs"]
 mod harness;
-#[path = "gui/steps.rs"]
-mod steps;
 
+use harness::{click, new_socket, type_into, wait_for};
 use harness::{poll_until, shown, sock};
 use sockscope::engine::SockState;
-use steps::{click, new_socket, type_into, wait_for};
 
 #[test]
 fn a_listener_shows_its_queue_live_and_ready_says_accept_would_return() {
@@ -41,7 +39,7 @@ fn a_listener_shows_its_queue_live_and_ready_says_accept_would_return() {
     click(&mut h, "Lifecycle");
     click(&mut h, "Accept");
     wait_for(&mut h, "s2 accepted", |a| sock(a, 2).is_some());
-    steps::select(&mut h, 1);
+    harness::select(&mut h, 1);
     poll_until(&mut h, "the queue is empty again", |a| {
         sock(a, 1).is_some_and(|r| r.accept_queue.is_some_and(|q| q.waiting == 0))
     });
@@ -50,13 +48,13 @@ fn a_listener_shows_its_queue_live_and_ready_says_accept_would_return() {
 #[test]
 fn a_closed_tcp_socket_shows_time_wait_with_the_time_left() {
     let mut h = harness::app();
-    steps::tcp_pair(&mut h);
-    steps::select(&mut h, 2);
+    harness::tcp_pair(&mut h);
+    harness::select(&mut h, 2);
     click(&mut h, "Close"); // the active close: s2's side ends in TIME_WAIT
     wait_for(&mut h, "s2 closed", |a| {
         sock(a, 2).is_some_and(|r| r.is_closed())
     });
-    steps::select(&mut h, 3);
+    harness::select(&mut h, 3);
     wait_for(&mut h, "s3 sees the end", |a| {
         sock(a, 3).is_some_and(|r| r.state == SockState::HalfClosed)
     });
@@ -64,7 +62,7 @@ fn a_closed_tcp_socket_shows_time_wait_with_the_time_left() {
     wait_for(&mut h, "s3 closed", |a| {
         sock(a, 3).is_some_and(|r| r.is_closed())
     });
-    steps::select(&mut h, 2);
+    harness::select(&mut h, 2);
     let deadline = std::time::Instant::now() + harness::DEADLINE;
     while shown(&h, "in TIME_WAIT (") == 0 {
         assert!(
@@ -75,7 +73,7 @@ fn a_closed_tcp_socket_shows_time_wait_with_the_time_left() {
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
     assert!(shown(&h, " s left)") >= 1, "with the time left");
-    steps::select(&mut h, 3);
+    harness::select(&mut h, 3);
     assert_eq!(
         shown(&h, "TIME_WAIT"),
         0,

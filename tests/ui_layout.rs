@@ -5,17 +5,15 @@
 
 #[path = "gui/harness.rs"]
 mod harness;
-#[path = "gui/steps.rs"]
-mod steps;
 
 use egui::accesskit::Role;
 use egui::{Rect, Vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use harness::{MAX_STEPS, sock};
+use harness::{bound_udp, click, type_into, wait_for};
 use sockscope::app::SockscopeApp;
 use sockscope::engine::Engine;
-use steps::{bound_udp, click, type_into, wait_for};
 
 /// The two sizes the layout is checked at.
 const SIZES: [(f32, f32); 2] = [(1280.0, 800.0), (800.0, 600.0)];
@@ -170,7 +168,7 @@ fn the_controls_and_eight_log_rows_fit_the_smallest_window() {
 fn rows_keep_their_place_when_a_step_completes() {
     for (w, hgt) in SIZES {
         let mut h = app_sized(w, hgt);
-        steps::new_socket(&mut h, "+ TCP", 1);
+        harness::new_socket(&mut h, "+ TCP", 1);
         let listen = button(&h, "Listen");
         click(&mut h, "Bind");
         wait_for(&mut h, "s1 bound", |a| {

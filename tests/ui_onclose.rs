@@ -3,14 +3,12 @@
 
 #[path = "gui/harness.rs"]
 mod harness;
-#[path = "gui/steps.rs"]
-mod steps;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
 use harness::{app, sock};
+use harness::{check, click, commands, select, tcp_pair, wait_for};
 use sockscope::engine::{OnClose, SockState};
-use steps::{check, click, commands, select, tcp_pair, wait_for};
 
 fn checked(h: &egui_kittest::Harness<'_, sockscope::app::SockscopeApp>, label: &str) -> bool {
     h.get_by_role_and_label(Role::CheckBox, label)

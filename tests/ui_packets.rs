@@ -1,6 +1,6 @@
 //! The *Packets* window in the real app (egui_kittest): a click on a library packet sends
 //! it to the selected socket (checksum appended), Ctrl+1 sends the folder's first packet,
-//! and "Save as packet" in the send box files the message in the library's file. A plain
+//! and "Save as packet" in the send box's tools files the message in the library's file. A plain
 //! std UDP socket on loopback is the peer.
 //!
 //! `SOCKSCOPE_PACKETS_SHOT=FILE` also renders the window to FILE (the README's picture).
@@ -114,6 +114,7 @@ fn save_as_packet_from_the_send_box_files_the_message() {
         sock(a, 1).is_some_and(|r| r.state == SockState::Connected)
     });
     type_into(&mut h, "Message", "status? \\x01");
+    click(&mut h, "Send tools");
     click(&mut h, "Save as packet");
     type_into(&mut h, "Name", "status");
     click(&mut h, "Save packet");

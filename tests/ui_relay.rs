@@ -4,8 +4,6 @@
 
 #[path = "gui/harness.rs"]
 mod harness;
-#[path = "gui/steps.rs"]
-mod steps;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -13,9 +11,8 @@ use std::time::Duration;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
-use harness::{app, sock};
+use harness::{app, click, commands, new_socket, sock, type_into, wait_for};
 use sockscope::engine::{Dir, SockState};
-use steps::{click, commands, new_socket, type_into, wait_for};
 
 #[test]
 fn the_relay_tab_relays_a_listener_and_its_sliders_set_faults_live() {

@@ -5,17 +5,15 @@
 
 #[path = "gui/harness.rs"]
 mod harness;
-#[path = "gui/steps.rs"]
-mod steps;
 
 use egui::accesskit::Role;
 use egui::{Color32, FontId, Modifiers, Vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use harness::{MAX_STEPS, field, shown, sock};
+use harness::{bound_udp, click, new_socket, select, tcp_pair, type_into, wait_for};
 use sockscope::app::SockscopeApp;
 use sockscope::engine::{Engine, SockState};
-use steps::{bound_udp, click, new_socket, select, tcp_pair, type_into, wait_for};
 
 #[test]
 fn half_closed_says_which_half_in_the_list_and_the_header() {

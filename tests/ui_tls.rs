@@ -4,11 +4,8 @@
 
 #[path = "gui/harness.rs"]
 mod harness;
-#[path = "gui/steps.rs"]
-mod steps;
 
-use harness::{app, shown, sock};
-use steps::{check, click, commands, select, tcp_pair, wait_for};
+use harness::{app, check, click, commands, select, shown, sock, tcp_pair, wait_for};
 
 #[test]
 fn the_tls_section_upgrades_a_connection_and_the_header_shows_the_handshake() {

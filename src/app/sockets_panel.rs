@@ -47,6 +47,47 @@ fn state_color(state: SockState, dark: bool) -> Color32 {
     if dark { d } else { l }
 }
 
+/// The buttons that create a socket: TCP and UDP (IPv4, or IPv6 with the box), then the
+/// two Unix kinds.
+fn create_buttons(ui: &mut Ui, settings: &mut Settings, out: &mut Vec<Command>) {
+    let mut create = |ui: &mut Ui, text: &str, tip: &str, proto: Proto, family: Family| {
+        if ui.button(text).on_hover_text(tip).clicked() {
+            out.push(Command::Socket {
+                proto,
+                family,
+                name: None,
+            });
+        }
+    };
+    ui.horizontal(|ui| {
+        let family = if settings.ipv6 {
+            Family::V6
+        } else {
+            Family::V4
+        };
+        create(ui, "+ TCP", "create a TCP socket", Proto::Tcp, family);
+        create(ui, "+ UDP", "create a UDP socket", Proto::Udp, family);
+        ui.checkbox(&mut settings.ipv6, "IPv6")
+            .on_hover_text("new TCP and UDP sockets are IPv6 (otherwise IPv4)");
+    });
+    ui.horizontal(|ui| {
+        create(
+            ui,
+            "+ Unix",
+            "create a Unix domain stream socket (a path or @name for its address)",
+            Proto::UnixStream,
+            Family::Unix,
+        );
+        create(
+            ui,
+            "+ Unix dgram",
+            "create a Unix domain datagram socket",
+            Proto::UnixDgram,
+            Family::Unix,
+        );
+    });
+}
+
 /// Draws the panel. Returns a socket to create, and updates `selected` on click.
 pub fn ui(
     ui: &mut Ui,
@@ -57,59 +98,7 @@ pub fn ui(
     out: &mut Vec<Command>,
 ) {
     ui.heading("Sockets");
-    ui.horizontal(|ui| {
-        let family = if settings.ipv6 {
-            Family::V6
-        } else {
-            Family::V4
-        };
-        if ui
-            .button("+ TCP")
-            .on_hover_text("create a TCP socket")
-            .clicked()
-        {
-            out.push(Command::Socket {
-                proto: Proto::Tcp,
-                family,
-                name: None,
-            });
-        }
-        if ui
-            .button("+ UDP")
-            .on_hover_text("create a UDP socket")
-            .clicked()
-        {
-            out.push(Command::Socket {
-                proto: Proto::Udp,
-                family,
-                name: None,
-            });
-        }
-        ui.checkbox(&mut settings.ipv6, "IPv6")
-            .on_hover_text("new TCP and UDP sockets are IPv6 (otherwise IPv4)");
-    });
-    ui.horizontal(|ui| {
-        for (text, proto, tip) in [
-            (
-                "+ Unix",
-                Proto::UnixStream,
-                "create a Unix domain stream socket (a path or @name for its address)",
-            ),
-            (
-                "+ Unix dgram",
-                Proto::UnixDgram,
-                "create a Unix domain datagram socket",
-            ),
-        ] {
-            if ui.button(text).on_hover_text(tip).clicked() {
-                out.push(Command::Socket {
-                    proto,
-                    family: Family::Unix,
-                    name: None,
-                });
-            }
-        }
-    });
+    create_buttons(ui, settings, out);
     ui.checkbox(hide_closed, "Hide closed");
     ui.separator();
     if state.sockets.is_empty() {

@@ -18,16 +18,6 @@ extern "C" fn on_sigint(_sig: libc::c_int) {
 /// Installs the handler (with `SA_RESTART`, so that a read under way is not broken off);
 /// returns the flag, or the OS error.
 pub(crate) fn install() -> std::io::Result<&'static AtomicBool> {
-    // SAFETY: `sa` is fully initialised (zeroed, then the handler, an empty mask and the
-    // flags), and the handler only stores to an atomic.
-    unsafe {
-        let mut sa: libc::sigaction = std::mem::zeroed();
-        sa.sa_sigaction = on_sigint as *const () as libc::sighandler_t;
-        sa.sa_flags = libc::SA_RESTART;
-        libc::sigemptyset(&mut sa.sa_mask);
-        if libc::sigaction(libc::SIGINT, &sa, std::ptr::null_mut()) != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-    }
+    crate::sys::signal::set_handler(libc::SIGINT, on_sigint)?;
     Ok(&INTERRUPTED)
 }

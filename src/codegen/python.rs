@@ -165,32 +165,40 @@ fn statement(g: &mut Gen<'_>, stmt: &Statement) {
             );
             g.emit(&line);
         }
-        Statement::ExpectClosed { sock, timeout } => {
-            let Some(s) = g.sock(sock) else { return };
-            let t = timeout.map_or(EXPECT_DEFAULT_SECS.to_string(), py_secs);
-            g.emit("# the app shows the peer closing: recv returns b\"\"");
-            let line = format!(
-                "expect_closed(\"{v}\", {v}, {t}, {})",
-                g.size_of(&s),
-                v = s.var
-            );
-            g.emit(&line);
-        }
-        Statement::ExpectReset { sock, timeout } => {
-            let Some(s) = g.sock(sock) else { return };
-            let t = timeout.map_or(EXPECT_DEFAULT_SECS.to_string(), py_secs);
-            g.emit("# the app shows the peer resetting: recv raises ConnectionResetError");
-            let line = format!(
-                "expect_reset(\"{v}\", {v}, {t}, {})",
-                g.size_of(&s),
-                v = s.var
-            );
-            g.emit(&line);
-        }
+        Statement::ExpectClosed { sock, timeout } => expect_peer(
+            g,
+            sock,
+            *timeout,
+            "expect_closed",
+            "# the app shows the peer closing: recv returns b\"\"",
+        ),
+        Statement::ExpectReset { sock, timeout } => expect_peer(
+            g,
+            sock,
+            *timeout,
+            "expect_reset",
+            "# the app shows the peer resetting: recv raises ConnectionResetError",
+        ),
         Statement::Sleep(d) => g.emit(&format!("time.sleep({})", py_secs(*d))),
         // The library only names payloads; the lines that use them hold the bytes.
         Statement::Packet(_) => g.skip("the packet library is sockscope's own"),
     }
+}
+
+/// `expect ID closed|reset [TIMEOUT]` as a call of the runtime's `func` (`expect_closed`,
+/// `expect_reset`), under a comment on what the app shows.
+fn expect_peer(
+    g: &mut Gen<'_>,
+    sock: &SockRef,
+    timeout: Option<std::time::Duration>,
+    func: &str,
+    comment: &str,
+) {
+    let Some(s) = g.sock(sock) else { return };
+    let t = timeout.map_or(EXPECT_DEFAULT_SECS.to_string(), py_secs);
+    g.emit(comment);
+    let line = format!("{func}(\"{v}\", {v}, {t}, {})", g.size_of(&s), v = s.var);
+    g.emit(&line);
 }
 
 /// One engine command: sockets' lifecycle here, data and options in `python_steps`.

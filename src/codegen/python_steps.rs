@@ -21,31 +21,10 @@ pub(crate) fn data_step(g: &mut Gen<'_>, cmd: &Command) {
             payload: Payload::Bytes(_),
             ..
         } => send_step(g, &s, cmd),
-        Command::Recv { max, .. } => {
-            let n = max.unwrap_or_else(|| g.size_of(&s));
-            g.emit(&format!(
-                "data = step_recv(\"{v}\", {v}, {n})  # one recv({n}), as step mode does"
-            ));
-        }
-        Command::RecvSize { size, .. } => {
-            g.recv_size.insert(v.clone(), *size);
-            g.emit(&format!(
-                "# recvsize {size}: this socket's recv calls read at most {size} bytes"
-            ));
-        }
-        Command::RecvMode { manual, .. } => g.emit(if *manual {
-            "# recvmode manual: a Python socket reads only when recv is called, as step mode does"
-        } else {
-            "# recvmode auto: the program reads at each expect"
-        }),
-        Command::Ready { .. } => {
-            g.emit(&format!(
-                "r, w, _ = select.select([{v}], [{v}], [], 0)  # what select() says now"
-            ));
-            g.emit(&format!(
-                "print(\"{v} readable:\", bool(r), \"writable:\", bool(w))"
-            ));
-        }
+        Command::Recv { .. }
+        | Command::RecvSize { .. }
+        | Command::RecvMode { .. }
+        | Command::Ready { .. } => recv_step(g, &s, cmd),
         Command::Shutdown { how, .. } => {
             let h = match how {
                 How::Read => "SHUT_RD",
@@ -87,6 +66,39 @@ pub(crate) fn data_step(g: &mut Gen<'_>, cmd: &Command) {
         Command::Flood { .. } => g.skip("flood is a load generator, not a tutorial step"),
         Command::Stats { .. } => g.skip("counters and rates are the app's own bookkeeping"),
         _ => g.skip("no simple Python equivalent"),
+    }
+}
+
+/// The receiving commands: `recv`, `recvsize`, `recvmode`, `ready`.
+fn recv_step(g: &mut Gen<'_>, s: &SockInfo, cmd: &Command) {
+    let v = s.var.clone();
+    match cmd {
+        Command::Recv { max, .. } => {
+            let n = max.unwrap_or_else(|| g.size_of(s));
+            g.emit(&format!(
+                "data = step_recv(\"{v}\", {v}, {n})  # one recv({n}), as step mode does"
+            ));
+        }
+        Command::RecvSize { size, .. } => {
+            g.recv_size.insert(v.clone(), *size);
+            g.emit(&format!(
+                "# recvsize {size}: this socket's recv calls read at most {size} bytes"
+            ));
+        }
+        Command::RecvMode { manual, .. } => g.emit(if *manual {
+            "# recvmode manual: a Python socket reads only when recv is called, as step mode does"
+        } else {
+            "# recvmode auto: the program reads at each expect"
+        }),
+        Command::Ready { .. } => {
+            g.emit(&format!(
+                "r, w, _ = select.select([{v}], [{v}], [], 0)  # what select() says now"
+            ));
+            g.emit(&format!(
+                "print(\"{v} readable:\", bool(r), \"writable:\", bool(w))"
+            ));
+        }
+        _ => {}
     }
 }
 

@@ -1,4 +1,5 @@
 //! Unit tests of [`super`]: lanes, arrows once per message, FIN/RST matching, labels.
+
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 

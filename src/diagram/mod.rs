@@ -3,6 +3,7 @@
 //! [`Ladder`] with egui; `run --log FILE.svg` and *Save log…* write it with [`svg`].
 
 pub mod ladder;
+mod ladder_parts;
 pub mod svg;
 pub mod tcp;
 

@@ -3,13 +3,13 @@
 use std::fmt;
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::engine::addr::AddrSpec;
 use crate::engine::event::SockId;
 use crate::engine::framing::Framing;
 use crate::engine::options::{OptValue, SockOpt};
+pub use crate::engine::payload::Payload;
 use crate::engine::responders::Rule;
 
 /// Default listen backlog, as in the command language.
@@ -107,70 +107,6 @@ impl fmt::Display for Family {
     }
 }
 
-/// Bytes to send: given inline, or read from a file when the command runs.
-///
-/// Inline bytes are shared (`Arc<[u8]>`): the engine sends them, and its `Sent` event and the
-/// session log hold them, without a copy, so a 64 MiB payload is never duplicated.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Payload {
-    /// The bytes themselves (from quoted text or `hex:`).
-    Bytes(Arc<[u8]>),
-    /// `file:PATH`: the file's contents, read when the command runs.
-    File(PathBuf),
-}
-
-impl Payload {
-    /// Inline bytes.
-    pub fn bytes(b: impl Into<Arc<[u8]>>) -> Payload {
-        Payload::Bytes(b.into())
-    }
-
-    /// The bytes to send (shared, not copied), reading the file for `file:` payloads.
-    pub fn load(&self) -> std::io::Result<Arc<[u8]>> {
-        match self {
-            Payload::Bytes(b) => Ok(b.clone()),
-            Payload::File(p) => read_shared(p),
-        }
-    }
-}
-
-/// A file's bytes, read straight into shared memory (one copy of a large file in memory,
-/// not two); a file that changes size while it is read is read again the plain way.
-fn read_shared(path: &std::path::Path) -> std::io::Result<Arc<[u8]>> {
-    use std::io::Read;
-    let mut f = std::fs::File::open(path)?;
-    let Ok(len) = usize::try_from(f.metadata()?.len()) else {
-        return std::fs::read(path).map(Arc::from);
-    };
-    // SAFETY: zeroed memory is a valid `[u8]`.
-    let mut data: Arc<[u8]> = unsafe { Arc::<[u8]>::new_zeroed_slice(len).assume_init() };
-    let Some(buf) = Arc::get_mut(&mut data) else {
-        return std::fs::read(path).map(Arc::from);
-    };
-    let whole = match f.read_exact(buf) {
-        Ok(()) => f.read(&mut [0u8; 1])? == 0,
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => false,
-        Err(e) => return Err(e),
-    };
-    if whole {
-        Ok(data)
-    } else {
-        std::fs::read(path).map(Arc::from)
-    }
-}
-
-impl From<&str> for Payload {
-    fn from(s: &str) -> Self {
-        Payload::Bytes(s.as_bytes().into())
-    }
-}
-
-impl From<Vec<u8>> for Payload {
-    fn from(b: Vec<u8>) -> Self {
-        Payload::Bytes(b.into())
-    }
-}
-
 /// Which half of a TCP connection `shutdown` closes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum How {
@@ -217,11 +153,12 @@ pub enum FloodLimit {
 /// One action on the engine's sockets.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Command {
-    /// `socket tcp|udp [v4|v6] [as NAME]`: create an unbound socket.
+    /// `socket tcp|udp [v4|v6] [as NAME]` or `socket unix [stream|dgram] [as NAME]`: create
+    /// an unbound socket.
     Socket {
-        /// TCP or UDP.
+        /// TCP, UDP, or a Unix stream or datagram socket.
         proto: Proto,
-        /// IPv4 or IPv6.
+        /// IPv4, IPv6, or Unix (path and abstract addresses).
         family: Family,
         /// Optional name of the user's choice.
         name: Option<String>,
@@ -527,37 +464,6 @@ impl Command {
             | Command::Fault { sock, .. }
             | Command::StatusOf { sock } => Some(sock),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_file_payload_loads_whole_and_a_missing_one_is_an_error() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("data.bin");
-        let bytes: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
-        std::fs::write(&path, &bytes).expect("write");
-        let p = Payload::File(path.clone());
-        assert_eq!(&p.load().expect("load")[..], &bytes[..]);
-        std::fs::write(&path, b"").expect("empty it");
-        assert!(p.load().expect("an empty file").is_empty());
-        let gone = Payload::File(dir.path().join("missing"));
-        assert_eq!(
-            gone.load().map(|b| b.len()).map_err(|e| e.kind()),
-            Err(std::io::ErrorKind::NotFound)
-        );
-        let inline = Payload::from("hi");
-        let (a, b) = (
-            inline.load().expect("inline"),
-            inline.load().expect("inline"),
-        );
-        assert!(
-            std::ptr::eq(a.as_ptr(), b.as_ptr()),
-            "inline bytes are shared, not copied"
-        );
     }
 }
 

@@ -4,11 +4,11 @@
 //! an address pair after its socket closed (TIME_WAIT and the time left), asked through
 //! netlink `sock_diag` (`inet_diag`), as `ss` does.
 
+use std::io::Read;
 use std::net::{IpAddr, SocketAddr};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::Duration;
 
-use socket2::Socket;
+use socket2::{Domain, Protocol, Socket, Type};
 
 /// A listener's accept queue as the kernel reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,28 +19,10 @@ pub struct AcceptQueue {
     pub backlog: u32,
 }
 
-/// `TCP_INFO` of a TCP socket, if the kernel gives it.
-fn tcp_info(os: &Socket) -> Option<libc::tcp_info> {
-    // SAFETY: tcp_info is plain old data; all zeroes is a valid value.
-    let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
-    let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
-    // SAFETY: the buffer is valid for `len` bytes and the kernel writes at most `len`.
-    let rc = unsafe {
-        libc::getsockopt(
-            os.as_raw_fd(),
-            libc::IPPROTO_TCP,
-            libc::TCP_INFO,
-            (&mut info as *mut libc::tcp_info).cast(),
-            &mut len,
-        )
-    };
-    (rc == 0 && len as usize >= 32).then_some(info)
-}
-
 /// The accept queue of a listening TCP socket; `None` for a socket that is not listening.
 pub(crate) fn accept_queue(os: &Socket) -> Option<AcceptQueue> {
     const TCP_LISTEN: u8 = 10;
-    let info = tcp_info(os)?;
+    let info = crate::sys::net::tcp_info(os)?;
     (info.tcpi_state == TCP_LISTEN).then_some(AcceptQueue {
         waiting: info.tcpi_unacked,
         backlog: info.tcpi_sacked,
@@ -61,7 +43,7 @@ const SOCK_DIAG_BY_FAMILY: u16 = 20;
 const NLMSG_DONE: u16 = 3;
 const NLMSG_ERROR: u16 = 2;
 
-#[repr(C)]
+/// `inet_diag_sockid`: the address pair a dump is asked for.
 #[derive(Clone, Copy, Default)]
 struct DiagSockId {
     sport: [u8; 2],
@@ -72,7 +54,7 @@ struct DiagSockId {
     cookie: [u32; 2],
 }
 
-#[repr(C)]
+/// A netlink header and an `inet_diag_req_v2`, as the kernel reads them (72 bytes).
 #[derive(Clone, Copy)]
 struct DiagReq {
     nl_len: u32,
@@ -86,6 +68,32 @@ struct DiagReq {
     pad: u8,
     states: u32,
     id: DiagSockId,
+}
+
+impl DiagReq {
+    /// The size of the request on the wire: the 16-byte netlink header, 8 bytes of
+    /// family, protocol, extensions, pad and states, and the 48-byte socket id.
+    const LEN: usize = 16 + 8 + 48;
+
+    /// The request's bytes in the kernel's layout (native byte order, ports big-endian).
+    fn bytes(&self) -> Vec<u8> {
+        let mut b = Vec::with_capacity(Self::LEN);
+        b.extend(self.nl_len.to_ne_bytes());
+        b.extend(self.nl_type.to_ne_bytes());
+        b.extend(self.nl_flags.to_ne_bytes());
+        b.extend(self.nl_seq.to_ne_bytes());
+        b.extend(self.nl_pid.to_ne_bytes());
+        b.extend([self.family, self.protocol, self.ext, self.pad]);
+        b.extend(self.states.to_ne_bytes());
+        let id = &self.id;
+        b.extend(id.sport);
+        b.extend(id.dport);
+        b.extend(words_bytes(&id.src));
+        b.extend(words_bytes(&id.dst));
+        b.extend(id.ifindex.to_ne_bytes());
+        b.extend(id.cookie.iter().flat_map(|c| c.to_ne_bytes()));
+        b
+    }
 }
 
 /// The TCP state's name by its number, as the kernel numbers them (`TCP_ESTABLISHED` = 1 …).
@@ -131,7 +139,7 @@ pub fn lingering(local: SocketAddr, peer: SocketAddr) -> Option<Lingering> {
         libc::AF_INET6
     };
     let req = DiagReq {
-        nl_len: std::mem::size_of::<DiagReq>() as u32,
+        nl_len: DiagReq::LEN as u32,
         nl_type: SOCK_DIAG_BY_FAMILY,
         nl_flags: (libc::NLM_F_REQUEST | libc::NLM_F_DUMP) as u16,
         nl_seq: 1,
@@ -150,42 +158,22 @@ pub fn lingering(local: SocketAddr, peer: SocketAddr) -> Option<Lingering> {
             cookie: [u32::MAX; 2],
         },
     };
-    // SAFETY: a plain socket call; the fd is owned (closed on drop) right after.
-    let raw = unsafe {
-        libc::socket(
-            libc::AF_NETLINK,
-            libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
-            NETLINK_SOCK_DIAG,
-        )
-    };
-    if raw < 0 {
-        return None;
-    }
-    // SAFETY: `raw` is a fresh, valid fd nobody else owns.
-    let fd = unsafe { OwnedFd::from_raw_fd(raw) };
-    // SAFETY: `req` is valid for its size.
-    let sent = unsafe {
-        libc::send(
-            fd.as_raw_fd(),
-            (&req as *const DiagReq).cast(),
-            std::mem::size_of::<DiagReq>(),
-            0,
-        )
-    };
-    if sent < 0 {
-        return None;
-    }
-    read_dump(&fd, &req.id)
+    let nl = Socket::new(
+        Domain::from(libc::AF_NETLINK),
+        Type::DGRAM,
+        Some(Protocol::from(NETLINK_SOCK_DIAG)),
+    )
+    .ok()?;
+    nl.send(&req.bytes()).ok()?;
+    read_dump(&nl, &req.id)
 }
 
 /// Reads the dump's answers until its end; returns the one of the pair `want`.
-fn read_dump(fd: &OwnedFd, want: &DiagSockId) -> Option<Lingering> {
+fn read_dump(mut nl: &Socket, want: &DiagSockId) -> Option<Lingering> {
     let mut buf = vec![0u8; 32 * 1024];
     let mut found = None;
     loop {
-        // SAFETY: `buf` is valid for its length.
-        let n = unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
-        let n = usize::try_from(n).ok().filter(|n| *n > 0)?;
+        let n = nl.read(&mut buf).ok().filter(|n| *n > 0)?;
         let mut at = 0;
         while at + 16 <= n {
             let len = u32::from_ne_bytes(buf[at..at + 4].try_into().ok()?) as usize;
@@ -233,7 +221,6 @@ fn words_bytes(w: &[u32; 4]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use socket2::{Domain, Protocol, Type};
 
     #[test]
     fn the_active_closer_leaves_time_wait_which_sock_diag_reports() {

@@ -9,7 +9,7 @@ use crate::engine::command::{Family, How, OnClose, Proto, Responder};
 use crate::engine::error::OpError;
 use crate::engine::framing::Framing;
 use crate::engine::options::SockOpt;
-use crate::engine::responders::{Match, Rule};
+use crate::engine::responders::Rule;
 
 /// A socket's id, shown as `s1`, `s2`, … in order of creation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -51,14 +51,32 @@ pub struct Event {
     pub kind: EventKind,
 }
 
+impl Event {
+    /// An event seen now, about `socket` (or the engine) and ending command `cmd` (if any).
+    pub fn now(socket: Option<SockId>, cmd: Option<CmdId>, kind: EventKind) -> Event {
+        Event {
+            at: SystemTime::now(),
+            socket,
+            cmd,
+            kind,
+        }
+    }
+
+    /// An event seen now about socket number `sock`, ending no command: what tests of the
+    /// state folded from events feed in.
+    pub fn on(sock: u32, kind: EventKind) -> Event {
+        Event::now(Some(SockId(sock)), None, kind)
+    }
+}
+
 /// What happened, variant by variant.
 #[derive(Debug, Clone)]
 pub enum EventKind {
     /// A socket was created, not yet bound.
     Created {
-        /// TCP or UDP.
+        /// TCP, UDP, or a Unix stream or datagram socket.
         proto: Proto,
-        /// IPv4 or IPv6.
+        /// IPv4, IPv6, or Unix (path and abstract addresses).
         family: Family,
         /// The name given with `as NAME`.
         name: Option<String>,
@@ -302,110 +320,6 @@ pub enum Setting {
     },
 }
 
-fn esc(b: &[u8]) -> String {
-    format!("\"{}\"", b.escape_ascii())
-}
-
-impl fmt::Display for Setting {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Setting::Framing(Framing::Raw) => {
-                f.write_str("framing raw (chunks as recv returns them)")
-            }
-            Setting::Framing(Framing::Delimited(d)) => {
-                write!(f, "framing: messages end with {}", esc(d))
-            }
-            Setting::Framing(Framing::LengthPrefixed { width, big_endian }) => write!(
-                f,
-                "framing: {width}-byte {} length header",
-                if *big_endian {
-                    "big-endian"
-                } else {
-                    "little-endian"
-                }
-            ),
-            Setting::Framing(Framing::Fixed(n)) => write!(f, "framing: messages of {n} bytes"),
-            Setting::RecvSize(n) => write!(f, "recv reads at most {n} bytes"),
-            Setting::Resolved(r) => {
-                let all: Vec<String> = r.addrs.iter().map(|a| a.ip().to_string()).collect();
-                write!(
-                    f,
-                    "{} resolved to {}; using {}",
-                    r.host,
-                    all.join(", "),
-                    r.chosen
-                )
-            }
-            Setting::Manual(true) => f.write_str("step mode: nothing is read until recv"),
-            Setting::Manual(false) => f.write_str("receiving in the background"),
-            Setting::RuleAdded { rule, count } => {
-                let on = match &rule.on {
-                    Match::Any => "any message".to_string(),
-                    Match::Exact(b) => format!("exactly {}", esc(b)),
-                    Match::Contains(b) => format!("containing {}", esc(b)),
-                    Match::Prefix(b) => format!("starting with {}", esc(b)),
-                    Match::Regex(r) => format!("matching /{r}/"),
-                    Match::Len(l) => l.describe(),
-                    Match::Checksum(alg, ok) => format!(
-                        "any message that ends {} its {alg} checksum",
-                        if *ok { "with" } else { "without" }
-                    ),
-                };
-                write!(f, "rule {count}: {on} -> reply {}", esc(&rule.reply))?;
-                if rule.close {
-                    f.write_str(" and close")?;
-                }
-                Ok(())
-            }
-            Setting::RulesCleared => f.write_str("rules cleared"),
-            Setting::Greeting {
-                data: Some(d),
-                close,
-            } => {
-                write!(
-                    f,
-                    "greeting {}{}",
-                    esc(d),
-                    if *close { " then close" } else { "" }
-                )
-            }
-            Setting::Greeting { data: None, .. } => f.write_str("greeting off"),
-            Setting::Repeating {
-                count: Some(n),
-                every,
-            } => write!(f, "repeating {n} times every {every:?}"),
-            Setting::Repeating { count: None, every } => {
-                write!(f, "repeating every {every:?} until stopped")
-            }
-            Setting::Flooding {
-                size,
-                rate: Some(r),
-            } => {
-                write!(f, "flooding {size}-byte messages at {r}/s")
-            }
-            Setting::Flooding { size, rate: None } => {
-                write!(f, "flooding {size}-byte messages as fast as possible")
-            }
-            Setting::Chunking { size, delay, total } => {
-                write!(
-                    f,
-                    "sending {total} bytes in pieces of {size}, {delay:?} apart"
-                )
-            }
-            Setting::Option { opt, value } => write!(f, "option {opt} = {value}"),
-            Setting::Joined(g) => write!(f, "joined multicast group {g}"),
-            Setting::Left(g) => write!(f, "left multicast group {g}"),
-            Setting::OnClose(OnClose::Close) => f.write_str(
-                "onclose close: a connection whose peer has closed is closed once all is sent",
-            ),
-            Setting::OnClose(OnClose::Keep) => {
-                f.write_str("onclose keep: connections whose peer has closed stay half-open")
-            }
-            other => crate::engine::relay::describe(other, f),
-        }
-    }
-}
-
 impl EventKind {
     /// A short lower-case name of the event (`bound`, `received`, …), as in the JSON output.
     pub fn name(&self) -> &'static str {
@@ -483,9 +397,9 @@ pub struct SocketInfo {
     pub id: SockId,
     /// Its name, if it has one.
     pub name: Option<String>,
-    /// TCP or UDP.
+    /// TCP, UDP, or a Unix stream or datagram socket.
     pub proto: Proto,
-    /// IPv4 or IPv6.
+    /// IPv4, IPv6, or Unix (path and abstract addresses).
     pub family: Family,
     /// Where it is in its lifecycle.
     pub state: SockState,
@@ -516,8 +430,8 @@ pub struct SocketInfo {
     pub tls: Option<String>,
 }
 
-// Every event is kept by the session log: keep them small. Issue 7's goal is 128 bytes an
-// entry at 1,000,000 entries, and the log's `Vec`, grown by doubling, holds 1,048,576 slots
+// Every event is kept by the session log: keep them small. The log must hold 1,000,000
+// entries within 128 bytes an entry, and the log's `Vec`, grown by doubling, holds 1,048,576 slots
 // for them (+4.9 %): an entry (`Event` + 8 bytes, see `log::Record`) must stay within 120 B,
 // so `Event` within 112 B and `EventKind` within 80 B. A variant that grows past this should
 // box its rare fields.

@@ -3,7 +3,6 @@
 
 use std::fmt;
 use std::io;
-use std::os::fd::AsRawFd;
 use std::time::Duration;
 
 use socket2::{Socket, TcpKeepalive};
@@ -242,20 +241,5 @@ pub(crate) fn get(os: &Socket, family: Family, opt: SockOpt) -> io::Result<Strin
 /// The kernel's state of a TCP socket (`ESTABLISHED`, `CLOSE_WAIT`, `TIME_WAIT`, …) from
 /// `TCP_INFO`; `None` for other sockets or when the kernel does not say.
 pub(crate) fn tcp_state(os: &Socket) -> Option<&'static str> {
-    let mut info = [0u8; 256];
-    let mut len = info.len() as libc::socklen_t;
-    // SAFETY: the buffer is valid for `len` bytes and the kernel writes at most `len`.
-    let rc = unsafe {
-        libc::getsockopt(
-            os.as_raw_fd(),
-            libc::IPPROTO_TCP,
-            libc::TCP_INFO,
-            info.as_mut_ptr().cast(),
-            &mut len,
-        )
-    };
-    if rc != 0 || len == 0 {
-        return None;
-    }
-    crate::engine::diag::tcp_state_name(info[0])
+    crate::engine::diag::tcp_state_name(crate::sys::net::tcp_info(os)?.tcpi_state)
 }

@@ -58,128 +58,207 @@ pub fn call_of(op: Op) -> &'static str {
     }
 }
 
-/// `(meaning, usual cause, what to try)` for an errno, by number.
-fn by_errno(errno: i32, op: Op) -> Option<(&'static str, &'static str, &'static str)> {
-    Some(match errno {
-        libc::EADDRINUSE => (
+/// `(meaning, usual cause, what to try)`.
+#[derive(Clone, Copy)]
+struct Help(&'static str, &'static str, &'static str);
+
+/// What an errno means, its usual cause and what to try, by errno (EINVAL, whose cause
+/// depends on the call, is [`einval`]).
+const BY_ERRNO: &[(&[i32], Help)] = &[
+    (
+        &[libc::EADDRINUSE],
+        Help(
             "another socket already holds this address and port.",
             "a server still running (or a second one started), or a closed connection's port held in TIME-WAIT.",
             "bind to port 0 and let the OS choose, stop the other program (`ss -ltnp` shows it), or set SO_REUSEADDR before bind.",
         ),
-        libc::EADDRNOTAVAIL => (
+    ),
+    (
+        &[libc::EADDRNOTAVAIL],
+        Help(
             "no interface of this machine has that IP address.",
             "a typo in the address, or an address of another machine.",
             "bind to 127.0.0.1 (this machine only) or 0.0.0.0 (every interface).",
         ),
-        libc::EACCES | libc::EPERM => (
+    ),
+    (
+        &[libc::EACCES, libc::EPERM],
+        Help(
             "the kernel did not allow it.",
             "ports below 1024 need root (or CAP_NET_BIND_SERVICE); a broadcast needs SO_BROADCAST; a firewall rule.",
             "use a port of 1024 or above (or 0), or turn the needed option on first.",
         ),
-        libc::ECONNREFUSED => (
+    ),
+    (
+        &[libc::ECONNREFUSED],
+        Help(
             "the peer's machine answered, but nothing listens on that port (it sent a reset; for UDP, an ICMP port unreachable).",
             "the server is not started, listens on another port, or is bound to another address.",
             "start the server first, check its port (`status`), and connect to the address it is bound to.",
         ),
-        libc::ECONNRESET => (
+    ),
+    (
+        &[libc::ECONNRESET],
+        Help(
             "the peer reset the connection (RST): it is gone in both directions.",
             "the peer closed with data still unread, crashed, or aborted (linger 0).",
             "read everything before closing; the other side should shutdown(SHUT_WR) and read until recv() returns 0.",
         ),
-        libc::EPIPE => (
+    ),
+    (
+        &[libc::EPIPE],
+        Help(
             "writing to a connection the peer has already closed.",
             "the peer closed (or reset) while this side was still sending.",
             "watch for recv() returning 0 (the peer's FIN) and stop sending then.",
         ),
-        libc::ETIMEDOUT => (
+    ),
+    (
+        &[libc::ETIMEDOUT],
+        Help(
             "the kernel gave up waiting for an answer.",
             "a connect to an address where nothing answers (a firewall dropping packets, a machine that is down), or a peer that vanished mid-connection.",
             "check the address and that the machine is up; a refused connect fails at once, a dropped one only after the retries.",
         ),
-        libc::ENETUNREACH => (
+    ),
+    (
+        &[libc::ENETUNREACH],
+        Help(
             "there is no route to that network.",
             "no default route, or an IPv6 address on a machine without IPv6.",
             "check the address and the machine's routes (`ip route`).",
         ),
-        libc::EHOSTUNREACH => (
+    ),
+    (
+        &[libc::EHOSTUNREACH],
+        Help(
             "the host cannot be reached.",
             "the machine is down or a router answered that it cannot reach it.",
             "check the address, and that the host is up.",
         ),
-        libc::EMFILE => (
+    ),
+    (
+        &[libc::EMFILE],
+        Help(
             "this process has no file descriptor left.",
             "too many sockets open at once, or connections never closed.",
             "close sockets you are done with, or raise the limit (`ulimit -n`).",
         ),
-        libc::ENFILE => (
+    ),
+    (
+        &[libc::ENFILE],
+        Help(
             "the whole system has no file descriptor left.",
             "some program holds a great many files or sockets.",
             "close what is not needed; raise fs.file-max.",
         ),
-        libc::EMSGSIZE => (
+    ),
+    (
+        &[libc::EMSGSIZE],
+        Help(
             "the datagram is larger than the socket can send in one piece.",
             "a UDP payload over 65,507 bytes (IPv4), or over the path's MTU with don't-fragment set.",
             "send smaller datagrams, or use TCP for large data.",
         ),
-        libc::ENOTCONN => (
+    ),
+    (
+        &[libc::ENOTCONN],
+        Help(
             "the socket is not connected.",
             "send() on a TCP socket before connect() or accept(), or on a UDP socket without connect().",
             "connect first, or use sendto() with an address.",
         ),
-        libc::EISCONN => (
+    ),
+    (
+        &[libc::EISCONN],
+        Help(
             "the socket is already connected.",
             "a second connect() on the same socket.",
             "make a new socket for a new connection.",
         ),
-        libc::EINVAL => match op {
-            Op::Bind => (
-                "the socket cannot be bound (again).",
-                "bind() on a socket already bound, or an address of the wrong family.",
-                "bind once, before listen() or connect(); match IPv4/IPv6.",
-            ),
-            Op::Listen | Op::Accept => (
-                "the socket is not in a state to listen or accept.",
-                "accept() on a socket that does not listen.",
-                "call listen() first.",
-            ),
-            _ => (
-                "an argument was not valid for this socket.",
-                "an option value or address the kernel does not take here.",
-                "check the value against the socket's kind and family.",
-            ),
-        },
-        libc::EAFNOSUPPORT => (
+    ),
+    (
+        &[libc::EAFNOSUPPORT],
+        Help(
             "the address family does not fit the socket.",
             "an IPv6 address on an IPv4 socket, or the other way round.",
             "make the socket of the address's family (IPv6 is a checkbox beside + TCP / + UDP).",
         ),
-        libc::ENOENT => (
+    ),
+    (
+        &[libc::ENOENT],
+        Help(
             "there is no such file.",
             "a Unix socket path where nothing is bound, or a file payload that does not exist.",
             "bind the server to that path first, or check the path.",
         ),
-        libc::ECONNABORTED => (
+    ),
+    (
+        &[libc::ECONNABORTED],
+        Help(
             "a connection was aborted before it could be accepted.",
             "the client reset it while it waited in the accept queue.",
             "nothing to fix here: accept the next one.",
         ),
-        libc::ENOBUFS | libc::ENOMEM => (
+    ),
+    (
+        &[libc::ENOBUFS, libc::ENOMEM],
+        Help(
             "the kernel ran out of buffer space.",
             "sending faster than the network or the peer takes it.",
             "send more slowly (a rate), or raise SO_SNDBUF.",
         ),
-        libc::EDESTADDRREQ => (
+    ),
+    (
+        &[libc::EDESTADDRREQ],
+        Help(
             "the datagram has no destination.",
             "send() on an unconnected UDP socket.",
             "use sendto() with an address, or connect() the socket first.",
         ),
-        libc::EOPNOTSUPP => (
+    ),
+    (
+        &[libc::EOPNOTSUPP],
+        Help(
             "this kind of socket cannot do that.",
             "listen() or accept() on a UDP socket.",
             "use a TCP (stream) socket for listen and accept.",
         ),
-        _ => return None,
-    })
+    ),
+];
+
+/// EINVAL, by the call that failed.
+fn einval(op: Op) -> Help {
+    match op {
+        Op::Bind => Help(
+            "the socket cannot be bound (again).",
+            "bind() on a socket already bound, or an address of the wrong family.",
+            "bind once, before listen() or connect(); match IPv4/IPv6.",
+        ),
+        Op::Listen | Op::Accept => Help(
+            "the socket is not in a state to listen or accept.",
+            "accept() on a socket that does not listen.",
+            "call listen() first.",
+        ),
+        _ => Help(
+            "an argument was not valid for this socket.",
+            "an option value or address the kernel does not take here.",
+            "check the value against the socket's kind and family.",
+        ),
+    }
+}
+
+/// `(meaning, usual cause, what to try)` for an errno, by number.
+fn by_errno(errno: i32, op: Op) -> Option<(&'static str, &'static str, &'static str)> {
+    let Help(meaning, cause, try_next) = if errno == libc::EINVAL {
+        einval(op)
+    } else {
+        BY_ERRNO
+            .iter()
+            .find(|(errnos, _)| errnos.contains(&errno))
+            .map(|(_, help)| *help)?
+    };
+    Some((meaning, cause, try_next))
 }
 
 /// The explanation of an engine error, when there is one for it.

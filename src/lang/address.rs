@@ -46,38 +46,7 @@ pub(crate) fn parse_addr(src: Src<'_>, tok: &Token<'_>) -> Result<AddrSpec, Pars
         return Ok(AddrSpec::Exact(Addr::Abstract(name.to_string())));
     }
     if let Some(rest) = text.strip_prefix('[') {
-        let Some((inside, after)) = rest.split_once(']') else {
-            return Err(src.at_text(start, "an IPv6 address closed by ]", text));
-        };
-        let (ip_text, scope_text) = match inside.split_once('%') {
-            Some((ip, scope)) => (ip, Some(scope)),
-            None => (inside, None),
-        };
-        let Ok(ip) = ip_text.parse::<Ipv6Addr>() else {
-            return Err(src.at_text(start + 1, "an IPv6 address", ip_text));
-        };
-        let scope = match scope_text {
-            None => 0,
-            Some(s) => match scope_id(s) {
-                Some(n) => n,
-                None => {
-                    let at = start + 2 + ip_text.len();
-                    return Err(src.at_text(
-                        at,
-                        "a scope id after %: a number or this machine's interface name",
-                        s,
-                    ));
-                }
-            },
-        };
-        let port_at = start + 2 + inside.len();
-        let Some(port) = after.strip_prefix(':') else {
-            return Err(src.at_text(port_at, ":PORT after the IPv6 address", after));
-        };
-        let port = parse_port(src, port, port_at + 1)?;
-        return Ok(AddrSpec::Exact(Addr::Ip(SocketAddr::V6(
-            SocketAddrV6::new(ip, port, 0, scope),
-        ))));
+        return parse_v6(src, text, rest, start);
     }
     let Some((host, port)) = text.rsplit_once(':') else {
         return Err(src.at_text(start, ADDR_FORMS, text));
@@ -112,6 +81,43 @@ pub(crate) fn parse_addr(src: Src<'_>, tok: &Token<'_>) -> Result<AddrSpec, Pars
     Ok(AddrSpec::Host(host.to_string(), port))
 }
 
+/// Parses `[IPV6%SCOPE]:PORT` (`rest` follows the `[`, the word `text` starts at byte
+/// `start`).
+fn parse_v6(src: Src<'_>, text: &str, rest: &str, start: usize) -> Result<AddrSpec, ParseError> {
+    let Some((inside, after)) = rest.split_once(']') else {
+        return Err(src.at_text(start, "an IPv6 address closed by ]", text));
+    };
+    let (ip_text, scope_text) = match inside.split_once('%') {
+        Some((ip, scope)) => (ip, Some(scope)),
+        None => (inside, None),
+    };
+    let Ok(ip) = ip_text.parse::<Ipv6Addr>() else {
+        return Err(src.at_text(start + 1, "an IPv6 address", ip_text));
+    };
+    let scope = match scope_text {
+        None => 0,
+        Some(s) => match scope_id(s) {
+            Some(n) => n,
+            None => {
+                let at = start + 2 + ip_text.len();
+                return Err(src.at_text(
+                    at,
+                    "a scope id after %: a number or this machine's interface name",
+                    s,
+                ));
+            }
+        },
+    };
+    let port_at = start + 2 + inside.len();
+    let Some(port) = after.strip_prefix(':') else {
+        return Err(src.at_text(port_at, ":PORT after the IPv6 address", after));
+    };
+    let port = parse_port(src, port, port_at + 1)?;
+    Ok(AddrSpec::Exact(Addr::Ip(SocketAddr::V6(
+        SocketAddrV6::new(ip, port, 0, scope),
+    ))))
+}
+
 /// Parses a port number at byte `start` of the line.
 fn parse_port(src: Src<'_>, text: &str, start: usize) -> Result<u16, ParseError> {
     if text.is_empty() {
@@ -136,24 +142,7 @@ fn scope_id(s: &str) -> Option<u32> {
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
         return s.parse().ok();
     }
-    interface_index(s)
-}
-
-/// The index of the network interface called `name`, if this machine has one.
-#[cfg(unix)]
-fn interface_index(name: &str) -> Option<u32> {
-    if name.is_empty() || name.len() >= libc::IFNAMSIZ {
-        return None;
-    }
-    let c = std::ffi::CString::new(name).ok()?;
-    // SAFETY: `c` is a NUL-terminated string that outlives the call, which only reads it.
-    let n = unsafe { libc::if_nametoindex(c.as_ptr()) };
-    (n != 0).then_some(n)
-}
-
-#[cfg(not(unix))]
-fn interface_index(_name: &str) -> Option<u32> {
-    None
+    crate::sys::net::if_nametoindex(s)
 }
 
 #[cfg(test)]
@@ -179,7 +168,7 @@ mod tests {
         assert_eq!(addr("[::1]:65535"), Ok(ip("[::1]:65535")));
         assert_eq!(addr("[fe80::1%3]:80"), Ok(ip("[fe80::1%3]:80")));
         // An interface name becomes its index; every Linux machine has `lo`.
-        let lo = interface_index("lo").expect("the loopback interface");
+        let lo = crate::sys::net::if_nametoindex("lo").expect("the loopback interface");
         assert_eq!(
             addr("[fe80::1%lo]:80"),
             Ok(ip(&format!("[fe80::1%{lo}]:80")))

@@ -277,31 +277,13 @@ impl<'a> Parser<'a> {
             "expect" => return self.expect_stmt(),
             "packet" => return self.packet_stmt(),
             "respond" => self.respond()?,
-            "shutdown" => {
-                let sock = self.sock()?;
-                const HOW: &str = "`read`, `write` or `both`";
-                let t = self.need(HOW)?;
-                let how = match t.text {
-                    "read" => How::Read,
-                    "write" => How::Write,
-                    "both" => How::Both,
-                    _ => return Err(self.unexpected(&t, HOW)),
-                };
-                self.end()?;
-                Command::Shutdown { sock, how }
-            }
+            "shutdown" => self.shutdown()?,
             "close" => {
                 let sock = self.sock()?;
                 self.end()?;
                 Command::Close { sock }
             }
-            "sleep" => {
-                const DURATION: &str = "a duration (250ms, 2s, 1.5s)";
-                let t = self.need(DURATION)?;
-                let d = self.duration_of(&t, DURATION)?;
-                self.end()?;
-                return Ok(Statement::Sleep(d));
-            }
+            "sleep" => return self.sleep(),
             "status" => match self.next()? {
                 None => Command::Status,
                 Some(t) => {
@@ -316,6 +298,30 @@ impl<'a> Parser<'a> {
             },
         };
         Ok(Statement::Engine(cmd))
+    }
+
+    /// `shutdown ID read|write|both`.
+    fn shutdown(&mut self) -> Result<Command, ParseError> {
+        let sock = self.sock()?;
+        const HOW: &str = "`read`, `write` or `both`";
+        let t = self.need(HOW)?;
+        let how = match t.text {
+            "read" => How::Read,
+            "write" => How::Write,
+            "both" => How::Both,
+            _ => return Err(self.unexpected(&t, HOW)),
+        };
+        self.end()?;
+        Ok(Command::Shutdown { sock, how })
+    }
+
+    /// `sleep DURATION`.
+    fn sleep(&mut self) -> Result<Statement, ParseError> {
+        const DURATION: &str = "a duration (250ms, 2s, 1.5s)";
+        let t = self.need(DURATION)?;
+        let d = self.duration_of(&t, DURATION)?;
+        self.end()?;
+        Ok(Statement::Sleep(d))
     }
 
     /// `socket tcp|udp [v4|v6] [as NAME]` and `socket unix [stream|dgram] [as NAME]`

@@ -1,5 +1,5 @@
 //! The parser, continued: the commands beyond the core lifecycle — framing, step mode,
-//! rule tables, greetings, timed sends (issue 6), socket options, multicast and abort
+//! rule tables, greetings, timed sends, socket options, multicast and abort
 //! (the families-and-options section of the contract).
 //!
 //! Forms:
@@ -20,6 +20,7 @@ use std::net::IpAddr;
 
 use crate::engine::{
     Command, FloodLimit, Framing, LenMatch, MAX_FRAME, Match, OptValue, Payload, Rule, SockOpt,
+    SockRef,
 };
 
 use super::super::payload::{PAYLOAD_FORMS, parse_payload};
@@ -51,120 +52,131 @@ impl<'a> Parser<'a> {
                 self.end()?;
                 Command::RecvMode { sock, manual }
             }
-            "recv" => {
-                let sock = self.sock()?;
-                let max = match self.next()? {
-                    None => None,
-                    Some(t) => {
-                        let n = self.number_of(
-                            &t,
-                            "a byte count (1 to 65536) or end of line",
-                            1,
-                            RECV_MAX,
-                        )?;
-                        self.end()?;
-                        Some(n as usize)
-                    }
-                };
-                Command::Recv { sock, max }
-            }
-            "ready" => {
-                let sock = self.sock()?;
-                self.end()?;
-                Command::Ready { sock }
-            }
+            "recv" => self.recv()?,
+            "ready" => Command::Ready {
+                sock: self.sock_alone()?,
+            },
             "rule" => self.rule()?,
-            "greet" => {
-                let sock = self.sock()?;
-                let expected = format!("{PAYLOAD_FORMS} or `off`");
-                let t = self.need(&expected)?;
-                if t.text == "off" {
-                    self.end()?;
-                    Command::Greet {
-                        sock,
-                        greeting: None,
-                        close: false,
-                    }
-                } else {
-                    let p = self.fixed_payload_of(&t, &expected)?;
-                    let close = self.close_flag()?;
-                    Command::Greet {
-                        sock,
-                        greeting: Some(p),
-                        close,
-                    }
-                }
-            }
+            "greet" => self.greet()?,
             "repeat" => self.repeat()?,
-            "chunked" => {
-                let sock = self.sock()?;
-                let size = self.number("a piece size in bytes", 1, u32::MAX.into())? as usize;
-                let delay = self.duration("a delay (250ms, 1s)")?;
-                let payload = self.payload()?;
-                self.end()?;
-                Command::Chunked {
-                    sock,
-                    size,
-                    delay,
-                    payload,
-                }
-            }
+            "chunked" => self.chunked()?,
             "option" => self.option()?,
-            "join" | "leave" => {
-                let sock = self.sock()?;
-                const GROUP: &str = "a multicast group address (239.1.2.3, ff02::1)";
-                let t = self.need(GROUP)?;
-                let group: IpAddr = t.text.parse().map_err(|_| self.unexpected(&t, GROUP))?;
-                let iface = match self.next()? {
-                    None => None,
-                    Some(t) => {
-                        let ok = t.bare().is_some_and(|w| {
-                            w.chars()
-                                .all(|c| c.is_ascii_alphanumeric() || ".:-_%".contains(c))
-                        });
-                        if !ok {
-                            return Err(self.unexpected(
-                                &t,
-                                "an interface (address, name or index) or end of line",
-                            ));
-                        }
-                        self.end()?;
-                        Some(t.text.to_string())
-                    }
-                };
-                if word.text == "join" {
-                    Command::Join { sock, group, iface }
-                } else {
-                    Command::Leave { sock, group, iface }
-                }
-            }
+            "join" => self.membership(true)?,
+            "leave" => self.membership(false)?,
             "flood" => self.flood()?,
             "tls" => self.tls()?,
-            "stats" => {
-                let sock = self.sock()?;
-                self.end()?;
-                Command::Stats { sock }
-            }
-            "abort" => {
-                let sock = self.sock()?;
-                self.end()?;
-                Command::Abort { sock }
-            }
-            "onclose" => {
-                let sock = self.sock()?;
-                const POLICY: &str = "`close` or `keep`";
-                let t = self.need(POLICY)?;
-                let policy = match t.text {
-                    "close" => crate::engine::OnClose::Close,
-                    "keep" => crate::engine::OnClose::Keep,
-                    _ => return Err(self.unexpected(&t, POLICY)),
-                };
-                self.end()?;
-                Command::OnClose { sock, policy }
-            }
+            "stats" => Command::Stats {
+                sock: self.sock_alone()?,
+            },
+            "abort" => Command::Abort {
+                sock: self.sock_alone()?,
+            },
+            "onclose" => self.onclose()?,
             _ => return self.relay_more(word),
         };
         Ok(Some(cmd))
+    }
+
+    /// A socket and the end of the line (`ready ID`, `stats ID`, `abort ID`).
+    fn sock_alone(&mut self) -> Result<SockRef, ParseError> {
+        let sock = self.sock()?;
+        self.end()?;
+        Ok(sock)
+    }
+
+    /// `recv ID [N]`.
+    fn recv(&mut self) -> Result<Command, ParseError> {
+        let sock = self.sock()?;
+        let max = match self.next()? {
+            None => None,
+            Some(t) => {
+                let n =
+                    self.number_of(&t, "a byte count (1 to 65536) or end of line", 1, 65_536)?;
+                self.end()?;
+                Some(n as usize)
+            }
+        };
+        Ok(Command::Recv { sock, max })
+    }
+
+    /// `greet ID PAYLOAD [close]`, `greet ID off`.
+    fn greet(&mut self) -> Result<Command, ParseError> {
+        let sock = self.sock()?;
+        let expected = format!("{PAYLOAD_FORMS} or `off`");
+        let t = self.need(&expected)?;
+        if t.text == "off" {
+            self.end()?;
+            return Ok(Command::Greet {
+                sock,
+                greeting: None,
+                close: false,
+            });
+        }
+        let p = self.fixed_payload_of(&t, &expected)?;
+        let close = self.close_flag()?;
+        Ok(Command::Greet {
+            sock,
+            greeting: Some(p),
+            close,
+        })
+    }
+
+    /// `chunked ID SIZE DELAY PAYLOAD`.
+    fn chunked(&mut self) -> Result<Command, ParseError> {
+        let sock = self.sock()?;
+        let size = self.number("a piece size in bytes", 1, u32::MAX.into())? as usize;
+        let delay = self.duration("a delay (250ms, 1s)")?;
+        let payload = self.payload()?;
+        self.end()?;
+        Ok(Command::Chunked {
+            sock,
+            size,
+            delay,
+            payload,
+        })
+    }
+
+    /// `join ID GROUP [INTERFACE]` (`join`), `leave ID GROUP [INTERFACE]`.
+    fn membership(&mut self, join: bool) -> Result<Command, ParseError> {
+        let sock = self.sock()?;
+        const GROUP: &str = "a multicast group address (239.1.2.3, ff02::1)";
+        let t = self.need(GROUP)?;
+        let group: IpAddr = t.text.parse().map_err(|_| self.unexpected(&t, GROUP))?;
+        let iface = match self.next()? {
+            None => None,
+            Some(t) => {
+                let ok = t.bare().is_some_and(|w| {
+                    w.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || ".:-_%".contains(c))
+                });
+                if !ok {
+                    return Err(
+                        self.unexpected(&t, "an interface (address, name or index) or end of line")
+                    );
+                }
+                self.end()?;
+                Some(t.text.to_string())
+            }
+        };
+        Ok(if join {
+            Command::Join { sock, group, iface }
+        } else {
+            Command::Leave { sock, group, iface }
+        })
+    }
+
+    /// `onclose ID close|keep`.
+    fn onclose(&mut self) -> Result<Command, ParseError> {
+        let sock = self.sock()?;
+        const POLICY: &str = "`close` or `keep`";
+        let t = self.need(POLICY)?;
+        let policy = match t.text {
+            "close" => crate::engine::OnClose::Close,
+            "keep" => crate::engine::OnClose::Keep,
+            _ => return Err(self.unexpected(&t, POLICY)),
+        };
+        self.end()?;
+        Ok(Command::OnClose { sock, policy })
     }
 
     /// A whole number in `min..=max`.
@@ -427,125 +439,5 @@ impl<'a> Parser<'a> {
 }
 
 #[cfg(test)]
-mod tests {
-    use crate::engine::{Command, Framing, Match, OptValue, SockOpt};
-    use crate::lang::{Statement, parse_line};
-
-    fn cmd(line: &str) -> Command {
-        match parse_line(line) {
-            Ok(Some(Statement::Engine(c))) => c,
-            other => panic!("{line}: {other:?}"),
-        }
-    }
-
-    fn err(line: &str) -> (usize, String) {
-        match parse_line(line) {
-            Err(e) => (e.col, e.to_string()),
-            other => panic!("{line} should not parse: {other:?}"),
-        }
-    }
-
-    #[test]
-    fn framing_forms() {
-        assert!(
-            matches!(cmd("frame s1 lines"), Command::Frame { framing: Framing::Delimited(d), .. } if d == b"\n")
-        );
-        assert!(matches!(
-            cmd("frame s1 len4le"),
-            Command::Frame {
-                framing: Framing::LengthPrefixed {
-                    width: 4,
-                    big_endian: false
-                },
-                ..
-            }
-        ));
-        assert!(matches!(
-            cmd("frame s1 fixed 12"),
-            Command::Frame {
-                framing: Framing::Fixed(12),
-                ..
-            }
-        ));
-        let (col, text) = err("frame s1 len3");
-        assert_eq!(col, 10, "{text}");
-        assert!(text.contains("len2be"), "{text}");
-        let (_, text) = err("frame s1 fixed 0");
-        assert!(text.contains("from 1"), "{text}");
-    }
-
-    #[test]
-    fn rules_need_reply_and_inline_templates() {
-        let Command::RuleAdd { rule, .. } =
-            cmd(r#"rule srv add prefix "PING" reply "PONG {counter}" close"#)
-        else {
-            panic!()
-        };
-        assert_eq!(rule.on, Match::Prefix(b"PING".to_vec()));
-        assert!(rule.close);
-        let (col, text) = err(r#"rule srv add exact "a" answer "b""#);
-        assert_eq!(col, 24, "{text}");
-        assert!(text.contains("`reply`"), "{text}");
-        let (_, text) = err("rule srv add any reply file:/etc/passwd");
-        assert!(text.contains("not file:"), "{text}");
-    }
-
-    #[test]
-    fn option_values_follow_the_option() {
-        assert!(matches!(
-            cmd("option s1 nodelay on"),
-            Command::SetOption {
-                opt: SockOpt::NoDelay,
-                value: Some(OptValue::Bool(true)),
-                ..
-            }
-        ));
-        assert!(matches!(
-            cmd("option s1 linger off"),
-            Command::SetOption {
-                value: Some(OptValue::Off),
-                ..
-            }
-        ));
-        assert!(matches!(
-            cmd("option s1 rcvbuf"),
-            Command::SetOption { value: None, .. }
-        ));
-        let (col, text) = err("option s1 nodelay 5");
-        assert_eq!(col, 19, "{text}");
-        assert!(text.contains("on|off"), "{text}");
-        let (_, text) = err("option s1 nagle on");
-        assert!(text.contains("reuseaddr"), "lists the options: {text}");
-    }
-
-    #[test]
-    fn repeat_and_chunked() {
-        assert!(matches!(
-            cmd(r#"repeat s1 forever 1s "x""#),
-            Command::Repeat {
-                count: None,
-                to: None,
-                ..
-            }
-        ));
-        assert!(matches!(cmd("repeat s1 stop"), Command::RepeatStop { .. }));
-        let (_, text) = err(r#"repeat s1 0 1s "x""#);
-        assert!(text.contains("out of range"), "{text}");
-        let (_, text) = err(r#"chunked s1 4 "x""#);
-        assert!(text.contains("delay"), "{text}");
-    }
-
-    #[test]
-    fn multicast_groups() {
-        assert!(matches!(
-            cmd("join s1 239.1.1.1"),
-            Command::Join { iface: None, .. }
-        ));
-        assert!(matches!(
-            cmd("leave s1 ff02::1 eth0"),
-            Command::Leave { iface: Some(_), .. }
-        ));
-        let (col, _) = err("join s1 notanip");
-        assert_eq!(col, 9);
-    }
-}
+#[path = "parse_tools_tests.rs"]
+mod tests;

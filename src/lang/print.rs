@@ -165,7 +165,7 @@ mod tests {
     }
 
     #[test]
-    fn commands_print_canonically() {
+    fn lifecycle_commands_print_canonically() {
         cmd(
             Command::Socket {
                 proto: Proto::Tcp,
@@ -226,6 +226,10 @@ mod tests {
             },
             "connect s2 $s1",
         );
+    }
+
+    #[test]
+    fn data_and_ending_commands_print_canonically() {
         cmd(
             Command::SendTo {
                 sock: id(2),

@@ -36,6 +36,14 @@ fn match_text(m: &Match) -> String {
 
 /// Writes the commands of the `tools` part; false for any other command.
 pub(super) fn write_more(cmd: &Command, f: &mut fmt::Formatter<'_>) -> Result<bool, fmt::Error> {
+    Ok(write_receiving(cmd, f)?
+        || write_answering(cmd, f)?
+        || write_timed(cmd, f)?
+        || write_tuning(cmd, f)?)
+}
+
+/// How a socket receives: framing, receive size and mode, `recv`, `ready`.
+fn write_receiving(cmd: &Command, f: &mut fmt::Formatter<'_>) -> Result<bool, fmt::Error> {
     match cmd {
         Command::Frame { sock, framing } => write!(f, "frame {sock} {}", framing_text(framing))?,
         Command::RecvSize { sock, size } => write!(f, "recvsize {sock} {size}")?,
@@ -47,6 +55,14 @@ pub(super) fn write_more(cmd: &Command, f: &mut fmt::Formatter<'_>) -> Result<bo
         Command::Recv { sock, max: Some(n) } => write!(f, "recv {sock} {n}")?,
         Command::Recv { sock, max: None } => write!(f, "recv {sock}")?,
         Command::Ready { sock } => write!(f, "ready {sock}")?,
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// What answers for a socket: rules and the greeting.
+fn write_answering(cmd: &Command, f: &mut fmt::Formatter<'_>) -> Result<bool, fmt::Error> {
+    match cmd {
         Command::RuleAdd { sock, rule } => {
             write!(
                 f,
@@ -74,6 +90,14 @@ pub(super) fn write_more(cmd: &Command, f: &mut fmt::Formatter<'_>) -> Result<bo
             payload_text(p),
             if *close { " close" } else { "" }
         )?,
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// Sends on a timer: repeat, chunked, flood.
+fn write_timed(cmd: &Command, f: &mut fmt::Formatter<'_>) -> Result<bool, fmt::Error> {
+    match cmd {
         Command::Repeat {
             sock,
             count,
@@ -104,6 +128,31 @@ pub(super) fn write_more(cmd: &Command, f: &mut fmt::Formatter<'_>) -> Result<bo
             duration_text(*delay),
             payload_text(payload)
         )?,
+        Command::Flood {
+            sock,
+            size,
+            rate,
+            limit,
+            to,
+        } => {
+            let rate = rate.map_or("max".to_string(), |r| format!("{r}/s"));
+            let limit = match limit {
+                FloodLimit::Count(n) => n.to_string(),
+                FloodLimit::Time(d) => duration_text(*d),
+            };
+            write!(f, "flood {sock} {size} {rate} {limit}")?;
+            if let Some(a) = to {
+                write!(f, " to {a}")?;
+            }
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// Tuning and the rest: options, multicast membership, abort, the close policy, stats.
+fn write_tuning(cmd: &Command, f: &mut fmt::Formatter<'_>) -> Result<bool, fmt::Error> {
+    match cmd {
         Command::SetOption { sock, opt, value } => {
             write!(f, "option {sock} {opt}")?;
             match value {
@@ -126,23 +175,6 @@ pub(super) fn write_more(cmd: &Command, f: &mut fmt::Formatter<'_>) -> Result<bo
         }
         Command::Abort { sock } => write!(f, "abort {sock}")?,
         Command::OnClose { sock, policy } => write!(f, "onclose {sock} {policy}")?,
-        Command::Flood {
-            sock,
-            size,
-            rate,
-            limit,
-            to,
-        } => {
-            let rate = rate.map_or("max".to_string(), |r| format!("{r}/s"));
-            let limit = match limit {
-                FloodLimit::Count(n) => n.to_string(),
-                FloodLimit::Time(d) => duration_text(*d),
-            };
-            write!(f, "flood {sock} {size} {rate} {limit}")?;
-            if let Some(a) = to {
-                write!(f, " to {a}")?;
-            }
-        }
         Command::Stats { sock } => write!(f, "stats {sock}")?,
         Command::Tls { sock, spec } => super::print_tls::write_tls(f, sock, spec)?,
         Command::TlsSaveCert { sock, path } => write!(

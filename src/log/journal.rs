@@ -171,18 +171,7 @@ pub(super) fn io_err<'a>(
 /// Tries to take an exclusive `flock` on the file; `Ok(false)` when another holds it.
 #[cfg(unix)]
 pub(super) fn try_lock(file: &File) -> io::Result<bool> {
-    use std::os::fd::AsRawFd;
-    // SAFETY: flock only reads the descriptor, which `file` keeps open for the call.
-    let r = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-    if r == 0 {
-        return Ok(true);
-    }
-    let e = io::Error::last_os_error();
-    if e.raw_os_error() == Some(libc::EWOULDBLOCK) {
-        Ok(false)
-    } else {
-        Err(e)
-    }
+    crate::sys::process::try_lock(file)
 }
 
 #[cfg(not(unix))]

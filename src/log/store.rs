@@ -394,11 +394,7 @@ impl Store {
 /// resident size crept up in steps while the bytes in use stayed flat (BENCHMARKS.md
 /// section 8). `malloc_trim` releases every whole free page of every arena.
 fn release_free_heap() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only walks glibc's own free lists, under the arenas' locks.
-    unsafe {
-        libc::malloc_trim(0);
-    }
+    crate::sys::mem::release_free_heap();
 }
 
 /// The payload bytes a record holds in memory.

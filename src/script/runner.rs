@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::engine::{Command, Engine, Event, EventKind, SockRef};
+use crate::engine::{Command, Engine, Event, EventKind, Payload, SockRef};
 use crate::lang::{ScriptLine, Statement};
 use crate::log::format::show_bytes;
 
@@ -228,26 +228,7 @@ impl Runner {
         }
         lock(&self.shared).command(&stmt.to_string());
         match stmt {
-            Statement::Engine(cmd) => {
-                let cmd = match cmd {
-                    Command::Accept {
-                        sock,
-                        name,
-                        timeout: None,
-                    } if self.script => Command::Accept {
-                        sock: sock.clone(),
-                        name: name.clone(),
-                        timeout: Some(DEFAULT_ACCEPT),
-                    },
-                    cmd => cmd.clone(),
-                };
-                let id = self.engine.submit(cmd);
-                let ev: Option<Event> = self.wait_until(None, |s| s.take_outcome(id))?;
-                match ev.map(|e| e.kind) {
-                    Some(EventKind::Failed(e)) => Err(RunError::Command(e.to_string())),
-                    _ => Ok(()),
-                }
-            }
+            Statement::Engine(cmd) => self.run_command(cmd),
             Statement::Packet(op) => self.packet(op),
             Statement::Sleep(d) => {
                 let at = Instant::now() + *d;
@@ -258,60 +239,98 @@ impl Runner {
                 sock,
                 payload,
                 timeout,
-            } => {
-                let needle = payload
-                    .load()
-                    .map_err(|e| RunError::Command(format!("read file: {e}")))?;
-                self.check_exists(sock)?;
-                let limit = timeout.unwrap_or(DEFAULT_EXPECT);
-                let at = Instant::now() + limit;
-                // The session looks for the payload as data arrives (see `Session::watch`).
-                let found = self.wait_until(Some(at), |s| {
-                    let id = s.resolve(sock)?;
-                    let hit = if s.watching(id) {
-                        s.watched_found()
-                    } else {
-                        s.watch(id, &needle)
-                    };
-                    hit.then_some(())
-                });
-                lock(&self.shared).unwatch();
-                match found? {
-                    Some(()) => Ok(()),
-                    None => Err(RunError::Expect(self.expect_failure(sock, &needle, limit))),
-                }
-            }
-            Statement::ExpectReset { sock, timeout } => {
-                let limit = timeout.unwrap_or(DEFAULT_EXPECT);
-                let at = Instant::now() + limit;
-                let found = self.wait_until(Some(at), |s| {
-                    let id = s.resolve(sock)?;
-                    s.was_reset(id).then_some(())
-                })?;
-                match found {
-                    Some(()) => Ok(()),
-                    None => Err(RunError::Expect(format!(
-                        "expect {sock} reset: the peer did not reset the connection within {}",
-                        crate::lang::duration_text(limit)
-                    ))),
-                }
-            }
+            } => self.expect_payload(sock, payload, *timeout),
+            Statement::ExpectReset { sock, timeout } => self.expect_peer(
+                sock,
+                *timeout,
+                |s, id| s.was_reset(id),
+                "reset: the peer did not reset the connection",
+            ),
             Statement::ExpectClosed { sock, timeout } => {
                 self.check_exists(sock)?;
-                let limit = timeout.unwrap_or(DEFAULT_EXPECT);
-                let at = Instant::now() + limit;
-                let found = self.wait_until(Some(at), |s| {
-                    let id = s.resolve(sock)?;
-                    s.peer_closed(id).then_some(())
-                })?;
-                match found {
-                    Some(()) => Ok(()),
-                    None => Err(RunError::Expect(format!(
-                        "expect {sock} closed: the peer did not close within {}",
-                        crate::lang::duration_text(limit)
-                    ))),
-                }
+                self.expect_peer(
+                    sock,
+                    *timeout,
+                    |s, id| s.peer_closed(id),
+                    "closed: the peer did not close",
+                )
             }
+        }
+    }
+
+    /// `expect ID reset|closed [TIMEOUT]`: waits until `seen` holds for `sock`; else fails
+    /// with `expect ID {failure} within TIMEOUT`.
+    fn expect_peer(
+        &self,
+        sock: &SockRef,
+        timeout: Option<Duration>,
+        seen: impl Fn(&Session, crate::engine::SockId) -> bool,
+        failure: &str,
+    ) -> Result<(), RunError> {
+        let limit = timeout.unwrap_or(DEFAULT_EXPECT);
+        let at = Instant::now() + limit;
+        let found = self.wait_until(Some(at), |s| {
+            let id = s.resolve(sock)?;
+            seen(s, id).then_some(())
+        })?;
+        found.ok_or_else(|| {
+            RunError::Expect(format!(
+                "expect {sock} {failure} within {}",
+                crate::lang::duration_text(limit)
+            ))
+        })
+    }
+
+    /// Submits an engine command and waits for the event that ends it. In a script an
+    /// `accept` without a timeout gets the default one, so that a script never hangs.
+    fn run_command(&self, cmd: &Command) -> Result<(), RunError> {
+        let cmd = match cmd {
+            Command::Accept {
+                sock,
+                name,
+                timeout: None,
+            } if self.script => Command::Accept {
+                sock: sock.clone(),
+                name: name.clone(),
+                timeout: Some(DEFAULT_ACCEPT),
+            },
+            cmd => cmd.clone(),
+        };
+        let id = self.engine.submit(cmd);
+        let ev: Option<Event> = self.wait_until(None, |s| s.take_outcome(id))?;
+        match ev.map(|e| e.kind) {
+            Some(EventKind::Failed(e)) => Err(RunError::Command(e.to_string())),
+            _ => Ok(()),
+        }
+    }
+
+    /// `expect ID PAYLOAD [TIMEOUT]`: waits for the payload to arrive on `sock`.
+    fn expect_payload(
+        &self,
+        sock: &SockRef,
+        payload: &Payload,
+        timeout: Option<Duration>,
+    ) -> Result<(), RunError> {
+        let needle = payload
+            .load()
+            .map_err(|e| RunError::Command(format!("read file: {e}")))?;
+        self.check_exists(sock)?;
+        let limit = timeout.unwrap_or(DEFAULT_EXPECT);
+        let at = Instant::now() + limit;
+        // The session looks for the payload as data arrives (see `Session::watch`).
+        let found = self.wait_until(Some(at), |s| {
+            let id = s.resolve(sock)?;
+            let hit = if s.watching(id) {
+                s.watched_found()
+            } else {
+                s.watch(id, &needle)
+            };
+            hit.then_some(())
+        });
+        lock(&self.shared).unwatch();
+        match found? {
+            Some(()) => Ok(()),
+            None => Err(RunError::Expect(self.expect_failure(sock, &needle, limit))),
         }
     }
 

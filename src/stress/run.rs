@@ -326,7 +326,7 @@ fn block(c: &mut Conn, size: usize, buf: &mut [u8]) -> Outcome {
     let mut got = 0u64;
     let sock = socket2::SockRef::from(&*t);
     loop {
-        let room: &mut [std::mem::MaybeUninit<u8>] = as_recv_room(rest);
+        let room: &mut [std::mem::MaybeUninit<u8>] = crate::sys::mem::as_recv_room(rest);
         match sock.recv_with_flags(room, libc::MSG_DONTWAIT) {
             Ok(0) => return failed(Failure::ClosedByPeer, size as u64, got),
             Ok(n) => got += n as u64,
@@ -338,13 +338,6 @@ fn block(c: &mut Conn, size: usize, buf: &mut [u8]) -> Outcome {
         out: size as u64,
         got,
     }
-}
-
-/// An initialized byte slice seen as room for `recv` (initialized bytes are valid
-/// `MaybeUninit<u8>`s; nothing uninitialized is ever written through it).
-fn as_recv_room(b: &mut [u8]) -> &mut [std::mem::MaybeUninit<u8>] {
-    // SAFETY: `MaybeUninit<u8>` has the layout of `u8`, and `recv` only writes bytes.
-    unsafe { &mut *(b as *mut [u8] as *mut [std::mem::MaybeUninit<u8>]) }
 }
 
 fn failed(why: Failure, out: u64, got: u64) -> Outcome {

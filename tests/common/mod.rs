@@ -10,9 +10,19 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
 use sockscope::engine::{
-    Addr, AddrSpec, Command, Engine, Event, EventKind, Family, OpError, Payload, Proto, SockId,
-    SockRef,
+    Addr, AddrSpec, Command, Engine, Event, EventKind, Family, OpError, Payload, Proto, Responder,
+    SockId, SockRef,
 };
+
+/// What one `Received` event carried.
+pub struct Received {
+    /// Who sent it.
+    pub peer: Option<Addr>,
+    /// The bytes.
+    pub data: std::sync::Arc<[u8]>,
+    /// A datagram's real length when it was cut.
+    pub truncated_from: Option<usize>,
+}
 
 /// How long any single wait may take before the test fails.
 pub const WAIT: Duration = Duration::from_secs(5);
@@ -149,6 +159,46 @@ impl Rig {
             backlog: None,
         });
         (s, addr)
+    }
+
+    /// A TCP listener on 127.0.0.1 that accepts every connection by itself.
+    pub fn auto_listener(&mut self) -> (SockId, SocketAddr) {
+        let (l, addr) = self.listener();
+        self.ok(Command::AcceptAuto {
+            sock: l.into(),
+            on: true,
+        });
+        (l, addr)
+    }
+
+    /// An auto-accepting TCP listener whose connections answer with `responder`.
+    pub fn server(&mut self, responder: Responder) -> (SockId, SocketAddr) {
+        let (l, addr) = self.auto_listener();
+        self.ok(Command::Respond {
+            sock: l.into(),
+            responder,
+        });
+        (l, addr)
+    }
+
+    /// Waits for the next `Received` event on `sock` (failing the test with `what`).
+    pub fn next_received(&mut self, sock: SockId, what: &str) -> Received {
+        let ev = self
+            .wait(|e| e.socket == Some(sock) && matches!(e.kind, EventKind::Received { .. }))
+            .unwrap_or_else(|| panic!("{what}: nothing received on {sock}"));
+        let EventKind::Received {
+            peer,
+            data,
+            truncated_from,
+        } = ev.kind
+        else {
+            unreachable!("the wait matched a Received event")
+        };
+        Received {
+            peer,
+            data,
+            truncated_from,
+        }
     }
 
     /// A connected TCP pair: (listener, client, accepted server side).

@@ -1,6 +1,9 @@
 //! Helpers shared by the `ui_*` tests: the real app with a real engine in an
-//! `egui_kittest::Harness`, clicks and typing by accessible label, and waiting with a
-//! deadline for the engine's answer.
+//! `egui_kittest::Harness`, clicks and typing by accessible label that let the frames
+//! settle (`run_ok`: an engine answer landing while a frame settles just takes more
+//! frames, and while a socket's kernel state passes by itself — FIN_WAIT1, a listener's
+//! queue — the app asks again on a timer), waiting with a deadline for the engine's answer,
+//! and sockets set up by clicks.
 
 #![allow(dead_code)]
 
@@ -11,7 +14,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use sockscope::app::SockscopeApp;
 use sockscope::app::model::state::SockRow;
-use sockscope::engine::{Engine, SockId};
+use sockscope::engine::{Engine, SockId, SockState};
 
 /// Frames one `Harness::run` may take before the test fails (kittest's default is 4).
 pub const MAX_STEPS: u64 = 32;
@@ -60,8 +63,6 @@ pub fn wait_for(
     cond: impl Fn(&SockscopeApp) -> bool,
 ) {
     poll_until(h, what, cond);
-    // run_ok: while a socket's kernel state passes by itself (FIN_WAIT1, a listener's
-    // queue) the app asks again on a timer, so frames keep coming a while.
     h.run_ok();
 }
 
@@ -87,8 +88,6 @@ pub fn click(h: &mut Harness<'_, SockscopeApp>, label: &str) {
     h.query_by_role_and_label(Role::Button, label)
         .unwrap_or_else(|| panic!("no button labelled {label:?}"))
         .click();
-    // run_ok: while a socket's kernel state passes by itself (FIN_WAIT1, a listener's
-    // queue) the app asks again on a timer, so frames keep coming a while.
     h.run_ok();
 }
 
@@ -102,8 +101,6 @@ pub fn enabled(h: &Harness<'_, SockscopeApp>, label: &str) -> bool {
 /// Replaces the text of the field named `label`.
 pub fn type_into(h: &mut Harness<'_, SockscopeApp>, label: &str, text: &str) {
     h.get_by_label(label).set_text_value_accesskit(text);
-    // run_ok: while a socket's kernel state passes by itself (FIN_WAIT1, a listener's
-    // queue) the app asks again on a timer, so frames keep coming a while.
     h.run_ok();
 }
 
@@ -111,8 +108,6 @@ pub fn type_into(h: &mut Harness<'_, SockscopeApp>, label: &str, text: &str) {
 pub fn select(h: &mut Harness<'_, SockscopeApp>, n: u32) {
     let title = sockscope::app::entry_title(sock(h.state(), n).expect("socket exists"));
     h.get_by_label(&title).click();
-    // run_ok: while a socket's kernel state passes by itself (FIN_WAIT1, a listener's
-    // queue) the app asks again on a timer, so frames keep coming a while.
     h.run_ok();
     assert_eq!(h.state().selected(), Some(SockId(n)), "s{n} is selected");
 }
@@ -129,4 +124,61 @@ pub fn field(h: &Harness<'_, SockscopeApp>, label: &str) -> String {
         .value()
         .map(|v| v.to_string())
         .unwrap_or_default()
+}
+
+/// Clicks the button labelled `label` while events keep coming (a repeat under way).
+pub fn click_busy(h: &mut Harness<'_, SockscopeApp>, label: &str) {
+    h.get_by_role_and_label(Role::Button, label).click();
+    h.run_steps(2);
+}
+
+/// Clicks the checkbox labelled `label`.
+pub fn check(h: &mut Harness<'_, SockscopeApp>, label: &str) {
+    h.get_by_role_and_label(Role::CheckBox, label).click();
+    h.run_ok();
+}
+
+/// Clicks `button` ("+ UDP", "+ TCP", …) and waits for socket `n` to appear.
+pub fn new_socket(h: &mut Harness<'_, SockscopeApp>, button: &str, n: u32) {
+    click(h, button);
+    wait_for(h, &format!("s{n} created"), |a| sock(a, n).is_some());
+}
+
+/// A UDP socket `n`, bound by the Bind button's defaults (the OS picks the port).
+pub fn bound_udp(h: &mut Harness<'_, SockscopeApp>, n: u32) {
+    new_socket(h, "+ UDP", n);
+    click(h, "Bind");
+    wait_for(h, &format!("s{n} bound"), |a| {
+        sock(a, n).is_some_and(|r| r.local.is_some())
+    });
+}
+
+/// A listener s1, a client s2 connected to it, and s3 accepted — all by clicks.
+pub fn tcp_pair(h: &mut Harness<'_, SockscopeApp>) {
+    new_socket(h, "+ TCP", 1);
+    click(h, "Listen");
+    wait_for(h, "s1 listening", |a| {
+        sock(a, 1).is_some_and(|r| r.state == SockState::Listening)
+    });
+    let listener = sock(h.state(), 1)
+        .and_then(|r| r.local.clone())
+        .map(|a| a.reachable().to_string())
+        .expect("the listener's address");
+    new_socket(h, "+ TCP", 2);
+    assert_eq!(
+        field(h, "Connect to"),
+        listener,
+        "Connect to is prefilled with the listener's address"
+    );
+    click(h, "Connect");
+    wait_for(h, "s2 connected", |a| {
+        sock(a, 2).is_some_and(|r| r.state == SockState::Connected)
+    });
+    assert!(
+        shown(h, "(chosen by the OS at connect)") >= 1,
+        "the client's port came with connect"
+    );
+    select(h, 1);
+    click(h, "Accept");
+    wait_for(h, "s3 accepted", |a| sock(a, 3).is_some());
 }

@@ -88,44 +88,55 @@ pub fn ui(ui: &mut Ui, log: &SessionLog, index: usize) -> bool {
     }
     egui::Grid::new("detail_grid")
         .num_columns(2)
-        .show(ui, |ui| {
-            ui.label("Time");
-            ui.label(format!(
-                "{}  (+{:.6} s)",
-                rfc3339(rec.at()),
-                since(log, rec.at())
-            ));
-            ui.end_row();
-            ui.label("Socket");
-            ui.label(
-                rec.socket()
-                    .map(|id| log.label(id))
-                    .unwrap_or_else(|| "—".into()),
-            );
-            ui.end_row();
-            ui.label("Direction");
-            ui.label(direction(rec).name());
-            ui.end_row();
-            let (local, peer) = addresses(rec);
-            if let Some(a) = local {
-                ui.label("Local");
-                ui.label(a.to_string());
-                ui.end_row();
+        .show(ui, |ui| fields(ui, log, rec));
+    match payload(rec) {
+        Some(data) => payload_dump(ui, data),
+        None => {
+            if let Some(n) = payload_len(rec).filter(|_| is_evicted(rec)) {
+                ui.separator();
+                ui.label(RichText::new(format!("{n} bytes")).strong());
+                ui.label(RichText::new(EVICTED_NOTE).weak().italics());
             }
-            if let Some(a) = peer {
-                ui.label("Peer");
-                ui.label(a.to_string());
-                ui.end_row();
-            }
-        });
-    let Some(data) = payload(rec) else {
-        if let Some(n) = payload_len(rec).filter(|_| is_evicted(rec)) {
-            ui.separator();
-            ui.label(RichText::new(format!("{n} bytes")).strong());
-            ui.label(RichText::new(EVICTED_NOTE).weak().italics());
         }
-        return keep;
-    };
+    }
+    keep
+}
+
+/// The record's fields, a row each: time, socket, direction, and the addresses it has.
+fn fields(ui: &mut Ui, log: &SessionLog, rec: &crate::log::Record) {
+    ui.label("Time");
+    ui.label(format!(
+        "{}  (+{:.6} s)",
+        rfc3339(rec.at()),
+        since(log, rec.at())
+    ));
+    ui.end_row();
+    ui.label("Socket");
+    ui.label(
+        rec.socket()
+            .map(|id| log.label(id))
+            .unwrap_or_else(|| "—".into()),
+    );
+    ui.end_row();
+    ui.label("Direction");
+    ui.label(direction(rec).name());
+    ui.end_row();
+    let (local, peer) = addresses(rec);
+    if let Some(a) = local {
+        ui.label("Local");
+        ui.label(a.to_string());
+        ui.end_row();
+    }
+    if let Some(a) = peer {
+        ui.label("Peer");
+        ui.label(a.to_string());
+        ui.end_row();
+    }
+}
+
+/// The payload: its size, the copy buttons, and the hex dump (16 bytes a line when the
+/// panel is wide enough for them, 78 characters, else 8).
+fn payload_dump(ui: &mut Ui, data: &[u8]) {
     ui.separator();
     ui.horizontal(|ui| {
         ui.label(RichText::new(format!("{} bytes", data.len())).strong());
@@ -140,7 +151,6 @@ pub fn ui(ui: &mut Ui, log: &SessionLog, index: usize) -> bool {
         }
     });
     ui.label(checksum_note(data));
-    // 16 bytes a line when the panel is wide enough for them (78 characters), else 8.
     let font = egui::TextStyle::Monospace.resolve(ui.style());
     let char_w = ui.ctx().fonts_mut(|f| f.glyph_width(&font, '0'));
     let width = if ui.available_width() >= 79.0 * char_w {
@@ -159,7 +169,6 @@ pub fn ui(ui: &mut Ui, log: &SessionLog, index: usize) -> bool {
                 ui.add(egui::Label::new(text).extend());
             }
         });
-    keep
 }
 
 #[cfg(test)]

@@ -159,19 +159,17 @@ impl Find {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{Event, EventKind, SockId};
+    use crate::engine::{Event, EventKind};
 
     fn received(log: &mut SessionLog, data: &[u8]) {
-        log.push_event(Event {
-            at: std::time::SystemTime::now(),
-            socket: Some(SockId(1)),
-            cmd: None,
-            kind: EventKind::Received {
+        log.push_event(Event::on(
+            1,
+            EventKind::Received {
                 peer: None,
                 data: data.to_vec().into(),
                 truncated_from: None,
             },
-        });
+        ));
     }
 
     #[test]

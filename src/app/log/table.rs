@@ -5,7 +5,7 @@
 //! payload budget has pushed payloads out of memory.
 
 use egui::{Color32, RichText, Ui};
-use egui_extras::{Column, TableBuilder};
+use egui_extras::{Column, TableBuilder, TableRow};
 
 use crate::log::format::{
     Direction, EVICTED_NOTE, addresses, direction, hex, is_evicted, payload, payload_len,
@@ -244,6 +244,81 @@ struct Marks {
     jump: Option<usize>,
 }
 
+/// The table's columns, by their widths: the Peer column only where it fits.
+fn builder(ui: &mut Ui, widths: [f32; 5], jump_row: Option<usize>) -> TableBuilder<'_> {
+    let [w_time, w_sock, w_dir, w_peer, w_len] = widths;
+    let mut builder = TableBuilder::new(ui)
+        .id_salt("log_table")
+        .striped(true)
+        .stick_to_bottom(true)
+        // The table takes the height it is given, no more (the default minimum of 200
+        // points pushed the newest rows under the console when the panels above grew).
+        .min_scrolled_height(0.0)
+        .max_scroll_height(f32::INFINITY)
+        .sense(egui::Sense::click())
+        .auto_shrink([false, false])
+        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+        .column(Column::exact(w_time))
+        .column(Column::exact(w_sock).clip(true))
+        .column(Column::exact(w_dir));
+    if w_peer > 0.0 {
+        builder = builder.column(Column::exact(w_peer).clip(true));
+    }
+    if let Some(row) = jump_row {
+        builder = builder.scroll_to_row(row, Some(egui::Align::Center));
+    }
+    builder
+        .column(Column::exact(w_len))
+        .column(Column::remainder().at_least(120.0).clip(true))
+}
+
+/// How one record's row is drawn: the log's hex setting, the theme, the Peer column.
+#[derive(Clone, Copy)]
+struct Look {
+    as_hex: bool,
+    dark: bool,
+    with_peer: bool,
+}
+
+/// The cells of one record.
+fn record_cells(row: &mut TableRow<'_, '_>, log: &SessionLog, rec: &Record, look: Look) {
+    let dir = direction(rec);
+    let mono = |s: String| RichText::new(s).monospace();
+    row.col(|ui| {
+        cell(ui, mono(format!("{:>10.6}", since(log, rec.at()))));
+    });
+    row.col(|ui| {
+        let s = rec.socket().map(|id| log.label(id)).unwrap_or_default();
+        cell(ui, mono(s));
+    });
+    row.col(|ui| {
+        cell(
+            ui,
+            mono(dir.name().to_string()).color(dir_color(dir, look.dark)),
+        );
+    });
+    if look.with_peer {
+        row.col(|ui| {
+            let (_, peer) = addresses(rec);
+            cell(ui, mono(peer.map(|p| p.to_string()).unwrap_or_default()));
+        });
+    }
+    row.col(|ui| {
+        let len = payload_len(rec).map(|d| d.to_string()).unwrap_or_default();
+        cell(ui, mono(len));
+    });
+    row.col(|ui| {
+        let text = payload_cell(rec, log, look.as_hex);
+        let mut rt = mono(text);
+        if dir == Direction::Error {
+            rt = rt.color(dir_color(dir, look.dark));
+        } else if is_evicted(rec) {
+            rt = rt.weak().italics();
+        }
+        cell(ui, rt);
+    });
+}
+
 /// Draws the virtualized table over `rows`; returns the record clicked, if any.
 fn table(
     ui: &mut Ui,
@@ -261,34 +336,15 @@ fn table(
         ui.label(RichText::new("No record passes the filter.").weak());
         return None;
     }
-    let dark = ui.visuals().dark_mode;
     let row_height = row_height(ui);
-    let [w_time, w_sock, w_dir, w_peer, w_len] = column_widths(ui.available_width());
-    let with_peer = w_peer > 0.0;
+    let widths = column_widths(ui.available_width());
+    let look = Look {
+        as_hex,
+        dark: ui.visuals().dark_mode,
+        with_peer: widths[3] > 0.0,
+    };
     let mut clicked = None;
-    let mut builder = TableBuilder::new(ui)
-        .id_salt("log_table")
-        .striped(true)
-        .stick_to_bottom(true)
-        // The table takes the height it is given, no more (the default minimum of 200
-        // points pushed the newest rows under the console when the panels above grew).
-        .min_scrolled_height(0.0)
-        .max_scroll_height(f32::INFINITY)
-        .sense(egui::Sense::click())
-        .auto_shrink([false, false])
-        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::exact(w_time))
-        .column(Column::exact(w_sock).clip(true))
-        .column(Column::exact(w_dir));
-    if with_peer {
-        builder = builder.column(Column::exact(w_peer).clip(true));
-    }
-    if let Some(row) = jump.and_then(|r| rows.row_of(r)) {
-        builder = builder.scroll_to_row(row, Some(egui::Align::Center));
-    }
-    builder
-        .column(Column::exact(w_len))
-        .column(Column::remainder().at_least(120.0).clip(true))
+    builder(ui, widths, jump.and_then(|r| rows.row_of(r)))
         .header(20.0, |mut header| {
             for h in [
                 "Time",
@@ -298,7 +354,7 @@ fn table(
                 "Length",
                 "Payload / event",
             ] {
-                if h == "Peer" && !with_peer {
+                if h == "Peer" && !look.with_peer {
                     continue;
                 }
                 header.col(|ui| {
@@ -314,40 +370,8 @@ fn table(
                 let Some(rec) = log.get(i) else {
                     return;
                 };
-                let rec: &crate::log::Record = &rec;
                 row.set_selected(selected == Some(i) || found == Some(i));
-                let dir = direction(rec);
-                let mono = |s: String| RichText::new(s).monospace();
-                row.col(|ui| {
-                    cell(ui, mono(format!("{:>10.6}", since(log, rec.at()))));
-                });
-                row.col(|ui| {
-                    let s = rec.socket().map(|id| log.label(id)).unwrap_or_default();
-                    cell(ui, mono(s));
-                });
-                row.col(|ui| {
-                    cell(ui, mono(dir.name().to_string()).color(dir_color(dir, dark)));
-                });
-                if with_peer {
-                    row.col(|ui| {
-                        let (_, peer) = addresses(rec);
-                        cell(ui, mono(peer.map(|p| p.to_string()).unwrap_or_default()));
-                    });
-                }
-                row.col(|ui| {
-                    let len = payload_len(rec).map(|d| d.to_string()).unwrap_or_default();
-                    cell(ui, mono(len));
-                });
-                row.col(|ui| {
-                    let text = payload_cell(rec, log, as_hex);
-                    let mut rt = mono(text);
-                    if dir == Direction::Error {
-                        rt = rt.color(dir_color(dir, dark));
-                    } else if is_evicted(rec) {
-                        rt = rt.weak().italics();
-                    }
-                    cell(ui, rt);
-                });
+                record_cells(&mut row, log, &rec, look);
                 if row.response().clicked() {
                     clicked = Some(i);
                 }
@@ -359,21 +383,19 @@ fn table(
 #[cfg(test)]
 mod tests {
     use super::{eviction_note, row_bytes, spaced_hex};
-    use crate::engine::{Event, EventKind, SockId};
+    use crate::engine::{Event, EventKind};
     use crate::log::SessionLog;
 
     fn push_three_8_byte_receives(log: &mut SessionLog) {
         for _ in 0..3 {
-            log.push_event(Event {
-                at: std::time::SystemTime::now(),
-                socket: Some(SockId(1)),
-                cmd: None,
-                kind: EventKind::Received {
+            log.push_event(Event::on(
+                1,
+                EventKind::Received {
                     peer: None,
                     data: vec![1u8; 8].into(),
                     truncated_from: None,
                 },
-            });
+            ));
         }
     }
 

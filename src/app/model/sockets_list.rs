@@ -79,26 +79,16 @@ pub fn show(
 
 #[cfg(test)]
 mod tests {
-    use std::time::SystemTime;
 
     use super::*;
     use crate::engine::{Addr, Event, EventKind, Family, Proto};
-
-    fn ev(sock: u32, kind: EventKind) -> Event {
-        Event {
-            at: SystemTime::now(),
-            socket: Some(SockId(sock)),
-            cmd: None,
-            kind,
-        }
-    }
 
     #[test]
     fn tree_flattens_in_order_and_hides_closed() {
         let mut st = AppState::new();
         let a = |s: &str| Addr::Ip(s.parse().expect("address"));
         for id in [1, 2] {
-            st.apply(&ev(
+            st.apply(&Event::on(
                 id,
                 EventKind::Created {
                     proto: Proto::Tcp,
@@ -108,7 +98,7 @@ mod tests {
             ));
         }
         for id in [3, 4] {
-            st.apply(&ev(
+            st.apply(&Event::on(
                 id,
                 EventKind::Accepted {
                     listener: SockId(1),
@@ -124,8 +114,8 @@ mod tests {
             ids(flatten(&st, false)),
             vec![(0, 1), (1, 3), (1, 4), (0, 2)]
         );
-        st.apply(&ev(1, EventKind::Closed));
-        st.apply(&ev(4, EventKind::Closed));
+        st.apply(&Event::on(1, EventKind::Closed));
+        st.apply(&Event::on(4, EventKind::Closed));
         assert_eq!(ids(flatten(&st, true)), vec![(1, 3), (0, 2)]);
     }
 }

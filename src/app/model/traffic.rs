@@ -232,9 +232,7 @@ mod tests {
     fn ev(at: SystemTime, sock: u32, kind: EventKind) -> Event {
         Event {
             at,
-            socket: Some(SockId(sock)),
-            cmd: None,
-            kind,
+            ..Event::on(sock, kind)
         }
     }
 

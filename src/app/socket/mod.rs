@@ -4,12 +4,14 @@
 
 pub(crate) mod controls;
 pub(crate) mod lifecycle_diagram;
+pub(crate) mod lifecycle_layout;
 pub(crate) mod lifecycle_tab;
 pub(crate) mod multicast;
 pub(crate) mod options_tab;
 pub(crate) mod receive_tab;
 pub(crate) mod relay_tab;
 pub(crate) mod responders_tab;
+pub(crate) mod rule_fields;
 pub(crate) mod send_box;
 pub(crate) mod send_tools;
 pub(crate) mod step_guards;

@@ -7,134 +7,17 @@
 
 use egui::{RichText, Ui};
 
-use crate::engine::{
-    Command, LenMatch, Match, Payload, Responder, Rule, SockRef, checksum_cond_text,
-    parse_checksum_cond,
-};
+use crate::engine::{Command, Match, Payload, Responder, Rule, SockRef, checksum_cond_text};
 use crate::lang::{bytes_text, escape_bytes};
 
 use crate::app::model::settings::SendMode;
 use crate::app::model::state::SockRow;
+use crate::app::socket::rule_fields::{
+    Kind, TEMPLATE_PLACEHOLDERS, build_rule, even_odd_rules, rule_text,
+};
 use crate::app::socket::step_guards::{Step, why_not};
 use crate::app::widgets::fields;
 use crate::app::widgets::{error_note, labelled_edit, note, placeholder_chips, step_button};
-
-/// How a new rule matches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Kind {
-    /// Every message.
-    Any,
-    /// The whole message.
-    #[default]
-    Exact,
-    /// Somewhere in the message.
-    Contains,
-    /// At the start of the message.
-    Prefix,
-    /// A regular expression on the message's bytes; captures go to `{1}`…`{9}`.
-    Regex,
-    /// The message's length in bytes: `even`, `odd`, `N`, `<N`, `>N`.
-    Len,
-    /// The message ends (or not) with its checksum: `crc16-modbus ok`, `sum8 bad`.
-    Checksum,
-}
-
-impl Kind {
-    const ALL: [(Kind, &'static str, &'static str); 7] = [
-        (Kind::Any, "any", "every message"),
-        (Kind::Exact, "exact", "the whole message equals the pattern"),
-        (
-            Kind::Contains,
-            "contains",
-            "the message contains the pattern",
-        ),
-        (
-            Kind::Prefix,
-            "prefix",
-            "the message starts with the pattern",
-        ),
-        (
-            Kind::Regex,
-            "regex",
-            "the message's bytes match the regular expression (. is any byte; (?u) for Unicode); its groups fill {1}…{9}",
-        ),
-        (
-            Kind::Len,
-            "len",
-            "the message's length in bytes: even, odd, N, <N or >N",
-        ),
-        (
-            Kind::Checksum,
-            "checksum",
-            "the message ends (ok) or does not end (bad) with its checksum: crc16-modbus ok",
-        ),
-    ];
-}
-
-/// Placeholders of reply templates.
-pub const TEMPLATE_PLACEHOLDERS: [(&str, &str); 8] = [
-    ("{data}", "the message"),
-    ("{upper}", "the message upper-cased"),
-    ("{len}", "its length"),
-    ("{peer}", "the sender's address"),
-    ("{counter}", "replies so far, from 1"),
-    ("{time}", "the time now"),
-    ("{random}", "a random number"),
-    ("{1}", "the first regex group ({2}…{9} the next)"),
-];
-
-/// The rule being typed, as a rule; `Err` says what is wrong.
-pub fn build_rule(kind: Kind, pattern: &str, template: &str, close: bool) -> Result<Rule, String> {
-    let bytes = |t: &str| fields::payload(t, SendMode::Escaped);
-    let on = match kind {
-        Kind::Any => Match::Any,
-        Kind::Regex if pattern.is_empty() => return Err("a regular expression to match".into()),
-        Kind::Regex => Match::Regex(pattern.to_string()),
-        Kind::Len => Match::Len(pattern.trim().parse::<LenMatch>()?),
-        Kind::Checksum => {
-            let (alg, ok) = parse_checksum_cond(pattern)?;
-            Match::Checksum(alg, ok)
-        }
-        _ if pattern.is_empty() => return Err("a pattern to match (escapes \\n \\t \\xHH)".into()),
-        Kind::Exact => Match::Exact(bytes(pattern)?),
-        Kind::Contains => Match::Contains(bytes(pattern)?),
-        Kind::Prefix => Match::Prefix(bytes(pattern)?),
-    };
-    let reply = bytes(template).map_err(|e| format!("reply template: {e}"))?;
-    Ok(Rule { on, reply, close })
-}
-
-/// The tutorial's UDP server as two rules: OK to a message of even length (in bytes, as
-/// Python's `len()` counts them), Err to any other.
-pub fn even_odd_rules() -> [Rule; 2] {
-    [
-        Rule {
-            on: Match::Len(LenMatch::Even),
-            reply: b"OK".to_vec(),
-            close: false,
-        },
-        Rule {
-            on: Match::Any,
-            reply: b"Err".to_vec(),
-            close: false,
-        },
-    ]
-}
-
-/// A rule in one line, as the table shows it.
-pub fn rule_text(rule: &Rule) -> String {
-    let on = match &rule.on {
-        Match::Any => "any".to_string(),
-        Match::Exact(b) => format!("exact {}", bytes_text(b)),
-        Match::Contains(b) => format!("contains {}", bytes_text(b)),
-        Match::Prefix(b) => format!("prefix {}", bytes_text(b)),
-        Match::Regex(r) => format!("regex /{r}/"),
-        Match::Len(l) => format!("len {l}"),
-        Match::Checksum(alg, ok) => format!("checksum {}", checksum_cond_text(*alg, *ok)),
-    };
-    let close = if rule.close { " · close" } else { "" };
-    format!("{on} → {}{close}", bytes_text(&rule.reply))
-}
 
 /// The Responders tab's own state.
 #[derive(Debug, Default)]
@@ -291,7 +174,42 @@ impl ResponderEditor {
         open: Option<String>,
         out: &mut Vec<Command>,
     ) {
-        let rules = &row.config.rules;
+        self.rule_table(ui, &row.config.rules, sock, open.is_none(), out);
+        let built = build_rule(self.kind, &self.pattern, &self.template, self.close);
+        ui.horizontal(|ui| self.match_row(ui, &built));
+        ui.horizontal(|ui| {
+            let bad_reply = self.touched && built.as_ref().is_err_and(|e| e.starts_with("reply"));
+            labelled_edit(
+                ui,
+                "Reply template",
+                &mut self.template,
+                180.0,
+                "pong {counter}\\n",
+                bad_reply,
+            );
+            placeholder_chips(ui, &mut self.template, &TEMPLATE_PLACEHOLDERS);
+        });
+        ui.horizontal(|ui| self.rule_buttons(ui, row, sock, &built, open, out));
+        if let (true, Err(e)) = (self.touched, &built) {
+            error_note(ui, e);
+        }
+        if let (Some(err), Some(line)) = (&row.last_error, &row.last_error_line)
+            && line.starts_with("rule ")
+        {
+            error_note(ui, err);
+        }
+    }
+
+    /// The rule table, one row per rule: clicking a rule loads it into the editor, × deletes
+    /// it (by clearing the table and adding the others back, when `editable`).
+    fn rule_table(
+        &mut self,
+        ui: &mut Ui,
+        rules: &[Rule],
+        sock: &SockRef,
+        editable: bool,
+        out: &mut Vec<Command>,
+    ) {
         if rules.is_empty() {
             note(
                 ui,
@@ -311,7 +229,7 @@ impl ResponderEditor {
                     self.load(rule);
                 }
                 let resp = ui
-                    .add_enabled(open.is_none(), egui::Button::new("×").small())
+                    .add_enabled(editable, egui::Button::new("×").small())
                     .on_hover_text("delete this rule (clears the table and adds the others back)");
                 if resp.clicked() {
                     delete = Some(i);
@@ -327,83 +245,75 @@ impl ResponderEditor {
                 });
             }
         }
-        let built = build_rule(self.kind, &self.pattern, &self.template, self.close);
-        ui.horizontal(|ui| {
-            ui.label("Match");
-            for (k, text, tip) in Kind::ALL {
-                ui.selectable_value(&mut self.kind, k, text)
-                    .on_hover_text(tip);
-            }
-            let hint = match self.kind {
-                Kind::Regex => "^GET (\\S+)",
-                Kind::Len => "even",
-                Kind::Checksum => "crc16-modbus ok",
-                Kind::Any => "(every message)",
-                _ => "ping",
-            };
-            let bad_pattern =
-                self.touched && built.as_ref().is_err_and(|e| !e.starts_with("reply"));
-            ui.add_enabled_ui(self.kind != Kind::Any, |ui| {
-                labelled_edit(ui, "Pattern", &mut self.pattern, 130.0, hint, bad_pattern);
-            });
+    }
+
+    /// The editor's first row: what kind of match, and its pattern.
+    fn match_row(&mut self, ui: &mut Ui, built: &Result<Rule, String>) {
+        ui.label("Match");
+        for (k, text, tip) in Kind::ALL {
+            ui.selectable_value(&mut self.kind, k, text)
+                .on_hover_text(tip);
+        }
+        let hint = match self.kind {
+            Kind::Regex => "^GET (\\S+)",
+            Kind::Len => "even",
+            Kind::Checksum => "crc16-modbus ok",
+            Kind::Any => "(every message)",
+            _ => "ping",
+        };
+        let bad_pattern = self.touched && built.as_ref().is_err_and(|e| !e.starts_with("reply"));
+        ui.add_enabled_ui(self.kind != Kind::Any, |ui| {
+            labelled_edit(ui, "Pattern", &mut self.pattern, 130.0, hint, bad_pattern);
         });
-        ui.horizontal(|ui| {
-            let bad_reply = self.touched && built.as_ref().is_err_and(|e| e.starts_with("reply"));
-            labelled_edit(
-                ui,
-                "Reply template",
-                &mut self.template,
-                180.0,
-                "pong {counter}\\n",
-                bad_reply,
-            );
-            placeholder_chips(ui, &mut self.template, &TEMPLATE_PLACEHOLDERS);
-        });
-        ui.horizontal(|ui| {
-            ui.checkbox(&mut self.close, "close after reply")
-                .on_hover_text("close the connection once the reply is sent");
-            if step_button(
-                ui,
-                "Add rule",
-                "append this rule to the table",
-                open.clone(),
-            ) {
-                self.touched = true;
-                if let Ok(rule) = &built {
-                    out.push(Command::RuleAdd {
-                        sock: sock.clone(),
-                        rule: rule.clone(),
-                    });
-                }
-            }
-            if step_button(
-                ui,
-                "OK if even, else Err",
-                "the tutorial's UDP server: adds `len even → OK` and `any → Err`",
-                open.clone(),
-            ) {
-                out.extend(even_odd_rules().into_iter().map(|rule| Command::RuleAdd {
+    }
+
+    /// Add rule, the tutorial's even/odd pair, and Clear rules (`open`: why the table
+    /// cannot change now).
+    fn rule_buttons(
+        &mut self,
+        ui: &mut Ui,
+        row: &SockRow,
+        sock: &SockRef,
+        built: &Result<Rule, String>,
+        open: Option<String>,
+        out: &mut Vec<Command>,
+    ) {
+        ui.checkbox(&mut self.close, "close after reply")
+            .on_hover_text("close the connection once the reply is sent");
+        if step_button(
+            ui,
+            "Add rule",
+            "append this rule to the table",
+            open.clone(),
+        ) {
+            self.touched = true;
+            if let Ok(rule) = built {
+                out.push(Command::RuleAdd {
                     sock: sock.clone(),
-                    rule,
-                }));
+                    rule: rule.clone(),
+                });
             }
-            let why_clear = open.or_else(|| rules.is_empty().then(|| "no rules to clear".into()));
-            if step_button(ui, "Clear rules", "empty the rule table", why_clear) {
-                out.push(Command::RuleClear { sock: sock.clone() });
-            }
-            note(
-                ui,
-                "patterns and replies take \\n \\r \\t \\xHH; a regex is taken as typed",
-            );
-        });
-        if let (true, Err(e)) = (self.touched, &built) {
-            error_note(ui, e);
         }
-        if let (Some(err), Some(line)) = (&row.last_error, &row.last_error_line)
-            && line.starts_with("rule ")
-        {
-            error_note(ui, err);
+        if step_button(
+            ui,
+            "OK if even, else Err",
+            "the tutorial's UDP server: adds `len even → OK` and `any → Err`",
+            open.clone(),
+        ) {
+            out.extend(even_odd_rules().into_iter().map(|rule| Command::RuleAdd {
+                sock: sock.clone(),
+                rule,
+            }));
         }
+        let rules = &row.config.rules;
+        let why_clear = open.or_else(|| rules.is_empty().then(|| "no rules to clear".into()));
+        if step_button(ui, "Clear rules", "empty the rule table", why_clear) {
+            out.push(Command::RuleClear { sock: sock.clone() });
+        }
+        note(
+            ui,
+            "patterns and replies take \\n \\r \\t \\xHH; a regex is taken as typed",
+        );
     }
 
     fn load(&mut self, rule: &Rule) {
@@ -426,6 +336,7 @@ impl ResponderEditor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::LenMatch;
 
     #[test]
     fn rules_are_built_from_the_fields() {

@@ -5,7 +5,7 @@
 
 use egui::{Id, Key, Modifiers, RichText, TextEdit, Ui};
 
-use crate::engine::{Command, Payload, SockId, SockRef};
+use crate::engine::{AddrSpec, Command, Payload, SockId, SockRef};
 
 use crate::app::model::settings::{SendMode, Settings, remember};
 use crate::app::model::state::{AppState, SockRow};
@@ -90,6 +90,35 @@ impl SendDraft {
         settings: &mut Settings,
         out: &mut Vec<Command>,
     ) {
+        let payload = fields::payload(&self.text, settings.send_mode);
+        let dest = self.destination(row, state);
+        ui.horizontal_wrapped(|ui| self.header_row(ui, settings, dest.as_ref()));
+        let edit_id = Id::unique("send_box_input");
+        let keyed = self.keys(ui, edit_id, &settings.send_history);
+        let clicked = self.message_row(ui, row, edit_id, payload.is_err());
+        if self.touched
+            && let Err(e) = &payload
+        {
+            error_note(ui, e);
+        }
+        if (self.touched || self.dest_touched)
+            && let Some(Err(e)) = &dest
+        {
+            error_note(ui, e);
+        }
+        if self.tools.open {
+            ui.separator();
+            self.tools.ui(ui, row, &payload, &dest, &mut self.text, out);
+        }
+        if matches!(clicked, Some(c) if c || keyed) {
+            self.send(ui, row, settings, payload, dest, edit_id, out);
+        }
+    }
+
+    /// The destination of an unconnected datagram socket (`None` for the others): a newly
+    /// shown socket, or an untouched field that holds no address (the old default
+    /// "127.0.0.1:"), is offered another socket of the session, or left empty with the hint.
+    fn destination(&mut self, row: &SockRow, state: &AppState) -> Option<Result<AddrSpec, String>> {
         let unconnected_dgram = !row.proto.is_stream() && !row.is_connected();
         if self.shown != Some(row.id) {
             self.shown = Some(row.id);
@@ -101,78 +130,95 @@ impl SendDraft {
                 self.dest = a.to_string();
             }
         }
-        let payload = fields::payload(&self.text, settings.send_mode);
-        let mut dest = unconnected_dgram.then(|| fields::address(&self.dest, row.family));
-        if !self.dest_touched && matches!(dest, Some(Err(_))) {
-            // An untouched destination that is no address (the old default "127.0.0.1:"):
-            // offer another socket of the session, or leave it empty with the hint.
-            self.dest = state
-                .suggested_peer(row)
-                .map(|a| a.to_string())
-                .unwrap_or_default();
-            dest = Some(fields::address(&self.dest, row.family));
+        let dest = unconnected_dgram.then(|| fields::address(&self.dest, row.family));
+        if self.dest_touched || !matches!(dest, Some(Err(_))) {
+            return dest;
         }
+        self.dest = state
+            .suggested_peer(row)
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        Some(fields::address(&self.dest, row.family))
+    }
 
-        ui.horizontal_wrapped(|ui| {
-            ui.label(RichText::new("Send").strong());
-            for mode in SendMode::ALL {
-                ui.selectable_value(&mut settings.send_mode, mode, mode.label())
-                    .on_hover_text(match mode {
-                        SendMode::Text => "the text as typed (UTF-8)",
-                        SendMode::Hex => fields::HEX_FORM,
-                        SendMode::Escaped => fields::ESCAPED_FORM,
-                    });
-            }
-            if let Some(dest) = &dest {
-                ui.separator();
-                let bad = self.dest_touched && dest.is_err();
-                let r = labelled_edit(
-                    ui,
-                    "Destination",
-                    &mut self.dest,
-                    130.0,
-                    "HOST:PORT, /path or @name",
-                    bad,
-                );
-                self.dest_touched |= r.changed();
-            }
+    /// The first row: the payload's mode, the destination field (when there is one) and
+    /// the history menu.
+    fn header_row(
+        &mut self,
+        ui: &mut Ui,
+        settings: &mut Settings,
+        dest: Option<&Result<AddrSpec, String>>,
+    ) {
+        ui.label(RichText::new("Send").strong());
+        for mode in SendMode::ALL {
+            ui.selectable_value(&mut settings.send_mode, mode, mode.label())
+                .on_hover_text(match mode {
+                    SendMode::Text => "the text as typed (UTF-8)",
+                    SendMode::Hex => fields::HEX_FORM,
+                    SendMode::Escaped => fields::ESCAPED_FORM,
+                });
+        }
+        if let Some(dest) = dest {
             ui.separator();
-            let history = settings.send_history.clone();
-            ui.add_enabled_ui(!history.is_empty(), |ui| {
-                ui.menu_button("History", |ui| {
-                    egui::ScrollArea::vertical()
-                        .max_height(240.0)
-                        .show(ui, |ui| {
-                            for h in history.iter().rev() {
-                                let shown: String = h.chars().take(60).collect();
-                                if ui.button(shown).clicked() {
-                                    self.text = h.clone();
-                                    self.cursor = None;
-                                }
-                            }
-                        });
-                })
-                .response
-                .on_hover_text("what was sent before (or the Up and Down keys in the input)")
-                .on_disabled_hover_text("nothing sent yet");
-            });
-        });
+            let bad = self.dest_touched && dest.is_err();
+            let r = labelled_edit(
+                ui,
+                "Destination",
+                &mut self.dest,
+                130.0,
+                "HOST:PORT, /path or @name",
+                bad,
+            );
+            self.dest_touched |= r.changed();
+        }
+        ui.separator();
+        self.history_menu(ui, &settings.send_history);
+    }
 
-        let edit_id = Id::unique("send_box_input");
-        let focused = ui.memory(|m| m.has_focus(edit_id));
-        let mut send_now = false;
-        if focused {
-            send_now = ui.input_mut(|i| i.consume_key(Modifiers::COMMAND, Key::Enter));
-            if !self.text.contains('\n') {
-                if ui.input_mut(|i| i.consume_key(Modifiers::NONE, Key::ArrowUp)) {
-                    self.browse(&settings.send_history, true);
-                }
-                if ui.input_mut(|i| i.consume_key(Modifiers::NONE, Key::ArrowDown)) {
-                    self.browse(&settings.send_history, false);
-                }
+    /// "History": what was sent before, newest first; picking one puts it in the input.
+    fn history_menu(&mut self, ui: &mut Ui, history: &[String]) {
+        ui.add_enabled_ui(!history.is_empty(), |ui| {
+            ui.menu_button("History", |ui| {
+                egui::ScrollArea::vertical()
+                    .max_height(240.0)
+                    .show(ui, |ui| {
+                        for h in history.iter().rev() {
+                            let shown: String = h.chars().take(60).collect();
+                            if ui.button(shown).clicked() {
+                                self.text = h.clone();
+                                self.cursor = None;
+                            }
+                        }
+                    });
+            })
+            .response
+            .on_hover_text("what was sent before (or the Up and Down keys in the input)")
+            .on_disabled_hover_text("nothing sent yet");
+        });
+    }
+
+    /// The input's keys while it has the focus: Up and Down browse the history (while it
+    /// holds one line); true when Ctrl+Enter asks to send.
+    fn keys(&mut self, ui: &mut Ui, edit_id: Id, history: &[String]) -> bool {
+        if !ui.memory(|m| m.has_focus(edit_id)) {
+            return false;
+        }
+        let send = ui.input_mut(|i| i.consume_key(Modifiers::COMMAND, Key::Enter));
+        if !self.text.contains('\n') {
+            if ui.input_mut(|i| i.consume_key(Modifiers::NONE, Key::ArrowUp)) {
+                self.browse(history, true);
+            }
+            if ui.input_mut(|i| i.consume_key(Modifiers::NONE, Key::ArrowDown)) {
+                self.browse(history, false);
             }
         }
-        let bad = self.touched && payload.is_err();
+        send
+    }
+
+    /// The message row: the input, Send and the tools' toggle. `Some(true)` when Send was
+    /// clicked; `None` when the socket may not send now (so Ctrl+Enter does nothing either).
+    fn message_row(&mut self, ui: &mut Ui, row: &SockRow, edit_id: Id, bad: bool) -> Option<bool> {
+        let bad = self.touched && bad;
         ui.horizontal(|ui| {
             let label = ui.label("Message");
             let mut edit = TextEdit::multiline(&mut self.text)
@@ -190,37 +236,32 @@ impl SendDraft {
                 self.cursor = None;
             }
             let why = why_not(row, Step::Send);
-            ui.vertical(|ui| {
-                send_now |= step_button(ui, "Send", "send the message (Ctrl+Enter)", why.clone());
-                ui.toggle_value(&mut self.tools.open, "Send tools")
-                    .on_hover_text("repeat the message, send it in chunks, or send a file");
-                if let Ok(bytes) = &payload
-                    && ui.small_button("Save as packet").clicked()
-                {
-                    crate::app::packets::offer(ui.ctx(), bytes);
-                }
-            });
-            if why.is_some() {
-                send_now = false;
-            }
-        });
-        if self.touched
-            && let Err(e) = &payload
-        {
-            error_note(ui, e);
-        }
-        if (self.touched || self.dest_touched)
-            && let Some(Err(e)) = &dest
-        {
-            error_note(ui, e);
-        }
-        if self.tools.open {
-            ui.separator();
-            self.tools.ui(ui, row, &payload, &dest, &mut self.text, out);
-        }
-        if !send_now {
-            return;
-        }
+            let clicked = ui
+                .vertical(|ui| {
+                    let c = step_button(ui, "Send", "send the message (Ctrl+Enter)", why.clone());
+                    ui.toggle_value(&mut self.tools.open, "Send tools")
+                        .on_hover_text("repeat the message, send it in chunks, or send a file");
+                    c
+                })
+                .inner;
+            why.is_none().then_some(clicked)
+        })
+        .inner
+    }
+
+    /// Sends the message (to the destination, for an unconnected datagram socket), keeps it
+    /// in the history and selects it, so that typing replaces it and Ctrl+Enter resends.
+    #[allow(clippy::too_many_arguments)]
+    fn send(
+        &mut self,
+        ui: &mut Ui,
+        row: &SockRow,
+        settings: &mut Settings,
+        payload: Result<Vec<u8>, String>,
+        dest: Option<Result<AddrSpec, String>>,
+        edit_id: Id,
+        out: &mut Vec<Command>,
+    ) {
         self.touched = true;
         self.dest_touched = true;
         let Ok(bytes) = payload else {
@@ -239,7 +280,7 @@ impl SendDraft {
         };
         remember(&mut settings.send_history, &self.text);
         select_all(ui.ctx(), edit_id, &self.text);
-        if unconnected_dgram {
+        if !row.proto.is_stream() && !row.is_connected() {
             settings.udp_dest = self.dest.clone();
         }
         self.cursor = None;

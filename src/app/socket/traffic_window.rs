@@ -113,17 +113,35 @@ impl TrafficPanel {
         label: &dyn Fn(SockId) -> String,
         out: &mut Vec<Command>,
     ) {
-        let now = SystemTime::now();
         ui.label(RichText::new("Generator").strong());
         let sock = if self.sock.trim().is_empty() {
             selected.clone().unwrap_or_default()
         } else {
             self.sock.trim().to_string()
         };
+        self.generator_fields(ui, settings, selected.as_deref());
+        let line = flood_line(
+            &sock,
+            &settings.flood_size,
+            &settings.flood_rate,
+            &settings.flood_limit,
+            &self.to,
+        );
+        ui.horizontal(|ui| self.flood_buttons(ui, &sock, &line, out));
+        if let Some(e) = &self.error {
+            error_note(ui, e);
+        }
+        self.floods(ui, label);
+        ui.separator();
+        self.sink(ui);
+    }
+
+    /// The flood's fields: the sending socket, size, rate, limit and destination.
+    fn generator_fields(&mut self, ui: &mut Ui, settings: &mut Settings, selected: Option<&str>) {
         egui::Grid::new("flood_fields")
             .num_columns(4)
             .show(ui, |ui| {
-                let hint = selected.as_deref().unwrap_or("s1");
+                let hint = selected.unwrap_or("s1");
                 labelled_edit(ui, "Flood from", &mut self.sock, 80.0, hint, false)
                     .on_hover_text("the sending socket; empty: the selected one");
                 labelled_edit(ui, "Size", &mut settings.flood_size, 70.0, "bytes", false)
@@ -145,43 +163,39 @@ impl TrafficPanel {
                     .on_hover_text("destination of an unconnected UDP socket (HOST:PORT or $ID)");
                 ui.end_row();
             });
-        let line = flood_line(
-            &sock,
-            &settings.flood_size,
-            &settings.flood_rate,
-            &settings.flood_limit,
-            &self.to,
-        );
-        ui.horizontal(|ui| {
-            let can = !sock.is_empty();
-            if ui
-                .add_enabled(can, egui::Button::new("Start flood"))
-                .on_hover_text(format!("runs: {line}"))
-                .on_disabled_hover_text("select a socket, or name one in Flood from")
-                .clicked()
-            {
-                match command(&line) {
-                    Ok(cmd) => {
-                        self.error = None;
-                        out.push(cmd);
-                    }
-                    Err(e) => self.error = Some(e),
+    }
+
+    /// Start flood (runs `line`) and Stop flood, for `sock`.
+    fn flood_buttons(&mut self, ui: &mut Ui, sock: &str, line: &str, out: &mut Vec<Command>) {
+        let can = !sock.is_empty();
+        if ui
+            .add_enabled(can, egui::Button::new("Start flood"))
+            .on_hover_text(format!("runs: {line}"))
+            .on_disabled_hover_text("select a socket, or name one in Flood from")
+            .clicked()
+        {
+            match command(line) {
+                Ok(cmd) => {
+                    self.error = None;
+                    out.push(cmd);
                 }
+                Err(e) => self.error = Some(e),
             }
-            if ui
-                .add_enabled(can, egui::Button::new("Stop flood"))
-                .on_hover_text(format!("runs: repeat {sock} stop"))
-                .clicked()
-            {
-                match command(&format!("repeat {sock} stop")) {
-                    Ok(cmd) => out.push(cmd),
-                    Err(e) => self.error = Some(e),
-                }
-            }
-        });
-        if let Some(e) = &self.error {
-            error_note(ui, e);
         }
+        if ui
+            .add_enabled(can, egui::Button::new("Stop flood"))
+            .on_hover_text(format!("runs: repeat {sock} stop"))
+            .clicked()
+        {
+            match command(&format!("repeat {sock} stop")) {
+                Ok(cmd) => out.push(cmd),
+                Err(e) => self.error = Some(e),
+            }
+        }
+    }
+
+    /// One line per flood under way (or the last one's total).
+    fn floods(&self, ui: &mut Ui, label: &dyn Fn(SockId) -> String) {
         let mut floods: Vec<_> = self.traffic.floods.iter().collect();
         floods.sort_by_key(|(id, _)| **id);
         for (id, f) in floods {
@@ -201,7 +215,11 @@ impl TrafficPanel {
                 RichText::new(format!("last flood: {} sent {sent} messages", label(id))).weak(),
             );
         }
-        ui.separator();
+    }
+
+    /// The sink: totals and rates over every socket, Reset, and the graph of both rates.
+    fn sink(&mut self, ui: &mut Ui) {
+        let now = SystemTime::now();
         let (rb, rm, sb, sm) = self.traffic.rates(now);
         ui.horizontal(|ui| {
             ui.label(RichText::new("Sink").strong());

@@ -5,6 +5,7 @@
 //! [`Tools`] holds their state; the `impl SockscopeApp` below is what `mod.rs` and
 //! `view.rs` call: before and after drawing, for each event, in the menus, and at exit.
 
+pub(crate) mod file_dialog;
 pub mod help;
 pub(crate) mod lessons_window;
 pub(crate) mod recovery;

@@ -6,17 +6,14 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender};
 
+use crate::app::tools::file_dialog::{self, Ask, NO_DIALOG_WITHIN, Pick};
 use crate::log::SessionLog;
 use crate::log::journal::{Journal, RecoveredRow};
 use crate::log::save::{Format, SavedInfo, save, save_as, save_rows};
-
-/// A dialog that answers "no file" faster than this could not be shown at all
-/// (no desktop portal, no zenity); a slower answer is the person cancelling.
-pub const NO_DIALOG_WITHIN: Duration = Duration::from_millis(1500);
 
 /// What the worker threads report.
 enum Msg {
@@ -165,27 +162,22 @@ impl SaveLog {
         }
         self.busy = true;
         let tx = self.tx.clone();
-        let ctx = ctx.clone();
-        let dir = Path::new(suggested).parent().map(Path::to_path_buf);
         let name = Path::new(suggested)
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "session.txt".into());
-        let spawned = std::thread::Builder::new()
-            .name("save-dialog".into())
-            .spawn(move || {
-                let t0 = Instant::now();
-                let mut dialog = rfd::FileDialog::new().set_title(title).set_file_name(name);
-                if let Some(d) = dir.filter(|d| d.is_dir()) {
-                    dialog = dialog.set_directory(d);
-                }
-                for f in formats {
-                    dialog = dialog.add_filter(f.describe(), &[f.extension()]);
-                }
-                let picked = dialog.save_file();
-                let _ = tx.send(Msg::Picked(picked, t0.elapsed()));
-                ctx.request_repaint();
-            });
+        let ask = Ask {
+            title,
+            near: suggested.to_string(),
+            pick: Pick::Save(name),
+            filters: formats
+                .iter()
+                .map(|f| (f.describe(), vec![f.extension()]))
+                .collect(),
+        };
+        let spawned = file_dialog::ask(ctx, "save-dialog", ask, move |picked, took| {
+            let _ = tx.send(Msg::Picked(picked, took));
+        });
         if spawned.is_err() {
             self.busy = false;
             self.open_field(

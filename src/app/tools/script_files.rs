@@ -9,10 +9,10 @@
 //! engine's events through its own subscription, as for its own commands.
 
 use std::collections::{HashMap, VecDeque};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use crossbeam_channel::{Receiver, Sender};
 
@@ -21,7 +21,7 @@ use crate::lang::parse_script;
 use crate::script::{Output, Runner};
 
 use crate::app::console::ConsoleLine;
-use crate::app::tools::save_log::NO_DIALOG_WITHIN;
+use crate::app::tools::file_dialog::{self, Ask, NO_DIALOG_WITHIN, Pick};
 
 /// What the script worker tells the app, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,23 +119,18 @@ impl ScriptFiles {
         }
         self.picking = true;
         let tx = self.tx.clone();
-        let ctx = ctx.clone();
-        let dir = Path::new(suggested).parent().map(Path::to_path_buf);
-        let spawned = std::thread::Builder::new()
-            .name("open-dialog".into())
-            .spawn(move || {
-                let t0 = Instant::now();
-                let mut dialog = rfd::FileDialog::new()
-                    .set_title("Open script")
-                    .add_filter("sockscope script", &["scope", "sock", "txt"])
-                    .add_filter("any file", &["*"]);
-                if let Some(d) = dir.filter(|d| d.is_dir()) {
-                    dialog = dialog.set_directory(d);
-                }
-                let picked = dialog.pick_file();
-                let _ = tx.send(Msg::Picked(picked, t0.elapsed()));
-                ctx.request_repaint();
-            });
+        let ask = Ask {
+            title: "Open script",
+            near: suggested.to_string(),
+            pick: Pick::Open,
+            filters: vec![
+                ("sockscope script", vec!["scope", "sock", "txt"]),
+                ("any file", vec!["*"]),
+            ],
+        };
+        let spawned = file_dialog::ask(ctx, "open-dialog", ask, move |picked, took| {
+            let _ = tx.send(Msg::Picked(picked, took));
+        });
         if spawned.is_err() {
             self.picking = false;
             self.path_field = Some(suggested.to_string());

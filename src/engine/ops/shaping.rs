@@ -144,26 +144,11 @@ impl Reactor {
         let sock = &self.socks[&id];
         sock.check(Op::Ready, Step::Set)?;
         let fd = sock.open(Op::Ready)?.as_raw_fd();
-        let mut pfd = libc::pollfd {
-            fd,
-            events: libc::POLLIN | libc::POLLOUT,
-            revents: 0,
-        };
-        // SAFETY: one valid pollfd, zero timeout.
-        let rc = unsafe { libc::poll(&mut pfd, 1, 0) };
-        if rc < 0 {
-            return Err(OpError::io(
-                Op::Ready,
-                None,
-                &std::io::Error::last_os_error(),
-            ));
-        }
-        let mut pending: libc::c_int = 0;
-        // SAFETY: FIONREAD writes one c_int.
-        let _ = unsafe { libc::ioctl(fd, libc::FIONREAD, &mut pending) };
-        let readable = pfd.revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0;
-        let writable = pfd.revents & libc::POLLOUT != 0;
-        let pending = usize::try_from(pending).unwrap_or(0);
+        let revents = crate::sys::net::poll_now(fd, libc::POLLIN | libc::POLLOUT)
+            .map_err(|e| OpError::io(Op::Ready, None, &e))?;
+        let pending = crate::sys::net::pending_bytes(fd);
+        let readable = revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0;
+        let writable = revents & libc::POLLOUT != 0;
         self.hub.emit(
             Some(id),
             Some(cmd),

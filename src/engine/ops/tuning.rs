@@ -1,7 +1,6 @@
 //! Commands that tune a socket in the kernel: options, multicast membership, and abort
 //! (linger 0, so that close sends a reset).
 
-use std::ffi::CString;
 use std::net::{IpAddr, Ipv4Addr};
 
 use socket2::InterfaceIndexOrAddress;
@@ -17,17 +16,14 @@ fn iface_index(op: Op, name: &str) -> Result<u32, OpError> {
     if let Ok(n) = name.parse::<u32>() {
         return Ok(n);
     }
-    let c = CString::new(name).map_err(|_| {
+    if name.contains('\0') {
         let name = name.to_string();
-        OpError::state(op, Refusal::BadInterface { name })
-    })?;
-    // SAFETY: a valid NUL-terminated string.
-    let idx = unsafe { libc::if_nametoindex(c.as_ptr()) };
-    if idx == 0 {
-        let name = name.to_string();
-        return Err(OpError::state(op, Refusal::NoInterface { name }));
+        return Err(OpError::state(op, Refusal::BadInterface { name }));
     }
-    Ok(idx)
+    crate::sys::net::if_nametoindex(name).ok_or_else(|| {
+        let name = name.to_string();
+        OpError::state(op, Refusal::NoInterface { name })
+    })
 }
 
 impl Reactor {

@@ -1,5 +1,5 @@
 //! The datagram read path: a readable UDP or Unix datagram socket is drained with
-//! `recvmmsg`, [`BATCH`](crate::engine::reactor::mmsg::BATCH) datagrams a system call, each delivered as one `Received`.
+//! `recvmmsg`, [`BATCH`](crate::sys::mmsg::BATCH) datagrams a system call, each delivered as one `Received`.
 
 use std::io::ErrorKind;
 use std::os::fd::AsRawFd;
@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::engine::addr::Addr;
 use crate::engine::event::SockId;
 use crate::engine::reactor::Reactor;
-use crate::engine::reactor::mmsg::RecvBatch;
+use crate::sys::mmsg::RecvBatch;
 
 /// What one batch read did.
 pub(crate) enum Batch {

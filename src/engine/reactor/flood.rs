@@ -86,14 +86,50 @@ impl Reactor {
 
     /// Sends what the flood owes now, reports, and schedules the next round.
     pub(crate) fn tick_flood(&mut self, id: SockId, now: Instant) {
-        let Some(sock) = self.socks.get_mut(&id) else {
+        let Some(r) = self.flood_round(id, now) else {
             return;
         };
-        let (Some(os), Some(p)) = (sock.os.as_ref(), sock.pacer.as_mut()) else {
+        if let Some((msgs, bytes)) = r.report {
+            self.hub
+                .emit(Some(id), None, EventKind::Flooded { msgs, bytes });
+        }
+        if let Some(e) = r.error {
+            let err = OpError::io(Op::Send, r.peer.as_ref(), &e);
+            self.hub.emit(Some(id), None, EventKind::Failed(err));
+        }
+        if r.done {
+            self.hub
+                .emit(Some(id), None, EventKind::RepeatDone { sent: r.sent });
             return;
+        }
+        if r.queued {
+            // Between two messages now: let the queue go, and come back at once if it
+            // empties (no writable edge would come to say so).
+            self.flush(id);
+            if self.socks.get(&id).is_some_and(|s| s.outq.is_empty()) {
+                self.timers.push(Reverse((now, id)));
+                return;
+            }
+        }
+        let wake = match (r.next, r.until) {
+            (Some(n), Some(u)) => Some(n.min(u)),
+            (Some(n), None) => Some(n),
+            (None, u) => u.or(Some(now + REPORT_EVERY)),
+        };
+        if let Some(at) = wake {
+            self.timers.push(Reverse((at, id)));
+        }
+    }
+
+    /// Sends one round of the flood of `id` (what it owes by now, or a batch) and tells
+    /// what came of it; `None` when `id` floods nothing. A finished flood is removed.
+    fn flood_round(&mut self, id: SockId, now: Instant) -> Option<RoundEnd> {
+        let sock = self.socks.get_mut(&id)?;
+        let (Some(os), Some(p)) = (sock.os.as_ref(), sock.pacer.as_mut()) else {
+            return None;
         };
         let PacerKind::Flood(f) = &mut p.kind else {
-            return;
+            return None;
         };
         let stream = sock.proto.is_stream();
         let owed = match f.rate {
@@ -134,48 +170,20 @@ impl Reactor {
             None => Some(now),
             Some(r) => Some(f.started + Duration::from_secs_f64((p.sent + 1) as f64 / r as f64)),
         };
-        let until = f.until;
-        let sent = p.sent;
-        let peer = sock.peer.clone();
+        let end = RoundEnd {
+            report: (report && (delta.0 > 0 || delta.1 > 0 || done)).then_some(delta),
+            error,
+            done,
+            sent: p.sent,
+            queued,
+            next,
+            until: f.until,
+            peer: sock.peer.clone(),
+        };
         if done {
             sock.pacer = None;
         }
-        if report && (delta.0 > 0 || delta.1 > 0 || done) {
-            self.hub.emit(
-                Some(id),
-                None,
-                EventKind::Flooded {
-                    msgs: delta.0,
-                    bytes: delta.1,
-                },
-            );
-        }
-        if let Some(e) = error {
-            let err = OpError::io(Op::Send, peer.as_ref(), &e);
-            self.hub.emit(Some(id), None, EventKind::Failed(err));
-        }
-        if done {
-            self.hub
-                .emit(Some(id), None, EventKind::RepeatDone { sent });
-            return;
-        }
-        if queued {
-            // Between two messages now: let the queue go, and come back at once if it
-            // empties (no writable edge would come to say so).
-            self.flush(id);
-            if self.socks.get(&id).is_some_and(|s| s.outq.is_empty()) {
-                self.timers.push(Reverse((now, id)));
-                return;
-            }
-        }
-        let wake = match (next, until) {
-            (Some(n), Some(u)) => Some(n.min(u)),
-            (Some(n), None) => Some(n),
-            (None, u) => u.or(Some(now + REPORT_EVERY)),
-        };
-        if let Some(at) = wake {
-            self.timers.push(Reverse((at, id)));
-        }
+        Some(end)
     }
 
     /// `stats`.
@@ -211,6 +219,26 @@ struct Round<'a> {
     now: Instant,
     /// The destination of an unconnected datagram socket.
     to: Option<&'a socket2::SockAddr>,
+}
+
+/// What one round of a flood came to.
+struct RoundEnd {
+    /// Messages and bytes sent since the last report, when it is time to report them.
+    report: Option<(u64, u64)>,
+    /// The error that ended the flood.
+    error: Option<std::io::Error>,
+    /// The flood is over (its count, its time, or an error).
+    done: bool,
+    /// Messages sent in all.
+    sent: u64,
+    /// Other bytes wait in the queue of a stream.
+    queued: bool,
+    /// When the next message is due (`None`: when the socket is writable again).
+    next: Option<Instant>,
+    /// When the flood ends by its time limit.
+    until: Option<Instant>,
+    /// The peer, for an error's words.
+    peer: Option<crate::engine::addr::Addr>,
 }
 
 /// Sends what the round owes; `sent` counts whole messages, `counters` are the socket's
@@ -273,7 +301,7 @@ fn send_round(
 }
 
 /// A datagram flood's round: copies of the message go `sendmmsg` at a time
-/// ([`BATCH`](crate::engine::reactor::mmsg::BATCH) a call) until the round's, the count's
+/// ([`BATCH`](crate::sys::mmsg::BATCH) a call) until the round's, the count's
 /// or the time's end, or until the socket's send buffer is full.
 fn send_datagrams(
     os: &socket2::Socket,
@@ -292,8 +320,8 @@ fn send_datagrams(
         if room == 0 {
             return None;
         }
-        let want = room.min(crate::engine::reactor::mmsg::BATCH as u64) as usize;
-        match crate::engine::reactor::mmsg::send_copies(os.as_raw_fd(), &f.data, r.to, want) {
+        let want = room.min(crate::sys::mmsg::BATCH as u64) as usize;
+        match crate::sys::mmsg::send_copies(os.as_raw_fd(), &f.data, r.to, want) {
             Ok(n) => {
                 let n = n as u64;
                 let bytes = n * f.data.len() as u64;

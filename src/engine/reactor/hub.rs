@@ -1,7 +1,5 @@
 //! Delivery of events to every subscriber, with wake-up callbacks and a congestion check.
 
-use std::time::SystemTime;
-
 use crossbeam_channel::Sender;
 
 use crate::engine::Notify;
@@ -37,12 +35,7 @@ impl Hub {
 
     /// Sends an event to every live subscriber; drops those whose receiver is gone.
     pub fn emit(&mut self, socket: Option<SockId>, cmd: Option<CmdId>, kind: EventKind) {
-        let mut ev = Some(Event {
-            at: SystemTime::now(),
-            socket,
-            cmd,
-            kind,
-        });
+        let mut ev = Some(Event::now(socket, cmd, kind));
         let last = self.subs.len().saturating_sub(1);
         for (i, sub) in self.subs.iter_mut().enumerate() {
             let item = if i == last { ev.take() } else { ev.clone() };

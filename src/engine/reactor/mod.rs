@@ -5,8 +5,6 @@ pub(crate) mod batch_read;
 pub(crate) mod flood;
 pub(crate) mod hub;
 pub(crate) mod io;
-pub(crate) mod mmsg;
-pub(crate) mod recv_buf;
 pub(crate) mod resolve;
 pub(crate) mod teardown;
 pub(crate) mod write;
@@ -23,8 +21,8 @@ use crate::engine::command::{Command, SockRef};
 use crate::engine::error::{Cause, Op, OpError};
 use crate::engine::event::{CmdId, EventKind, SockId};
 use crate::engine::reactor::hub::Hub;
-use crate::engine::reactor::recv_buf::RecvBuf;
 use crate::engine::sock::Sock;
+use crate::sys::recv_buf::RecvBuf;
 
 /// The token of the waker that tells the loop a message is waiting.
 pub(crate) const WAKER: Token = Token(usize::MAX);
@@ -67,7 +65,7 @@ pub(crate) struct Reactor {
     /// The receive buffer shared by all sockets.
     pub buf: RecvBuf,
     /// The slots datagram sockets are drained into, `recvmmsg` at a time (made at the first).
-    pub batch: Option<Box<crate::engine::reactor::mmsg::RecvBatch>>,
+    pub batch: Option<Box<crate::sys::mmsg::RecvBatch>>,
     /// The way back to this thread, for helper threads.
     pub post: Post,
     /// How host names are resolved.

@@ -1,6 +1,5 @@
 //! Batched datagram I/O: `recvmmsg(2)` takes up to [`BATCH`] datagrams in one system call
-//! and `sendmmsg(2)` sends up to [`BATCH`] copies of a flood's message in one. The two raw
-//! calls are the only `unsafe` here (to be gathered with the rest in a `sys` module).
+//! and `sendmmsg(2)` sends up to [`BATCH`] copies of a flood's message in one.
 
 use std::io;
 use std::os::fd::RawFd;

@@ -1,4 +1,4 @@
-//! The engine's receive buffer: a read lands in a fresh shared buffer that is handed out
+//! The engine's receive buffer (here because its memory starts uninitialised): a read lands in a fresh shared buffer that is handed out
 //! whole, without a copy, when the read fills it (bulk TCP), and copied out when it does not.
 
 use std::io;
