@@ -1,6 +1,6 @@
-//! TLS bulk throughput on loopback (issue 16): sockscope's TLS client (`tls ID client` then
-//! a `flood` of 64 KiB sends) against `openssl s_client` feeding the same bytes from its
-//! standard input, both into the same sink, a sockscope TLS server (self-signed), run after
+//! TLS bulk throughput on loopback: sockscope's TLS client (`tls ID client` then a `flood`
+//! of 64 KiB sends) against `socat … OPENSSL:` and `openssl s_client`, each feeding the same
+//! bytes from its standard input, all into the same sink, a sockscope TLS server (self-signed), run after
 //! run, interleaved. (`openssl s_server -quiet` was tried as the sink: it reads at about
 //! 9 MB/s here and would measure only itself.) Under `cargo test --benches` (smoke) no
 //! reference runs.
@@ -53,27 +53,50 @@ fn ours(to: SocketAddr, ca: &Path, total: u64) -> f64 {
     started.elapsed().as_secs_f64()
 }
 
-/// `openssl s_client` sending `total` bytes from its standard input; seconds to its exit.
-fn theirs(to: SocketAddr, ca: &Path, total: u64) -> f64 {
+/// The reference clients: each reads the bytes to send from its standard input.
+#[derive(Clone, Copy)]
+enum Peer {
+    /// `openssl s_client -quiet -no_ign_eof`.
+    SClient,
+    /// `socat -u -b 65536 STDIN OPENSSL:…` (verifying against the sink's certificate).
+    Socat,
+}
+
+/// A reference client sending `total` bytes from its standard input; seconds to its exit.
+fn theirs(peer: Peer, to: SocketAddr, ca: &Path, total: u64) -> f64 {
     let started = Instant::now();
-    let mut child = Proc::new("openssl")
-        .args(["s_client", "-quiet", "-no_ign_eof", "-connect"])
-        .arg(to.to_string())
-        .arg("-CAfile")
-        .arg(ca)
+    let mut proc = match peer {
+        Peer::SClient => {
+            let mut p = Proc::new("openssl");
+            p.args(["s_client", "-quiet", "-no_ign_eof", "-connect"])
+                .arg(to.to_string())
+                .arg("-CAfile")
+                .arg(ca);
+            p
+        }
+        Peer::Socat => {
+            let mut p = Proc::new("socat");
+            p.args(["-u", "-b", "65536", "STDIN"]).arg(format!(
+                "OPENSSL:{to},cafile={},commonname=localhost",
+                ca.display()
+            ));
+            p
+        }
+    };
+    let mut child = proc
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("openssl s_client starts");
+        .expect("the reference client starts");
     let mut stdin = child.stdin.take().expect("stdin");
     let chunk = vec![0x61u8; SIZE as usize];
     for _ in 0..total / SIZE {
-        stdin.write_all(&chunk).expect("s_client takes its input");
+        stdin.write_all(&chunk).expect("the client takes its input");
     }
     drop(stdin);
     let (status, ended) = common::wait_exit(&mut child, Duration::from_secs(600));
-    assert!(status.is_some_and(|s| s.success()), "s_client ended well");
+    assert!(status.is_some_and(|s| s.success()), "the client ended well");
     (ended - started).as_secs_f64()
 }
 
@@ -117,8 +140,9 @@ fn main() {
         s.finish();
         return;
     }
+    let socat = common::use_tool("socat");
     let reps = common::reps(3);
-    let (mut o, mut t) = (Vec::new(), Vec::new());
+    let (mut o, mut t, mut sc) = (Vec::new(), Vec::new(), Vec::new());
     for rep in 1..=reps {
         let (srv, addr, ca) = sink();
         let secs = ours(addr, &ca, total);
@@ -126,12 +150,32 @@ fn main() {
         eprintln!("rep {rep}: sockscope {:.2} GiB/s", gib / secs);
         o.push(gib / secs);
         let (srv, addr, ca) = sink();
-        let secs = theirs(addr, &ca, total);
+        let secs = theirs(Peer::SClient, addr, &ca, total);
         drop(srv);
         eprintln!("rep {rep}: openssl s_client {:.2} GiB/s", gib / secs);
         t.push(gib / secs);
+        if socat {
+            let (srv, addr, ca) = sink();
+            let secs = theirs(Peer::Socat, addr, &ca, total);
+            drop(srv);
+            eprintln!("rep {rep}: socat OPENSSL {:.2} GiB/s", gib / secs);
+            sc.push(gib / secs);
+        }
     }
-    let (ours_rate, their_rate) = (common::median(&mut o), common::median(&mut t));
+    let ours_rate = common::median(&mut o);
+    if socat {
+        let socat_rate = common::median(&mut sc);
+        let ratio = ours_rate / socat_rate;
+        s.row(
+            "sockscope TLS client vs socat OPENSSL, both into a sockscope TLS server",
+            format!("{ours_rate:.2} GiB/s"),
+            format!("{socat_rate:.2} GiB/s (socat OPENSSL)"),
+            Some(ratio),
+            "≥ 1.0×",
+            Some(ratio >= 1.0),
+        );
+    }
+    let their_rate = common::median(&mut t);
     let ratio = ours_rate / their_rate;
     s.row(
         "sockscope TLS client vs openssl s_client, both into a sockscope TLS server",
@@ -145,6 +189,6 @@ fn main() {
         "{:.0} MiB per run in 64 KiB sends; median of {reps} interleaved runs; a fresh sockscope engine with an auto-accepting `tls ID server self-signed` listener as the sink of each run", gib * 1024.0
     ));
     s.note("sockscope: `connect`, `tls ID client ca FILE` (rustls, ring), then `flood ID 65536 max N`, timed from the flood's start to its end (all bytes handed to the socket)");
-    s.note("openssl: `openssl s_client -quiet -no_ign_eof -CAfile FILE` fed the same bytes on standard input by the bench, timed from its start to its exit (handshake included: a few ms of the run)");
+    s.note("socat: `socat -u -b 65536 STDIN OPENSSL:ADDR,cafile=FILE,commonname=localhost` and openssl: `openssl s_client -quiet -no_ign_eof -CAfile FILE`, each fed the same bytes on standard input by the bench, timed from its start to its exit (handshake included: a few ms of the run)");
     s.finish();
 }

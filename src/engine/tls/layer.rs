@@ -2,7 +2,7 @@
 //! and writes. What the engine reads from it is plaintext; what it writes into it is
 //! encrypted and written to the socket as the socket takes it.
 
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, IoSlice, Read, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -56,6 +56,8 @@ pub(crate) struct TlsConn {
     pub summary: Option<String>,
     /// The server name a client sent.
     pub sni: Option<String>,
+    /// A socket error met while plaintext was still to be handed out: reported next read.
+    deferred: Option<std::io::Error>,
 }
 
 /// The socket as rustls reads and writes it (no SIGPIPE on a closed peer).
@@ -71,6 +73,11 @@ impl Read for Wire<'_> {
 impl Write for Wire<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.0.send_with_flags(buf, libc::MSG_NOSIGNAL)
+    }
+
+    /// rustls hands every queued record at once: one `sendmsg` for all of them.
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> std::io::Result<usize> {
+        self.0.send_vectored_with_flags(bufs, libc::MSG_NOSIGNAL)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
@@ -109,6 +116,7 @@ impl TlsConn {
             client_auth: false,
             summary: None,
             sni: None,
+            deferred: None,
         }
     }
 
@@ -151,34 +159,70 @@ impl TlsConn {
         }
     }
 
-    /// Reads plaintext (at most `max` bytes), taking records in from the socket as needed.
+    /// Reads plaintext (at most `max` bytes), taking records in from the socket until that
+    /// much plaintext came out or the socket has nothing more, so that one read hands out
+    /// many records' worth (rustls holds 16 KiB of plaintext at most: it is moved out as it
+    /// comes). `Progress` when the handshake has just finished (to be reported).
     pub fn read(&mut self, os: &Socket, max: usize) -> TlsRead {
-        let mut buf = vec![0u8; max.clamp(1, 1 << 20)];
-        match self.conn.reader().read(&mut buf) {
-            Ok(0) => return TlsRead::Eof, // close_notify
-            Ok(n) => {
-                buf.truncate(n);
-                return TlsRead::Plain(buf);
+        let max = max.clamp(1, 1 << 20);
+        if let Some(e) = self.deferred.take() {
+            return TlsRead::Io(e);
+        }
+        let mut out: Vec<u8> = Vec::new();
+        let (mut dry, mut eof) = (false, false);
+        let closed = loop {
+            let state = match self.conn.process_new_packets() {
+                Ok(s) => s,
+                Err(e) => return self.failed(os, e),
+            };
+            if self.just_finished() {
+                // Reported before the data that came with the peer's last flight.
+                break false;
             }
-            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-            Err(e) if e.kind() == ErrorKind::UnexpectedEof => return TlsRead::Eof,
-            Err(e) => return TlsRead::Io(e),
+            let take = state.plaintext_bytes_to_read().min(max - out.len());
+            if take > 0 {
+                let old = out.len();
+                out.resize(old + take, 0);
+                match self.conn.reader().read(&mut out[old..]) {
+                    Ok(n) => out.truncate(old + n),
+                    Err(e) => return TlsRead::Io(e),
+                }
+            }
+            let closed = state.peer_has_closed() || eof;
+            if out.len() >= max || closed || dry || self.deferred.is_some() {
+                break closed;
+            }
+            match self.conn.read_tls(&mut Wire(os)) {
+                Ok(0) => eof = true,
+                Ok(_) => {}
+                Err(e) if e.kind() == ErrorKind::WouldBlock => dry = true,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) if !out.is_empty() => self.deferred = Some(e),
+                Err(e) => return TlsRead::Io(e),
+            }
+        };
+        if let Err(e) = self.write_out(os)
+            && e.kind() != ErrorKind::WouldBlock
+        {
+            return TlsRead::Io(e);
         }
-        match self.conn.read_tls(&mut Wire(os)) {
-            Ok(0) => return TlsRead::Eof,
-            Ok(_) => {}
-            Err(e) if e.kind() == ErrorKind::WouldBlock => return TlsRead::WouldBlock,
-            Err(e) if e.kind() == ErrorKind::Interrupted => return TlsRead::Progress,
-            Err(e) => return TlsRead::Io(e),
+        if self.just_finished() {
+            TlsRead::Progress
+        } else if !out.is_empty() {
+            TlsRead::Plain(out)
+        } else if closed {
+            TlsRead::Eof
+        } else if dry {
+            TlsRead::WouldBlock
+        } else {
+            TlsRead::Progress
         }
-        if let Err(e) = self.conn.process_new_packets() {
-            let _ = self.write_out(os); // the alert that tells the peer why
-            return TlsRead::Tls(e);
-        }
-        match self.write_out(os) {
-            Err(e) if e.kind() != ErrorKind::WouldBlock => TlsRead::Io(e),
-            _ => TlsRead::Progress,
-        }
+    }
+
+    /// A TLS error: the alert that tells the peer why is sent, and the error returned.
+    fn failed(&mut self, os: &Socket, e: rustls::Error) -> TlsRead {
+        let _ = self.write_out(os);
+        TlsRead::Tls(e)
     }
 
     /// True once the handshake is complete and not yet reported.
