@@ -102,6 +102,14 @@ fn in_view(h: &Harness<'_, SockscopeApp>, role: Role, label: &str) -> bool {
     h.ctx.content_rect().contains_rect(r)
 }
 
+/// The report table shows each of `rows` (a figure's name and value, as a screen reader
+/// reads its cell) once.
+fn report_shows(h: &Harness<'_, SockscopeApp>, rows: &[&str]) {
+    for row in rows {
+        assert_eq!(shown(h, row), 1, "the report shows {row}");
+    }
+}
+
 #[test]
 fn a_count_against_an_echo_server_ends_in_a_report_with_every_request_ok() {
     let addr = echo_server();
@@ -123,14 +131,15 @@ fn a_count_against_an_echo_server_ends_in_a_report_with_every_request_ok() {
     assert_eq!((f.sent, f.ok, f.failed), (400, 400, 0), "{f}");
     assert_eq!((f.connects, f.active), (4, 0), "{f}");
     assert_eq!(shown(&h, "Final report"), 1, "the report table shows");
-    for row in [
-        "requests sent: 400",
-        "ok: 400",
-        "failed: 0",
-        "connections made: 4",
-    ] {
-        assert_eq!(shown(&h, row), 1, "the report shows {row}");
-    }
+    report_shows(
+        &h,
+        &[
+            "requests sent: 400",
+            "ok: 400",
+            "failed: 0",
+            "connections made: 4",
+        ],
+    );
     assert!(enabled(&h, "Start"), "a new test can start");
     assert!(
         in_view(&h, Role::Button, "Save report…"),
@@ -185,14 +194,15 @@ fn a_closed_port_shows_the_refused_connections() {
         1,
         "the failures by kind show"
     );
-    for row in [
-        "requests sent: 30",
-        "ok: 0",
-        "failed: 30",
-        "connect_refused: 30",
-    ] {
-        assert_eq!(shown(&h, row), 1, "the report shows {row}");
-    }
+    report_shows(
+        &h,
+        &[
+            "requests sent: 30",
+            "ok: 0",
+            "failed: 30",
+            "connect_refused: 30",
+        ],
+    );
 }
 
 #[test]
@@ -264,4 +274,35 @@ fn a_listening_socket_of_the_session_can_be_picked_and_stressed() {
         (50, 0),
         "the app's own echo answered: {f}"
     );
+}
+
+#[test]
+fn stop_ends_a_long_test_with_its_report() {
+    let addr = echo_server();
+    let mut h = small_app();
+    open_window(&mut h);
+    type_into(&mut h, "Server", &addr.to_string());
+    type_into(&mut h, "Clients", "2");
+    type_into(&mut h, "Duration", "120s");
+    type_into(&mut h, "Rate", "100");
+    assert!(!enabled(&h, "Stop"), "nothing to stop yet");
+    let t0 = Instant::now();
+    click(&mut h, "Start");
+    assert!(h.state().stress_running(), "the test runs");
+    assert!(!enabled(&h, "Start"), "one test at a time");
+    // The live figures show once the first update (250 ms) has come.
+    while shown(&h, "Sent / ok / failed") == 0 {
+        assert!(t0.elapsed() < RUN_DEADLINE, "live figures show");
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    click(&mut h, "Stop");
+    let f = wait_report(&mut h);
+    assert!(
+        t0.elapsed() < Duration::from_secs(60) && f.secs < 60.0,
+        "Stop ended the 120 s test early: {f}"
+    );
+    assert!(f.ok > 0 && f.failed == 0 && f.sent == f.ok, "{f}");
+    assert_eq!(f.active, 0, "every connection closed: {f}");
+    assert!(!h.state().stress_running() && enabled(&h, "Start"));
 }

@@ -105,19 +105,30 @@ pub fn failures(ui: &mut Ui, f: &Figures) {
     });
 }
 
-/// The two plots side by side: requests a second, and latency p50/p95/p99 in ms.
+/// The two plots side by side: requests a second, and latency p50/p95/p99 (in µs while
+/// every latency is under a millisecond, else in ms, so that the axis has figures).
 pub fn plots(ui: &mut Ui, live: &Live, height: f32) {
     let qps = live.qps_series();
-    let lat: Vec<(&str, Vec<[f64; 2]>)> = vec![
+    let mut lat: Vec<(&str, Vec<[f64; 2]>)> = vec![
         ("p50", live.latency_series(|f| f.p50_us)),
         ("p95", live.latency_series(|f| f.p95_us)),
         ("p99", live.latency_series(|f| f.p99_us)),
     ];
+    let top = lat
+        .iter()
+        .flat_map(|(_, s)| s)
+        .fold(0.0f64, |m, p| m.max(p[1]));
+    let unit = if top < 1000.0 { "µs" } else { "ms" };
+    if unit == "ms" {
+        lat.iter_mut()
+            .flat_map(|(_, s)| s.iter_mut())
+            .for_each(|p| p[1] /= 1000.0);
+    }
     ui.columns(2, |cols| {
         plot("stress_qps", "req/s")
             .height(height)
             .show(&mut cols[0], |p| p.line(Line::new("req/s", qps)));
-        plot("stress_latency", "ms")
+        plot("stress_latency", unit)
             .height(height)
             .legend(Legend::default())
             .show(&mut cols[1], |p| {

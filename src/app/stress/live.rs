@@ -111,12 +111,12 @@ impl Live {
             .collect()
     }
 
-    /// A latency percentile over time, in ms: `pick` chooses it from the figures.
+    /// A latency percentile over time, in µs: `pick` chooses it from the figures.
     pub fn latency_series(&self, pick: fn(&Figures) -> u64) -> Vec<[f64; 2]> {
         self.history
             .iter()
             .filter(|f| f.ok > 0)
-            .map(|f| [f.secs, pick(f) as f64 / 1000.0])
+            .map(|f| [f.secs, pick(f) as f64])
             .collect()
     }
 }
