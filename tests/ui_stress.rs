@@ -102,6 +102,11 @@ fn in_view(h: &Harness<'_, SockscopeApp>, role: Role, label: &str) -> bool {
     h.ctx.content_rect().contains_rect(r)
 }
 
+/// When the last frame asked to be painted again.
+fn repaint_delay(h: &Harness<'_, SockscopeApp>) -> Duration {
+    h.output().viewport_output[&egui::ViewportId::ROOT].repaint_delay
+}
+
 /// The report table shows each of `rows` (a figure's name and value, as a screen reader
 /// reads its cell) once.
 fn report_shows(h: &Harness<'_, SockscopeApp>, rows: &[&str]) {
@@ -296,6 +301,11 @@ fn stop_ends_a_long_test_with_its_report() {
         h.step();
         std::thread::sleep(Duration::from_millis(10));
     }
+    assert!(
+        repaint_delay(&h) <= Duration::from_millis(100),
+        "the window asks for a repaint while the test runs: {:?}",
+        repaint_delay(&h)
+    );
     click(&mut h, "Stop");
     let f = wait_report(&mut h);
     assert!(
@@ -305,4 +315,9 @@ fn stop_ends_a_long_test_with_its_report() {
     assert!(f.ok > 0 && f.failed == 0 && f.sent == f.ok, "{f}");
     assert_eq!(f.active, 0, "every connection closed: {f}");
     assert!(!h.state().stress_running() && enabled(&h, "Start"));
+    assert!(
+        repaint_delay(&h) > Duration::from_secs(1),
+        "no repaint asked once the test is over: {:?}",
+        repaint_delay(&h)
+    );
 }
