@@ -141,7 +141,7 @@ impl StressWindow {
             self.live.stop();
         }
         if self.live.running() {
-            ui.spinner();
+            // No spinner: it would repaint every frame; the figures come 4 times a second.
             let what = if self.live.stopping() {
                 "stopping…"
             } else {
