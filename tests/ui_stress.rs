@@ -237,6 +237,11 @@ fn bad_input_turns_the_field_red_and_disables_start() {
     h.get_by_role_and_label(Role::RadioButton, "udp").click();
     h.run_ok();
     assert!(!enabled(&h, "Start"), "throughput over UDP is refused");
+    assert_eq!(
+        shown(&h, "throughput is measured over tcp"),
+        1,
+        "and the window says why"
+    );
     h.get_by_role_and_label(Role::RadioButton, "tcp").click();
     h.run_ok();
     assert!(enabled(&h, "Start"), "fixed: Start is enabled again");

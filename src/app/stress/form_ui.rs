@@ -58,7 +58,8 @@ fn err<T>(r: Result<T, String>) -> Option<String> {
 }
 
 /// Draws the form; `enabled` is false while a test runs (the fields then show its setup).
-pub fn draw(ui: &mut Ui, f: &mut StressForm, targets: &[Target], enabled: bool) {
+/// Returns true when every field reads.
+pub fn draw(ui: &mut Ui, f: &mut StressForm, targets: &[Target], enabled: bool) -> bool {
     let mut errors: Vec<(&str, String)> = Vec::new();
     ui.add_enabled_ui(enabled, |ui| {
         egui::Grid::new("stress_form")
@@ -71,9 +72,11 @@ pub fn draw(ui: &mut Ui, f: &mut StressForm, targets: &[Target], enabled: bool) 
                 limit_row(ui, f, &mut errors);
             });
     });
+    let ok = errors.is_empty();
     for (field, e) in errors {
         error_note(ui, &format!("{field}: {e}"));
     }
+    ok
 }
 
 fn server_row(

@@ -84,8 +84,13 @@ impl StressWindow {
     }
 
     fn body(&mut self, ui: &mut Ui, targets: &[Target], native: bool) {
-        form_ui::draw(ui, &mut self.form, targets, !self.live.running());
+        let fields_ok = form_ui::draw(ui, &mut self.form, targets, !self.live.running());
+        let refused = self.form.config().err().filter(|_| fields_ok);
         ui.horizontal(|ui| self.buttons(ui));
+        // Every field reads but the test cannot run (throughput over UDP, …): say why.
+        if let Some(e) = refused.filter(|_| !self.live.running()) {
+            error_note(ui, &e);
+        }
         if let Some(e) = &self.error {
             error_note(ui, e);
         }
