@@ -131,6 +131,9 @@ impl StressWindow {
             && let Ok(cfg) = cfg
         {
             self.error = self.live.start(cfg).err();
+            if self.error.is_none() {
+                self.save.message = None; // the last report's save is not this one's
+            }
         }
         let why_not = match (self.live.running(), self.live.stopping()) {
             (false, _) => Some("no test is running".to_string()),
