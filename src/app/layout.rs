@@ -281,6 +281,8 @@ fn menu_bar(app: &mut SockscopeApp, ui: &mut Ui, actions: &mut Actions, out: &mu
             ui.checkbox(&mut app.settings.show_console, "Console");
             ui.checkbox(&mut app.settings.log_hex, "Payloads as hex");
             ui.checkbox(&mut app.packets.open, "Packets");
+            ui.checkbox(&mut app.stress.open, "Stress")
+                .on_hover_text("a stress test of a server: N clients, live QPS and latency");
             app.tools_view_menu(ui);
             ui.separator();
             ui.label("Theme");

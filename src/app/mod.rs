@@ -19,6 +19,7 @@ mod sigterm;
 mod socket;
 mod sockets_panel;
 mod status_bar;
+mod stress;
 pub mod tools;
 mod widgets;
 
@@ -129,6 +130,7 @@ pub struct SockscopeApp {
     terminating: bool,
     help: tools::help::Help,
     packets: packets::PacketsPanel,
+    stress: stress::StressWindow,
 }
 
 impl SockscopeApp {
@@ -163,6 +165,7 @@ impl SockscopeApp {
             terminating: false,
             help: tools::help::Help::default(),
             packets: packets::PacketsPanel::new(),
+            stress: stress::StressWindow::new(),
         }
     }
 
@@ -422,6 +425,7 @@ impl eframe::App for SockscopeApp {
         }
         let row = self.selected.and_then(|id| self.state.get(id)).cloned();
         self.packets.ui(&ctx, row.as_ref(), &mut out);
+        self.stress.ui(&ctx, &self.state, self.native_dialogs);
         for cmd in out {
             self.run_command(cmd);
         }
