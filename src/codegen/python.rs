@@ -182,6 +182,12 @@ fn statement(g: &mut Gen<'_>, stmt: &Statement) {
         Statement::Sleep(d) => g.emit(&format!("time.sleep({})", py_secs(*d))),
         // The library only names payloads; the lines that use them hold the bytes.
         Statement::Packet(_) => g.skip("the packet library is sockscope's own"),
+        // A pool of concurrent clients with HDR percentiles is no few lines of Python: say
+        // how to run the same test beside the program instead.
+        Statement::Stress(s) => g.skip(&format!(
+            "a stress test runs on sockscope's own client pool: run `sockscope stress {}` against this program's server",
+            s.to_string().trim_start_matches("stress ")
+        )),
     }
 }
 
