@@ -256,3 +256,44 @@ fn ctrl_c_stops_the_test_and_its_report_is_still_printed_and_saved() {
     let csv = std::fs::read_to_string(&report).expect("the report is saved");
     assert!(csv.starts_with("secs,qps,"), "{csv}");
 }
+
+#[test]
+fn the_shell_runs_stress_and_goes_on_after_a_failed_one() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sockscope"))
+        .env("SOCKSCOPE_DATA_DIR", dir.path().join("data"))
+        .args(["shell", "--no-journal"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the shell starts");
+    let lines = format!(
+        "{}stress $srv clients 2 pingpong hi count 20\n\
+         stress $srv clients 1 pingpong hi expect NO count 3\nstatus srv\nquit\n",
+        echo_server("echo", None)
+    );
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(lines.as_bytes())
+        .expect("type the lines");
+    let out = finish(child);
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    let f = finals(&all);
+    assert_eq!(f.len(), 2, "{all}");
+    assert!(f[0].contains(" ok 20 failed 0,"), "{}", f[0]);
+    assert!(f[1].ends_with("reply_mismatch 3"), "{}", f[1]);
+    assert!(
+        all.contains("error: stress $srv: 3 of 3 requests failed (reply_mismatch 3)"),
+        "{all}"
+    );
+    assert!(all.contains("status: "), "the shell went on: {all}");
+}
