@@ -11,6 +11,7 @@
 //! (`egui_kittest::Harness::new_eframe`).
 
 mod console;
+mod console_stress;
 mod layout;
 mod log;
 pub mod model;
@@ -129,6 +130,7 @@ pub struct SockscopeApp {
     terminating: bool,
     help: tools::help::Help,
     packets: packets::PacketsPanel,
+    console_stress: console_stress::ConsoleStress,
 }
 
 impl SockscopeApp {
@@ -163,6 +165,7 @@ impl SockscopeApp {
             terminating: false,
             help: tools::help::Help::default(),
             packets: packets::PacketsPanel::new(),
+            console_stress: Default::default(),
         }
     }
 
@@ -281,6 +284,7 @@ impl SockscopeApp {
         match parsed {
             Ok(None) => {}
             Ok(Some(Statement::Engine(cmd))) => self.run_command(cmd),
+            Ok(Some(Statement::Stress(s))) => self.start_console_stress(*s),
             Ok(Some(Statement::Packet(op))) => {
                 self.console.push(ConsoleLine::Command(op.to_string()));
                 match crate::packets::lock(self.packets.shelf()).run(&op) {
@@ -390,6 +394,7 @@ impl eframe::App for SockscopeApp {
         let ctx = ui.ctx().clone();
         self.check_terminate(&ctx);
         self.drain_events(&ctx);
+        self.poll_console_stress(&ctx);
         self.tools_before_draw(&ctx);
         let suggested = self.suggested_path();
         if let Some((msg, is_error, path)) = self.save.poll(&ctx, &self.log, &suggested) {

@@ -17,5 +17,5 @@ pub mod words;
 
 pub use config::{Connect, Limit, Mode, StressConfig, Transport};
 pub use figures::{Failure, Figures};
-pub use run::{Stress, StressUpdate};
+pub use run::{EVERY, Stress, StressUpdate};
 pub use words::{WordError, parse_cli, parse_options, parse_words};
