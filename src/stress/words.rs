@@ -120,6 +120,16 @@ pub fn parse_options<A>(
         }
         i += 1;
     }
+    complete(cfg, report, mode_given)
+}
+
+/// The checks once every word is read: a mode was given, the report's extension, and
+/// whether the test can run.
+fn complete<A>(
+    cfg: StressConfig<A>,
+    report: Option<PathBuf>,
+    mode_given: bool,
+) -> Result<(StressConfig<A>, Option<PathBuf>), WordError> {
     if !mode_given {
         return Err(WordError::End(
             "`pingpong PAYLOAD` or `throughput SIZE`".into(),
