@@ -7,7 +7,8 @@ fn quiet(engine: &Engine) -> Runner {
     Runner::new(engine.clone(), Output::Quiet, Box::new(|_| {}))
 }
 
-fn run(r: &Runner, line: &str) -> Result<(), RunError> {
+/// Parses and runs one line (the stress statement's tests use it too).
+pub(super) fn run(r: &Runner, line: &str) -> Result<(), RunError> {
     match parse_line(line) {
         Ok(Some(stmt)) => r.execute(&stmt),
         other => panic!("{line:?} does not parse: {other:?}"),

@@ -108,16 +108,9 @@ fn failures(f: &Figures) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::run;
     use crate::engine::Engine;
-    use crate::lang::parse_line;
-    use crate::script::{Output, RunError, Runner};
-
-    fn run(r: &Runner, line: &str) -> Result<(), RunError> {
-        match parse_line(line) {
-            Ok(Some(stmt)) => r.execute(&stmt),
-            other => panic!("{line:?} does not parse: {other:?}"),
-        }
-    }
+    use crate::script::{Output, Runner};
 
     /// The app's *Open script…* runner keeps no log: `$srv` comes from the engine.
     #[test]
