@@ -82,10 +82,10 @@ fn a_stress_run_prints_the_final_report_and_saves_it_as_csv_and_json() {
 }
 
 #[test]
-fn tls_and_malformed_tests_exit_2_and_say_why() {
-    let out = stress(&["127.0.0.1:9", "pingpong", "x", "tls"]);
+fn malformed_tests_exit_2_and_say_why() {
+    let out = stress(&["127.0.0.1:9", "pingpong", "x", "sni", "a.test"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("TLS is not available yet"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sni, ca and insecure go with tls"));
     let out = stress(&["127.0.0.1:9", "clients", "3"]);
     assert_eq!(out.status.code(), Some(2));
 }

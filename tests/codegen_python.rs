@@ -291,6 +291,24 @@ fn steps_python_cannot_say_are_commented_and_named_on_stderr() {
     assert_eq!(status, 2, "a script that does not parse: {err}");
 }
 
+#[test]
+fn a_stress_line_becomes_a_comment_saying_how_to_run_it_beside_the_program() {
+    let (code, err, status) = generate(
+        "socket tcp as srv\nbind srv 127.0.0.1:0\nlisten srv\naccept srv auto\nrespond srv echo\n\
+         stress $srv clients 4 pingpong hi count 200\n",
+    );
+    assert_eq!(status, 0, "{err}");
+    assert!(
+        code.contains(
+            "# not translated: stress $srv clients 4 pingpong hi count 200 (a stress test runs on \
+             sockscope's own client pool: run `sockscope stress HOST:PORT clients 4 pingpong \"hi\" \
+             count 200` (srv's address) while this program serves)"
+        ),
+        "{code}"
+    );
+    assert!(err.contains(":6: stress $srv clients 4"), "{err}");
+}
+
 /// A script holding both ends of a connection it accepts by hand runs them as two threads
 /// (the tutorials' multi-thread section); one whose server serves by itself keeps one
 /// sequence of steps beside the server's accept loop.

@@ -327,6 +327,63 @@ fn fault() -> impl Strategy<Value = Fault> {
     ]
 }
 
+/// `stress ADDR …`: every combination the words accept (`check` refuses the others).
+fn stress() -> impl Strategy<Value = Statement> {
+    use sockscope::stress::{Connect, Limit, Mode, StressConfig, Transport};
+    let target = prop_oneof![
+        addr().prop_filter("a server", sockscope::stress::words::is_target),
+        sock().prop_map(AddrSpec::LocalOf),
+    ];
+    let some_bytes = || proptest::collection::vec(any::<u8>(), 1..24);
+    let mode = prop_oneof![
+        (some_bytes(), proptest::option::of(some_bytes())).prop_map(|(p, e)| Mode::PingPong {
+            payload: p.into(),
+            expect: e.map(Into::into)
+        }),
+        (1usize..=1 << 20).prop_map(|size| Mode::Throughput { size }),
+    ];
+    let limit = prop_oneof![
+        duration().prop_map(Limit::For),
+        (1u64..).prop_map(Limit::Count)
+    ];
+    let transport = prop_oneof![
+        Just(Transport::Tcp),
+        Just(Transport::Udp),
+        Just(Transport::Tls)
+    ];
+    let tls = (
+        proptest::option::of(host()),
+        proptest::option::of("[a-zA-Z0-9/._ -]{1,16}"),
+        any::<bool>(),
+    );
+    let report = proptest::option::of("[a-z/ _]{0,9}[a-z]\\.(csv|json)");
+    let knobs = (1usize..=10_000, proptest::option::of(1u64..), any::<bool>());
+    (target, mode, limit, transport, tls, report, knobs).prop_map(
+        |(addr, mode, limit, transport, tls, report, (clients, rate, per))| {
+            let mut test = StressConfig::pingpong(addr, clients, b"x", limit);
+            test.transport = match (&mode, transport) {
+                (Mode::Throughput { .. }, _) => Transport::Tcp,
+                (_, t) => t,
+            };
+            test.mode = mode;
+            test.rate = rate;
+            test.connect = if per {
+                Connect::PerRequest
+            } else {
+                Connect::Once
+            };
+            if test.transport == Transport::Tls {
+                (test.tls.sni, test.tls.ca, test.tls.insecure) =
+                    (tls.0, tls.1.map(PathBuf::from), tls.2);
+            }
+            Statement::Stress(Box::new(sockscope::lang::StressStmt {
+                test,
+                report: report.map(PathBuf::from),
+            }))
+        },
+    )
+}
+
 fn statement() -> impl Strategy<Value = Statement> {
     prop_oneof![
         4 => command().prop_map(Statement::Engine),
@@ -342,6 +399,7 @@ fn statement() -> impl Strategy<Value = Statement> {
         1 => (sock(), proptest::option::of(duration()))
             .prop_map(|(sock, timeout)| Statement::ExpectReset { sock, timeout }),
         1 => duration().prop_map(Statement::Sleep),
+        1 => stress(),
     ]
 }
 
@@ -444,6 +502,9 @@ const VALID: &[&str] = &[
     "socket unix dgram as u",
     "bind u /tmp/sockscope-x.sock",
     "connect s1 @sockscope-abstract",
+    "stress $srv clients 4 pingpong hi count 200 report r.json",
+    "stress 127.0.0.1:7 clients 2 pingpong \"a b\" expect hex:00 for 2s rate 500/s connect per-request udp",
+    "stress localhost:443 clients 1 pingpong x tls sni a.test ca \"my ca.pem\" insecure",
     "# comment",
     "",
 ];

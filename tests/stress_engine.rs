@@ -136,6 +136,28 @@ fn a_wrong_reply_a_silent_server_and_a_closing_server_are_told_apart() {
 }
 
 #[test]
+fn tls_handshakes_that_fail_count_as_tls_failed_not_as_requests_answered() {
+    // A plaintext echo sends the ClientHello back: no TLS server answers like that.
+    let mut cfg = StressConfig::pingpong(server(echo), 2, b"ping", Limit::Count(6));
+    cfg.transport = Transport::Tls;
+    cfg.tls.insecure = true;
+    let (f, _) = run(cfg.clone());
+    assert_eq!(f.failures, vec![(Failure::TlsFailed, 6)], "{f}");
+    assert_eq!((f.ok, f.connects, f.active), (0, 0, 0), "{f}");
+    // A server that takes the connection and stays silent: the handshake times out.
+    let silent = server(|c| {
+        let mut c = c;
+        let mut b = [0u8; 64];
+        while matches!(c.read(&mut b), Ok(n) if n > 0) {}
+    });
+    cfg.addr = silent;
+    cfg.limit = Limit::Count(2);
+    cfg.timeout = Duration::from_millis(200);
+    let (f, _) = run(cfg);
+    assert_eq!(f.failures, vec![(Failure::TlsFailed, 2)], "{f}");
+}
+
+#[test]
 fn udp_ping_pong_against_an_echo() {
     let u = UdpSocket::bind("127.0.0.1:0").expect("bind");
     let addr = u.local_addr().expect("addr");
@@ -165,12 +187,16 @@ fn throughput_writes_blocks_to_an_echo_and_drains_what_comes_back() {
 }
 
 #[test]
-fn tls_and_impossible_tests_are_refused_in_plain_words() {
+fn impossible_tests_are_refused_in_plain_words() {
     let addr: SocketAddr = "127.0.0.1:9".parse().expect("addr");
     let mut cfg = StressConfig::pingpong(addr, 1, b"x", Limit::Count(1));
+    cfg.tls.insecure = true;
+    let e = Stress::start(cfg.clone()).err().expect("refused");
+    assert!(e.contains("go with tls"), "{e}");
     cfg.transport = Transport::Tls;
+    cfg.tls.ca = Some("/nonexistent/ca.pem".into());
     let e = Stress::start(cfg).err().expect("refused");
-    assert!(e.contains("not available yet"), "{e}");
+    assert!(e.contains("/nonexistent/ca.pem"), "{e}");
     let e = Stress::start(StressConfig::pingpong(addr, 0, b"x", Limit::Count(1)))
         .err()
         .expect("refused");

@@ -111,7 +111,13 @@ fn repaint_delay(h: &Harness<'_, SockscopeApp>) -> Duration {
 /// reads its cell) once.
 fn report_shows(h: &Harness<'_, SockscopeApp>, rows: &[&str]) {
     for row in rows {
-        assert_eq!(shown(h, row), 1, "the report shows {row}");
+        let exact = h.query_all_by_label(row).count();
+        assert_eq!(
+            exact,
+            1,
+            "the report shows {row} (once: {} contain it)",
+            shown(h, row)
+        );
     }
 }
 

@@ -11,6 +11,7 @@
 //! (`egui_kittest::Harness::new_eframe`).
 
 mod console;
+mod console_stress;
 mod layout;
 mod log;
 pub mod model;
@@ -131,6 +132,7 @@ pub struct SockscopeApp {
     help: tools::help::Help,
     packets: packets::PacketsPanel,
     stress: stress::StressWindow,
+    console_stress: console_stress::ConsoleStress,
 }
 
 impl SockscopeApp {
@@ -166,6 +168,7 @@ impl SockscopeApp {
             help: tools::help::Help::default(),
             packets: packets::PacketsPanel::new(),
             stress: stress::StressWindow::new(),
+            console_stress: Default::default(),
         }
     }
 
@@ -284,6 +287,7 @@ impl SockscopeApp {
         match parsed {
             Ok(None) => {}
             Ok(Some(Statement::Engine(cmd))) => self.run_command(cmd),
+            Ok(Some(Statement::Stress(s))) => self.start_console_stress(*s),
             Ok(Some(Statement::Packet(op))) => {
                 self.console.push(ConsoleLine::Command(op.to_string()));
                 match crate::packets::lock(self.packets.shelf()).run(&op) {
@@ -393,6 +397,7 @@ impl eframe::App for SockscopeApp {
         let ctx = ui.ctx().clone();
         self.check_terminate(&ctx);
         self.drain_events(&ctx);
+        self.poll_console_stress(&ctx);
         self.tools_before_draw(&ctx);
         let suggested = self.suggested_path();
         if let Some((msg, is_error, path)) = self.save.poll(&ctx, &self.log, &suggested) {

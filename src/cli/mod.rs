@@ -110,7 +110,8 @@ pub enum Cmd {
     },
     /// Stress a server: `stress ADDR clients N (pingpong PAYLOAD [expect PAYLOAD] |
     /// throughput SIZE) [for DURATION | count K] [rate R/s] [connect per-request|once]
-    /// [tcp|udp]`. Figures four times a second, then the final report.
+    /// [tcp|udp|tls] [sni NAME] [ca FILE] [insecure] [report FILE]`. Figures four times a
+    /// second, then the final report.
     ///
     /// Exit status: 0 when every request succeeded, 1 when some failed, 2 when the words
     /// do not make a test.

@@ -182,7 +182,29 @@ fn statement(g: &mut Gen<'_>, stmt: &Statement) {
         Statement::Sleep(d) => g.emit(&format!("time.sleep({})", py_secs(*d))),
         // The library only names payloads; the lines that use them hold the bytes.
         Statement::Packet(_) => g.skip("the packet library is sockscope's own"),
+        // A pool of concurrent clients with HDR percentiles is no few lines of Python: say
+        // how to run the same test beside the program instead.
+        Statement::Stress(s) => g.skip(&stress_advice(s)),
     }
+}
+
+/// What to run instead of a `stress` line: the same words for `sockscope stress`, with the
+/// address of the program's own server where the line says `$ID`.
+fn stress_advice(s: &crate::lang::StressStmt) -> String {
+    let line = s.to_string();
+    let target = s.test.addr.to_string();
+    let rest = line
+        .strip_prefix(&format!("stress {target}"))
+        .unwrap_or_default();
+    let (addr, whose) = match &s.test.addr {
+        crate::engine::AddrSpec::LocalOf(r) => {
+            ("HOST:PORT".to_string(), format!(" ({r}'s address)"))
+        }
+        a => (a.to_string(), String::new()),
+    };
+    format!(
+        "a stress test runs on sockscope's own client pool: run `sockscope stress {addr}{rest}`{whose} while this program serves"
+    )
 }
 
 /// `expect ID closed|reset [TIMEOUT]` as a call of the runtime's `func` (`expect_closed`,

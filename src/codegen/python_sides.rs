@@ -35,7 +35,7 @@ pub(crate) fn side_of(stmt: &Statement, names: &Names, listeners: &HashSet<Strin
         Statement::Expect { sock, .. }
         | Statement::ExpectClosed { sock, .. }
         | Statement::ExpectReset { sock, .. } => names.get(sock),
-        Statement::Sleep(_) | Statement::Packet(_) => None,
+        Statement::Sleep(_) | Statement::Packet(_) | Statement::Stress(_) => None,
     };
     let server = target.is_some_and(|s| {
         listeners.contains(&s.var) || s.parent.as_ref().is_some_and(|p| listeners.contains(p))

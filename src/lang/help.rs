@@ -178,6 +178,11 @@ pub const COMMANDS: &[CommandHelp] = &[
         usage: "fault ID [up|down] delay D [jitter J] | throttle SIZE/s | drop P% | corrupt P% | cut after SIZE | stall after SIZE | off",
         about: "a relay's fault injection, per direction (both without up/down); throttle/cut/stall also take off",
     },
+    CommandHelp {
+        name: "stress",
+        usage: "stress ADDR clients N pingpong PAYLOAD [expect PAYLOAD] | throughput SIZE [for DURATION|count K] [rate R/s] [connect per-request|once] [tcp|udp|tls [sni NAME] [ca FILE] [insecure]] [report FILE]",
+        about: "N concurrent clients against a server: live figures four times a second, then the report (a failed request fails the script)",
+    },
 ];
 
 /// The command reference, one command a line (usage and what it does): the text of the

@@ -78,6 +78,7 @@ mod parse;
 mod payload;
 mod print;
 mod print_relay;
+mod print_stress;
 mod print_tls;
 mod print_tools;
 mod sockref;
@@ -126,6 +127,19 @@ pub enum Statement {
     Sleep(Duration),
     /// `packet save|del|list …`: the packet library, run by the runner.
     Packet(PacketOp),
+    /// `stress ADDR clients N …`: a stress test of a server ([`crate::stress`]), run by the
+    /// runner, which prints its figures and its report.
+    Stress(Box<StressStmt>),
+}
+
+/// A `stress` line: the test, its server as the line gives it (`$srv` is resolved when the
+/// line runs), and the file its report is saved to (`report FILE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StressStmt {
+    /// The test.
+    pub test: crate::stress::StressConfig<crate::engine::AddrSpec>,
+    /// `report FILE` (`.csv` or `.json`).
+    pub report: Option<std::path::PathBuf>,
 }
 
 /// What a `packet` line does to the packet library ([`crate::packets`]).

@@ -276,6 +276,7 @@ impl<'a> Parser<'a> {
             }
             "expect" => return self.expect_stmt(),
             "packet" => return self.packet_stmt(),
+            "stress" => return self.stress_stmt(&word),
             "respond" => self.respond()?,
             "shutdown" => self.shutdown()?,
             "close" => {
@@ -480,6 +481,8 @@ mod packets;
 pub use packets::is_packet_name;
 #[path = "parse_relay.rs"]
 mod relay;
+#[path = "parse_stress.rs"]
+mod stress;
 #[path = "parse_tls.rs"]
 mod tls;
 

@@ -123,6 +123,7 @@ impl fmt::Display for Statement {
             }
             Statement::Sleep(d) => write!(f, "sleep {}", duration_text(*d)),
             Statement::Packet(op) => write!(f, "{op}"),
+            Statement::Stress(s) => write!(f, "{s}"),
         }
     }
 }

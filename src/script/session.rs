@@ -119,6 +119,16 @@ impl Session {
         }
     }
 
+    /// Shows a line of the runner's own (a stress test's figures): `text`, or `json` in
+    /// JSON output; then flushes, so that live lines show as they come.
+    pub fn show(&mut self, text: &str, json: &serde_json::Value) {
+        match self.output {
+            Output::Json => (self.printer)(&json.to_string()),
+            _ => (self.printer)(text),
+        }
+        self.idle();
+    }
+
     /// Has `flush` called whenever the events are all taken in (the printer may buffer).
     pub fn set_flusher(&mut self, flush: Box<dyn FnMut() + Send>) {
         self.flusher = Some(flush);

@@ -4,6 +4,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::engine::tls::ClientSpec;
+
 /// The exchange each client repeats.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
@@ -46,15 +48,17 @@ pub enum Transport {
     Tcp,
     /// UDP (a connected socket per client).
     Udp,
-    /// TLS: not yet (refused).
+    /// TLS over TCP: a handshake after every connect (rustls), then the exchange.
     Tls,
 }
 
-/// A stress test.
+/// A stress test. `A` is how the server is given: a socket address when the test runs, an
+/// address of the language (`$srv`, `localhost:7`) in a `stress` statement, resolved when
+/// the statement runs ([`StressConfig::at`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StressConfig {
+pub struct StressConfig<A = SocketAddr> {
     /// The server.
-    pub addr: SocketAddr,
+    pub addr: A,
     /// Concurrent clients.
     pub clients: usize,
     /// What each client does.
@@ -67,21 +71,18 @@ pub struct StressConfig {
     pub connect: Connect,
     /// The transport.
     pub transport: Transport,
-    /// How long a connect or a reply may take before it counts as failed.
+    /// How long a connect, a handshake or a reply may take before it counts as failed.
     pub timeout: Duration,
+    /// With [`Transport::Tls`]: the server name (`sni`), the CA file (`ca`), `insecure`.
+    pub tls: ClientSpec,
 }
 
 /// Most concurrent clients.
 pub const MAX_CLIENTS: usize = 10_000;
 
-impl StressConfig {
-    /// A test of `clients` clients echoing `payload` to `addr` for `secs` seconds.
-    pub fn pingpong(
-        addr: SocketAddr,
-        clients: usize,
-        payload: &[u8],
-        limit: Limit,
-    ) -> StressConfig {
+impl<A> StressConfig<A> {
+    /// A test of `clients` clients echoing `payload` to `addr` until `limit`.
+    pub fn pingpong(addr: A, clients: usize, payload: &[u8], limit: Limit) -> StressConfig<A> {
         StressConfig {
             addr,
             clients,
@@ -94,13 +95,29 @@ impl StressConfig {
             connect: Connect::Once,
             transport: Transport::Tcp,
             timeout: Duration::from_secs(5),
+            tls: ClientSpec::default(),
+        }
+    }
+
+    /// The same test against the server at `addr`.
+    pub fn at<B>(&self, addr: B) -> StressConfig<B> {
+        StressConfig {
+            addr,
+            clients: self.clients,
+            mode: self.mode.clone(),
+            limit: self.limit,
+            rate: self.rate,
+            connect: self.connect,
+            transport: self.transport,
+            timeout: self.timeout,
+            tls: self.tls.clone(),
         }
     }
 
     /// Why the test cannot run, in plain words.
     pub fn check(&self) -> Result<(), String> {
-        if self.transport == Transport::Tls {
-            return Err("stress over TLS is not available yet (use tcp or udp)".into());
+        if self.transport != Transport::Tls && self.tls != ClientSpec::default() {
+            return Err("sni, ca and insecure go with tls".into());
         }
         if self.clients == 0 || self.clients > MAX_CLIENTS {
             return Err(format!("a stress test has 1 to {MAX_CLIENTS} clients"));
@@ -112,8 +129,8 @@ impl StressConfig {
             Mode::Throughput { size } if *size == 0 || *size > 1 << 20 => {
                 return Err("a throughput block is 1 byte to 1 MiB".into());
             }
-            Mode::Throughput { .. } if self.transport == Transport::Udp => {
-                return Err("throughput is measured over tcp (a UDP flood is `flood`)".into());
+            Mode::Throughput { .. } if self.transport != Transport::Tcp => {
+                return Err("throughput is measured over tcp (a UDP flood is `flood`; over tls, use pingpong)".into());
             }
             _ => {}
         }

@@ -7,6 +7,9 @@ use std::time::Duration;
 
 use hdrhistogram::Histogram;
 
+/// How many kinds of failure there are.
+pub const KINDS: usize = 8;
+
 /// Why a request failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Failure {
@@ -14,6 +17,8 @@ pub enum Failure {
     ConnectRefused,
     /// The connection did not complete in time.
     ConnectTimedOut,
+    /// The TLS handshake after the connect failed (certificate refused, reset, silence).
+    TlsFailed,
     /// The server reset the connection.
     Reset,
     /// No reply in time.
@@ -28,9 +33,10 @@ pub enum Failure {
 
 impl Failure {
     /// Every kind, in report order.
-    pub const ALL: [Failure; 7] = [
+    pub const ALL: [Failure; KINDS] = [
         Failure::ConnectRefused,
         Failure::ConnectTimedOut,
+        Failure::TlsFailed,
         Failure::Reset,
         Failure::RecvTimedOut,
         Failure::ClosedByPeer,
@@ -57,6 +63,7 @@ impl Failure {
         match self {
             Failure::ConnectRefused => "connect_refused",
             Failure::ConnectTimedOut => "connect_timed_out",
+            Failure::TlsFailed => "tls_failed",
             Failure::Reset => "reset",
             Failure::RecvTimedOut => "recv_timed_out",
             Failure::ClosedByPeer => "closed_by_peer",
@@ -66,7 +73,10 @@ impl Failure {
     }
 
     fn index(self) -> usize {
-        Failure::ALL.iter().position(|f| *f == self).unwrap_or(6)
+        Failure::ALL
+            .iter()
+            .position(|f| *f == self)
+            .unwrap_or(KINDS - 1)
     }
 }
 
@@ -84,7 +94,7 @@ pub struct Tally {
     /// Requests answered as expected (throughput: blocks written).
     pub ok: u64,
     /// Failures by kind ([`Failure::ALL`] order).
-    pub failed: [u64; 7],
+    pub failed: [u64; KINDS],
     /// Bytes written.
     pub bytes_out: u64,
     /// Bytes read.
@@ -100,7 +110,7 @@ impl Default for Tally {
         Tally {
             sent: 0,
             ok: 0,
-            failed: [0; 7],
+            failed: [0; KINDS],
             bytes_out: 0,
             bytes_in: 0,
             connects: 0,

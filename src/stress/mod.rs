@@ -12,9 +12,10 @@ pub mod config;
 pub mod figures;
 pub mod report;
 mod run;
+mod tls;
 pub mod words;
 
 pub use config::{Connect, Limit, Mode, StressConfig, Transport};
 pub use figures::{Failure, Figures};
-pub use run::{Stress, StressUpdate};
-pub use words::parse_words;
+pub use run::{EVERY, Stress, StressUpdate};
+pub use words::{WordError, parse_cli, parse_options, parse_words};

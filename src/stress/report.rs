@@ -73,6 +73,21 @@ pub fn csv(f: &Figures) -> String {
     format!("{}\n{}\n", columns().join(","), row.join(","))
 }
 
+/// The line `sockscope stress` (and a `stress` statement) prints for an update: the
+/// figures as text (`final: …` for the last), or with `json` the report's object with
+/// `done`.
+pub fn line(u: &super::StressUpdate, json: bool) -> String {
+    if json {
+        let mut v = self::json(&u.figures);
+        v["done"] = u.done.into();
+        v.to_string()
+    } else if u.done {
+        format!("final: {}", u.figures)
+    } else {
+        u.figures.to_string()
+    }
+}
+
 /// Writes the report to `path` (`.csv` or `.json`).
 pub fn save(f: &Figures, path: &Path) -> Result<(), String> {
     let text = match path.extension().and_then(|e| e.to_str()) {

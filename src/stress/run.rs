@@ -13,6 +13,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 use super::config::{Connect, Limit, Mode, StressConfig, Transport};
 use super::figures::{Failure, Figures, Tally};
+use super::tls::{TlsClient, TlsStream};
 
 /// How often live figures come.
 pub const EVERY: Duration = Duration::from_millis(250);
@@ -37,6 +38,8 @@ struct Shared {
     tickets: AtomicU64,
     active: AtomicU64,
     stop: AtomicBool,
+    /// The TLS client every connection uses (`tls` only).
+    tls: Option<TlsClient>,
 }
 
 fn lock(m: &Mutex<Tally>) -> MutexGuard<'_, Tally> {
@@ -74,10 +77,16 @@ pub struct Stress {
 }
 
 impl Stress {
-    /// Starts the clients; refuses a test that cannot run (TLS, no clients, …).
+    /// Starts the clients; refuses a test that cannot run (no clients, an unreadable CA
+    /// file, …).
     pub fn start(cfg: StressConfig) -> Result<Stress, String> {
         cfg.check()?;
+        let tls = match cfg.transport {
+            Transport::Tls => Some(TlsClient::new(&cfg)?),
+            _ => None,
+        };
         let shared = Arc::new(Shared {
+            tls,
             start: Instant::now(),
             stripes: (0..STRIPES).map(|_| Mutex::new(Tally::default())).collect(),
             tickets: AtomicU64::new(0),
@@ -193,16 +202,16 @@ fn client(s: &Shared, stripe: usize) {
     let mut buf = vec![0u8; buf_len(&cfg.mode)];
     while s.ticket() {
         if conn.is_none() {
-            match Conn::open(cfg) {
+            match Conn::open(cfg, s.tls.as_ref()) {
                 Ok(c) => {
                     s.active.fetch_add(1, Ordering::Relaxed);
                     lock(&s.stripes[stripe]).connects += 1;
                     conn = Some(c);
                 }
-                Err(e) => {
+                Err(why) => {
                     let mut t = lock(&s.stripes[stripe]);
                     t.sent += 1;
-                    t.fail(Failure::of(&e, true));
+                    t.fail(why);
                     continue;
                 }
             }
@@ -242,10 +251,23 @@ fn buf_len(mode: &Mode) -> usize {
 enum Conn {
     Tcp(TcpStream),
     Udp(UdpSocket),
+    Tls(Box<TlsStream>),
 }
 
 impl Conn {
-    fn open(cfg: &StressConfig) -> std::io::Result<Conn> {
+    /// Connects (and over TLS, handshakes); a failure as the kind it counts under.
+    fn open(cfg: &StressConfig, tls: Option<&TlsClient>) -> Result<Conn, Failure> {
+        let conn = Conn::connect(cfg).map_err(|e| Failure::of(&e, true))?;
+        match (conn, tls) {
+            (Conn::Tcp(t), Some(tls)) => match tls.handshake(t) {
+                Ok(s) => Ok(Conn::Tls(Box::new(s))),
+                Err(_) => Err(Failure::TlsFailed),
+            },
+            (conn, _) => Ok(conn),
+        }
+    }
+
+    fn connect(cfg: &StressConfig) -> std::io::Result<Conn> {
         match cfg.transport {
             Transport::Udp => {
                 let local: SocketAddr = if cfg.addr.is_ipv4() {
@@ -292,6 +314,7 @@ fn ping_pong(c: &mut Conn, payload: &[u8], want: &[u8], buf: &mut [u8]) -> Outco
     let sent = match c {
         Conn::Tcp(t) => t.write_all(payload),
         Conn::Udp(u) => u.send(payload).map(|_| ()),
+        Conn::Tls(t) => t.write_all(payload),
     };
     if let Err(e) = sent {
         return failed(Failure::of(&e, false), 0, 0);
@@ -300,6 +323,7 @@ fn ping_pong(c: &mut Conn, payload: &[u8], want: &[u8], buf: &mut [u8]) -> Outco
         Conn::Tcp(t) => t.read_exact(&mut buf[..want.len()]).map(|()| want.len()),
         // One byte more than the reply, so that a longer datagram shows as a mismatch.
         Conn::Udp(u) => u.recv(&mut buf[..want.len() + 1]),
+        Conn::Tls(t) => t.read_exact(&mut buf[..want.len()]).map(|()| want.len()),
     };
     match got {
         Ok(n) if &buf[..n] == want => Outcome {

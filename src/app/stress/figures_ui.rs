@@ -52,6 +52,9 @@ pub fn failure_meaning(f: Failure) -> &'static str {
     match f {
         Failure::ConnectRefused => "the server refused the connection (nothing listens there)",
         Failure::ConnectTimedOut => "the connection did not complete within 5 s",
+        Failure::TlsFailed => {
+            "the TLS handshake after the connect failed (certificate refused, reset, silence)"
+        }
         Failure::Reset => "the server reset the connection",
         Failure::RecvTimedOut => "no reply within 5 s",
         Failure::ClosedByPeer => "the server closed the connection before replying",
