@@ -1,25 +1,21 @@
 //! `sockscope run --log FILE.svg` writes the session's sequence diagram as SVG: a valid XML
 //! document with a lane per socket and an arrow per message, labelled with the payload.
 
-use std::process::Command;
+mod common;
+
+use common::proc::{sockscope, succeeded};
 
 fn run_to_svg(script: &str) -> String {
     let dir = tempfile::tempdir().expect("a temp dir");
     let svg = dir.path().join("session.svg");
-    let out = Command::new(env!("CARGO_BIN_EXE_sockscope"))
+    let out = sockscope()
         .arg("run")
         .arg("--log")
         .arg(&svg)
         .arg(script)
         .output()
         .expect("the binary runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out, "run --log FILE.svg");
     std::fs::read_to_string(&svg).expect("the SVG was written")
 }
 

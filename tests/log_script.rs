@@ -1,9 +1,11 @@
 //! The session's commands saved as a script replay with `sockscope run`.
 
+mod common;
 mod log_rig;
 
 use std::process::Stdio;
 
+use common::proc::{sockscope_in, succeeded};
 use log_rig::prelude::*;
 use sockscope::engine::{AddrSpec, Family, Proto};
 
@@ -55,18 +57,11 @@ fn saved_script_replays_with_sockscope_run() {
         ]
     );
     assert!(text.starts_with('#'));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sockscope"))
-        .env("SOCKSCOPE_DATA_DIR", dir.path())
+    let out = sockscope_in(dir.path())
         .arg("run")
         .arg(&path)
         .stdin(Stdio::null())
         .output()
         .expect("sockscope runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "replay failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out, "replay");
 }

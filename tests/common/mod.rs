@@ -2,8 +2,10 @@
 //! command and wait for its outcome.
 #![allow(dead_code)]
 
+pub mod proc;
 pub mod relay;
 pub mod slow_peer;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
