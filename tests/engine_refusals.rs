@@ -55,8 +55,7 @@ fn abort_and_join_on_unix_sockets_say_what_the_socket_is() {
 #[test]
 fn chunked_on_a_udp_socket_without_a_peer_asks_for_a_connection_not_an_address() {
     let mut rig = Rig::new();
-    let s = rig.socket(Proto::Udp, Family::V4);
-    rig.bind(s, "127.0.0.1:0");
+    let (s, _) = rig.bound_udp();
     let e = rig.err(Command::Chunked {
         sock: s.into(),
         size: 2,
@@ -94,8 +93,9 @@ fn bind_while_a_connect_is_under_way_says_bind_comes_first() {
         addr: to.into(),
         timeout: Some(Duration::from_secs(60)),
     });
-    rig.wait(|e| e.socket == Some(c) && matches!(e.kind, EventKind::Connecting { .. }))
-        .expect("the connect is under way");
+    rig.wait_on(c, "the connect is under way", |k| {
+        matches!(k, EventKind::Connecting { .. })
+    });
     let e = rig.err(Command::Bind {
         sock: c.into(),
         addr: spec("127.0.0.1:0"),

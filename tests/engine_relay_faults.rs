@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use common::relay::*;
 use common::{Rig, WAIT};
-use sockscope::engine::{Command, Dir, EventKind, Family, Fault, Ppm, Proto, Setting, SockId};
+use sockscope::engine::{Command, Dir, EventKind, Fault, Ppm, Setting, SockId};
 
 #[test]
 fn cut_resets_both_sides_after_its_count_and_stall_stops_reading() {
@@ -160,8 +160,7 @@ fn a_udp_relay_keeps_a_session_per_client_until_its_idle_time() {
         }
         seen
     });
-    let u = rig.socket(Proto::Udp, Family::V4);
-    let relay_addr = rig.bind(u, "127.0.0.1:0");
+    let (u, relay_addr) = rig.bound_udp();
     rig.ok(Command::Relay {
         sock: u.into(),
         to: Some(echo_addr.into()),

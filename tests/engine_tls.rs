@@ -7,6 +7,7 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::Rig;
@@ -243,58 +244,34 @@ fn bad_certificates_and_keys_are_clear_errors() {
     std::fs::write(&junk, "this is not PEM\n").expect("write");
     let mut rig = Rig::new();
     let (l, _) = rig.listener();
-    let e = |rig: &mut Rig, line: String| rig.err(cmd(&line)).to_string();
     let missing = dir.path().join("missing.pem");
-    let m = e(
-        &mut rig,
-        format!(
-            "tls {l} server cert {} key {}",
-            missing.display(),
-            key.display()
+    let cases: [(&Path, &Path, &[&str]); 4] = [
+        (
+            &missing,
+            &key,
+            &["cannot read the certificate file", "no such file"],
         ),
-    );
-    assert!(
-        m.contains("cannot read the certificate file") && m.contains("no such file"),
-        "{m}"
-    );
-    let m = e(
-        &mut rig,
-        format!(
-            "tls {l} server cert {} key {}",
-            junk.display(),
-            key.display()
-        ),
-    );
-    assert!(m.contains("holds no certificate"), "{m}");
-    let m = e(
-        &mut rig,
-        format!(
-            "tls {l} server cert {} key {}",
-            cert.display(),
-            junk.display()
-        ),
-    );
-    assert!(m.contains("holds no private key"), "{m}");
-    let m = e(
-        &mut rig,
-        format!(
-            "tls {l} server cert {} key {}",
-            cert.display(),
-            other_key.display()
-        ),
-    );
-    assert!(m.contains("does not match the certificate"), "{m}");
+        (&junk, &key, &["holds no certificate"]),
+        (&cert, &junk, &["holds no private key"]),
+        (&cert, &other_key, &["does not match the certificate"]),
+    ];
+    for (c, k, says) in cases {
+        let line = format!("tls {l} server cert {} key {}", c.display(), k.display());
+        let m = rig.err(cmd(&line)).to_string();
+        assert!(says.iter().all(|w| m.contains(w)), "{line}: {m}");
+    }
     // After all that the listener still works: the right pair is accepted.
     rig.ok(cmd(&format!(
         "tls {l} server cert {} key {}",
         cert.display(),
         key.display()
     )));
-    let u = rig.socket(sockscope::engine::Proto::Udp, sockscope::engine::Family::V4);
-    let m = e(&mut rig, format!("tls {u} client insecure"));
-    assert!(m.contains("datagram socket"), "{m}");
-    let m = e(&mut rig, format!("tls {l} client insecure"));
-    assert!(m.contains("listener can only be a TLS server"), "{m}");
+    let u = rig.udp();
+    rig.refused("datagram socket", cmd(&format!("tls {u} client insecure")));
+    rig.refused(
+        "listener can only be a TLS server",
+        cmd(&format!("tls {l} client insecure")),
+    );
 }
 
 #[test]

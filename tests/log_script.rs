@@ -43,8 +43,7 @@ fn saved_script_replays_with_sockscope_run() {
     let info = save::save_script(&lab.log, &path).expect("script saved");
     assert_eq!(info.records, 6);
     assert_eq!(mode(&path), 0o600);
-    let text = std::fs::read_to_string(&path).expect("script");
-    let body: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    let (text, body) = script_body(&path);
     assert_eq!(
         body,
         [

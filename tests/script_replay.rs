@@ -3,6 +3,7 @@
 //! the session's own sockets with `$ID` instead. Real sockets on loopback.
 
 mod common;
+mod log_rig;
 
 use std::time::{Duration, Instant};
 
@@ -83,8 +84,7 @@ fn a_saved_session_replays_on_fresh_ports_while_the_first_still_runs() {
     let log = r.with_session(|s| s.log.clone());
     let info = save::save_script(&log, &path).expect("saved");
     assert_eq!(info.records, 15);
-    let text = std::fs::read_to_string(&path).expect("script");
-    let body: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    let (text, body) = log_rig::script_body(&path);
     assert_eq!(
         body,
         [

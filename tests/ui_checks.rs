@@ -7,14 +7,13 @@ mod harness;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
-use harness::{app, click, commands, enabled, shown, sock, type_into, wait_for};
+use harness::{app, click, commands, enabled, new_socket, shown, sock, type_into, wait_for};
 use sockscope::engine::{SockId, SockState};
 
 #[test]
 fn invalid_port_shows_the_form_and_sends_nothing() {
     let mut h = app();
-    click(&mut h, "+ TCP");
-    wait_for(&mut h, "s1 created", |a| sock(a, 1).is_some());
+    new_socket(&mut h, "+ TCP", 1);
     type_into(&mut h, "Port", "70000");
     click(&mut h, "Bind");
     assert_eq!(
@@ -60,8 +59,7 @@ fn invalid_port_shows_the_form_and_sends_nothing() {
 #[test]
 fn invalid_hex_sends_nothing() {
     let mut h = app();
-    click(&mut h, "+ UDP");
-    wait_for(&mut h, "s1 created", |a| sock(a, 1).is_some());
+    new_socket(&mut h, "+ UDP", 1);
     click(&mut h, "hex");
     type_into(&mut h, "Destination", "127.0.0.1:9");
     type_into(&mut h, "Message", "48 6");
@@ -73,8 +71,7 @@ fn invalid_hex_sends_nothing() {
 #[test]
 fn buttons_follow_the_socket_state() {
     let mut h = app();
-    click(&mut h, "+ TCP");
-    wait_for(&mut h, "s1 created", |a| sock(a, 1).is_some());
+    new_socket(&mut h, "+ TCP", 1);
     for (label, on) in [
         ("Bind", true),
         ("Listen", true),
@@ -168,8 +165,7 @@ fn save_log_falls_back_to_a_path_field_and_writes_the_file() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("session.jsonl");
     let mut h = app();
-    click(&mut h, "+ TCP");
-    wait_for(&mut h, "s1 created", |a| sock(a, 1).is_some());
+    new_socket(&mut h, "+ TCP", 1);
     click(&mut h, "File");
     // The menu item's accessible label carries its shortcut too.
     h.get_by_label_contains("Save log…").click();

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
-use harness::{app, enabled, shown, sock};
+use harness::{app, app_with_pair, enabled, quiet_counts, shown, sock};
 use harness::{
     bound_udp, check, click, click_busy, commands, new_socket, select, tcp_pair, type_into,
     wait_for,
@@ -20,8 +20,7 @@ use sockscope::engine::{Addr, Proto, SockOpt, SockState};
 fn unix_stream_pair_by_clicks() {
     let name = format!("@sockscope-ui-{}", std::process::id());
     let mut h = app();
-    click(&mut h, "+ Unix");
-    wait_for(&mut h, "s1 created", |a| sock(a, 1).is_some());
+    new_socket(&mut h, "+ Unix", 1);
     assert_eq!(sock(h.state(), 1).map(|r| r.proto), Some(Proto::UnixStream));
     type_into(&mut h, "Bind path", "not a path");
     click(&mut h, "Bind");
@@ -44,8 +43,7 @@ fn unix_stream_pair_by_clicks() {
         sock(a, 1).is_some_and(|r| r.auto_accept)
     });
 
-    click(&mut h, "+ Unix");
-    wait_for(&mut h, "s2 created", |a| sock(a, 2).is_some());
+    new_socket(&mut h, "+ Unix", 2);
     assert_eq!(harness::field(&h, "Connect to"), name, "prefilled");
     click(&mut h, "Connect");
     wait_for(&mut h, "s2 connected and s3 accepted", |a| {
@@ -189,10 +187,8 @@ fn a_rule_from_the_editor_answers_a_client() {
     wait_for(&mut h, "the answer", |a| {
         sock(a, 2).is_some_and(|r| r.bytes_in == 6)
     });
-    std::thread::sleep(Duration::from_millis(100));
-    h.run_ok();
     assert_eq!(
-        sock(h.state(), 2).map(|r| (r.msgs_in, r.bytes_in)),
+        quiet_counts(&mut h, 2, Duration::from_millis(100)),
         Some((1, 6)),
         "only the matching message is answered, with \"pong 1\""
     );
@@ -224,9 +220,7 @@ fn an_invalid_regex_shows_the_engine_error() {
 
 #[test]
 fn step_mode_recv_reads_exactly_n_bytes() {
-    let mut h = app();
-    tcp_pair(&mut h);
-    select(&mut h, 3);
+    let mut h = app_with_pair(3);
     click(&mut h, "Receive");
     assert!(!enabled(&h, "Recv"), "recv needs step mode");
     check(&mut h, "Step mode");
@@ -260,11 +254,9 @@ fn step_mode_recv_reads_exactly_n_bytes() {
             !r.config.readiness_stale && r.config.readiness.is_some_and(|x| x.pending == 4)
         })
     });
-    std::thread::sleep(Duration::from_millis(100));
-    h.run_ok();
     assert_eq!(
-        sock(h.state(), 3).map(|r| (r.bytes_in, r.msgs_in)),
-        Some((4, 1)),
+        quiet_counts(&mut h, 3, Duration::from_millis(100)),
+        Some((1, 4)),
         "exactly one recv of 4 bytes"
     );
     assert!(commands(&h).contains(&"recv s3 4".to_string()));
@@ -291,10 +283,8 @@ fn repeat_three_times_sends_exactly_three() {
     wait_for(&mut h, "three datagrams", |a| {
         sock(a, 1).is_some_and(|r| r.msgs_in == 3)
     });
-    std::thread::sleep(Duration::from_millis(150));
-    h.run_ok();
     assert_eq!(
-        sock(h.state(), 1).map(|r| (r.msgs_in, r.bytes_in)),
+        quiet_counts(&mut h, 1, Duration::from_millis(150)),
         Some((3, 18)),
         "tick 1, tick 2, tick 3 and nothing more"
     );

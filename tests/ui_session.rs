@@ -6,7 +6,7 @@ mod harness;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
-use harness::{app, click, enabled, select, shown, sock, type_into, wait_for};
+use harness::{app, click, enabled, new_socket, select, shown, sock, type_into, wait_for};
 use sockscope::engine::{Proto, SockId, SockState};
 
 #[test]
@@ -14,8 +14,7 @@ fn tcp_session_from_listen_to_close() {
     let mut h = app();
 
     // A listener: create, bind 127.0.0.1 port 0, listen.
-    click(&mut h, "+ TCP");
-    wait_for(&mut h, "s1 created", |a| sock(a, 1).is_some());
+    new_socket(&mut h, "+ TCP", 1);
     assert_eq!(
         h.state().selected(),
         Some(SockId(1)),
@@ -43,8 +42,7 @@ fn tcp_session_from_listen_to_close() {
     });
 
     // A client connects to the shown port.
-    click(&mut h, "+ TCP");
-    wait_for(&mut h, "s2 created", |a| sock(a, 2).is_some());
+    new_socket(&mut h, "+ TCP", 2);
     assert_eq!(h.state().selected(), Some(SockId(2)));
     assert!(
         !enabled(&h, "Send"),
@@ -162,8 +160,7 @@ fn tcp_session_from_listen_to_close() {
 #[test]
 fn udp_exchange_with_destination_then_connected() {
     let mut h = app();
-    click(&mut h, "+ UDP");
-    wait_for(&mut h, "s1 created", |a| sock(a, 1).is_some());
+    new_socket(&mut h, "+ UDP", 1);
     assert!(
         h.query_by_role_and_label(Role::Button, "Listen").is_none(),
         "UDP sockets have no listen step"
@@ -179,8 +176,7 @@ fn udp_exchange_with_destination_then_connected() {
         .port();
 
     // s2 sends a datagram to s1 without binding: the OS binds it on first use.
-    click(&mut h, "+ UDP");
-    wait_for(&mut h, "s2 created", |a| sock(a, 2).is_some());
+    new_socket(&mut h, "+ UDP", 2);
     type_into(&mut h, "Destination", &format!("127.0.0.1:{p1}"));
     type_into(&mut h, "Message", "ping");
     click(&mut h, "Send");

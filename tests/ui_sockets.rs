@@ -8,12 +8,10 @@ mod harness;
 
 use egui::accesskit::Role;
 use egui::{Color32, FontId, Modifiers, Vec2};
-use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use harness::{MAX_STEPS, field, shown, sock};
+use harness::{MAX_STEPS, app_with, field, shown, sock};
 use harness::{bound_udp, click, new_socket, select, tcp_pair, type_into, wait_for};
-use sockscope::app::SockscopeApp;
-use sockscope::engine::{Engine, SockState};
+use sockscope::engine::SockState;
 
 #[test]
 fn half_closed_says_which_half_in_the_list_and_the_header() {
@@ -143,13 +141,7 @@ fn the_list_shows_state_and_counters_in_full() {
 
 #[test]
 fn a_new_socket_is_scrolled_into_view() {
-    let mut h = Harness::builder()
-        .with_size(Vec2::new(800.0, 600.0))
-        .with_max_steps(MAX_STEPS)
-        .build_eframe(|cc| {
-            let engine = Engine::start().expect("engine starts");
-            SockscopeApp::new(engine, &cc.egui_ctx).with_native_dialogs(false)
-        });
+    let mut h = app_with(Vec2::new(800.0, 600.0), MAX_STEPS, None);
     for n in 1..=9 {
         new_socket(&mut h, "+ UDP", n);
     }

@@ -5,14 +5,12 @@
 #[path = "gui/harness.rs"]
 mod harness;
 
-use harness::{app, check, click, commands, select, shown, sock, tcp_pair, wait_for};
+use harness::{app_with_pair, check, click, commands, select, shown, sock, wait_for};
 
 #[test]
 fn the_tls_section_upgrades_a_connection_and_the_header_shows_the_handshake() {
-    let mut h = app();
-    tcp_pair(&mut h);
     // The accepted connection (s3) is the server: a certificate made on the spot.
-    select(&mut h, 3);
+    let mut h = app_with_pair(3);
     click(&mut h, "Make a self-signed certificate");
     assert!(
         commands(&h)

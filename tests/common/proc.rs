@@ -2,6 +2,7 @@
 //! each waited for with a deadline, a server's port read from its output, and one check
 //! that a run ended with the exit code it should (showing both its outputs otherwise).
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -157,7 +158,7 @@ pub fn python(program: &str, args: &[&str]) -> String {
 
 /// This test binary run again as a child for test `name` with `env` set (it then does the
 /// measuring part alone, in a fresh process); it must succeed; its stdout.
-pub fn rerun_self(name: &str, env: &[(&str, &Path)]) -> String {
+pub fn rerun_self(name: &str, env: &[(&str, &OsStr)]) -> String {
     let mut cmd = Command::new(std::env::current_exe().expect("test binary"));
     cmd.args(["--exact", name, "--nocapture", "--test-threads=1"]);
     for (k, v) in env {

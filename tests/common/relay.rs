@@ -2,9 +2,9 @@
 //! servers and clients on loopback, and event draining that never congests the engine.
 #![allow(dead_code)]
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Command as Proc, Stdio};
+use std::process::Command as Proc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -36,31 +36,31 @@ pub fn fault(rig: &mut Rig, l: SockId, dir: Option<Dir>, f: Fault) {
 /// Drains the rig's events (keeping none) until `job` ends, so the engine never waits
 /// for a congested subscriber; returns the job's result.
 pub fn drain_until<T>(rig: &mut Rig, job: JoinHandle<T>) -> T {
-    let deadline = Instant::now() + LONG;
-    while !job.is_finished() {
-        assert!(
-            Instant::now() < deadline,
-            "the exchange did not end in time"
-        );
-        let _ = rig.rx.recv_timeout(Duration::from_millis(20));
-    }
-    job.join().expect("the exchange's thread")
+    pump_until(rig, job, false)
 }
 
 /// Keeps every event until `job` ends (for tests that look at the log).
 pub fn collect_until<T>(rig: &mut Rig, job: JoinHandle<T>) -> T {
+    let out = pump_until(rig, job, true);
+    while let Ok(ev) = rig.rx.recv_timeout(Duration::from_millis(200)) {
+        rig.seen.push(ev);
+    }
+    out
+}
+
+/// Takes the rig's events (keeping them if `keep`) until `job` ends, within [`LONG`].
+fn pump_until<T>(rig: &mut Rig, job: JoinHandle<T>, keep: bool) -> T {
     let deadline = Instant::now() + LONG;
     while !job.is_finished() {
         assert!(
             Instant::now() < deadline,
             "the exchange did not end in time"
         );
-        if let Ok(ev) = rig.rx.recv_timeout(Duration::from_millis(20)) {
+        if let Ok(ev) = rig.rx.recv_timeout(Duration::from_millis(20))
+            && keep
+        {
             rig.seen.push(ev);
         }
-    }
-    while let Ok(ev) = rig.rx.recv_timeout(Duration::from_millis(200)) {
-        rig.seen.push(ev);
     }
     job.join().expect("the exchange's thread")
 }
@@ -106,16 +106,9 @@ pub fn pairs(rig: &Rig) -> Vec<(SockId, SockId)> {
         .collect()
 }
 
+/// Everything `sock` sent among the events seen so far.
 pub fn sent(rig: &Rig, sock: SockId) -> Vec<u8> {
-    let mut out = Vec::new();
-    for ev in &rig.seen {
-        if ev.socket == Some(sock)
-            && let EventKind::Sent { data, .. } = &ev.kind
-        {
-            out.extend_from_slice(data);
-        }
-    }
-    out
+    rig.chunks(sock, super::sent_data).concat()
 }
 
 /// Bytes that are not all alike: a xorshift stream.
@@ -133,18 +126,7 @@ pub fn noise(n: usize, seed: u64) -> Vec<u8> {
 
 /// The sha256 of `data`, by `sha256sum`.
 pub fn sha256(data: &[u8]) -> String {
-    let mut child = Proc::new("sha256sum")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("sha256sum runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(data)
-        .expect("hashing");
-    let out = child.wait_with_output().expect("sha256sum ends");
+    let out = super::proc::feed(&mut Proc::new("sha256sum"), data);
     String::from_utf8_lossy(&out.stdout)
         .split_whitespace()
         .next()

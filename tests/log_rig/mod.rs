@@ -7,10 +7,11 @@
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 pub mod golden;
+pub mod memory;
 
 /// What the log tests use, in one import.
 #[allow(unused_imports)] // each test file uses part of it
@@ -31,6 +32,7 @@ use sockscope::engine::{
     Addr, AddrSpec, Command, Engine, Event, EventKind, Family, How, Payload, Proto, SockId, SockRef,
 };
 use sockscope::log::read::{Packet, Row};
+use sockscope::log::save::{self, SavedInfo};
 use sockscope::log::{Record, SessionLog, format};
 
 pub const CHILD_ENV: &str = "SOCKSCOPE_LOG_TEST_JOURNAL";
@@ -54,10 +56,9 @@ pub struct Lab {
 impl Lab {
     pub fn new() -> Lab {
         let engine = Engine::start().expect("engine starts");
-        let events = engine.subscribe();
         Lab {
+            events: engine.subscribe(),
             engine,
-            events,
             log: SessionLog::new(),
         }
     }
@@ -486,4 +487,24 @@ pub fn raw_payload_len(full: &SessionLog, rec: &Record) -> Option<usize> {
         })
         .expect("same record");
     raw_payload(&same).map(<[u8]>::len)
+}
+
+/// `log` saved as `name` in a fresh folder (the format by the name's extension): the
+/// folder (removed when dropped), the file and what the save said.
+pub fn saved_as(log: &SessionLog, name: &str) -> (tempfile::TempDir, PathBuf, SavedInfo) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(name);
+    let info = save::save(log, &path).unwrap_or_else(|e| panic!("{name}: {e}"));
+    (dir, path, info)
+}
+
+/// A saved script's text and its lines that are not comments.
+pub fn script_body(path: &Path) -> (String, Vec<String>) {
+    let text = std::fs::read_to_string(path).expect("script");
+    let body = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(String::from)
+        .collect();
+    (text, body)
 }
