@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::proc::{sockscope, succeeded};
+use common::proc::{script_file, sockscope, succeeded};
 
 fn run_to_svg(script: &str) -> String {
     let dir = tempfile::tempdir().expect("a temp dir");
@@ -71,14 +71,11 @@ fn the_tcp_ok_bye_example_draws_three_lanes_and_an_arrow_per_message() {
 
 #[test]
 fn payloads_that_look_like_markup_are_escaped() {
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let script = dir.path().join("udp.scope");
-    std::fs::write(
-        &script,
+    let (_dir, script) = script_file(
+        "udp.scope",
         "socket udp as a\nbind a 127.0.0.1:0\nsocket udp as b\nbind b 127.0.0.1:0\n\
          sendto a $b \"<b>&'\\\"\"\nexpect b \"<b>\"\nclose a\nclose b\n",
-    )
-    .expect("the script");
+    );
     let svg = run_to_svg(script.to_str().expect("a UTF-8 path"));
     let doc = roxmltree::Document::parse(&svg).expect("markup in a payload keeps the SVG valid");
     let steps = texts_of(&doc, "step");

@@ -144,29 +144,19 @@ fn a_tcp_flood_arrives_whole_and_stats_report_rates() {
 
 #[test]
 fn flood_input_is_checked() {
+    // One datagram or message of `size` bytes, to the socket's peer.
+    let flood = |sock: SockId, size| Command::Flood {
+        sock: sock.into(),
+        size,
+        rate: None,
+        limit: FloodLimit::Count(1),
+        to: None,
+    };
     let mut rig = Rig::new();
     let u = rig.udp();
-    rig.refused(
-        "no fixed peer",
-        Command::Flood {
-            sock: u.into(),
-            size: 10,
-            rate: None,
-            limit: FloodLimit::Count(1),
-            to: None,
-        },
-    );
+    rig.refused("no fixed peer", flood(u, 10));
     let (_l, c, _s) = rig.tcp_pair();
-    rig.refused(
-        "1 to 65536",
-        Command::Flood {
-            sock: c.into(),
-            size: 0,
-            rate: None,
-            limit: FloodLimit::Count(1),
-            to: None,
-        },
-    );
+    rig.refused("1 to 65536", flood(c, 0));
 }
 
 #[test]

@@ -120,12 +120,13 @@ fn regex_rule_with_captures() {
 #[test]
 fn an_invalid_regex_is_refused_clearly() {
     let mut rig = Rig::new();
+    let unclosed = rule(Match::Regex("(oops".into()), "x", false);
     let s = rig.udp();
     rig.refused(
         "invalid regex",
         Command::RuleAdd {
             sock: s.into(),
-            rule: rule(Match::Regex("(oops".into()), "x", false),
+            rule: unclosed,
         },
     );
 }

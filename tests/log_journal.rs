@@ -28,13 +28,7 @@ fn journal_child_writer() {
     let a = lab.socket("socket udp as a", Proto::Udp, Family::V4, Some("a"));
     let b = lab.socket("socket udp as b", Proto::Udp, Family::V4, Some("b"));
     for s in [a, b] {
-        lab.ok(
-            &format!("bind {s} 127.0.0.1:0"),
-            Command::Bind {
-                sock: id(s),
-                addr: addr("127.0.0.1:0"),
-            },
-        );
+        lab.bind(s, &s.to_string(), "127.0.0.1:0");
     }
     let start = Instant::now();
     let mut i: u64 = 0;

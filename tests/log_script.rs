@@ -7,27 +7,13 @@ use std::process::Stdio;
 
 use common::proc::{sockscope_in, succeeded};
 use log_rig::prelude::*;
-use sockscope::engine::{AddrSpec, Family, Proto};
+use sockscope::engine::AddrSpec;
 
 #[test]
 fn saved_script_replays_with_sockscope_run() {
     let mut lab = Lab::new();
-    let a = lab.socket("socket udp as a", Proto::Udp, Family::V4, Some("a"));
-    lab.ok(
-        "bind a 127.0.0.1:0",
-        Command::Bind {
-            sock: id(a),
-            addr: addr("127.0.0.1:0"),
-        },
-    );
-    let b = lab.socket("socket udp as b", Proto::Udp, Family::V4, Some("b"));
-    lab.ok(
-        "bind b 127.0.0.1:0",
-        Command::Bind {
-            sock: id(b),
-            addr: addr("127.0.0.1:0"),
-        },
-    );
+    let a = lab.bound_udp("a");
+    let b = lab.bound_udp("b");
     lab.ok(
         "sendto a $b \"hi\\x00there\"",
         Command::SendTo {

@@ -6,12 +6,13 @@ mod common;
 
 use std::io::ErrorKind;
 use std::net::UdpSocket;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::proc::{exit_with, finish_within, sockscope_in, start, succeeded, test_data, text};
-use tempfile::TempDir;
+use common::proc::{
+    exit_with, finish_within, script_file, sockscope_in, start, succeeded, test_data, text,
+};
 
 fn spawn(args: &[&std::ffi::OsStr]) -> Child {
     start(
@@ -27,14 +28,6 @@ fn run_file(script: &Path, extra: &[&str]) -> Output {
     args.extend(extra.iter().map(std::ffi::OsStr::new));
     args.push(script.as_os_str());
     finish_within(spawn(&args), LONG, &format!("run {}", script.display()))
-}
-
-/// A fresh folder holding one script, `name`, that says `body`.
-fn script_file(name: &str, body: &str) -> (TempDir, PathBuf) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join(name);
-    std::fs::write(&path, body).expect("script written");
-    (dir, path)
 }
 
 const LONG: Duration = Duration::from_secs(60);

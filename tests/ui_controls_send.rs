@@ -6,7 +6,7 @@ mod harness;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
-use harness::{app_with_pair, enabled, shown, sock};
+use harness::{app_with_pair, assert_shown, enabled, sock};
 use harness::{click, commands, select, type_into, wait_for};
 use sockscope::engine::Framing;
 
@@ -35,10 +35,7 @@ fn a_file_goes_out_with_progress() {
     wait_for(&mut h, "the send completes", |a| {
         sock(a, 2).is_some_and(|r| r.config.progress == Some((size, size)))
     });
-    assert!(
-        shown(&h, "3.0 MiB of 3.0 MiB") >= 1,
-        "the progress bar is full"
-    );
+    assert_shown(&h, "3.0 MiB of 3.0 MiB", "the progress bar is full");
     assert_eq!(
         commands(&h).last(),
         Some(&format!("send s2 file:{}", path.display()))

@@ -11,7 +11,7 @@ use std::time::SystemTime;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use harness::{app_with, click, console_lines, shown, type_into, wait_for};
+use harness::{app_with, assert_shown, click, console_lines, shown, type_into, wait_for};
 use sockscope::app::SockscopeApp;
 use sockscope::engine::{Event, EventKind, SockId};
 use sockscope::log::SessionLog;
@@ -189,7 +189,7 @@ fn script_with_a_syntax_error_shows_where_and_runs_nothing() {
         "console shows {want:?}:\n{}",
         console.join("\n")
     );
-    assert!(shown(&h, "bad.scope:3:") >= 1, "the error is on screen");
+    assert_shown(&h, "bad.scope:3:", "the error is on screen");
     // Nothing ran: give the engine a moment, then check.
     std::thread::sleep(std::time::Duration::from_millis(200));
     h.run();

@@ -6,8 +6,8 @@ mod harness;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
-use harness::{app_with_pair, sock};
-use harness::{check, click, commands, select, wait_for};
+use harness::{app_with_pair, assert_ran, sock};
+use harness::{check, click, select, wait_for};
 use sockscope::engine::{OnClose, SockState};
 
 fn checked(h: &egui_kittest::Harness<'_, sockscope::app::SockscopeApp>, label: &str) -> bool {
@@ -25,11 +25,7 @@ fn the_close_on_peer_close_switch_sets_the_listeners_policy() {
         "a connection accepted by hand is kept by default"
     );
     check(&mut h, "Close on peer close");
-    assert!(
-        commands(&h).iter().any(|c| c == "onclose s1 close"),
-        "{:?}",
-        commands(&h)
-    );
+    assert_ran(&h, "onclose s1 close");
     wait_for(&mut h, "the policy is set", |a| {
         sock(a, 1).is_some_and(|r| r.config.on_close == Some(OnClose::Close))
     });

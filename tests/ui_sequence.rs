@@ -6,7 +6,7 @@
 mod harness;
 
 use egui_kittest::kittest::Queryable;
-use harness::{LISTENING, app, click, console, console_lines, shown, wait_for};
+use harness::{app_listening, click, console, console_lines, shown, wait_for};
 use sockscope::engine::EventKind;
 
 fn received(app: &sockscope::app::SockscopeApp, text: &[u8]) -> bool {
@@ -20,8 +20,7 @@ fn received(app: &sockscope::app::SockscopeApp, text: &[u8]) -> bool {
 
 #[test]
 fn a_tcp_exchange_draws_an_arrow_per_send_and_a_click_selects_its_row() {
-    let mut h = app();
-    console_lines(&mut h, &LISTENING);
+    let mut h = app_listening();
     console_lines(
         &mut h,
         &[

@@ -6,7 +6,10 @@ mod harness;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
-use harness::{app, click, enabled, new_socket, select, shown, sock, type_into, wait_for};
+use harness::{
+    app, app_with_socket, click, enabled, new_socket, select, send_text, shown, sock, type_into,
+    wait_for,
+};
 use sockscope::engine::{Proto, SockId, SockState};
 
 #[test]
@@ -69,9 +72,7 @@ fn tcp_session_from_listen_to_close() {
     );
 
     // Client to server.
-    select(&mut h, 2);
-    type_into(&mut h, "Message", "hello from client");
-    click(&mut h, "Send");
+    send_text(&mut h, 2, "hello from client");
     wait_for(&mut h, "s3 receives", |a| {
         sock(a, 3).is_some_and(|r| r.bytes_in == 17)
     });
@@ -159,8 +160,7 @@ fn tcp_session_from_listen_to_close() {
 
 #[test]
 fn udp_exchange_with_destination_then_connected() {
-    let mut h = app();
-    new_socket(&mut h, "+ UDP", 1);
+    let mut h = app_with_socket("+ UDP");
     assert!(
         h.query_by_role_and_label(Role::Button, "Listen").is_none(),
         "UDP sockets have no listen step"

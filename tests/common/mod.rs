@@ -139,6 +139,13 @@ impl Rig {
             .unwrap_or_else(|| panic!("{what}: not seen on {sock} within {WAIT:?}"))
     }
 
+    /// Runs a command that must be refused in exactly the words `says`; returns the error.
+    pub fn refused_as(&mut self, says: &str, cmd: Command) -> OpError {
+        let e = self.err(cmd);
+        assert_eq!(e.to_string(), says, "the words of the refusal");
+        e
+    }
+
     /// Runs a command that must be refused with words saying `says`; returns the error.
     pub fn refused(&mut self, says: &str, cmd: Command) -> OpError {
         let e = self.err(cmd);

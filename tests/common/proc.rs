@@ -28,6 +28,15 @@ pub fn sockscope_in(data: &Path) -> Command {
     c
 }
 
+/// A fresh folder holding one script, `name`, that says `body`: the folder (removed when
+/// dropped) and the script's path.
+pub fn script_file(name: &str, body: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(name);
+    std::fs::write(&path, body).expect("script written");
+    (dir, path)
+}
+
 /// Bytes as text, for messages and checks.
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

@@ -2,8 +2,8 @@
 //! servers and clients on loopback, and event draining that never congests the engine.
 #![allow(dead_code)]
 
-use std::io::Read;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::process::Command as Proc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -63,6 +63,30 @@ fn pump_until<T>(rig: &mut Rig, job: JoinHandle<T>, keep: bool) -> T {
         }
     }
     job.join().expect("the exchange's thread")
+}
+
+/// Sends `data` on `s` from a thread of its own, then its FIN, while reading everything
+/// `s` receives to the end; returns what it read.
+pub fn send_and_read_to_end(mut s: TcpStream, data: Vec<u8>, who: &str) -> Vec<u8> {
+    let mut w = s.try_clone().expect("clone");
+    let who = who.to_string();
+    let writer = std::thread::spawn(move || {
+        w.write_all(&data)
+            .unwrap_or_else(|e| panic!("{who} sends: {e}"));
+        w.shutdown(Shutdown::Write)
+            .unwrap_or_else(|e| panic!("{who}'s FIN: {e}"));
+    });
+    let got = read_to_end(&mut s);
+    writer.join().expect("writer");
+    got
+}
+
+/// A std server that writes `len` bytes of `byte` to the one connection it accepts, as
+/// fast as the relay takes them (a write cut short by a reset or a close ends it).
+pub fn pouring_server(byte: u8, len: usize) -> (SocketAddr, JoinHandle<()>) {
+    server(move |mut s| {
+        let _ = s.write_all(&vec![byte; len]);
+    })
 }
 
 /// A std server that accepts one connection and runs `serve` on it in a thread.

@@ -123,6 +123,26 @@ pub fn commands(h: &Harness<'_, SockscopeApp>) -> Vec<String> {
         .collect()
 }
 
+/// Fails the test unless the app ran the command `line` (as the session log has it).
+pub fn assert_ran(h: &Harness<'_, SockscopeApp>, line: &str) {
+    let ran = commands(h);
+    assert!(ran.iter().any(|c| c == line), "{line:?} not among {ran:?}");
+}
+
+/// Types `text` into socket `n`'s Message field and clicks Send.
+pub fn send_text(h: &mut Harness<'_, SockscopeApp>, n: u32, text: &str) {
+    select(h, n);
+    type_into(h, "Message", text);
+    click(h, "Send");
+}
+
+/// The app with a TCP listener named srv (see [`LISTENING`]) made in its console.
+pub fn app_listening() -> Harness<'static, SockscopeApp> {
+    let mut h = app();
+    console_lines(&mut h, &LISTENING);
+    h
+}
+
 /// The row of socket `n`, if the app knows it.
 pub fn sock(app: &SockscopeApp, n: u32) -> Option<&SockRow> {
     app.state().get(SockId(n))
@@ -155,6 +175,18 @@ pub fn select(h: &mut Harness<'_, SockscopeApp>, n: u32) {
     h.get_by_label(&title).click();
     h.run_ok();
     assert_eq!(h.state().selected(), Some(SockId(n)), "s{n} is selected");
+}
+
+/// Fails the test (saying `what`) unless some widget shows text containing `needle`.
+pub fn assert_shown(h: &Harness<'_, SockscopeApp>, needle: &str, what: &str) {
+    assert!(shown(h, needle) >= 1, "{what}: {needle:?} is not on screen");
+}
+
+/// The app with socket s1 made by clicking `button` ("+ UDP", "+ TCP", …).
+pub fn app_with_socket(button: &str) -> Harness<'static, SockscopeApp> {
+    let mut h = app();
+    new_socket(&mut h, button, 1);
+    h
 }
 
 /// How many widgets show text containing `needle`.
