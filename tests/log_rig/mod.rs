@@ -4,14 +4,15 @@
 
 #![allow(dead_code)]
 
-use std::collections::BTreeSet;
 use std::net::SocketAddr;
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+pub mod files;
 pub mod golden;
 pub mod memory;
+
+#[allow(unused_imports)] // each test file uses part of it
+pub use files::*;
 
 /// What the log tests use, in one import.
 #[allow(unused_imports)] // each test file uses part of it
@@ -32,7 +33,6 @@ use sockscope::engine::{
     Addr, AddrSpec, Command, Engine, Event, EventKind, Family, How, Payload, Proto, SockId, SockRef,
 };
 use sockscope::log::read::{Packet, Row};
-use sockscope::log::save::{self, SavedInfo};
 use sockscope::log::{Record, SessionLog, format};
 
 pub const CHILD_ENV: &str = "SOCKSCOPE_LOG_TEST_JOURNAL";
@@ -352,21 +352,6 @@ pub fn loopback_session() -> Session {
     }
 }
 
-pub fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path)
-        .expect("saved file")
-        .permissions()
-        .mode()
-        & 0o777
-}
-
-pub fn dir_names(dir: &Path) -> BTreeSet<String> {
-    std::fs::read_dir(dir)
-        .expect("read dir")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect()
-}
-
 pub fn event_name(rec: &Record) -> &'static str {
     match rec {
         Record::Command { .. } => "command",
@@ -483,24 +468,4 @@ pub fn raw_payload_len(full: &SessionLog, rec: &Record) -> Option<usize> {
         })
         .expect("same record");
     raw_payload(&same).map(<[u8]>::len)
-}
-
-/// `log` saved as `name` in a fresh folder (the format by the name's extension): the
-/// folder (removed when dropped), the file and what the save said.
-pub fn saved_as(log: &SessionLog, name: &str) -> (tempfile::TempDir, PathBuf, SavedInfo) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join(name);
-    let info = save::save(log, &path).unwrap_or_else(|e| panic!("{name}: {e}"));
-    (dir, path, info)
-}
-
-/// A saved script's text and its lines that are not comments.
-pub fn script_body(path: &Path) -> (String, Vec<String>) {
-    let text = std::fs::read_to_string(path).expect("script");
-    let body = text
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .map(String::from)
-        .collect();
-    (text, body)
 }
