@@ -1,24 +1,15 @@
 //! `sockscope run` shows an OS error with its errno's name and number, in text and JSON,
 //! so that a user can search for `ECONNREFUSED`.
 
-use std::io::Write;
+mod common;
+
 use std::net::TcpListener;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
+
+use common::proc::{run_script, sockscope};
 
 fn run_stdin(script: &str, extra: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sockscope"))
-        .arg("run")
-        .args(extra)
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    if let Some(mut input) = child.stdin.take() {
-        let _ = input.write_all(script.as_bytes());
-    }
-    child.wait_with_output().expect("the binary finishes")
+    run_script(&mut sockscope(), extra, script)
 }
 
 fn refused_script() -> String {

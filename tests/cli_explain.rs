@@ -1,25 +1,13 @@
 //! `run --explain` prints a learner's second line under an error (the call, the errno's
 //! name, what it means, what to try); without the flag a script's output is as before.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
+
+use common::proc::{exit_with, run_script, sockscope};
 
 fn run(args: &[&str], script: &str) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sockscope"))
-        .arg("run")
-        .args(args)
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    if let Some(mut input) = child.stdin.take() {
-        input.write_all(script.as_bytes()).expect("the script");
-    }
-    let out = child.wait_with_output().expect("the binary finishes");
-    assert_eq!(out.status.code(), Some(1), "the connect fails the run");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    let out = run_script(&mut sockscope(), args, script);
+    exit_with(&out, 1, "the connect fails the run")
 }
 
 /// A loopback port where nothing listens (bound, read back, then released).

@@ -3,9 +3,7 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
+use common::proc::{run_script, sockscope, succeeded};
 use common::slow_peer::SlowPeer;
 
 #[test]
@@ -15,24 +13,8 @@ fn a_run_script_floods_ten_million_bytes_to_a_slow_reader_exactly() {
         "socket tcp as c\nconnect c {}\nflood c 1000 max 10000\nexpect c \"total \" 120s\nstatus\n",
         peer.addr
     );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sockscope"))
-        .args(["run", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    if let Some(mut input) = child.stdin.take() {
-        input.write_all(script.as_bytes()).expect("the script");
-    }
-    let out = child.wait_with_output().expect("the binary finishes");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run_script(&mut sockscope(), &[], &script);
+    let stdout = succeeded(&out, "the flood script");
     assert!(
         stdout.contains("total 10000000\\n"),
         "the reader had all of it when it answered:\n{stdout}"

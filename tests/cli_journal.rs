@@ -3,15 +3,18 @@
 //! acknowledged is recovered without the window. Every test sets `SOCKSCOPE_DATA_DIR` to a
 //! temporary folder.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use common::proc::{port_from, sockscope_in as sockscope, start_fed, succeeded};
 use sockscope::log::read::read_jsonl;
 
 /// Bytes of one line the client sends (and the server echoes).
@@ -19,12 +22,6 @@ const LINE: usize = 9;
 /// What the run may still lose at the kill: records the engine reported in the last this
 /// long (engine → runner → journal → kernel, on a loaded 2-core machine).
 const LOSS_WINDOW: Duration = Duration::from_millis(500);
-
-fn sockscope(data: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sockscope"));
-    c.env("SOCKSCOPE_DATA_DIR", data);
-    c
-}
 
 fn output(data: &Path, args: &[&str]) -> Output {
     sockscope(data)
@@ -52,45 +49,22 @@ fn journals(dir: &Path) -> Vec<PathBuf> {
 /// server, its `responder` line): a client never meets a server not yet listening and answering.
 /// The rest of its output is drained on a thread.
 fn start_run(data: &Path, script: &str, extra: &[&str], ready: &'static str) -> (Child, u16) {
-    let mut child = sockscope(data)
-        .arg("run")
-        .args(extra)
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the binary starts");
-    let mut stdin = child.stdin.take().expect("stdin");
-    stdin.write_all(script.as_bytes()).expect("script");
-    drop(stdin);
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = crossbeam_channel::bounded(1);
-    std::thread::spawn(move || {
-        let mut tx = Some(tx);
-        let mut bound = None;
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if let Some(port) = line
-                .split_once("bound 127.0.0.1:")
-                .and_then(|(_, p)| p.trim().parse::<u16>().ok())
-            {
-                bound.get_or_insert(port);
-            }
-            if line.contains(ready)
-                && let (Some(port), Some(tx)) = (bound, tx.take())
-            {
-                let _ = tx.send(port);
-            }
+    let mut cmd = sockscope(data);
+    let child = start_fed(
+        cmd.arg("run").args(extra).arg("-"),
+        script.as_bytes(),
+        Stdio::null(),
+    );
+    let mut bound = None;
+    port_from(child, Duration::from_secs(30), move |line| {
+        if let Some(port) = line
+            .split_once("bound 127.0.0.1:")
+            .and_then(|(_, p)| p.trim().parse::<u16>().ok())
+        {
+            bound.get_or_insert(port);
         }
-    });
-    match rx.recv_timeout(Duration::from_secs(30)) {
-        Ok(port) => (child, port),
-        Err(_) => {
-            let _ = child.kill();
-            panic!("sockscope run printed no bound line");
-        }
-    }
+        bound.filter(|_| line.contains(ready))
+    })
 }
 
 const SERVER: &str = "socket tcp as srv\nbind srv 127.0.0.1:0\nlisten srv\naccept srv auto\nrespond srv echo\nsleep 60s\n";
@@ -177,13 +151,7 @@ fn a_run_killed_with_sigkill_is_recovered_by_sockscope_recover() {
         data.path(),
         &["recover", "--save", saved.to_str().expect("utf-8")],
     );
-    let said = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{said}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let said = succeeded(&out, "recover --save");
     assert!(said.contains("the journal was deleted"), "{said}");
     assert!(journals(data.path()).is_empty(), "deleted once saved");
 

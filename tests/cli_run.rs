@@ -1,39 +1,24 @@
 //! End-to-end tests of `sockscope run`: the real binary, real peers on loopback.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, UdpSocket};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::time::Duration;
 
+use common::proc::{exit_with, feed, run_script, sockscope_in, succeeded, test_data, text};
+
+/// `sockscope ARGS…` on the shared test data folder, `stdin` (if any) on its input.
 fn sockscope(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sockscope"))
-        .env(
-            "SOCKSCOPE_DATA_DIR",
-            std::env::temp_dir().join("sockscope-test-data"),
-        )
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    if let Some(mut input) = child.stdin.take()
-        && let Some(bytes) = stdin
-    {
-        let _ = input.write_all(bytes);
-    }
-    child.wait_with_output().expect("the binary finishes")
+    feed(
+        sockscope_in(&test_data()).args(args),
+        stdin.unwrap_or_default(),
+    )
 }
 
 fn run_stdin(script: &str, extra: &[&str]) -> Output {
-    let mut args = vec!["run"];
-    args.extend_from_slice(extra);
-    args.push("-");
-    sockscope(&args, Some(script.as_bytes()))
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    run_script(&mut sockscope_in(&test_data()), extra, script)
 }
 
 #[test]
@@ -123,7 +108,7 @@ fn a_failing_expect_exits_1_and_shows_what_arrived() {
     let script = "socket udp as a\nbind a 127.0.0.1:0\nsocket udp as b\nbind b 127.0.0.1:0\n\
                   sendto a $b \"Err\"\nexpect b \"OK\" 300ms\nsend a \"never runs\"\n";
     let out = run_stdin(script, &[]);
-    assert_eq!(out.status.code(), Some(1));
+    exit_with(&out, 1, "the failing expect");
     let err = text(&out.stderr);
     assert!(err.contains("-:6:"), "names the line: {err}");
     assert!(err.contains("expect b"), "names the command: {err}");
@@ -162,7 +147,7 @@ fn a_command_failing_at_run_time_exits_1_naming_it() {
         &format!("socket tcp\nconnect s1 127.0.0.1:{port}\nstatus\n"),
         &[],
     );
-    assert_eq!(out.status.code(), Some(1));
+    exit_with(&out, 1, "the refused connect");
     let err = text(&out.stderr);
     assert!(err.contains("-:2: connect s1"), "{err}");
     assert!(err.contains("refused"), "{err}");
@@ -243,8 +228,7 @@ fn random_bytes_as_a_script_never_panic() {
 #[test]
 fn version_names_the_commit() {
     let out = sockscope(&["--version"], None);
-    assert_eq!(out.status.code(), Some(0));
-    let v = text(&out.stdout);
+    let v = succeeded(&out, "--version");
     assert!(v.starts_with("sockscope 0."), "{v}");
     assert!(v.contains('('), "{v}");
 }
@@ -253,19 +237,9 @@ fn version_names_the_commit() {
 fn the_shell_runs_lines_and_keeps_history_across_runs() {
     let data = tempfile::tempdir().expect("tempdir");
     let run = |input: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sockscope"))
-            .arg("shell")
-            .env("XDG_DATA_HOME", data.path())
-            .env("SOCKSCOPE_DATA_DIR", data.path().join("sockscope"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("shell starts");
-        if let Some(mut i) = child.stdin.take() {
-            let _ = i.write_all(input.as_bytes());
-        }
-        child.wait_with_output().expect("shell ends")
+        let mut shell = sockscope_in(&data.path().join("sockscope"));
+        shell.arg("shell").env("XDG_DATA_HOME", data.path());
+        feed(&mut shell, input.as_bytes())
     };
     let out = run("socket udp as u\nbind u 127.0.0.1:0\nbnd oops\nquit\n");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));

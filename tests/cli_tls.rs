@@ -2,36 +2,23 @@
 //! self-signed certificate, the `tls handshake` event in text and JSON, payloads marked as
 //! decrypted, and the key log written where `SSLKEYLOGFILE` says. The real binary, loopback.
 
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+mod common;
+
+use std::process::Output;
+use std::time::Duration;
+
+use common::proc::{run_within, sockscope_in, succeeded, test_data};
 
 fn run(script: &str, args: &[&str], keylog: &std::path::Path) -> Output {
     let dir = script_dir();
     let file = dir.path().join("tls.scope");
     std::fs::write(&file, script).expect("write the script");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sockscope"))
-        .env(
-            "SOCKSCOPE_DATA_DIR",
-            std::env::temp_dir().join("sockscope-test-data"),
-        )
-        .env("SSLKEYLOGFILE", keylog)
+    let mut cmd = sockscope_in(&test_data());
+    cmd.env("SSLKEYLOGFILE", keylog)
         .arg("run")
         .args(args)
-        .arg(&file)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while child.try_wait().expect("wait").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("sockscope run did not end");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().expect("output")
+        .arg(&file);
+    run_within(&mut cmd, Duration::from_secs(120), "sockscope run")
 }
 
 fn script_dir() -> tempfile::TempDir {
@@ -58,12 +45,7 @@ fn a_script_speaks_tls_and_its_log_shows_the_handshake_and_decrypted_payloads() 
         &["--log", text_log.to_str().expect("utf-8 path")],
         &keys,
     );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = succeeded(&out, "the TLS script");
     assert!(stdout.contains("tls handshake TLS 1.3 · TLS_"), "{stdout}");
     assert!(stdout.contains("· verified"), "{stdout}");
     let log = std::fs::read_to_string(&text_log).expect("the text log");
@@ -89,8 +71,7 @@ fn json_lines_carry_the_handshake_and_mark_payloads_decrypted() {
         &["--json"],
         &dir.path().join("keys.log"),
     );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}");
+    let stdout = succeeded(&out, "the TLS script with --json");
     let rows: Vec<serde_json::Value> = stdout
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())

@@ -2,61 +2,35 @@
 //! script's exchange, against sockscope's own loopback peers, the tutorials' servers and a
 //! sockscope server in another process. Skips (passes with a note) when python3 is missing.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use common::proc::{BIN, finish_within, have_python, port_from, start, start_fed, text};
 use sockscope::lang::{Statement, parse_script};
 
-const BIN: &str = env!("CARGO_BIN_EXE_sockscope");
 /// Generous: the machine is loaded; a program's own timeouts end it well before.
 const RUN_LIMIT: Duration = Duration::from_secs(90);
 
-fn have_python() -> bool {
-    let ok = Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("python3 is not installed: skipping");
-    }
-    ok
-}
-
-/// Waits for a child, killing it past `RUN_LIMIT`.
-fn wait_limited(mut child: Child, what: &str) -> Output {
-    let deadline = Instant::now() + RUN_LIMIT;
-    while child.try_wait().expect("try_wait").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("{what} ran past {RUN_LIMIT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().expect("output")
+/// A finished program's (stdout, stderr, status).
+fn parts(out: Output) -> (String, String, i32) {
+    (
+        text(&out.stdout),
+        text(&out.stderr),
+        out.status.code().unwrap_or(-1),
+    )
 }
 
 /// `sockscope code python -` of a script text: (stdout, stderr, status).
 fn generate(script: &str) -> (String, String, i32) {
-    let mut child = Command::new(BIN)
-        .args(["code", "python", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn sockscope");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(script.as_bytes())
-        .expect("write script");
-    let out = wait_limited(child, "sockscope code");
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code().unwrap_or(-1),
-    )
+    let mut cmd = Command::new(BIN);
+    let child = start_fed(
+        cmd.args(["code", "python", "-"]),
+        script.as_bytes(),
+        Stdio::piped(),
+    );
+    parts(finish_within(child, RUN_LIMIT, "sockscope code"))
 }
 
 /// Runs a program with python3: (stdout, stderr, status).
@@ -64,18 +38,9 @@ fn run_python(code: &str) -> (String, String, i32) {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("prog.py");
     std::fs::write(&path, code).expect("write program");
-    let child = Command::new("python3")
-        .arg(&path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn python3");
-    let out = wait_limited(child, "python3");
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code().unwrap_or(-1),
-    )
+    let mut cmd = Command::new("python3");
+    let child = start(cmd.arg(&path), Stdio::null(), Stdio::piped());
+    parts(finish_within(child, RUN_LIMIT, "python3"))
 }
 
 fn examples() -> Vec<(String, String)> {
@@ -148,27 +113,8 @@ fn start_server(
     cmd: &mut Command,
     pick: impl Fn(&str) -> Option<u16> + Send + 'static,
 ) -> (Child, u16) {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn server");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(p) = pick(&line) {
-                let _ = tx.send(p);
-            }
-        }
-    });
-    match rx.recv_timeout(Duration::from_secs(60)) {
-        Ok(port) => (child, port),
-        Err(_) => {
-            let _ = child.kill();
-            panic!("the server never said its port");
-        }
-    }
+    let child = start(cmd, Stdio::null(), Stdio::null());
+    port_from(child, Duration::from_secs(60), pick)
 }
 
 fn client_against(mut server: Child, script: &str) {

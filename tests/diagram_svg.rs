@@ -1,25 +1,21 @@
 //! `sockscope run --log FILE.svg` writes the session's sequence diagram as SVG: a valid XML
 //! document with a lane per socket and an arrow per message, labelled with the payload.
 
-use std::process::Command;
+mod common;
+
+use common::proc::{script_file, sockscope, succeeded};
 
 fn run_to_svg(script: &str) -> String {
     let dir = tempfile::tempdir().expect("a temp dir");
     let svg = dir.path().join("session.svg");
-    let out = Command::new(env!("CARGO_BIN_EXE_sockscope"))
+    let out = sockscope()
         .arg("run")
         .arg("--log")
         .arg(&svg)
         .arg(script)
         .output()
         .expect("the binary runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out, "run --log FILE.svg");
     std::fs::read_to_string(&svg).expect("the SVG was written")
 }
 
@@ -75,14 +71,11 @@ fn the_tcp_ok_bye_example_draws_three_lanes_and_an_arrow_per_message() {
 
 #[test]
 fn payloads_that_look_like_markup_are_escaped() {
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let script = dir.path().join("udp.scope");
-    std::fs::write(
-        &script,
+    let (_dir, script) = script_file(
+        "udp.scope",
         "socket udp as a\nbind a 127.0.0.1:0\nsocket udp as b\nbind b 127.0.0.1:0\n\
          sendto a $b \"<b>&'\\\"\"\nexpect b \"<b>\"\nclose a\nclose b\n",
-    )
-    .expect("the script");
+    );
     let svg = run_to_svg(script.to_str().expect("a UTF-8 path"));
     let doc = roxmltree::Document::parse(&svg).expect("markup in a payload keeps the SVG valid");
     let steps = texts_of(&doc, "step");

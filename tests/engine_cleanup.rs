@@ -36,8 +36,7 @@ fn shutdown_leaks_no_descriptor_and_no_thread() {
             let c = rig.socket(Proto::Tcp, Family::V4);
             rig.ok(common::connect(c, addr));
         }
-        let u = rig.socket(Proto::Udp, Family::V4);
-        rig.bind(u, "127.0.0.1:0");
+        rig.bound_udp();
         assert!(open_fds() >= before + 22, "the sockets are really open");
         assert_eq!(engine_threads(), threads_before + 1);
     } // Rig drop shuts the engine down.

@@ -70,8 +70,7 @@ fn a_fifo_or_a_device_is_refused_at_once_and_the_engine_goes_on() {
     assert!(made.success());
     let mut rig = Rig::new();
     let (c, _h) = client_to_sink(&mut rig, false);
-    let u = rig.socket(Proto::Udp, Family::V4);
-    let at = rig.bind(u, "127.0.0.1:0");
+    let (u, at) = rig.bound_udp();
     for (path, what) in [(fifo.clone(), "FIFO"), ("/dev/zero".into(), "device")] {
         let t = Instant::now();
         let e = rig.err(Command::Send {
@@ -109,9 +108,8 @@ fn a_datagram_file_over_the_udp_limit_is_refused_before_it_is_read() {
     let over = dir.path().join("over.bin");
     std::fs::write(&over, vec![b'x'; 65_508]).expect("write");
     let mut rig = Rig::new();
-    let sink = rig.socket(Proto::Udp, Family::V4);
-    let at = rig.bind(sink, "127.0.0.1:0");
-    let u = rig.socket(Proto::Udp, Family::V4);
+    let (sink, at) = rig.bound_udp();
+    let u = rig.udp();
     let before = rss();
     let t = Instant::now();
     for path in [&big, &over] {
@@ -190,8 +188,7 @@ fn a_big_file_streams_in_bounded_memory_while_other_sockets_are_served() {
         .and_then(|f| f.set_len(size))
         .expect("a sparse file");
     let mut rig = Rig::new();
-    let echo = rig.socket(Proto::Udp, Family::V4);
-    let echo_at = rig.bind(echo, "127.0.0.1:0");
+    let (echo, echo_at) = rig.bound_udp();
     rig.ok(Command::Respond {
         sock: echo.into(),
         responder: Responder::Echo,

@@ -6,14 +6,11 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::Rig;
-use sockscope::engine::{Command, EventKind, Family, FloodLimit, Payload, Proto, SockId};
+use sockscope::engine::{Command, EventKind, FloodLimit, Payload, SockId};
 
 /// Two bound UDP sockets: a sink (with its address) and a source to flood it from.
 fn udp_sink_and_source(rig: &mut Rig) -> (SockId, std::net::SocketAddr, SockId) {
-    let sink = rig.socket(Proto::Udp, Family::V4);
-    let sink_addr = rig.bind(sink, "127.0.0.1:0");
-    let src = rig.socket(Proto::Udp, Family::V4);
-    rig.bind(src, "127.0.0.1:0");
+    let [(sink, sink_addr), (src, _)] = rig.bound_udps();
     (sink, sink_addr, src)
 }
 
@@ -91,14 +88,12 @@ fn an_unpaced_udp_flood_for_a_time_ends_and_the_engine_keeps_serving() {
     assert!(done, "a 300 ms flood ends (20 s allowed)");
     assert!(received > 0, "the sink was read while the flood ran");
     // The engine still answers a command.
-    let other = rig.socket(Proto::Udp, Family::V4);
-    rig.bind(other, "127.0.0.1:0");
+    rig.bound_udp();
 }
 
 #[test]
 fn a_tcp_flood_arrives_whole_and_stats_report_rates() {
-    let mut rig = Rig::new();
-    let (_l, c, srv) = rig.tcp_pair();
+    let (mut rig, c, srv) = Rig::pair();
     rig.ok(Command::Flood {
         sock: c.into(),
         size: 16_384,
@@ -149,34 +144,27 @@ fn a_tcp_flood_arrives_whole_and_stats_report_rates() {
 
 #[test]
 fn flood_input_is_checked() {
+    // One datagram or message of `size` bytes, to the socket's peer.
+    let flood = |sock: SockId, size| Command::Flood {
+        sock: sock.into(),
+        size,
+        rate: None,
+        limit: FloodLimit::Count(1),
+        to: None,
+    };
     let mut rig = Rig::new();
-    let u = rig.socket(Proto::Udp, Family::V4);
-    let e = rig.err(Command::Flood {
-        sock: u.into(),
-        size: 10,
-        rate: None,
-        limit: FloodLimit::Count(1),
-        to: None,
-    });
-    assert!(e.to_string().contains("no fixed peer"), "{e}");
+    let u = rig.udp();
+    rig.refused("no fixed peer", flood(u, 10));
     let (_l, c, _s) = rig.tcp_pair();
-    let e = rig.err(Command::Flood {
-        sock: c.into(),
-        size: 0,
-        rate: None,
-        limit: FloodLimit::Count(1),
-        to: None,
-    });
-    assert!(e.to_string().contains("1 to 65536"), "{e}");
+    rig.refused("1 to 65536", flood(c, 0));
 }
 
 #[test]
 fn flood_and_repeat_bind_an_unbound_udp_socket_first_as_sendto_does() {
     let mut rig = Rig::new();
-    let sink = rig.socket(Proto::Udp, Family::V4);
-    let sink_addr = rig.bind(sink, "127.0.0.1:0");
+    let (sink, sink_addr) = rig.bound_udp();
     for n in 0..2 {
-        let u = rig.socket(Proto::Udp, Family::V4);
+        let u = rig.udp();
         let cmd = if n == 0 {
             Command::Flood {
                 sock: u.into(),
@@ -221,8 +209,7 @@ fn flood_and_repeat_bind_an_unbound_udp_socket_first_as_sendto_does() {
 
 #[test]
 fn flood_and_chunked_errors_name_their_own_command() {
-    let mut rig = Rig::new();
-    let (_l, c, _s) = rig.tcp_pair();
+    let (mut rig, c, _s) = Rig::pair();
     let e = rig.err(Command::Flood {
         sock: c.into(),
         size: 0,
@@ -238,7 +225,7 @@ fn flood_and_chunked_errors_name_their_own_command() {
         payload: Payload::bytes(&b"x"[..]),
     });
     assert!(e.to_string().starts_with("chunked"), "{e}");
-    let u = rig.socket(Proto::Udp, Family::V4);
+    let u = rig.udp();
     let e = rig.err(Command::Flood {
         sock: u.into(),
         size: 10,

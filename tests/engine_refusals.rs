@@ -12,16 +12,15 @@ use sockscope::engine::{Command, EventKind, Family, Payload, Proto, Refusal};
 fn a_refused_command_carries_its_refusal_as_data() {
     let mut rig = Rig::new();
     let s = rig.socket(Proto::Tcp, Family::V4);
-    let e = rig.err(Command::Send {
-        sock: s.into(),
-        payload: Payload::Bytes(b"x"[..].into()),
-    });
+    let e = rig.refused_as(
+        &format!("send: {s} is not connected: connect first"),
+        Command::Send {
+            sock: s.into(),
+            payload: Payload::Bytes(b"x"[..].into()),
+        },
+    );
     let label = s.to_string();
     assert_eq!(e.refusal(), Some(&Refusal::ConnectFirst { label }));
-    assert_eq!(
-        e.to_string(),
-        format!("send: {s} is not connected: connect first")
-    );
     assert_eq!(
         e.cause.errno(),
         None,
@@ -33,30 +32,29 @@ fn a_refused_command_carries_its_refusal_as_data() {
 fn abort_and_join_on_unix_sockets_say_what_the_socket_is() {
     let mut rig = Rig::new();
     let stream = rig.socket(Proto::UnixStream, Family::Unix);
-    let e = rig.err(Command::Abort {
-        sock: stream.into(),
-    });
-    assert_eq!(
-        e.to_string(),
-        format!("abort: {stream} is a unix stream socket: abort resets TCP connections; use close")
+    rig.refused_as(
+        &format!(
+            "abort: {stream} is a unix stream socket: abort resets TCP connections; use close"
+        ),
+        Command::Abort {
+            sock: stream.into(),
+        },
     );
     let dgram = rig.socket(Proto::UnixDgram, Family::Unix);
-    let e = rig.err(Command::Join {
-        sock: dgram.into(),
-        group: "239.1.2.3".parse().expect("group"),
-        iface: None,
-    });
-    assert_eq!(
-        e.to_string(),
-        format!("join: {dgram} is a unix datagram socket: multicast is for UDP sockets")
+    rig.refused_as(
+        &format!("join: {dgram} is a unix datagram socket: multicast is for UDP sockets"),
+        Command::Join {
+            sock: dgram.into(),
+            group: "239.1.2.3".parse().expect("group"),
+            iface: None,
+        },
     );
 }
 
 #[test]
 fn chunked_on_a_udp_socket_without_a_peer_asks_for_a_connection_not_an_address() {
     let mut rig = Rig::new();
-    let s = rig.socket(Proto::Udp, Family::V4);
-    rig.bind(s, "127.0.0.1:0");
+    let (s, _) = rig.bound_udp();
     let e = rig.err(Command::Chunked {
         sock: s.into(),
         size: 2,
@@ -94,15 +92,15 @@ fn bind_while_a_connect_is_under_way_says_bind_comes_first() {
         addr: to.into(),
         timeout: Some(Duration::from_secs(60)),
     });
-    rig.wait(|e| e.socket == Some(c) && matches!(e.kind, EventKind::Connecting { .. }))
-        .expect("the connect is under way");
-    let e = rig.err(Command::Bind {
-        sock: c.into(),
-        addr: spec("127.0.0.1:0"),
+    rig.wait_on(c, "the connect is under way", |k| {
+        matches!(k, EventKind::Connecting { .. })
     });
-    assert_eq!(
-        e.to_string(),
-        format!("bind: {c} is connecting; bind comes before connect")
+    rig.refused_as(
+        &format!("bind: {c} is connecting; bind comes before connect"),
+        Command::Bind {
+            sock: c.into(),
+            addr: spec("127.0.0.1:0"),
+        },
     );
 }
 

@@ -199,28 +199,9 @@ fn a_64_mib_transfer_each_way_arrives_identical() {
     let want_down = sha256(&down);
     let want_up = sha256(&up);
     let mut rig = Rig::new();
-    let (srv_addr, srv) = server(move |mut s| {
-        let mut w = s.try_clone().expect("clone");
-        let writer = std::thread::spawn(move || {
-            w.write_all(&down).expect("server sends");
-            w.shutdown(Shutdown::Write).expect("server's FIN");
-        });
-        let got = read_to_end(&mut s);
-        writer.join().expect("writer");
-        got
-    });
+    let (srv_addr, srv) = server(move |s| send_and_read_to_end(s, down, "server"));
     let (_, addr) = relay(&mut rig, srv_addr);
-    let job = std::thread::spawn(move || {
-        let mut c = client(addr);
-        let mut w = c.try_clone().expect("clone");
-        let writer = std::thread::spawn(move || {
-            w.write_all(&up).expect("client sends");
-            w.shutdown(Shutdown::Write).expect("client's FIN");
-        });
-        let got = read_to_end(&mut c);
-        writer.join().expect("writer");
-        got
-    });
+    let job = std::thread::spawn(move || send_and_read_to_end(client(addr), up, "client"));
     let t0 = Instant::now();
     let at_client = drain_until(&mut rig, job);
     let secs = t0.elapsed().as_secs_f64();

@@ -10,15 +10,13 @@ use std::time::{Duration, Instant};
 
 use common::relay::*;
 use common::{Rig, WAIT};
-use sockscope::engine::{Command, Dir, EventKind, Family, Fault, Ppm, Proto, Setting, SockId};
+use sockscope::engine::{Command, Dir, EventKind, Fault, Ppm, Setting, SockId};
 
 #[test]
 fn cut_resets_both_sides_after_its_count_and_stall_stops_reading() {
     let mut rig = Rig::new();
     // cut: the client gets at most 100 KiB, then a reset.
-    let (srv_addr, _srv) = server(|mut s| {
-        let _ = s.write_all(&vec![1u8; 1 << 20]);
-    });
+    let (srv_addr, _srv) = pouring_server(1, 1 << 20);
     let (l, addr) = relay(&mut rig, srv_addr);
     fault(&mut rig, l, Some(Dir::Down), Fault::Cut(Some(100 << 10)));
     let job = std::thread::spawn(move || {
@@ -71,9 +69,7 @@ fn cut_resets_both_sides_after_its_count_and_stall_stops_reading() {
 #[test]
 fn a_client_that_does_not_read_stops_the_relay_reading_the_server() {
     let mut rig = Rig::new();
-    let (srv_addr, _srv) = server(|mut s| {
-        let _ = s.write_all(&vec![3u8; 64 << 20]);
-    });
+    let (srv_addr, _srv) = pouring_server(3, 64 << 20);
     let (_, addr) = relay(&mut rig, srv_addr);
     let c = client(addr); // never reads
     // Wait until the relay stops taking bytes (the counters hold still), then check
@@ -160,8 +156,7 @@ fn a_udp_relay_keeps_a_session_per_client_until_its_idle_time() {
         }
         seen
     });
-    let u = rig.socket(Proto::Udp, Family::V4);
-    let relay_addr = rig.bind(u, "127.0.0.1:0");
+    let (u, relay_addr) = rig.bound_udp();
     rig.ok(Command::Relay {
         sock: u.into(),
         to: Some(echo_addr.into()),

@@ -102,8 +102,7 @@ fn a_peer_that_resets_in_the_backlog_keeps_its_address() {
 
 #[test]
 fn a_reset_is_its_own_state_and_event_not_a_half_close() {
-    let mut rig = Rig::new();
-    let (_l, c, srv) = rig.tcp_pair();
+    let (mut rig, c, srv) = Rig::pair();
     rig.ok(Command::Abort { sock: srv.into() });
     let ev = rig
         .wait(|e| {
@@ -132,11 +131,9 @@ fn a_reset_is_its_own_state_and_event_not_a_half_close() {
 
 #[test]
 fn an_orderly_close_is_still_a_half_close() {
-    let mut rig = Rig::new();
-    let (_l, c, srv) = rig.tcp_pair();
+    let (mut rig, c, srv) = Rig::pair();
     rig.ok(Command::Close { sock: srv.into() });
-    rig.wait(|e| e.socket == Some(c) && matches!(e.kind, EventKind::PeerClosed))
-        .expect("peer closed");
+    rig.wait_on(c, "peer closed", |k| matches!(k, EventKind::PeerClosed));
     let s = info(&mut rig, c);
     assert_eq!(s.state, SockState::HalfClosed);
     assert!(!rig.seen.iter().any(|e| is_reset(e, c)));
@@ -159,6 +156,26 @@ fn accepted_from(list: &[SocketInfo], l: SockId) -> Vec<&SocketInfo> {
     list.iter().filter(|s| s.parent == Some(l)).collect()
 }
 
+/// Polls the connections `l` accepted until `check` finds them done (`Ok`); past `limit`
+/// fails with what `check` said of them last (`Err`). Returns them as they were then.
+fn poll_conns(
+    rig: &mut Rig,
+    l: SockId,
+    limit: Duration,
+    check: impl Fn(&[&SocketInfo]) -> Result<(), String>,
+) -> Vec<SocketInfo> {
+    let deadline = Instant::now() + limit;
+    loop {
+        let list = status(rig);
+        let conns = accepted_from(&list, l);
+        match check(&conns) {
+            Ok(()) => return conns.into_iter().cloned().collect(),
+            Err(why) => assert!(Instant::now() < deadline, "{why}"),
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// A listener that auto-accepts and answers every message with `reply`.
 fn auto_server(rig: &mut Rig, reply: &'static [u8]) -> (SockId, SocketAddr) {
     let (l, addr) = rig.server(sockscope::engine::Responder::Fixed(
@@ -174,26 +191,22 @@ fn auto_accepted_connections_close_when_their_peer_closes() {
     let s = info(&mut rig, l);
     assert_eq!(s.on_close, Some(None), "status shows the default policy");
     short_clients(addr, 50);
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let list = status(&mut rig);
-        let conns = accepted_from(&list, l);
-        let closed = conns
-            .iter()
-            .filter(|s| s.state == SockState::Closed)
-            .count();
-        if conns.len() == 50 && closed == 50 {
-            assert!(conns.iter().all(|s| s.tcp_state.is_none()));
-            break;
+    let conns = poll_conns(&mut rig, l, WAIT, |conns| {
+        let closed = conns.iter().filter(|s| s.state == SockState::Closed);
+        if conns.len() == 50 && closed.count() == 50 {
+            return Ok(());
         }
         let waiting: Vec<_> = conns.iter().filter_map(|s| s.tcp_state).collect();
-        assert!(
-            Instant::now() < deadline,
-            "{closed} of {} closed; kernel states {waiting:?}",
+        Err(format!(
+            "{} of {} closed; kernel states {waiting:?}",
+            conns
+                .iter()
+                .filter(|s| s.state == SockState::Closed)
+                .count(),
             conns.len()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+        ))
+    });
+    assert!(conns.iter().all(|s| s.tcp_state.is_none()));
 }
 
 #[test]
@@ -215,20 +228,15 @@ fn onclose_keep_leaves_them_half_open_for_study_and_close_closes_them() {
     });
     assert_eq!(info(&mut rig, l).on_close, Some(Some(OnClose::Keep)));
     short_clients(addr, 5);
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let list = status(&mut rig);
-        let conns = accepted_from(&list, l);
+    poll_conns(&mut rig, l, WAIT, |conns| {
         let kept = conns
             .iter()
-            .filter(|s| s.state == SockState::HalfClosed && s.tcp_state == Some("CLOSE_WAIT"))
-            .count();
-        if kept == 5 {
-            break;
+            .filter(|s| s.state == SockState::HalfClosed && s.tcp_state == Some("CLOSE_WAIT"));
+        match kept.count() {
+            5 => Ok(()),
+            _ => Err(format!("{conns:?}")),
         }
-        assert!(Instant::now() < deadline, "{conns:?}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    });
     // Switching to close closes the ones already waiting.
     rig.ok(Command::OnClose {
         sock: l.into(),
@@ -292,34 +300,23 @@ fn only_the_newest_ended_connections_keep_their_record() {
         std::thread::sleep(Duration::from_millis(5));
     }
     clients.join().expect("every client got its reply");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let list = status(&mut rig);
-        let conns = accepted_from(&list, l);
-        let closed = conns
-            .iter()
-            .filter(|s| s.state == SockState::Closed)
-            .count();
+    let conns = poll_conns(&mut rig, l, Duration::from_secs(60), |conns| {
+        let closed = conns.iter().filter(|s| s.state == SockState::Closed);
         assert!(
             conns.len() <= sockscope::engine::ENDED_KEPT + 100,
             "{} records kept of {total} connections",
             conns.len()
         );
-        if closed == sockscope::engine::ENDED_KEPT {
-            let oldest = conns.iter().map(|s| s.id.0).min().unwrap_or(0);
-            assert!(
-                oldest > l.0 + 150,
-                "the oldest records went first (oldest kept: s{oldest})"
-            );
-            break;
+        match closed.count() {
+            n if n == sockscope::engine::ENDED_KEPT => Ok(()),
+            n => Err(format!("{n} closed of {} kept", conns.len())),
         }
-        assert!(
-            Instant::now() < deadline,
-            "{closed} closed of {} kept",
-            conns.len()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    });
+    let oldest = conns.iter().map(|s| s.id.0).min().unwrap_or(0);
+    assert!(
+        oldest > l.0 + 150,
+        "the oldest records went first (oldest kept: s{oldest})"
+    );
     // The listener itself is still there and serving.
     short_clients(addr, 1);
 }

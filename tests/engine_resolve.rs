@@ -81,15 +81,14 @@ fn other_sockets_are_served_while_a_slow_name_resolves_and_later_commands_wait()
         Duration::from_secs(3),
         Duration::from_secs(30),
     ));
-    let echo = rig.socket(Proto::Udp, Family::V4);
-    let echo_at = rig.bind(echo, "127.0.0.1:0");
+    let (echo, echo_at) = rig.bound_udp();
     rig.ok(Command::Respond {
         sock: echo.into(),
         responder: Responder::Echo,
     });
     // A datagram socket connects at once: the send behind it would fail ("no fixed peer")
     // if it did not wait for the name.
-    let c = rig.socket(Proto::Udp, Family::V4);
+    let c = rig.udp();
     let start = Instant::now();
     let connect = rig.engine.submit(Command::Connect {
         sock: c.into(),
@@ -148,7 +147,7 @@ fn an_unknown_name_fails_at_once_and_a_hung_one_when_its_time_is_up() {
         "{text}"
     );
     assert!(t.elapsed() < Duration::from_secs(2));
-    let u = rig.socket(Proto::Udp, Family::V4);
+    let u = rig.udp();
     let t = Instant::now();
     let e = rig.err(Command::Bind {
         sock: u.into(),

@@ -3,72 +3,76 @@
 
 mod common;
 
+use std::io::{Read, Write};
+use std::net::TcpStream;
+
 use common::Rig;
-use sockscope::engine::{Command, Family, Framing, Proto};
+use sockscope::engine::{Command, Framing, Responder};
 use sockscope::lang::Statement;
 
-#[test]
-fn an_echo_under_line_framing_sends_the_delimiter_back() {
-    let mut rig = Rig::new();
-    let (l, addr) = rig.listener();
-    rig.ok(Command::Frame {
-        sock: l.into(),
-        framing: Framing::Delimited(b"\n".to_vec()),
-    });
-    rig.ok(Command::Respond {
-        sock: l.into(),
-        responder: sockscope::engine::Responder::Echo,
-    });
-    rig.ok(Command::AcceptAuto {
-        sock: l.into(),
-        on: true,
-    });
-    let mut c = std::net::TcpStream::connect(addr).expect("connect");
-    c.set_read_timeout(Some(common::WAIT)).expect("timeout");
-    use std::io::{Read, Write};
-    c.write_all(b"one\ntwo\nthr").expect("write");
-    c.write_all(b"ee\n").expect("write");
-    let want = b"one\ntwo\nthree\n";
-    let mut got = vec![0u8; want.len()];
-    c.read_exact(&mut got).expect("the echo");
-    assert_eq!(got, want, "{:?}", String::from_utf8_lossy(&got));
-}
+/// Each case: the framing, the responder, what the client writes (in pieces), the answer.
+type EchoCase = (
+    &'static str,
+    Framing,
+    Responder,
+    &'static [&'static [u8]],
+    &'static [u8],
+);
 
 #[test]
-fn an_echo_under_length_framing_sends_the_header_back() {
-    let mut rig = Rig::new();
-    let (l, addr) = rig.listener();
-    rig.ok(Command::Frame {
-        sock: l.into(),
-        framing: Framing::LengthPrefixed {
-            width: 2,
-            big_endian: true,
-        },
-    });
-    rig.ok(Command::Respond {
-        sock: l.into(),
-        responder: sockscope::engine::Responder::Upper,
-    });
-    rig.ok(Command::AcceptAuto {
-        sock: l.into(),
-        on: true,
-    });
-    let mut c = std::net::TcpStream::connect(addr).expect("connect");
-    c.set_read_timeout(Some(common::WAIT)).expect("timeout");
-    use std::io::{Read, Write};
-    c.write_all(b"\x00\x02hi\x00\x03abc").expect("write");
-    let want = b"\x00\x02HI\x00\x03ABC";
-    let mut got = vec![0u8; want.len()];
-    c.read_exact(&mut got).expect("the echo");
-    assert_eq!(got, want);
+fn an_echo_under_a_framing_sends_the_framing_back() {
+    let length = Framing::LengthPrefixed {
+        width: 2,
+        big_endian: true,
+    };
+    let cases: [EchoCase; 2] = [
+        (
+            "an echo under line framing sends the delimiter back",
+            Framing::Delimited(b"\n".to_vec()),
+            Responder::Echo,
+            &[b"one\ntwo\nthr", b"ee\n"],
+            b"one\ntwo\nthree\n",
+        ),
+        (
+            "an upper under length framing sends the header back",
+            length,
+            Responder::Upper,
+            &[b"\x00\x02hi\x00\x03abc"],
+            b"\x00\x02HI\x00\x03ABC",
+        ),
+    ];
+    for (case, framing, responder, pieces, want) in cases {
+        let mut rig = Rig::new();
+        let (l, addr) = rig.listener();
+        rig.ok(Command::Frame {
+            sock: l.into(),
+            framing,
+        });
+        rig.ok(Command::Respond {
+            sock: l.into(),
+            responder,
+        });
+        rig.ok(Command::AcceptAuto {
+            sock: l.into(),
+            on: true,
+        });
+        let mut c = TcpStream::connect(addr).expect("connect");
+        c.set_read_timeout(Some(common::WAIT)).expect("timeout");
+        for piece in pieces {
+            c.write_all(piece).expect("write");
+        }
+        let mut got = vec![0u8; want.len()];
+        c.read_exact(&mut got)
+            .unwrap_or_else(|e| panic!("{case}: the echo: {e}"));
+        assert_eq!(got, want, "{case}: {:?}", String::from_utf8_lossy(&got));
+    }
 }
 
 /// The tutorial's UDP server, OK for an even length and Err for an odd one, answers a
 /// client by `rules` (script lines), counting bytes, not characters.
 fn even_odd_server_answers(rules: &[&str]) {
     let mut rig = Rig::new();
-    let server = rig.socket(Proto::Udp, Family::V4);
-    let at = rig.bind(server, "127.0.0.1:0");
+    let (server, at) = rig.bound_udp();
     for line in rules {
         let line = line.replace("SERVER", &server.to_string());
         match sockscope::lang::parse_line(&line) {

@@ -3,17 +3,16 @@
 
 mod common;
 
-use common::{Rig, WAIT, connect};
-use sockscope::engine::{Command, EventKind, Family, Proto, Responder, SockId};
+use common::Rig;
+use sockscope::engine::{Command, EventKind, Responder};
 
 /// The seed's UDP server answers "OK" to an even-length message and "Err" to an odd one.
 /// The rule is applied here by the test, acting as the server on received events.
 #[test]
 fn udp_server_answers_ok_for_even_and_err_for_odd() {
     let mut rig = Rig::new();
-    let srv = rig.socket(Proto::Udp, Family::V4);
-    let srv_addr = rig.bind(srv, "127.0.0.1:0");
-    let client = rig.socket(Proto::Udp, Family::V4);
+    let (srv, srv_addr) = rig.bound_udp();
+    let client = rig.udp();
     for (msg, want) in [("four", "OK"), ("three", "Err")] {
         rig.send_to(client, srv_addr, msg.as_bytes());
         let common::Received { peer, data, .. } = rig.next_received(srv, "server receives");
@@ -28,8 +27,7 @@ fn udp_server_answers_ok_for_even_and_err_for_odd() {
 /// The seed's TCP server answers "OK" to each message and "bye" to "close", then closes.
 #[test]
 fn tcp_server_answers_ok_and_says_bye_to_close() {
-    let mut rig = Rig::new();
-    let (_l, c, srv) = rig.tcp_pair();
+    let (mut rig, c, srv) = Rig::pair();
     for msg in ["hello", "how are you", "close"] {
         rig.send(c, msg.as_bytes());
         let common::Received { data, .. } = rig.next_received(srv, "server receives");
@@ -42,21 +40,17 @@ fn tcp_server_answers_ok_and_says_bye_to_close() {
             rig.ok(Command::Close { sock: srv.into() });
         }
     }
-    rig.wait(|e| e.socket == Some(c) && matches!(e.kind, EventKind::PeerClosed))
-        .expect("the client sees the server close");
+    rig.wait_on(c, "the client sees the server close", |k| {
+        matches!(k, EventKind::PeerClosed)
+    });
 }
 
 /// The seed's UDP server sends back the message upper-cased.
 #[test]
 fn udp_upper_case_server() {
     let mut rig = Rig::new();
-    let srv = rig.socket(Proto::Udp, Family::V4);
-    let srv_addr = rig.bind(srv, "127.0.0.1:0");
-    rig.ok(Command::Respond {
-        sock: srv.into(),
-        responder: Responder::Upper,
-    });
-    let client = rig.socket(Proto::Udp, Family::V4);
+    let (_, srv_addr) = rig.udp_server(Responder::Upper);
+    let client = rig.udp();
     rig.send_to(client, srv_addr, b"make me loud");
     assert_eq!(rig.recv_until(client, b"MAKE ME LOUD"), b"MAKE ME LOUD");
 }
@@ -64,19 +58,11 @@ fn udp_upper_case_server() {
 /// The seed's TCP server greets each client with "Hey there!!!" and closes.
 #[test]
 fn tcp_greeting_server() {
-    let mut rig = Rig::new();
-    let (l, addr) = rig.listener();
-    let c = rig.socket(Proto::Tcp, Family::V4);
-    rig.ok(connect(c, addr));
-    let acc = rig.ok(Command::Accept {
-        sock: l.into(),
-        name: None,
-        timeout: Some(WAIT),
-    });
-    let srv: SockId = acc.socket.expect("accepted");
+    let (mut rig, c, srv) = Rig::pair();
     rig.send(srv, b"Hey there!!!");
     rig.ok(Command::Close { sock: srv.into() });
     assert_eq!(rig.recv_until(c, b"Hey there!!!"), b"Hey there!!!");
-    rig.wait(|e| e.socket == Some(c) && matches!(e.kind, EventKind::PeerClosed))
-        .expect("recv returns 0 after the greeting");
+    rig.wait_on(c, "recv returns 0 after the greeting", |k| {
+        matches!(k, EventKind::PeerClosed)
+    });
 }

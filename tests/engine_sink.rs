@@ -8,7 +8,7 @@ use std::net::UdpSocket;
 use std::time::{Duration, Instant};
 
 use common::Rig;
-use sockscope::engine::{Command, EventKind, Family, FloodLimit, Proto, Setting, SockOpt};
+use sockscope::engine::{Command, EventKind, FloodLimit, Setting, SockOpt};
 
 /// What the kernel sets for a 4 MiB request: twice the request, capped at `rmem_max`.
 fn expected_rcvbuf() -> u64 {
@@ -22,7 +22,7 @@ fn expected_rcvbuf() -> u64 {
 #[test]
 fn a_new_udp_socket_shows_the_sinks_receive_buffer_in_its_options() {
     let mut rig = Rig::new();
-    let sink = rig.socket(Proto::Udp, Family::V4);
+    let sink = rig.udp();
     let ev = rig
         .wait(|e| {
             e.socket == Some(sink)
@@ -73,8 +73,7 @@ fn a_burst_the_engine_did_not_read_yet_waits_whole_in_the_sinks_buffer() {
     // loopback (each costs its sk_buff, ~768 bytes); the default 208 KiB holds ~270.
     const BURST: u64 = 3_000;
     let mut rig = Rig::new();
-    let sink = rig.socket(Proto::Udp, Family::V4);
-    let addr = rig.bind(sink, "127.0.0.1:0");
+    let (sink, addr) = rig.bound_udp();
     rig.ok(Command::RecvMode {
         sock: sink.into(),
         manual: true,
@@ -95,9 +94,8 @@ fn an_unpaced_udp_flood_of_a_count_sends_exactly_that_many() {
     // 1,001 is not a multiple of the 64 copies one sendmmsg sends.
     const COUNT: u64 = 1_001;
     let mut rig = Rig::new();
-    let sink = rig.socket(Proto::Udp, Family::V4);
-    let addr = rig.bind(sink, "127.0.0.1:0");
-    let src = rig.socket(Proto::Udp, Family::V4);
+    let (sink, addr) = rig.bound_udp();
+    let src = rig.udp();
     rig.ok(Command::Flood {
         sock: src.into(),
         size: 100,

@@ -7,57 +7,14 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::Rig;
+use common::proc::python;
+use common::tls::{accepted, cmd, handshake, openssl_cert, wait_for};
 use sockscope::engine::tls::TlsEvent;
-use sockscope::engine::{Command, Event, EventKind, SockId, SocketInfo};
-use sockscope::lang::{Statement, parse_line};
-
-/// How long a TLS wait may take on a loaded machine (debug builds of ring and rustls).
-const TLS_WAIT: Duration = Duration::from_secs(60);
-
-/// A line of the command language as the engine command it is.
-fn cmd(line: &str) -> Command {
-    match parse_line(line) {
-        Ok(Some(Statement::Engine(c))) => c,
-        other => panic!("{line}: {other:?}"),
-    }
-}
-
-/// Waits (up to [`TLS_WAIT`]) for an event matching `pred`.
-fn wait_for(rig: &mut Rig, what: &str, pred: impl Fn(&Event) -> bool) -> Event {
-    if let Some(ev) = rig.seen.iter().find(|e| pred(e)) {
-        return ev.clone();
-    }
-    let deadline = Instant::now() + TLS_WAIT;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let ev = rig
-            .rx
-            .recv_timeout(left)
-            .unwrap_or_else(|_| panic!("never saw {what}; saw {:#?}", rig.seen));
-        rig.seen.push(ev.clone());
-        if pred(&ev) {
-            return ev;
-        }
-    }
-}
-
-/// The handshake event of socket `id`.
-fn handshake(rig: &mut Rig, id: SockId) -> sockscope::engine::tls::Handshake {
-    let ev = wait_for(rig, &format!("the handshake of {id}"), |e| {
-        e.socket == Some(id)
-            && matches!(&e.kind, EventKind::Tls(t) if matches!(**t, TlsEvent::Handshake(_)))
-    });
-    match ev.kind {
-        EventKind::Tls(t) => match *t {
-            TlsEvent::Handshake(h) => h,
-            other => panic!("{other:?}"),
-        },
-        other => panic!("{other:?}"),
-    }
-}
+use sockscope::engine::{Command, EventKind, SockId, SocketInfo};
 
 /// A failure on socket `id`, its text.
 fn failure(rig: &mut Rig, id: SockId) -> String {
@@ -68,16 +25,6 @@ fn failure(rig: &mut Rig, id: SockId) -> String {
         EventKind::Failed(e) => e.to_string(),
         other => panic!("{other:?}"),
     }
-}
-
-/// The first connection `listener` accepted.
-fn accepted(rig: &mut Rig, listener: SockId) -> SockId {
-    let ev = wait_for(
-        rig,
-        "an accepted connection",
-        |e| matches!(e.kind, EventKind::Accepted { listener: l, .. } if l == listener),
-    );
-    ev.socket.expect("the accepted connection's id")
 }
 
 /// A TLS server listening on 127.0.0.1 with a self-signed certificate saved to `cert`,
@@ -244,36 +191,6 @@ tls.sendall(b"echo:" + data)
 print("done", tls.version(), flush=True)
 "#;
 
-/// A certificate and key for 127.0.0.1 made by openssl, or `None` (with a message) without it.
-fn openssl_cert(dir: &std::path::Path) -> Option<(std::path::PathBuf, std::path::PathBuf)> {
-    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    let made = std::process::Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-        ])
-        .args(["-nodes", "-days", "2", "-subj", "/CN=localhost"])
-        .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
-        .args(["-addext", "basicConstraints=critical,CA:FALSE"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output();
-    match made {
-        Ok(o) if o.status.success() => Some((cert, key)),
-        Ok(o) => panic!("openssl req failed: {}", String::from_utf8_lossy(&o.stderr)),
-        Err(e) => {
-            eprintln!("SKIPPED: openssl is not installed ({e})");
-            None
-        }
-    }
-}
-
 #[test]
 fn starttls_upgrades_a_connection_that_spoke_plaintext() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -327,58 +244,34 @@ fn bad_certificates_and_keys_are_clear_errors() {
     std::fs::write(&junk, "this is not PEM\n").expect("write");
     let mut rig = Rig::new();
     let (l, _) = rig.listener();
-    let e = |rig: &mut Rig, line: String| rig.err(cmd(&line)).to_string();
     let missing = dir.path().join("missing.pem");
-    let m = e(
-        &mut rig,
-        format!(
-            "tls {l} server cert {} key {}",
-            missing.display(),
-            key.display()
+    let cases: [(&Path, &Path, &[&str]); 4] = [
+        (
+            &missing,
+            &key,
+            &["cannot read the certificate file", "no such file"],
         ),
-    );
-    assert!(
-        m.contains("cannot read the certificate file") && m.contains("no such file"),
-        "{m}"
-    );
-    let m = e(
-        &mut rig,
-        format!(
-            "tls {l} server cert {} key {}",
-            junk.display(),
-            key.display()
-        ),
-    );
-    assert!(m.contains("holds no certificate"), "{m}");
-    let m = e(
-        &mut rig,
-        format!(
-            "tls {l} server cert {} key {}",
-            cert.display(),
-            junk.display()
-        ),
-    );
-    assert!(m.contains("holds no private key"), "{m}");
-    let m = e(
-        &mut rig,
-        format!(
-            "tls {l} server cert {} key {}",
-            cert.display(),
-            other_key.display()
-        ),
-    );
-    assert!(m.contains("does not match the certificate"), "{m}");
+        (&junk, &key, &["holds no certificate"]),
+        (&cert, &junk, &["holds no private key"]),
+        (&cert, &other_key, &["does not match the certificate"]),
+    ];
+    for (c, k, says) in cases {
+        let line = format!("tls {l} server cert {} key {}", c.display(), k.display());
+        let m = rig.err(cmd(&line)).to_string();
+        assert!(says.iter().all(|w| m.contains(w)), "{line}: {m}");
+    }
     // After all that the listener still works: the right pair is accepted.
     rig.ok(cmd(&format!(
         "tls {l} server cert {} key {}",
         cert.display(),
         key.display()
     )));
-    let u = rig.socket(sockscope::engine::Proto::Udp, sockscope::engine::Family::V4);
-    let m = e(&mut rig, format!("tls {u} client insecure"));
-    assert!(m.contains("datagram socket"), "{m}");
-    let m = e(&mut rig, format!("tls {l} client insecure"));
-    assert!(m.contains("listener can only be a TLS server"), "{m}");
+    let u = rig.udp();
+    rig.refused("datagram socket", cmd(&format!("tls {u} client insecure")));
+    rig.refused(
+        "listener can only be a TLS server",
+        cmd(&format!("tls {l} client insecure")),
+    );
 }
 
 #[test]
@@ -446,18 +339,7 @@ fn a_greeting_then_close_over_tls_leaves_whole_even_when_the_socket_is_full() {
     rig.ok(cmd(&format!("tls {l} server self-signed")));
     rig.ok(cmd(&format!("greet {l} file:{} close", file.display())));
     rig.ok(cmd(&format!("accept {l} auto")));
-    let out = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(COUNTING_CLIENT)
-        .arg(addr.port().to_string())
-        .output()
-        .expect("python3 runs");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = python(COUNTING_CLIENT, &[&addr.port().to_string()]);
     assert_eq!(
         text.trim(),
         BIG.to_string(),

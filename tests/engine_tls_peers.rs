@@ -6,66 +6,12 @@ mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Proc, Stdio};
-use std::time::{Duration, Instant};
 
 use common::Rig;
-use sockscope::engine::tls::TlsEvent;
-use sockscope::engine::{Command, Event, EventKind, Family, Proto, SockId};
-use sockscope::lang::{Statement, parse_line};
-
-const TLS_WAIT: Duration = Duration::from_secs(60);
-
-fn cmd(line: &str) -> Command {
-    match parse_line(line) {
-        Ok(Some(Statement::Engine(c))) => c,
-        other => panic!("{line}: {other:?}"),
-    }
-}
-
-fn wait_for(rig: &mut Rig, what: &str, pred: impl Fn(&Event) -> bool) -> Event {
-    if let Some(ev) = rig.seen.iter().find(|e| pred(e)) {
-        return ev.clone();
-    }
-    let deadline = Instant::now() + TLS_WAIT;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let ev = rig
-            .rx
-            .recv_timeout(left)
-            .unwrap_or_else(|_| panic!("never saw {what}; saw {:#?}", rig.seen));
-        rig.seen.push(ev.clone());
-        if pred(&ev) {
-            return ev;
-        }
-    }
-}
-
-fn handshake_of(ev: Event) -> sockscope::engine::tls::Handshake {
-    match ev.kind {
-        EventKind::Tls(t) => match *t {
-            TlsEvent::Handshake(h) => h,
-            other => panic!("{other:?}"),
-        },
-        other => panic!("{other:?}"),
-    }
-}
-
-fn server_handshake(rig: &mut Rig, listener: SockId) -> sockscope::engine::tls::Handshake {
-    let conn = wait_for(
-        rig,
-        "an accepted connection",
-        |e| matches!(e.kind, EventKind::Accepted { listener: l, .. } if l == listener),
-    )
-    .socket
-    .expect("its id");
-    let ev = wait_for(rig, "the server's handshake", |e| {
-        e.socket == Some(conn)
-            && matches!(&e.kind, EventKind::Tls(t) if matches!(**t, TlsEvent::Handshake(_)))
-    });
-    handshake_of(ev)
-}
+use common::proc::start;
+use common::tls::{cmd, handshake_of, openssl_cert, server_handshake};
+use sockscope::engine::{Family, Proto};
 
 /// True when `tool` runs; else prints why the test is skipped.
 fn have(tool: &str) -> bool {
@@ -76,35 +22,6 @@ fn have(tool: &str) -> bool {
             false
         }
     }
-}
-
-/// A certificate and key for 127.0.0.1/localhost made by openssl.
-fn openssl_cert(dir: &Path) -> (PathBuf, PathBuf) {
-    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    let out = Proc::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-        ])
-        .args(["-nodes", "-days", "2", "-subj", "/CN=localhost"])
-        .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
-        .args(["-addext", "basicConstraints=critical,CA:FALSE"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .expect("openssl runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (cert, key)
 }
 
 /// A port free a moment ago on 127.0.0.1.
@@ -125,25 +42,21 @@ impl Drop for Reaped {
 
 #[test]
 fn client_against_openssl_s_server() {
-    if !have("openssl") {
-        return;
-    }
     let dir = tempfile::tempdir().expect("temp dir");
-    let (cert, key) = openssl_cert(dir.path());
+    let Some((cert, key)) = openssl_cert(dir.path()) else {
+        return;
+    };
     let port = free_port();
-    let mut child = Proc::new("openssl")
+    let mut s_server = Proc::new("openssl");
+    s_server
         .args(["s_server", "-rev", "-accept"])
         .arg(format!("127.0.0.1:{port}"))
         .arg("-cert")
         .arg(&cert)
         .arg("-key")
         .arg(&key)
-        .args(["-alpn", "sockscope/1"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("openssl s_server starts");
+        .args(["-alpn", "sockscope/1"]);
+    let mut child = start(&mut s_server, Stdio::null(), Stdio::null());
     let mut out = BufReader::new(child.stdout.take().expect("stdout"));
     let _server = Reaped(child);
     let mut line = String::new();
@@ -179,11 +92,10 @@ fn client_against_openssl_s_server() {
 
 #[test]
 fn openssl_s_client_against_our_server_with_loaded_cert() {
-    if !have("openssl") {
-        return;
-    }
     let dir = tempfile::tempdir().expect("temp dir");
-    let (cert, key) = openssl_cert(dir.path());
+    let Some((cert, key)) = openssl_cert(dir.path()) else {
+        return;
+    };
     let mut rig = Rig::new();
     let (l, addr) = rig.listener();
     rig.ok(cmd(&format!(
@@ -193,16 +105,13 @@ fn openssl_s_client_against_our_server_with_loaded_cert() {
     )));
     rig.ok(cmd(&format!("accept {l} auto")));
     rig.ok(cmd(&format!("respond {l} upper")));
-    let mut child = Proc::new("openssl")
+    let mut s_client = Proc::new("openssl");
+    s_client
         .args(["s_client", "-quiet", "-verify_return_error", "-connect"])
         .arg(addr.to_string())
         .arg("-CAfile")
-        .arg(&cert)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("openssl s_client starts");
+        .arg(&cert);
+    let mut child = start(&mut s_client, Stdio::piped(), Stdio::null());
     let mut stdin = child.stdin.take().expect("stdin");
     let mut out = child.stdout.take().expect("stdout");
     let _client = Reaped(child);

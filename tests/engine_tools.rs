@@ -5,10 +5,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Rig, WAIT, connect};
+use common::{Rig, WAIT, received_data, sent_data};
 use sockscope::engine::{
-    Command, EventKind, Family, Framing, Match, Payload, Proto, Responder, Rule, SockId,
-    length_prefixed,
+    Command, EventKind, Framing, Match, Payload, Responder, Rule, SockId, length_prefixed,
 };
 
 fn rule(on: Match, reply: &str, close: bool) -> Rule {
@@ -20,14 +19,10 @@ fn rule(on: Match, reply: &str, close: bool) -> Rule {
 }
 
 fn messages(rig: &Rig, sock: SockId) -> Vec<Vec<u8>> {
-    rig.seen
-        .iter()
-        .filter(|e| e.socket == Some(sock))
-        .filter_map(|e| match &e.kind {
-            EventKind::Message { data, .. } => Some(data.to_vec()),
-            _ => None,
-        })
-        .collect()
+    rig.chunks(sock, |k| match k {
+        EventKind::Message { data, .. } => Some(data),
+        _ => None,
+    })
 }
 
 #[test]
@@ -43,8 +38,7 @@ fn each_responder_kind_answers() {
         ),
     ] {
         let (_, addr) = rig.server(responder.clone());
-        let c = rig.socket(Proto::Tcp, Family::V4);
-        rig.ok(connect(c, addr));
+        let c = rig.client(addr);
         rig.send(c, sent.as_bytes());
         assert_eq!(
             rig.recv_until(c, want.as_bytes()),
@@ -67,11 +61,11 @@ fn greeting_on_accept_then_close_like_the_seed() {
         sock: l.into(),
         on: true,
     });
-    let c = rig.socket(Proto::Tcp, Family::V4);
-    rig.ok(connect(c, addr));
+    let c = rig.client(addr);
     assert_eq!(rig.recv_until(c, b"Hey there!!!"), b"Hey there!!!");
-    rig.wait(|e| e.socket == Some(c) && matches!(e.kind, EventKind::PeerClosed))
-        .expect("closed after greeting");
+    rig.wait_on(c, "closed after greeting", |k| {
+        matches!(k, EventKind::PeerClosed)
+    });
 }
 
 #[test]
@@ -98,20 +92,17 @@ fn rule_table_answers_ok_err_and_bye_then_closes() {
         sock: l.into(),
         rule: rule(Match::Any, "Err {len}\n", false),
     });
-    let c = rig.socket(Proto::Tcp, Family::V4);
-    rig.ok(connect(c, addr));
+    let c = rig.client(addr);
     rig.send(c, b"four\nthree\nclose\n");
     let got = rig.recv_until(c, b"bye\n");
     assert_eq!(got, b"OK 1\nErr 5\nbye\n");
-    rig.wait(|e| e.socket == Some(c) && matches!(e.kind, EventKind::PeerClosed))
-        .expect("rule closes");
+    rig.wait_on(c, "rule closes", |k| matches!(k, EventKind::PeerClosed));
 }
 
 #[test]
 fn regex_rule_with_captures() {
     let mut rig = Rig::new();
-    let srv = rig.socket(Proto::Udp, Family::V4);
-    let srv_addr = rig.bind(srv, "127.0.0.1:0");
+    let (srv, srv_addr) = rig.bound_udp();
     rig.ok(Command::RuleAdd {
         sock: srv.into(),
         rule: rule(
@@ -120,8 +111,7 @@ fn regex_rule_with_captures() {
             false,
         ),
     });
-    let c = rig.socket(Proto::Udp, Family::V4);
-    let c_addr = rig.bind(c, "127.0.0.1:0");
+    let (c, c_addr) = rig.bound_udp();
     rig.send_to(c, srv_addr, b"GET /x json");
     let want = format!("got /x as json from {c_addr}");
     assert_eq!(rig.recv_until(c, want.as_bytes()), want.as_bytes());
@@ -130,18 +120,20 @@ fn regex_rule_with_captures() {
 #[test]
 fn an_invalid_regex_is_refused_clearly() {
     let mut rig = Rig::new();
-    let s = rig.socket(Proto::Udp, Family::V4);
-    let e = rig.err(Command::RuleAdd {
-        sock: s.into(),
-        rule: rule(Match::Regex("(oops".into()), "x", false),
-    });
-    assert!(e.to_string().contains("invalid regex"), "{e}");
+    let unclosed = rule(Match::Regex("(oops".into()), "x", false);
+    let s = rig.udp();
+    rig.refused(
+        "invalid regex",
+        Command::RuleAdd {
+            sock: s.into(),
+            rule: unclosed,
+        },
+    );
 }
 
 #[test]
 fn length_prefixed_message_split_across_sends_is_reassembled() {
-    let mut rig = Rig::new();
-    let (_l, c, srv) = rig.tcp_pair();
+    let (mut rig, c, srv) = Rig::pair();
     rig.ok(Command::Frame {
         sock: srv.into(),
         framing: Framing::LengthPrefixed {
@@ -156,8 +148,9 @@ fn length_prefixed_message_split_across_sends_is_reassembled() {
     }
     rig.recv_until(srv, &framed);
     if messages(&rig, srv).is_empty() {
-        rig.wait(|e| e.socket == Some(srv) && matches!(e.kind, EventKind::Message { .. }))
-            .expect("the message is reassembled");
+        rig.wait_on(srv, "the message is reassembled", |k| {
+            matches!(k, EventKind::Message { .. })
+        });
     }
     assert_eq!(messages(&rig, srv), vec![b"Hey there!!!".to_vec()]);
     let chunks = rig
@@ -173,30 +166,20 @@ fn length_prefixed_message_split_across_sends_is_reassembled() {
 
 #[test]
 fn recv_size_8_splits_the_greeting_as_in_the_seed() {
-    let mut rig = Rig::new();
-    let (_l, c, srv) = rig.tcp_pair();
+    let (mut rig, c, srv) = Rig::pair();
     rig.ok(Command::RecvSize {
         sock: c.into(),
         size: 8,
     });
     rig.send(srv, b"Hey there!!!");
     rig.recv_until(c, b"Hey there!!!");
-    let chunks: Vec<Vec<u8>> = rig
-        .seen
-        .iter()
-        .filter(|e| e.socket == Some(c))
-        .filter_map(|e| match &e.kind {
-            EventKind::Received { data, .. } => Some(data.to_vec()),
-            _ => None,
-        })
-        .collect();
+    let chunks = rig.chunks(c, received_data);
     assert_eq!(chunks, vec![b"Hey ther".to_vec(), b"e!!!".to_vec()]);
 }
 
 #[test]
 fn step_mode_reads_exactly_n_bytes_and_shows_readiness() {
-    let mut rig = Rig::new();
-    let (_l, c, srv) = rig.tcp_pair();
+    let (mut rig, c, srv) = Rig::pair();
     rig.ok(Command::RecvMode {
         sock: c.into(),
         manual: true,
@@ -261,20 +244,19 @@ fn step_mode_reads_exactly_n_bytes_and_shows_readiness() {
     });
     assert_eq!(rig.recv_until(c, b"456789"), b"0123456789");
     // recv refuses outside step mode.
-    let e = rig.err(Command::Recv {
-        sock: c.into(),
-        max: None,
-    });
-    assert!(e.to_string().contains("recvmode"), "{e}");
+    rig.refused(
+        "recvmode",
+        Command::Recv {
+            sock: c.into(),
+            max: None,
+        },
+    );
 }
 
 #[test]
 fn repeat_sends_exactly_k_times_with_placeholders() {
     let mut rig = Rig::new();
-    let a = rig.socket(Proto::Udp, Family::V4);
-    let b = rig.socket(Proto::Udp, Family::V4);
-    rig.bind(a, "127.0.0.1:0");
-    let b_addr = rig.bind(b, "127.0.0.1:0");
+    let [(a, _), (b, b_addr)] = rig.bound_udps();
     rig.ok(Command::Repeat {
         sock: a.into(),
         count: Some(5),
@@ -282,8 +264,9 @@ fn repeat_sends_exactly_k_times_with_placeholders() {
         payload: "n={counter};".into(),
         to: Some(b_addr.into()),
     });
-    rig.wait(|e| e.socket == Some(a) && matches!(e.kind, EventKind::RepeatDone { sent: 5 }))
-        .expect("repeat ends after 5");
+    rig.wait_on(a, "repeat ends after 5", |k| {
+        matches!(k, EventKind::RepeatDone { sent: 5 })
+    });
     let got = rig.recv_until(b, b"n=5;");
     assert_eq!(got, b"n=1;n=2;n=3;n=4;n=5;");
     std::thread::sleep(Duration::from_millis(50));
@@ -300,8 +283,7 @@ fn repeat_sends_exactly_k_times_with_placeholders() {
 
 #[test]
 fn repeat_forever_until_stopped() {
-    let mut rig = Rig::new();
-    let (_l, c, srv) = rig.tcp_pair();
+    let (mut rig, c, srv) = Rig::pair();
     rig.ok(Command::Repeat {
         sock: c.into(),
         count: None,
@@ -315,31 +297,22 @@ fn repeat_forever_until_stopped() {
         panic!("{:?}", ev.kind)
     };
     assert!(sent >= 3);
-    let e = rig.err(Command::RepeatStop { sock: c.into() });
-    assert!(e.to_string().contains("not repeating"), "{e}");
+    rig.refused("not repeating", Command::RepeatStop { sock: c.into() });
 }
 
 #[test]
 fn chunked_send_arrives_in_pieces_and_whole() {
-    let mut rig = Rig::new();
-    let (_l, c, srv) = rig.tcp_pair();
+    let (mut rig, c, srv) = Rig::pair();
     rig.ok(Command::Chunked {
         sock: c.into(),
         size: 3,
         delay: Duration::from_millis(15),
         payload: "abcdefgh".into(),
     });
-    rig.wait(|e| e.socket == Some(c) && matches!(e.kind, EventKind::RepeatDone { sent: 3 }))
-        .expect("3 pieces");
+    rig.wait_on(c, "3 pieces", |k| {
+        matches!(k, EventKind::RepeatDone { sent: 3 })
+    });
     assert_eq!(rig.recv_until(srv, b"abcdefgh"), b"abcdefgh");
-    let sent: Vec<Vec<u8>> = rig
-        .seen
-        .iter()
-        .filter(|e| e.socket == Some(c))
-        .filter_map(|e| match &e.kind {
-            EventKind::Sent { data, .. } => Some(data.to_vec()),
-            _ => None,
-        })
-        .collect();
+    let sent = rig.chunks(c, sent_data);
     assert_eq!(sent, vec![b"abc".to_vec(), b"def".to_vec(), b"gh".to_vec()]);
 }

@@ -8,10 +8,7 @@ use sockscope::engine::{Command, EventKind, Family, Proto};
 #[test]
 fn udp_sendto_and_recvfrom_both_ways() {
     let mut rig = Rig::new();
-    let a = rig.socket(Proto::Udp, Family::V4);
-    let b = rig.socket(Proto::Udp, Family::V4);
-    let a_addr = rig.bind(a, "127.0.0.1:0");
-    let b_addr = rig.bind(b, "127.0.0.1:0");
+    let [(a, a_addr), (b, b_addr)] = rig.bound_udps();
     assert_ne!(a_addr.port(), 0);
     rig.send_to(a, b_addr, b"ping");
     let common::Received {
@@ -34,9 +31,8 @@ fn udp_sendto_and_recvfrom_both_ways() {
 #[test]
 fn first_sendto_binds_implicitly_and_reports_the_port() {
     let mut rig = Rig::new();
-    let srv = rig.socket(Proto::Udp, Family::V4);
-    let srv_addr = rig.bind(srv, "127.0.0.1:0");
-    let client = rig.socket(Proto::Udp, Family::V4);
+    let (srv, srv_addr) = rig.bound_udp();
+    let client = rig.udp();
     rig.send_to(client, srv_addr, b"hi");
     let bound = rig
         .seen
@@ -62,12 +58,7 @@ fn first_sendto_binds_implicitly_and_reports_the_port() {
 #[test]
 fn udp_connect_filters_out_other_senders() {
     let mut rig = Rig::new();
-    let a = rig.socket(Proto::Udp, Family::V4);
-    let friend = rig.socket(Proto::Udp, Family::V4);
-    let stranger = rig.socket(Proto::Udp, Family::V4);
-    let a_addr = rig.bind(a, "127.0.0.1:0");
-    let friend_addr = rig.bind(friend, "127.0.0.1:0");
-    rig.bind(stranger, "127.0.0.1:0");
+    let [(a, a_addr), (friend, friend_addr), (stranger, _)] = rig.bound_udps();
     rig.ok(common::connect(a, friend_addr));
     rig.send_to(stranger, a_addr, b"from the stranger");
     rig.send_to(friend, a_addr, b"from the friend");
@@ -84,10 +75,7 @@ fn udp_connect_filters_out_other_senders() {
 #[test]
 fn big_datagram_arrives_whole() {
     let mut rig = Rig::new();
-    let a = rig.socket(Proto::Udp, Family::V4);
-    let b = rig.socket(Proto::Udp, Family::V4);
-    rig.bind(a, "127.0.0.1:0");
-    let b_addr = rig.bind(b, "127.0.0.1:0");
+    let [(a, _), (b, b_addr)] = rig.bound_udps();
     let big = vec![0x5a; 65_507];
     rig.send_to(a, b_addr, &big);
     let common::Received {
@@ -102,12 +90,14 @@ fn big_datagram_arrives_whole() {
 #[test]
 fn send_on_an_unconnected_udp_socket_says_to_use_sendto() {
     let mut rig = Rig::new();
-    let a = rig.socket(Proto::Udp, Family::V4);
-    let e = rig.err(Command::Send {
-        sock: a.into(),
-        payload: "x".into(),
-    });
-    assert!(e.to_string().contains("sendto"), "{e}");
+    let a = rig.udp();
+    rig.refused(
+        "sendto",
+        Command::Send {
+            sock: a.into(),
+            payload: "x".into(),
+        },
+    );
 }
 
 #[test]
@@ -120,21 +110,20 @@ fn ipv6_exchange_on_loopback() {
     assert!(a_addr.is_ipv6());
     rig.send_to(a, b_addr, b"over v6");
     rig.recv_until(b, b"over v6");
-    let v4 = rig.socket(Proto::Udp, Family::V4);
-    let e = rig.err(Command::Bind {
-        sock: v4.into(),
-        addr: common::spec("[::1]:0"),
-    });
-    assert!(e.to_string().contains("IPv6"), "{e}");
+    let v4 = rig.udp();
+    rig.refused(
+        "IPv6",
+        Command::Bind {
+            sock: v4.into(),
+            addr: common::spec("[::1]:0"),
+        },
+    );
 }
 
 #[test]
 fn a_datagram_longer_than_the_receive_size_reports_its_truncation() {
     let mut rig = Rig::new();
-    let a = rig.socket(Proto::Udp, Family::V4);
-    let b = rig.socket(Proto::Udp, Family::V4);
-    rig.bind(a, "127.0.0.1:0");
-    let b_addr = rig.bind(b, "127.0.0.1:0");
+    let [(a, _), (b, b_addr)] = rig.bound_udps();
     rig.ok(Command::RecvSize {
         sock: b.into(),
         size: 8,

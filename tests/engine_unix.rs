@@ -50,8 +50,7 @@ fn stream_exchange(rig: &mut Rig, spec: AddrSpec) {
         sock: c.into(),
         how: sockscope::engine::How::Write,
     });
-    rig.wait(|e| e.socket == Some(srv) && matches!(e.kind, EventKind::PeerClosed))
-        .expect("eof");
+    rig.wait_on(srv, "eof", |k| matches!(k, EventKind::PeerClosed));
 }
 
 #[test]
@@ -160,28 +159,36 @@ fn unix_datagrams_in_the_abstract_namespace() {
 fn unix_addresses_are_refused_on_ip_sockets_and_ip_on_unix() {
     let mut rig = Rig::new();
     let u = rig.socket(Proto::UnixStream, Family::Unix);
-    let e = rig.err(Command::Bind {
-        sock: u.into(),
-        addr: common::spec("127.0.0.1:0"),
-    });
-    assert!(e.to_string().contains("unix socket"), "{e}");
-    let e = rig.err(Command::Bind {
-        sock: u.into(),
-        addr: AddrSpec::Any(0),
-    });
-    assert!(e.to_string().contains("path"), "{e}");
+    rig.refused(
+        "unix socket",
+        Command::Bind {
+            sock: u.into(),
+            addr: common::spec("127.0.0.1:0"),
+        },
+    );
+    rig.refused(
+        "path",
+        Command::Bind {
+            sock: u.into(),
+            addr: AddrSpec::Any(0),
+        },
+    );
     let t = rig.socket(Proto::Tcp, Family::V4);
-    let e = rig.err(Command::Bind {
-        sock: t.into(),
-        addr: AddrSpec::Exact(Addr::Abstract("x".into())),
-    });
-    assert!(e.to_string().contains("IP:PORT"), "{e}");
-    let e = rig.err(Command::Socket {
-        proto: Proto::Tcp,
-        family: Family::Unix,
-        name: None,
-    });
-    assert!(e.to_string().contains("cannot be of family"), "{e}");
+    rig.refused(
+        "IP:PORT",
+        Command::Bind {
+            sock: t.into(),
+            addr: AddrSpec::Exact(Addr::Abstract("x".into())),
+        },
+    );
+    rig.refused(
+        "cannot be of family",
+        Command::Socket {
+            proto: Proto::Tcp,
+            family: Family::Unix,
+            name: None,
+        },
+    );
 }
 
 #[test]
@@ -191,9 +198,11 @@ fn binding_an_existing_path_says_so() {
     std::fs::write(&path, b"").expect("file");
     let mut rig = Rig::new();
     let u = rig.socket(Proto::UnixStream, Family::Unix);
-    let e = rig.err(Command::Bind {
-        sock: u.into(),
-        addr: path_spec(&path),
-    });
-    assert!(e.to_string().contains("already exists"), "{e}");
+    rig.refused(
+        "already exists",
+        Command::Bind {
+            sock: u.into(),
+            addr: path_spec(&path),
+        },
+    );
 }

@@ -4,12 +4,15 @@
 //! promised bound ([`PROMISE`], the README's "Crash safety" number, with slack for a loaded
 //! machine) must be recovered.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant, SystemTime};
 
+use common::proc::start;
 use sockscope::engine::{Event, EventKind, SockId};
 use sockscope::log::SessionLog;
 use sockscope::log::journal::{FLUSH_INTERVAL, Journal};
@@ -42,12 +45,21 @@ fn line_event(i: usize) -> Event {
 #[test]
 #[ignore = "helper run as a child process by records_older_than_the_bound_survive_sigkill"]
 fn journal_bound_child() {
-    let Some(path) = std::env::var_os(CHILD_ENV) else {
-        return;
-    };
+    if let Some(path) = std::env::var_os(CHILD_ENV) {
+        journal_then_wait(Journal::create_at(Path::new(&path)).expect("journal"));
+    }
+}
+
+/// The child's part: the batches, the quiet spell and the last burst into `journal`.
+fn journal_then_wait(journal: Journal) {
     let mut log = SessionLog::new();
-    log.attach_journal(Journal::create_at(Path::new(&path)).expect("journal"));
+    log.attach_journal(journal);
     let mut out = std::io::stdout().lock();
+    let mut announce = |what: &str, n: usize| {
+        writeln!(out, "{what} {n}")
+            .and_then(|()| out.flush())
+            .expect("stdout");
+    };
     let start = Instant::now();
     let mut n = 0;
     while start.elapsed() < Duration::from_secs(1) {
@@ -55,9 +67,7 @@ fn journal_bound_child() {
             log.push_event(line_event(n));
             n += 1;
         }
-        writeln!(out, "pushed {n}")
-            .and_then(|()| out.flush())
-            .expect("stdout");
+        announce("pushed", n);
         std::thread::sleep(Duration::from_millis(5));
     }
     std::thread::sleep(Duration::from_millis(300));
@@ -65,9 +75,7 @@ fn journal_bound_child() {
         log.push_event(line_event(n));
         n += 1;
     }
-    writeln!(out, "done {n}")
-        .and_then(|()| out.flush())
-        .expect("stdout");
+    announce("done", n);
     std::thread::sleep(Duration::from_secs(60));
 }
 
@@ -75,15 +83,14 @@ fn journal_bound_child() {
 fn records_older_than_the_bound_survive_sigkill() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("bound.journal.jsonl");
-    let mut child = std::process::Command::new(std::env::current_exe().expect("test binary"))
-        .args(["journal_bound_child", "--exact", "--ignored", "--nocapture"])
-        .args(["--test-threads", "1"])
-        .env(CHILD_ENV, &path)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("child starts");
+    let mut child = start(
+        std::process::Command::new(std::env::current_exe().expect("test binary"))
+            .args(["journal_bound_child", "--exact", "--ignored", "--nocapture"])
+            .args(["--test-threads", "1"])
+            .env(CHILD_ENV, &path),
+        Stdio::null(),
+        Stdio::null(),
+    );
     let stdout = child.stdout.take().expect("stdout");
     let mut announced: Vec<(Instant, usize)> = Vec::new();
     let mut done = None;

@@ -61,7 +61,7 @@ fn statement() -> impl Strategy<Value = Statement> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 3_000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig::with_cases(3_000))]
 
     #[test]
     fn packet_forms_round_trip(stmt in statement()) {

@@ -404,7 +404,7 @@ fn statement() -> impl Strategy<Value = Statement> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 10_000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig::with_cases(10_000))]
 
     #[test]
     fn every_statement_round_trips(stmt in statement()) {

@@ -1,6 +1,7 @@
 //! The journal survives SIGKILL mid-traffic: a child process writes it, is killed, and the
 //! journal recovers every record handed over before the kill.
 
+mod common;
 mod log_rig;
 
 use std::io::{BufRead, BufReader};
@@ -8,6 +9,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::Stdio;
 
+use common::proc::start;
 use log_rig::prelude::*;
 use sockscope::engine::{AddrSpec, Family, Proto};
 use sockscope::log::journal::Journal;
@@ -26,13 +28,7 @@ fn journal_child_writer() {
     let a = lab.socket("socket udp as a", Proto::Udp, Family::V4, Some("a"));
     let b = lab.socket("socket udp as b", Proto::Udp, Family::V4, Some("b"));
     for s in [a, b] {
-        lab.ok(
-            &format!("bind {s} 127.0.0.1:0"),
-            Command::Bind {
-                sock: id(s),
-                addr: addr("127.0.0.1:0"),
-            },
-        );
+        lab.bind(s, &s.to_string(), "127.0.0.1:0");
     }
     let start = Instant::now();
     let mut i: u64 = 0;
@@ -59,21 +55,17 @@ fn journal_child_writer() {
 fn journal_survives_sigkill_mid_traffic() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("killed.journal.jsonl");
-    let mut child = std::process::Command::new(std::env::current_exe().expect("test binary"))
-        .args([
-            "journal_child_writer",
-            "--exact",
-            "--ignored",
-            "--nocapture",
-            "--test-threads",
-            "1",
-        ])
-        .env(CHILD_ENV, &path)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("child starts");
+    let mut cmd = std::process::Command::new(std::env::current_exe().expect("test binary"));
+    cmd.args([
+        "journal_child_writer",
+        "--exact",
+        "--ignored",
+        "--nocapture",
+        "--test-threads",
+        "1",
+    ])
+    .env(CHILD_ENV, &path);
+    let mut child = start(&mut cmd, Stdio::null(), Stdio::null());
     let stdout = child.stdout.take().expect("stdout");
     let (tx, rx) = crossbeam_channel::unbounded();
     let reader = std::thread::spawn(move || {

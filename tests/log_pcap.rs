@@ -9,10 +9,8 @@ use log_rig::prelude::*;
 fn pcap_holds_real_loopback_traffic_once_in_order() {
     let s = loopback_session();
     let log = &s.log;
-    let dir = tempfile::tempdir().expect("tempdir");
     // pcap: every payload on the wire once, checksums right, TCP sequence numbers in order.
-    let pcap = dir.path().join("session.pcap");
-    let info = save::save(log, &pcap).expect("pcap");
+    let (_dir, pcap, info) = saved_as(log, "session.pcap");
     let n_received = records(log)
         .iter()
         .filter(|r| direction_name(r) == "received")

@@ -9,12 +9,9 @@ use log_rig::prelude::*;
 fn jsonl_and_csv_round_trip_real_loopback_traffic() {
     let s = loopback_session();
     let log = &s.log;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("session.jsonl");
-    save::save(log, &path).unwrap_or_else(|e| panic!("{e}"));
-    let path_csv = dir.path().join("session.csv");
-    save::save(log, &path_csv).unwrap_or_else(|e| panic!("{e}"));
-    let rows = read::read_jsonl(&dir.path().join("session.jsonl")).expect("jsonl reads back");
+    let (_jsonl_dir, jsonl, _) = saved_as(log, "session.jsonl");
+    let (_csv_dir, csv, _) = saved_as(log, "session.csv");
+    let rows = read::read_jsonl(&jsonl).expect("jsonl reads back");
     check_rows(&rows, log, log, "jsonl");
     let srv_row = rows
         .iter()
@@ -22,7 +19,7 @@ fn jsonl_and_csv_round_trip_real_loopback_traffic() {
         .expect("srv row");
     assert_eq!(srv_row.name.as_deref(), Some("srv"));
 
-    let rows = read::read_csv(&dir.path().join("session.csv")).expect("csv reads back");
+    let rows = read::read_csv(&csv).expect("csv reads back");
     check_rows(&rows, log, log, "csv");
     let err = rows
         .iter()

@@ -1,31 +1,19 @@
 //! The session's commands saved as a script replay with `sockscope run`.
 
+mod common;
 mod log_rig;
 
 use std::process::Stdio;
 
+use common::proc::{sockscope_in, succeeded};
 use log_rig::prelude::*;
-use sockscope::engine::{AddrSpec, Family, Proto};
+use sockscope::engine::AddrSpec;
 
 #[test]
 fn saved_script_replays_with_sockscope_run() {
     let mut lab = Lab::new();
-    let a = lab.socket("socket udp as a", Proto::Udp, Family::V4, Some("a"));
-    lab.ok(
-        "bind a 127.0.0.1:0",
-        Command::Bind {
-            sock: id(a),
-            addr: addr("127.0.0.1:0"),
-        },
-    );
-    let b = lab.socket("socket udp as b", Proto::Udp, Family::V4, Some("b"));
-    lab.ok(
-        "bind b 127.0.0.1:0",
-        Command::Bind {
-            sock: id(b),
-            addr: addr("127.0.0.1:0"),
-        },
-    );
+    let a = lab.bound_udp("a");
+    let b = lab.bound_udp("b");
     lab.ok(
         "sendto a $b \"hi\\x00there\"",
         Command::SendTo {
@@ -41,8 +29,7 @@ fn saved_script_replays_with_sockscope_run() {
     let info = save::save_script(&lab.log, &path).expect("script saved");
     assert_eq!(info.records, 6);
     assert_eq!(mode(&path), 0o600);
-    let text = std::fs::read_to_string(&path).expect("script");
-    let body: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    let (text, body) = script_body(&path);
     assert_eq!(
         body,
         [
@@ -55,18 +42,11 @@ fn saved_script_replays_with_sockscope_run() {
         ]
     );
     assert!(text.starts_with('#'));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sockscope"))
-        .env("SOCKSCOPE_DATA_DIR", dir.path())
+    let out = sockscope_in(dir.path())
         .arg("run")
         .arg(&path)
         .stdin(Stdio::null())
         .output()
         .expect("sockscope runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "replay failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out, "replay");
 }

@@ -3,24 +3,10 @@
 //! closed, which frees its space, and its records are dropped and counted; the newest ones
 //! still read back intact.
 
-use std::sync::Arc;
-use std::time::SystemTime;
+mod log_rig;
 
-use sockscope::engine::{Addr, Event, EventKind, SockId};
-use sockscope::log::{CHUNK, Record, SessionLog};
-
-fn datagram(i: usize, peer: &Addr) -> Event {
-    Event {
-        at: SystemTime::now(),
-        socket: Some(SockId(1)),
-        cmd: None,
-        kind: EventKind::Received {
-            peer: Some(peer.clone()),
-            data: Arc::from(format!("datagram {i:056}").into_bytes()),
-            truncated_from: None,
-        },
-    }
-}
+use log_rig::memory::{datagram, local_peer, spilling_log};
+use sockscope::log::{CHUNK, Record};
 
 /// Spill files this process holds open (unlinked, so they show as deleted).
 fn open_spill_files() -> usize {
@@ -35,10 +21,8 @@ fn open_spill_files() -> usize {
 #[test]
 fn log_spill_keeps_within_its_disk_budget_dropping_the_oldest() {
     let dir = tempfile::tempdir().expect("spill folder");
-    let peer = Addr::Ip("127.0.0.1:5000".parse().expect("literal address"));
-    let mut log = SessionLog::new();
-    log.set_spill_dir(dir.path());
-    log.set_record_window(CHUNK);
+    let peer = local_peer();
+    let mut log = spilling_log(dir.path(), CHUNK);
     // A chunk of these records takes about 800 KB spilled: 4 MiB holds five of them.
     let budget = 4u64 << 20;
     log.set_spill_disk_budget(budget);

@@ -15,13 +15,16 @@
 //! and compares its RSS with the bytes glibc says are in use.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::process::Command;
+mod common;
+mod log_rig;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::SystemTime;
 
-use sockscope::engine::{Addr, Event, EventKind, SockId};
-use sockscope::log::{CHUNK, SessionLog};
+use common::proc::rerun_self;
+use log_rig::memory::{datagram, figures_after, local_peer, received_at, rss_kib, spilling_log};
+use sockscope::engine::Event;
+use sockscope::log::CHUNK;
 
 /// Counts allocations (and growths) of at least [`LARGE`] bytes, passing everything to the
 /// system allocator.
@@ -58,26 +61,11 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOC: Counting = Counting;
 
-fn datagram(i: usize, peer: &Addr) -> Event {
-    Event {
-        at: SystemTime::now(),
-        socket: Some(SockId(1)),
-        cmd: None,
-        kind: EventKind::Received {
-            peer: Some(peer.clone()),
-            data: Arc::from(format!("datagram {i:056}").into_bytes()),
-            truncated_from: None,
-        },
-    }
-}
-
 #[test]
 fn log_spilling_reuses_its_chunk_buffers() {
     let dir = tempfile::tempdir().expect("spill folder");
-    let peer = Addr::Ip("127.0.0.1:5000".parse().expect("literal address"));
-    let mut log = SessionLog::new();
-    log.set_spill_dir(dir.path());
-    log.set_record_window(2 * CHUNK);
+    let peer = local_peer();
+    let mut log = spilling_log(dir.path(), 2 * CHUNK);
     // Warm up: fill the window and spill a few chunks (the first spill opens the file and
     // sizes the reused buffers).
     let mut i = 0;
@@ -106,15 +94,6 @@ fn log_spilling_reuses_its_chunk_buffers() {
 
 const CHILD: &str = "SOCKSCOPE_SPILL_HEAP_CHILD";
 
-fn rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
 /// KiB resident beyond what glibc says live allocations use.
 fn excess_kib() -> i64 {
     // SAFETY: mallinfo2 only reads the allocator's statistics.
@@ -125,10 +104,8 @@ fn excess_kib() -> i64 {
 /// The child's part: prints `excess BEFORE AFTER` (KiB).
 fn spill_big_then_small() {
     let dir = tempfile::tempdir().expect("spill folder");
-    let peer = Addr::Ip("127.0.0.1:5000".parse().expect("literal address"));
-    let mut log = SessionLog::new();
-    log.set_spill_dir(dir.path());
-    log.set_record_window(2 * CHUNK);
+    let peer = local_peer();
+    let mut log = spilling_log(dir.path(), 2 * CHUNK);
     let before = excess_kib();
     let (tx, rx) = std::sync::mpsc::sync_channel::<Event>(1024);
     let producer = std::thread::spawn(move || {
@@ -139,17 +116,7 @@ fn spill_big_then_small() {
             if size > 16 && i % 256 == 0 {
                 kept.push(data.clone());
             }
-            let ev = Event {
-                at: SystemTime::now(),
-                socket: Some(SockId(1)),
-                cmd: None,
-                kind: EventKind::Received {
-                    peer: Some(peer.clone()),
-                    data,
-                    truncated_from: None,
-                },
-            };
-            if tx.send(ev).is_err() {
+            if tx.send(received_at(1, &peer, data)).is_err() {
                 break;
             }
         }
@@ -169,32 +136,11 @@ fn log_spill_gives_freed_payload_pages_back() {
         spill_big_then_small();
         return;
     }
-    let out = Command::new(std::env::current_exe().expect("test binary"))
-        .args([
-            "--exact",
-            "log_spill_gives_freed_payload_pages_back",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD, "1")
-        .output()
-        .expect("child runs");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "child failed: {text}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let text = rerun_self(
+        "log_spill_gives_freed_payload_pages_back",
+        &[(CHILD, "1".as_ref())],
     );
-    let nums: Vec<i64> = text
-        .lines()
-        .find_map(|l| l.split_once("excess ").map(|(_, v)| v))
-        .map(|v| {
-            v.split_whitespace()
-                .take(2)
-                .filter_map(|n| n.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default();
+    let nums = figures_after(&text, "excess ");
     let [before, after] = nums[..] else {
         panic!("no figures in: {text}");
     };

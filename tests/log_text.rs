@@ -9,10 +9,8 @@ use log_rig::prelude::*;
 fn text_log_holds_every_line_and_full_payloads() {
     let s = loopback_session();
     let log = &s.log;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("session.txt");
-    save::save(log, &path).unwrap_or_else(|e| panic!("{e}"));
-    let txt = std::fs::read_to_string(dir.path().join("session.txt")).expect("txt");
+    let (_dir, path, _) = saved_as(log, "session.txt");
+    let txt = std::fs::read_to_string(&path).expect("txt");
     let lines: Vec<&str> = txt.lines().collect();
     assert!(lines[0].starts_with("# sockscope session log"));
     let mut at = 1;

@@ -2,16 +2,19 @@
 //! round-trips through export and import, Packet Sender's export imports, and
 //! `sockscope run --packets FILE` reads and changes that library.
 
-use std::io::Write;
+mod common;
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use common::proc::{exit_with, feed, sockscope, succeeded};
 
 use sockscope::packets::{
     Form, Library, Packet, export_folder, import_json, import_packet_sender, load, save,
 };
 
 fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sockscope"));
+    let mut c = sockscope();
     c.arg("run").arg("--no-journal");
     c
 }
@@ -195,28 +198,11 @@ fn run_with_packets_reads_and_saves_that_library() {
     let script = "socket udp as a\nbind a 127.0.0.1:0\nsocket udp as b\nconnect b $a\n\
                   send b @greeting\nexpect a \"hello\"\npacket save bye \"bye\\n\" checksum crc8\n\
                   packet del greeting\nsend b @bye\nexpect a @bye\npacket list\n";
-    let mut child = bin()
-        .arg("--packets")
-        .arg(&lib_path)
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(script.as_bytes())
-        .expect("script");
-    let out = child.wait_with_output().expect("ends");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = feed(
+        bin().arg("--packets").arg(&lib_path).arg("-"),
+        script.as_bytes(),
     );
+    let stdout = succeeded(&out, "the packets script");
     assert!(stdout.contains("bye  \"bye\\n\" checksum crc8"), "{stdout}");
     let after = load(&lib_path).expect("loads");
     assert!(after.get("greeting").is_none());
@@ -233,7 +219,7 @@ fn run_with_packets_reads_and_saves_that_library() {
         .arg(&bad)
         .output()
         .expect("runs");
-    assert_eq!(st.status.code(), Some(2));
+    exit_with(&st, 2, "a script naming a missing packet");
     assert!(
         String::from_utf8_lossy(&st.stderr).contains("@bye"),
         "names the known packets"

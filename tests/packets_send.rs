@@ -3,10 +3,9 @@
 
 mod common;
 
-use std::net::UdpSocket;
-
-use common::{Rig, WAIT};
-use sockscope::engine::{Command, Family, Proto};
+use common::Rig;
+use common::std_peer::{recv_datagram as recv, udp_peer};
+use sockscope::engine::Command;
 use sockscope::lang::{Statement, parse_line, parse_line_in};
 use sockscope::packets::{Form, Library, Packet};
 
@@ -18,26 +17,11 @@ fn cmd(line: &str, lib: &Library) -> Command {
     }
 }
 
-fn peer() -> (UdpSocket, String) {
-    let p = UdpSocket::bind("127.0.0.1:0").expect("bind peer");
-    p.set_read_timeout(Some(WAIT)).expect("timeout");
-    let addr = p.local_addr().expect("addr").to_string();
-    (p, addr)
-}
-
-fn recv(p: &UdpSocket) -> Vec<u8> {
-    let mut buf = [0u8; 2048];
-    let (n, _) = p
-        .recv_from(&mut buf)
-        .expect("a datagram within the timeout");
-    buf[..n].to_vec()
-}
-
 #[test]
 fn a_modbus_request_leaves_with_its_crc_low_byte_first() {
     let mut rig = Rig::new();
-    let (p, addr) = peer();
-    let s = rig.socket(Proto::Udp, Family::V4);
+    let (p, addr) = udp_peer();
+    let s = rig.udp();
     let lib = Library::new();
     rig.ok(cmd(
         &format!(
@@ -52,9 +36,9 @@ fn a_modbus_request_leaves_with_its_crc_low_byte_first() {
 #[test]
 fn seq_counts_each_sockets_messages_and_the_checksum_covers_the_filled_in_bytes() {
     let mut rig = Rig::new();
-    let (p, addr) = peer();
-    let a = rig.socket(Proto::Udp, Family::V4);
-    let b = rig.socket(Proto::Udp, Family::V4);
+    let (p, addr) = udp_peer();
+    let a = rig.udp();
+    let b = rig.udp();
     let lib = Library::new();
     for s in [a, a, b, a] {
         rig.ok(cmd(
@@ -76,8 +60,7 @@ fn seq_counts_each_sockets_messages_and_the_checksum_covers_the_filled_in_bytes(
 #[test]
 fn a_rule_copies_the_transaction_id_and_checks_the_checksum() {
     let mut rig = Rig::new();
-    let srv = rig.socket(Proto::Udp, Family::V4);
-    let at = rig.bind(srv, "127.0.0.1:0");
+    let (srv, at) = rig.bound_udp();
     let mut lib = Library::new();
     lib.put(Packet {
         name: "answer".into(),
@@ -97,7 +80,7 @@ fn a_rule_copies_the_transaction_id_and_checks_the_checksum() {
         ),
         &lib,
     ));
-    let (p, _) = peer();
+    let (p, _) = udp_peer();
     let good = sockscope::engine::Checksum::Crc16Modbus.append(b"\xab\xcdquery");
     p.send_to(&good, at).expect("send");
     let reply = recv(&p);
@@ -115,8 +98,8 @@ fn a_rule_copies_the_transaction_id_and_checks_the_checksum() {
 #[test]
 fn a_library_packet_is_sent_with_its_checksum_and_unknown_names_are_refused() {
     let mut rig = Rig::new();
-    let (p, addr) = peer();
-    let s = rig.socket(Proto::Udp, Family::V4);
+    let (p, addr) = udp_peer();
+    let s = rig.udp();
     let mut lib = Library::new();
     lib.put(Packet {
         name: "hello".into(),
@@ -157,8 +140,7 @@ fn a_library_packet_is_sent_with_its_checksum_and_unknown_names_are_refused() {
 
 #[test]
 fn a_stream_send_fills_variables_too() {
-    let mut rig = Rig::new();
-    let (_l, client, server) = rig.tcp_pair();
+    let (mut rig, client, server) = Rig::pair();
     let lib = Library::new();
     rig.ok(cmd(
         &format!("send s{} \"{{seq}}-{{seq}}|\"", client.0),

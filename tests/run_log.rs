@@ -2,73 +2,42 @@
 //! hold, script-mode defaults (`accept`, `expect` on a missing socket), error lines, and a
 //! session saved as a script that replays. The real binary, real sockets on loopback.
 
+mod common;
+
 use std::io::ErrorKind;
 use std::net::UdpSocket;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::proc::{
+    exit_with, finish_within, script_file, sockscope_in, start, succeeded, test_data, text,
+};
+
 fn spawn(args: &[&std::ffi::OsStr]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_sockscope"))
-        .env(
-            "SOCKSCOPE_DATA_DIR",
-            std::env::temp_dir().join("sockscope-test-data"),
-        )
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts")
+    start(
+        sockscope_in(&test_data()).args(args),
+        Stdio::null(),
+        Stdio::piped(),
+    )
 }
 
-/// Waits for the child at most `limit`; kills it (and fails) past that.
-fn finish_within(mut child: Child, limit: Duration, what: &str) -> Output {
-    let deadline = Instant::now() + limit;
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => return child.wait_with_output().expect("output"),
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
-            _ => {
-                let _ = child.kill();
-                let out = child.wait_with_output().expect("output");
-                panic!(
-                    "{what}: still running after {limit:?}\nstdout:\n{}\nstderr:\n{}",
-                    text(&out.stdout),
-                    text(&out.stderr)
-                );
-            }
-        }
-    }
-}
-
-fn run_file(script: &Path, extra: &[&str], limit: Duration) -> Output {
+/// `sockscope run EXTRA… SCRIPT`, which must end within [`LONG`].
+fn run_file(script: &Path, extra: &[&str]) -> Output {
     let mut args: Vec<&std::ffi::OsStr> = vec!["run".as_ref()];
     args.extend(extra.iter().map(std::ffi::OsStr::new));
     args.push(script.as_os_str());
-    finish_within(spawn(&args), limit, &format!("run {}", script.display()))
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn write_script(dir: &Path, name: &str, body: &str) -> std::path::PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, body).expect("script written");
-    path
+    finish_within(spawn(&args), LONG, &format!("run {}", script.display()))
 }
 
 const LONG: Duration = Duration::from_secs(60);
 
 #[test]
 fn an_unusable_log_path_exits_2_before_anything_runs() {
-    let dir = tempfile::tempdir().expect("tempdir");
     let witness = UdpSocket::bind("127.0.0.1:0").expect("witness socket");
     witness.set_nonblocking(true).expect("nonblocking");
     let port = witness.local_addr().expect("port").port();
-    let script = write_script(
-        dir.path(),
+    let (dir, script) = script_file(
         "ran.scope",
         &format!("socket udp as a\nsendto a 127.0.0.1:{port} \"ran\"\n"),
     );
@@ -81,7 +50,7 @@ fn an_unusable_log_path_exits_2_before_anything_runs() {
     for (log, says) in cases {
         let target = dir.path().join(log);
         let target = target.to_str().expect("utf-8 path");
-        let out = run_file(&script, &["--log", target], LONG);
+        let out = run_file(&script, &["--log", target]);
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "--log {log}: {stderr}");
         assert!(stderr.contains(says), "--log {log}: {stderr}");
@@ -107,11 +76,10 @@ fn an_unusable_log_path_exits_2_before_anything_runs() {
 
 #[test]
 fn a_pcap_of_unix_sockets_says_on_stderr_what_it_left_out() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let sock = dir.path().join("srv.sock");
+    let sockets = tempfile::tempdir().expect("tempdir");
+    let sock = sockets.path().join("srv.sock");
     let sock = sock.to_str().expect("utf-8 path");
-    let script = write_script(
-        dir.path(),
+    let (dir, script) = script_file(
         "unix.scope",
         &format!(
             "socket unix as srv\nbind srv {sock}\nlisten srv\nsocket unix as cli\n\
@@ -120,13 +88,9 @@ fn a_pcap_of_unix_sockets_says_on_stderr_what_it_left_out() {
         ),
     );
     let pcap = dir.path().join("unix.pcap");
-    let out = run_file(
-        &script,
-        &["--log", pcap.to_str().expect("utf-8 path")],
-        LONG,
-    );
+    let out = run_file(&script, &["--log", pcap.to_str().expect("utf-8 path")]);
+    exit_with(&out, 0, "the run");
     let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(pcap.exists(), "the pcap is written");
     // One `sent` and one `received` payload, both on Unix sockets.
     assert!(
@@ -137,17 +101,12 @@ fn a_pcap_of_unix_sockets_says_on_stderr_what_it_left_out() {
 
 #[test]
 fn expect_on_a_socket_that_does_not_exist_fails_at_once() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let script = write_script(
-        dir.path(),
-        "s99.scope",
-        "socket udp\nexpect s99 \"x\" 30s\n",
-    );
+    let (_dir, script) = script_file("s99.scope", "socket udp\nexpect s99 \"x\" 30s\n");
     let started = Instant::now();
-    let out = run_file(&script, &[], LONG);
+    let out = run_file(&script, &[]);
     let took = started.elapsed();
+    exit_with(&out, 1, "the run");
     let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("there is no socket s99"), "{stderr}");
     assert!(
         took < Duration::from_secs(20),
@@ -157,28 +116,24 @@ fn expect_on_a_socket_that_does_not_exist_fails_at_once() {
 
 #[test]
 fn accept_without_a_duration_gives_up_after_the_script_default() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let script = write_script(
-        dir.path(),
+    let (_dir, script) = script_file(
         "accept.scope",
         "socket tcp as l\nbind l 127.0.0.1:0\nlisten l\naccept l\n",
     );
-    let out = run_file(&script, &[], LONG);
+    let out = run_file(&script, &[]);
+    exit_with(&out, 1, "the run");
     let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains(":4: accept l:"), "names the line: {stderr}");
 }
 
 #[test]
 fn a_runtime_error_shows_its_line_cut_and_escaped() {
-    let dir = tempfile::tempdir().expect("tempdir");
     let payload = "\u{1b}[2J\u{0}".to_string() + &"z".repeat(10 << 20);
-    let script = write_script(
-        dir.path(),
+    let (_dir, script) = script_file(
         "long.scope",
         &format!("socket tcp as a\nsend a \"{payload}\"\n"),
     );
-    let out = run_file(&script, &[], LONG);
+    let out = run_file(&script, &[]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{}", stderr.len());
     assert!(stderr.len() < 1000, "{} bytes on stderr", stderr.len());
@@ -192,15 +147,12 @@ fn a_runtime_error_shows_its_line_cut_and_escaped() {
 
 #[test]
 fn counts_of_one_read_singular() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let script = write_script(
-        dir.path(),
+    let (_dir, script) = script_file(
         "one.scope",
         "socket udp as a\nbind a 127.0.0.1:0\nsendto a $a \"x\"\nexpect a \"x\" 10s\nstatus\n",
     );
-    let out = run_file(&script, &[], LONG);
-    let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run_file(&script, &[]);
+    let stdout = succeeded(&out, "the run");
     assert!(stdout.contains("status: 1 socket\n"), "{stdout}");
     assert!(stdout.contains("sent 1 byte to"), "{stdout}");
     assert!(stdout.contains("received 1 byte from"), "{stdout}");
@@ -208,41 +160,27 @@ fn counts_of_one_read_singular() {
 
 #[test]
 fn run_log_scope_saves_a_session_that_replays_on_fresh_ports() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let script = write_script(
-        dir.path(),
+    let (dir, script) = script_file(
         "first.scope",
         "socket tcp as srv\nbind srv 127.0.0.1:0\nlisten srv\nrespond srv upper\n\
          socket tcp as cli\nconnect cli $srv\naccept srv\nsend cli \"hello\"\n\
          expect cli \"HELLO\" 10s\nclose cli\n",
     );
     let saved = dir.path().join("saved.scope");
-    let out = run_file(
-        &script,
-        &["--log", saved.to_str().expect("utf-8 path")],
-        LONG,
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run_file(&script, &["--log", saved.to_str().expect("utf-8 path")]);
+    succeeded(&out, "the run");
     let body = std::fs::read_to_string(&saved).expect("saved script");
     assert!(body.contains("connect cli $srv\n"), "{body}");
     assert!(body.contains("bind srv 127.0.0.1:0\n"), "{body}");
     assert!(body.contains("accept srv 10s\n"), "{body}");
-    let replay = run_file(&saved, &[], LONG);
-    assert_eq!(
-        replay.status.code(),
-        Some(0),
-        "replay:\n{}\n{}",
-        text(&replay.stdout),
-        text(&replay.stderr)
-    );
+    let replay = run_file(&saved, &[]);
+    succeeded(&replay, "replay");
 }
 
 #[test]
 fn ctrl_c_ends_a_waiting_run_cleanly_and_saves_its_log() {
     use std::io::BufRead;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let script = write_script(
-        dir.path(),
+    let (dir, script) = script_file(
         "wait.scope",
         "socket tcp as l\nbind l 127.0.0.1:0\nlisten l\naccept l 600s\n",
     );
@@ -288,13 +226,11 @@ fn ctrl_c_ends_a_waiting_run_cleanly_and_saves_its_log() {
 
 #[test]
 fn expect_waits_for_a_connection_an_auto_accepting_listener_has_yet_to_take() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let script = write_script(
-        dir.path(),
+    let (_dir, script) = script_file(
         "auto.scope",
         "socket tcp as srv\nbind srv 127.0.0.1:0\nlisten srv\naccept srv auto\n\
          socket tcp as cli\nconnect cli $srv\nsend cli \"x\"\nexpect s3 \"x\" 30s\n",
     );
-    let out = run_file(&script, &[], LONG);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run_file(&script, &[]);
+    succeeded(&out, "the run");
 }

@@ -2,14 +2,16 @@
 //! windows, only for the sockets a script waits on, freed when a connection closes; and
 //! `expect` still finds its payload in streams far larger than a window.
 
+mod common;
+
 use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use sockscope::engine::{Engine, EventKind, SockRef};
+use sockscope::engine::{EventKind, SockRef};
 use sockscope::lang::{ScriptLine, parse_line, parse_script};
 use sockscope::log::Record;
-use sockscope::script::{EXPECT_WINDOW, Output, Runner};
+use sockscope::script::{EXPECT_WINDOW, Runner};
 
 const WAIT: Duration = Duration::from_secs(30);
 const PEERS: usize = 60;
@@ -22,42 +24,13 @@ const _: () = assert!(
 );
 
 fn runner() -> Runner {
-    let r = Runner::new(
-        Engine::start().expect("engine"),
-        Output::Quiet,
-        Box::new(|_| {}),
-    );
+    let r = common::script::runner();
     r.with_session(|s| s.log.set_payload_budget(1 << 20));
     r
 }
 
 fn run(r: &Runner, line: &str) {
-    match parse_line(line) {
-        Ok(Some(stmt)) => r.execute(&stmt).unwrap_or_else(|e| panic!("{line}: {e}")),
-        other => panic!("{line:?} does not parse: {other:?}"),
-    }
-}
-
-/// A listener named srv that auto-accepts; returns its address.
-fn server(r: &Runner) -> SocketAddr {
-    for line in [
-        "socket tcp as srv",
-        "bind srv 127.0.0.1:0",
-        "listen srv",
-        "accept srv auto",
-    ] {
-        run(r, line);
-    }
-    r.with_session(|s| {
-        s.log.iter().find_map(|rec| match &*rec {
-            Record::Event(e) => match &e.kind {
-                EventKind::Bound { local, .. } => local.ip(),
-                _ => None,
-            },
-            _ => None,
-        })
-    })
-    .expect("srv is bound")
+    common::script::run(r, line).unwrap_or_else(|e| panic!("{line}: {e}"));
 }
 
 fn closed_events(r: &Runner) -> usize {
@@ -95,7 +68,7 @@ fn a_script_keeps_data_only_for_the_sockets_it_expects_on() {
     let r = runner();
     let script: Vec<ScriptLine> = parse_script("expect srv \"nothing\" 1s\n").expect("parses");
     r.plan(&script);
-    let addr = server(&r);
+    let addr = common::script::listening(&r, &["accept srv auto"]);
     many_peers_send_and_close(&r, addr);
     let held = r.with_session(|s| s.expect_bytes_held());
     // srv's own window (its connections' data counts for it); none for the connections.
@@ -109,7 +82,7 @@ fn a_script_keeps_data_only_for_the_sockets_it_expects_on() {
 #[test]
 fn without_a_plan_every_socket_keeps_a_small_window_freed_on_close() {
     let r = runner();
-    let addr = server(&r);
+    let addr = common::script::listening(&r, &["accept srv auto"]);
     many_peers_send_and_close(&r, addr);
     let held = r.with_session(|s| s.expect_bytes_held());
     assert!(
@@ -123,7 +96,7 @@ fn without_a_plan_every_socket_keeps_a_small_window_freed_on_close() {
 #[test]
 fn expect_finds_a_payload_in_a_stream_far_larger_than_its_window() {
     let r = runner();
-    let addr = server(&r);
+    let addr = common::script::listening(&r, &["accept srv auto"]);
     let mut c = TcpStream::connect(addr).expect("connect");
     let mut data = vec![b'a'; 4 << 20];
     data.extend_from_slice(b"END");

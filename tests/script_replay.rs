@@ -2,8 +2,12 @@
 //! the lines the app logged carry the literal ports the OS chose, the saved script names
 //! the session's own sockets with `$ID` instead. Real sockets on loopback.
 
-use std::process::{Command, Stdio};
+mod common;
+mod log_rig;
+
 use std::time::{Duration, Instant};
+
+use common::proc::{run_within, sockscope_in, succeeded};
 
 use sockscope::engine::{EventKind, SockId};
 use sockscope::lang::parse_line;
@@ -80,8 +84,7 @@ fn a_saved_session_replays_on_fresh_ports_while_the_first_still_runs() {
     let log = r.with_session(|s| s.log.clone());
     let info = save::save_script(&log, &path).expect("saved");
     assert_eq!(info.records, 15);
-    let text = std::fs::read_to_string(&path).expect("script");
-    let body: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    let (text, body) = log_rig::script_body(&path);
     assert_eq!(
         body,
         [
@@ -107,30 +110,12 @@ fn a_saved_session_replays_on_fresh_ports_while_the_first_still_runs() {
         "{text}"
     );
     // The first session's listener still listens: a replay that reached it would hang.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sockscope"))
-        .env("SOCKSCOPE_DATA_DIR", dir.path().join("data"))
-        .arg("run")
-        .arg(&path)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("sockscope runs");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().expect("wait").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().expect("output");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "replay:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let mut replay = sockscope_in(&dir.path().join("data"));
+    let out = run_within(
+        replay.arg("run").arg(&path),
+        Duration::from_secs(60),
+        "replay",
     );
+    succeeded(&out, "replay");
     engine.shutdown();
 }

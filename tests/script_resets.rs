@@ -3,50 +3,18 @@
 //! `expect ID reset` waits for the reset, which `expect ID closed` does not take for an
 //! orderly close.
 
+mod common;
+
 use std::io::Write;
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::time::Duration;
 
-use sockscope::engine::{Engine, EventKind};
-use sockscope::lang::parse_line;
-use sockscope::log::Record;
-use sockscope::script::{Output, RunError, Runner};
-
-fn runner() -> Runner {
-    Runner::new(
-        Engine::start().expect("engine"),
-        Output::Quiet,
-        Box::new(|_| {}),
-    )
-}
-
-fn run(r: &Runner, line: &str) -> Result<(), RunError> {
-    match parse_line(line) {
-        Ok(Some(stmt)) => r.execute(&stmt),
-        other => panic!("{line:?} does not parse: {other:?}"),
-    }
-}
-
-fn listening(r: &Runner) -> SocketAddr {
-    for line in ["socket tcp as srv", "bind srv 127.0.0.1:0", "listen srv"] {
-        run(r, line).unwrap_or_else(|e| panic!("{line}: {e}"));
-    }
-    r.with_session(|s| {
-        s.log.iter().find_map(|rec| match &*rec {
-            Record::Event(e) => match &e.kind {
-                EventKind::Bound { local, .. } => local.ip(),
-                _ => None,
-            },
-            _ => None,
-        })
-    })
-    .expect("srv is bound")
-}
+use common::script::{listening, run, runner};
 
 #[test]
 fn a_reset_in_the_backlog_keeps_the_peers_address_in_log_and_pcap() {
     let r = runner();
-    let srv = listening(&r);
+    let srv = listening(&r, &[]);
     let mut c = TcpStream::connect(srv).expect("connect");
     c.write_all(b"x").expect("send");
     let client = c.local_addr().expect("client address");
@@ -97,7 +65,7 @@ fn a_reset_in_the_backlog_keeps_the_peers_address_in_log_and_pcap() {
 #[test]
 fn expect_reset_waits_for_a_reset_and_not_for_an_orderly_close() {
     let r = runner();
-    let srv = listening(&r);
+    let srv = listening(&r, &[]);
     let c = TcpStream::connect(srv).expect("connect");
     run(&r, "accept srv as conn 5s").expect("accept");
     drop(c); // an orderly close

@@ -7,14 +7,14 @@ mod harness;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
-use harness::{app, click, commands, enabled, shown, sock, type_into, wait_for};
+use harness::{
+    app, app_with_socket, assert_shown, click, commands, enabled, shown, sock, type_into, wait_for,
+};
 use sockscope::engine::{SockId, SockState};
 
 #[test]
 fn invalid_port_shows_the_form_and_sends_nothing() {
-    let mut h = app();
-    click(&mut h, "+ TCP");
-    wait_for(&mut h, "s1 created", |a| sock(a, 1).is_some());
+    let mut h = app_with_socket("+ TCP");
     type_into(&mut h, "Port", "70000");
     click(&mut h, "Bind");
     assert_eq!(
@@ -59,9 +59,7 @@ fn invalid_port_shows_the_form_and_sends_nothing() {
 
 #[test]
 fn invalid_hex_sends_nothing() {
-    let mut h = app();
-    click(&mut h, "+ UDP");
-    wait_for(&mut h, "s1 created", |a| sock(a, 1).is_some());
+    let mut h = app_with_socket("+ UDP");
     click(&mut h, "hex");
     type_into(&mut h, "Destination", "127.0.0.1:9");
     type_into(&mut h, "Message", "48 6");
@@ -72,9 +70,7 @@ fn invalid_hex_sends_nothing() {
 
 #[test]
 fn buttons_follow_the_socket_state() {
-    let mut h = app();
-    click(&mut h, "+ TCP");
-    wait_for(&mut h, "s1 created", |a| sock(a, 1).is_some());
+    let mut h = app_with_socket("+ TCP");
     for (label, on) in [
         ("Bind", true),
         ("Listen", true),
@@ -150,10 +146,7 @@ fn console_runs_the_command_language() {
             a.console_text().iter().any(|l| l.contains(says))
         });
     }
-    assert!(
-        shown(&h, "error: 1:1: expected") >= 1,
-        "the parse error is on screen"
-    );
+    assert_shown(&h, "error: 1:1: expected", "the parse error is on screen");
     click(&mut h, "Sockets");
     click(&mut h, "Status");
     wait_for(&mut h, "status lines", |a| {
@@ -167,9 +160,7 @@ fn console_runs_the_command_language() {
 fn save_log_falls_back_to_a_path_field_and_writes_the_file() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("session.jsonl");
-    let mut h = app();
-    click(&mut h, "+ TCP");
-    wait_for(&mut h, "s1 created", |a| sock(a, 1).is_some());
+    let mut h = app_with_socket("+ TCP");
     click(&mut h, "File");
     // The menu item's accessible label carries its shortcut too.
     h.get_by_label_contains("Save log…").click();
@@ -179,10 +170,7 @@ fn save_log_falls_back_to_a_path_field_and_writes_the_file() {
     wait_for(&mut h, "the save", |a| {
         a.message().is_some_and(|m| m.starts_with("Saved"))
     });
-    assert!(
-        shown(&h, "Saved 2 records") >= 1,
-        "the status bar says what was saved"
-    );
+    assert_shown(&h, "Saved 2 records", "the status bar says what was saved");
     let text = std::fs::read_to_string(&path).expect("saved file");
     assert_eq!(text.lines().count(), 2);
     assert!(text.contains("\"command\":\"socket tcp\""), "{text}");

@@ -9,7 +9,10 @@ use std::time::Duration;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
-use harness::{app, enabled, shown, sock};
+use harness::{
+    app, app_with_pair, app_with_socket, assert_shown, enabled, quiet_counts, send_text, shown,
+    sock,
+};
 use harness::{
     bound_udp, check, click, click_busy, commands, new_socket, select, tcp_pair, type_into,
     wait_for,
@@ -19,16 +22,11 @@ use sockscope::engine::{Addr, Proto, SockOpt, SockState};
 #[test]
 fn unix_stream_pair_by_clicks() {
     let name = format!("@sockscope-ui-{}", std::process::id());
-    let mut h = app();
-    click(&mut h, "+ Unix");
-    wait_for(&mut h, "s1 created", |a| sock(a, 1).is_some());
+    let mut h = app_with_socket("+ Unix");
     assert_eq!(sock(h.state(), 1).map(|r| r.proto), Some(Proto::UnixStream));
     type_into(&mut h, "Bind path", "not a path");
     click(&mut h, "Bind");
-    assert!(
-        shown(&h, "a path (/tmp/demo.sock") >= 1,
-        "the accepted form"
-    );
+    assert_shown(&h, "a path (/tmp/demo.sock", "the accepted form");
     assert_eq!(commands(&h).len(), 1, "nothing sent for a bad path");
     type_into(&mut h, "Bind path", &name);
     click(&mut h, "Bind");
@@ -44,8 +42,7 @@ fn unix_stream_pair_by_clicks() {
         sock(a, 1).is_some_and(|r| r.auto_accept)
     });
 
-    click(&mut h, "+ Unix");
-    wait_for(&mut h, "s2 created", |a| sock(a, 2).is_some());
+    new_socket(&mut h, "+ Unix", 2);
     assert_eq!(harness::field(&h, "Connect to"), name, "prefilled");
     click(&mut h, "Connect");
     wait_for(&mut h, "s2 connected and s3 accepted", |a| {
@@ -56,9 +53,7 @@ fn unix_stream_pair_by_clicks() {
     wait_for(&mut h, "s3 receives", |a| {
         sock(a, 3).is_some_and(|r| r.bytes_in == 9)
     });
-    select(&mut h, 3);
-    type_into(&mut h, "Message", "and back");
-    click(&mut h, "Send");
+    send_text(&mut h, 3, "and back");
     wait_for(&mut h, "s2 receives", |a| {
         sock(a, 2).is_some_and(|r| r.bytes_in == 8)
     });
@@ -71,8 +66,7 @@ fn unix_stream_pair_by_clicks() {
 
 #[test]
 fn nodelay_is_read_back_on() {
-    let mut h = app();
-    new_socket(&mut h, "+ TCP", 1);
+    let mut h = app_with_socket("+ TCP");
     click(&mut h, "Options");
     wait_for(&mut h, "the options read on opening", |a| {
         sock(a, 1).is_some_and(|r| r.config.option(SockOpt::NoDelay) == Some("off"))
@@ -96,26 +90,19 @@ fn nodelay_is_read_back_on() {
 
 #[test]
 fn rcvbuf_shows_what_the_kernel_set() {
-    let mut h = app();
-    new_socket(&mut h, "+ UDP", 1);
+    let mut h = app_with_socket("+ UDP");
     click(&mut h, "Options");
     type_into(&mut h, "rcvbuf", "lots");
     click(&mut h, "Set rcvbuf");
-    assert!(
-        shown(&h, "rcvbuf: a size in bytes") >= 1,
-        "red, with the form"
-    );
+    assert_shown(&h, "rcvbuf: a size in bytes", "red, with the form");
     assert_eq!(commands(&h).len(), 1, "nothing sent");
     type_into(&mut h, "rcvbuf", "4096");
     click(&mut h, "Set rcvbuf");
     wait_for(&mut h, "rcvbuf read back", |a| {
         sock(a, 1).is_some_and(|r| r.config.option(SockOpt::RcvBuf) == Some("8192"))
     });
-    assert!(
-        shown(&h, "8192") >= 1,
-        "the kernel's doubled value is shown"
-    );
-    assert!(shown(&h, "(asked 4096)") >= 1, "next to what was asked");
+    assert_shown(&h, "8192", "the kernel's doubled value is shown");
+    assert_shown(&h, "(asked 4096)", "next to what was asked");
     assert_eq!(
         commands(&h).last().map(String::as_str),
         Some("option s1 rcvbuf 4096")
@@ -189,20 +176,17 @@ fn a_rule_from_the_editor_answers_a_client() {
     wait_for(&mut h, "the answer", |a| {
         sock(a, 2).is_some_and(|r| r.bytes_in == 6)
     });
-    std::thread::sleep(Duration::from_millis(100));
-    h.run_ok();
     assert_eq!(
-        sock(h.state(), 2).map(|r| (r.msgs_in, r.bytes_in)),
+        quiet_counts(&mut h, 2, Duration::from_millis(100)),
         Some((1, 6)),
         "only the matching message is answered, with \"pong 1\""
     );
-    assert!(shown(&h, "\"pong 1\"") >= 1, "the log shows the reply");
+    assert_shown(&h, "\"pong 1\"", "the log shows the reply");
 }
 
 #[test]
 fn an_invalid_regex_shows_the_engine_error() {
-    let mut h = app();
-    new_socket(&mut h, "+ TCP", 1);
+    let mut h = app_with_socket("+ TCP");
     click(&mut h, "Responders");
     click(&mut h, "regex");
     type_into(&mut h, "Pattern", "(unclosed");
@@ -224,18 +208,14 @@ fn an_invalid_regex_shows_the_engine_error() {
 
 #[test]
 fn step_mode_recv_reads_exactly_n_bytes() {
-    let mut h = app();
-    tcp_pair(&mut h);
-    select(&mut h, 3);
+    let mut h = app_with_pair(3);
     click(&mut h, "Receive");
     assert!(!enabled(&h, "Recv"), "recv needs step mode");
     check(&mut h, "Step mode");
     wait_for(&mut h, "step mode", |a| {
         sock(a, 3).is_some_and(|r| r.config.manual)
     });
-    select(&mut h, 2);
-    type_into(&mut h, "Message", "abcdefgh");
-    click(&mut h, "Send");
+    send_text(&mut h, 2, "abcdefgh");
     wait_for(&mut h, "sent", |a| {
         sock(a, 2).is_some_and(|r| r.bytes_out == 8)
     });
@@ -260,11 +240,9 @@ fn step_mode_recv_reads_exactly_n_bytes() {
             !r.config.readiness_stale && r.config.readiness.is_some_and(|x| x.pending == 4)
         })
     });
-    std::thread::sleep(Duration::from_millis(100));
-    h.run_ok();
     assert_eq!(
-        sock(h.state(), 3).map(|r| (r.bytes_in, r.msgs_in)),
-        Some((4, 1)),
+        quiet_counts(&mut h, 3, Duration::from_millis(100)),
+        Some((1, 4)),
         "exactly one recv of 4 bytes"
     );
     assert!(commands(&h).contains(&"recv s3 4".to_string()));
@@ -291,10 +269,8 @@ fn repeat_three_times_sends_exactly_three() {
     wait_for(&mut h, "three datagrams", |a| {
         sock(a, 1).is_some_and(|r| r.msgs_in == 3)
     });
-    std::thread::sleep(Duration::from_millis(150));
-    h.run_ok();
     assert_eq!(
-        sock(h.state(), 1).map(|r| (r.msgs_in, r.bytes_in)),
+        quiet_counts(&mut h, 1, Duration::from_millis(150)),
         Some((3, 18)),
         "tick 1, tick 2, tick 3 and nothing more"
     );

@@ -6,8 +6,8 @@ mod harness;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
-use harness::{app, enabled, shown, sock};
-use harness::{click, commands, select, tcp_pair, type_into, wait_for};
+use harness::{app_with_pair, assert_shown, enabled, sock};
+use harness::{click, commands, select, type_into, wait_for};
 use sockscope::engine::Framing;
 
 #[test]
@@ -18,9 +18,7 @@ fn a_file_goes_out_with_progress() {
     let data: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
     std::fs::write(&path, &data).expect("file written");
 
-    let mut h = app();
-    tcp_pair(&mut h);
-    select(&mut h, 2);
+    let mut h = app_with_pair(2);
     click(&mut h, "Send tools");
     assert!(!enabled(&h, "Send file"), "no file yet");
     type_into(
@@ -37,10 +35,7 @@ fn a_file_goes_out_with_progress() {
     wait_for(&mut h, "the send completes", |a| {
         sock(a, 2).is_some_and(|r| r.config.progress == Some((size, size)))
     });
-    assert!(
-        shown(&h, "3.0 MiB of 3.0 MiB") >= 1,
-        "the progress bar is full"
-    );
+    assert_shown(&h, "3.0 MiB of 3.0 MiB", "the progress bar is full");
     assert_eq!(
         commands(&h).last(),
         Some(&format!("send s2 file:{}", path.display()))
@@ -49,9 +44,7 @@ fn a_file_goes_out_with_progress() {
 
 #[test]
 fn a_message_in_chunks_is_reassembled_by_framing() {
-    let mut h = app();
-    tcp_pair(&mut h);
-    select(&mut h, 3);
+    let mut h = app_with_pair(3);
     click(&mut h, "Receive");
     h.get_by_role_and_label(Role::ComboBox, "Framing").click();
     h.run_ok();

@@ -6,15 +6,9 @@
 #[path = "gui/harness.rs"]
 mod harness;
 
-use egui_kittest::Harness;
-use harness::{app, click, select, shown, type_into, wait_for};
+use harness::{app, click, console, select, shown, wait_for};
 use sockscope::app::SockscopeApp;
 use sockscope::engine::{SockId, SockState};
-
-fn console(h: &mut Harness<'_, SockscopeApp>, line: &str) {
-    type_into(h, "Command", line);
-    click(h, "Run");
-}
 
 fn state_of(a: &SockscopeApp, n: u32) -> Option<SockState> {
     a.state().get(SockId(n)).map(|r| r.state)

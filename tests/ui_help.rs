@@ -8,11 +8,10 @@ use egui::accesskit::Role;
 use egui::{Key, Modifiers, Vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use harness::{MAX_STEPS, commands, shown, sock};
+use harness::{MAX_STEPS, app_with, commands, shown, sock};
 use harness::{bound_udp, click, type_into, wait_for};
 use sockscope::app::SockscopeApp;
 use sockscope::app::tools::help::EXAMPLES;
-use sockscope::engine::Engine;
 
 fn menu(h: &mut Harness<'_, SockscopeApp>, path: &[&str]) {
     for item in path {
@@ -62,13 +61,7 @@ fn every_example_ships_and_one_runs_in_two_clicks() {
 
 #[test]
 fn ctrl_f_finds_jumps_and_scrolls_the_match_into_view() {
-    let mut h = Harness::builder()
-        .with_size(Vec2::new(800.0, 600.0))
-        .with_max_steps(MAX_STEPS)
-        .build_eframe(|cc| {
-            let engine = Engine::start().expect("engine starts");
-            SockscopeApp::new(engine, &cc.egui_ctx).with_native_dialogs(false)
-        });
+    let mut h = app_with(Vec2::new(800.0, 600.0), MAX_STEPS, None);
     bound_udp(&mut h, 1);
     type_into(&mut h, "Destination", "$s1");
     for i in 0..14u64 {

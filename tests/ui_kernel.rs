@@ -4,7 +4,7 @@
 #[path = "gui/harness.rs"]
 mod harness;
 
-use harness::{click, new_socket, type_into, wait_for};
+use harness::{assert_shown, click, new_socket, type_into, wait_for};
 use harness::{poll_until, shown, sock};
 use sockscope::engine::SockState;
 
@@ -26,10 +26,7 @@ fn a_listener_shows_its_queue_live_and_ready_says_accept_would_return() {
         sock(a, 1).is_some_and(|r| r.accept_queue.is_some_and(|q| q.waiting == 1))
     });
     h.run_ok();
-    assert!(
-        shown(&h, "1 of 5 waiting to be accepted") >= 1,
-        "the listener says so"
-    );
+    assert_shown(&h, "1 of 5 waiting to be accepted", "the listener says so");
     click(&mut h, "Receive");
     click(&mut h, "Ready?");
     wait_for(&mut h, "ready's answer", |a| {
@@ -72,7 +69,7 @@ fn a_closed_tcp_socket_shows_time_wait_with_the_time_left() {
         h.step();
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
-    assert!(shown(&h, " s left)") >= 1, "with the time left");
+    assert_shown(&h, " s left)", "with the time left");
     harness::select(&mut h, 3);
     assert_eq!(
         shown(&h, "TIME_WAIT"),

@@ -11,30 +11,15 @@ use std::time::SystemTime;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use harness::{click, shown, type_into, wait_for};
+use harness::{app_with, assert_shown, click, console_lines, shown, type_into, wait_for};
 use sockscope::app::SockscopeApp;
-use sockscope::engine::{Engine, Event, EventKind, SockId};
+use sockscope::engine::{Event, EventKind, SockId};
 use sockscope::log::SessionLog;
 use sockscope::log::journal::Journal;
 
 /// The app journaling into `dir`, save and open dialogs replaced by path fields.
 fn app_in(dir: &Path) -> Harness<'static, SockscopeApp> {
-    let dir = dir.to_path_buf();
-    Harness::builder()
-        .with_size(egui::Vec2::new(1280.0, 1600.0))
-        .with_max_steps(32)
-        .build_eframe(move |cc| {
-            let engine = Engine::start().expect("engine starts");
-            SockscopeApp::new(engine, &cc.egui_ctx)
-                .with_native_dialogs(false)
-                .with_data_dir(dir)
-        })
-}
-
-/// Types a console line and runs it.
-fn console(h: &mut Harness<'_, SockscopeApp>, line: &str) {
-    type_into(h, "Command", line);
-    click(h, "Run");
+    app_with(egui::Vec2::new(1280.0, 1600.0), 32, Some(dir.to_path_buf()))
 }
 
 /// Opens the File menu and clicks the item whose label starts with `item`.
@@ -53,15 +38,16 @@ fn save_as_script_then_open_script_replays_the_session() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let script = tmp.path().join("session.scope");
     let mut h = app_in(tmp.path());
-    for line in [
-        "socket udp as echo",
-        "bind echo 127.0.0.1:0",
-        "respond echo upper",
-        "socket udp as cli",
-        "sendto cli $echo \"ping\"",
-    ] {
-        console(&mut h, line);
-    }
+    console_lines(
+        &mut h,
+        &[
+            "socket udp as echo",
+            "bind echo 127.0.0.1:0",
+            "respond echo upper",
+            "socket udp as cli",
+            "sendto cli $echo \"ping\"",
+        ],
+    );
     wait_for(&mut h, "the upper-cased reply", |a| {
         a.state().get(SockId(2)).is_some_and(|r| r.bytes_in == 4)
     });
@@ -151,14 +137,15 @@ fn run_script_text(h: &mut Harness<'_, SockscopeApp>, path: &Path, text: &str) -
 fn each_opened_script_knows_earlier_names_and_expects_only_new_data() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let mut h = app_in(tmp.path());
-    for line in [
-        "socket udp as srv",
-        "bind srv 127.0.0.1:0",
-        "socket udp as cli",
-        "sendto cli $srv \"before\"",
-    ] {
-        console(&mut h, line);
-    }
+    console_lines(
+        &mut h,
+        &[
+            "socket udp as srv",
+            "bind srv 127.0.0.1:0",
+            "socket udp as cli",
+            "sendto cli $srv \"before\"",
+        ],
+    );
     wait_for(&mut h, "the first datagram", |a| {
         a.state().get(SockId(1)).is_some_and(|r| r.bytes_in == 6)
     });
@@ -202,7 +189,7 @@ fn script_with_a_syntax_error_shows_where_and_runs_nothing() {
         "console shows {want:?}:\n{}",
         console.join("\n")
     );
-    assert!(shown(&h, "bad.scope:3:") >= 1, "the error is on screen");
+    assert_shown(&h, "bad.scope:3:", "the error is on screen");
     // Nothing ran: give the engine a moment, then check.
     std::thread::sleep(std::time::Duration::from_millis(200));
     h.run();
@@ -291,16 +278,17 @@ fn recovery_is_offered_for_a_leftover_journal_and_saves_it() {
 fn filter_by_direction_and_text_narrows_the_rows() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let mut h = app_in(tmp.path());
-    for line in [
-        "socket udp as echo",
-        "bind echo 127.0.0.1:0",
-        "respond echo echo",
-        "socket udp as cli",
-        "sendto cli $echo \"alpha\"",
-        "sendto cli $echo \"bravo\"",
-    ] {
-        console(&mut h, line);
-    }
+    console_lines(
+        &mut h,
+        &[
+            "socket udp as echo",
+            "bind echo 127.0.0.1:0",
+            "respond echo echo",
+            "socket udp as cli",
+            "sendto cli $echo \"alpha\"",
+            "sendto cli $echo \"bravo\"",
+        ],
+    );
     wait_for(&mut h, "both echoes", |a| {
         a.state().get(SockId(2)).is_some_and(|r| r.bytes_in == 10)
     });

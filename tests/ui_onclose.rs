@@ -6,8 +6,8 @@ mod harness;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
-use harness::{app, sock};
-use harness::{check, click, commands, select, tcp_pair, wait_for};
+use harness::{app_with_pair, assert_ran, sock};
+use harness::{check, click, select, wait_for};
 use sockscope::engine::{OnClose, SockState};
 
 fn checked(h: &egui_kittest::Harness<'_, sockscope::app::SockscopeApp>, label: &str) -> bool {
@@ -19,19 +19,13 @@ fn checked(h: &egui_kittest::Harness<'_, sockscope::app::SockscopeApp>, label: &
 
 #[test]
 fn the_close_on_peer_close_switch_sets_the_listeners_policy() {
-    let mut h = app();
-    tcp_pair(&mut h);
-    select(&mut h, 1);
+    let mut h = app_with_pair(1);
     assert!(
         !checked(&h, "Close on peer close"),
         "a connection accepted by hand is kept by default"
     );
     check(&mut h, "Close on peer close");
-    assert!(
-        commands(&h).iter().any(|c| c == "onclose s1 close"),
-        "{:?}",
-        commands(&h)
-    );
+    assert_ran(&h, "onclose s1 close");
     wait_for(&mut h, "the policy is set", |a| {
         sock(a, 1).is_some_and(|r| r.config.on_close == Some(OnClose::Close))
     });
@@ -46,9 +40,7 @@ fn the_close_on_peer_close_switch_sets_the_listeners_policy() {
 
 #[test]
 fn a_reset_shows_as_its_own_state() {
-    let mut h = app();
-    tcp_pair(&mut h);
-    select(&mut h, 3);
+    let mut h = app_with_pair(3);
     click(&mut h, "Abort");
     wait_for(&mut h, "s2 reset", |a| {
         sock(a, 2).is_some_and(|r| r.state == SockState::Reset)

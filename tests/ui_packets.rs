@@ -5,12 +5,14 @@
 //!
 //! `SOCKSCOPE_PACKETS_SHOT=FILE` also renders the window to FILE (the README's picture).
 
+mod common;
 #[path = "gui/harness.rs"]
 mod harness;
 
 use std::net::UdpSocket;
 use std::time::Duration;
 
+use common::std_peer::recv_datagram as recv;
 use egui_kittest::Harness;
 use harness::{MAX_STEPS, click, sock, type_into, wait_for};
 use sockscope::app::SockscopeApp;
@@ -61,14 +63,6 @@ fn app_with(path: &std::path::Path) -> Harness<'static, SockscopeApp> {
                 .with_native_dialogs(false)
                 .with_packets(shelf.clone())
         })
-}
-
-fn recv(p: &UdpSocket) -> Vec<u8> {
-    let mut buf = [0u8; 2048];
-    let (n, _) = p
-        .recv_from(&mut buf)
-        .expect("a datagram within the timeout");
-    buf[..n].to_vec()
 }
 
 #[test]

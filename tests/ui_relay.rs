@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
-use harness::{app, click, commands, new_socket, sock, type_into, wait_for};
+use harness::{app_with_socket, assert_ran, click, commands, sock, type_into, wait_for};
 use sockscope::engine::{Dir, SockState};
 
 #[test]
@@ -28,8 +28,7 @@ fn the_relay_tab_relays_a_listener_and_its_sliders_set_faults_live() {
             }
         }
     });
-    let mut h = app();
-    new_socket(&mut h, "+ TCP", 1);
+    let mut h = app_with_socket("+ TCP");
     click(&mut h, "Listen");
     wait_for(&mut h, "s1 listening", |a| {
         sock(a, 1).is_some_and(|r| r.state == SockState::Listening)
@@ -50,11 +49,7 @@ fn the_relay_tab_relays_a_listener_and_its_sliders_set_faults_live() {
     h.get_by_role_and_label(Role::Slider, "Delay (down)")
         .set_value_accesskit(50.0);
     h.run_ok();
-    assert!(
-        commands(&h).iter().any(|c| c == "fault s1 down delay 50ms"),
-        "{:?}",
-        commands(&h)
-    );
+    assert_ran(&h, "fault s1 down delay 50ms");
     wait_for(&mut h, "the delay is set", |a| {
         sock(a, 1)
             .is_some_and(|r| r.config.relay.faults(Dir::Down).delay == Duration::from_millis(50))

@@ -6,13 +6,8 @@
 mod harness;
 
 use egui_kittest::kittest::Queryable;
-use harness::{app, click, shown, type_into, wait_for};
+use harness::{app_listening, click, console, console_lines, shown, wait_for};
 use sockscope::engine::EventKind;
-
-fn console(h: &mut egui_kittest::Harness<'_, sockscope::app::SockscopeApp>, line: &str) {
-    type_into(h, "Command", line);
-    click(h, "Run");
-}
 
 fn received(app: &sockscope::app::SockscopeApp, text: &[u8]) -> bool {
     app.log().iter().any(|r| match &*r {
@@ -25,17 +20,15 @@ fn received(app: &sockscope::app::SockscopeApp, text: &[u8]) -> bool {
 
 #[test]
 fn a_tcp_exchange_draws_an_arrow_per_send_and_a_click_selects_its_row() {
-    let mut h = app();
-    for line in [
-        "socket tcp as srv",
-        "bind srv 127.0.0.1:0",
-        "listen srv",
-        "socket tcp as cli",
-        "connect cli $srv",
-        "accept srv as conn",
-    ] {
-        console(&mut h, line);
-    }
+    let mut h = app_listening();
+    console_lines(
+        &mut h,
+        &[
+            "socket tcp as cli",
+            "connect cli $srv",
+            "accept srv as conn",
+        ],
+    );
     wait_for(&mut h, "the accepted connection", |a| {
         a.state().sockets.len() == 3
     });

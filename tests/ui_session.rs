@@ -6,7 +6,10 @@ mod harness;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
-use harness::{app, click, enabled, select, shown, sock, type_into, wait_for};
+use harness::{
+    app, app_with_socket, click, enabled, new_socket, select, send_text, shown, sock, type_into,
+    wait_for,
+};
 use sockscope::engine::{Proto, SockId, SockState};
 
 #[test]
@@ -14,8 +17,7 @@ fn tcp_session_from_listen_to_close() {
     let mut h = app();
 
     // A listener: create, bind 127.0.0.1 port 0, listen.
-    click(&mut h, "+ TCP");
-    wait_for(&mut h, "s1 created", |a| sock(a, 1).is_some());
+    new_socket(&mut h, "+ TCP", 1);
     assert_eq!(
         h.state().selected(),
         Some(SockId(1)),
@@ -43,8 +45,7 @@ fn tcp_session_from_listen_to_close() {
     });
 
     // A client connects to the shown port.
-    click(&mut h, "+ TCP");
-    wait_for(&mut h, "s2 created", |a| sock(a, 2).is_some());
+    new_socket(&mut h, "+ TCP", 2);
     assert_eq!(h.state().selected(), Some(SockId(2)));
     assert!(
         !enabled(&h, "Send"),
@@ -71,9 +72,7 @@ fn tcp_session_from_listen_to_close() {
     );
 
     // Client to server.
-    select(&mut h, 2);
-    type_into(&mut h, "Message", "hello from client");
-    click(&mut h, "Send");
+    send_text(&mut h, 2, "hello from client");
     wait_for(&mut h, "s3 receives", |a| {
         sock(a, 3).is_some_and(|r| r.bytes_in == 17)
     });
@@ -161,9 +160,7 @@ fn tcp_session_from_listen_to_close() {
 
 #[test]
 fn udp_exchange_with_destination_then_connected() {
-    let mut h = app();
-    click(&mut h, "+ UDP");
-    wait_for(&mut h, "s1 created", |a| sock(a, 1).is_some());
+    let mut h = app_with_socket("+ UDP");
     assert!(
         h.query_by_role_and_label(Role::Button, "Listen").is_none(),
         "UDP sockets have no listen step"
@@ -179,8 +176,7 @@ fn udp_exchange_with_destination_then_connected() {
         .port();
 
     // s2 sends a datagram to s1 without binding: the OS binds it on first use.
-    click(&mut h, "+ UDP");
-    wait_for(&mut h, "s2 created", |a| sock(a, 2).is_some());
+    new_socket(&mut h, "+ UDP", 2);
     type_into(&mut h, "Destination", &format!("127.0.0.1:{p1}"));
     type_into(&mut h, "Message", "ping");
     click(&mut h, "Send");

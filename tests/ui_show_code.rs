@@ -4,7 +4,7 @@
 #[path = "gui/harness.rs"]
 mod harness;
 
-use harness::{app, click, shown, wait_for};
+use harness::{app, assert_shown, click, wait_for};
 
 #[test]
 fn file_show_as_code_opens_the_session_as_a_python_program() {
@@ -35,6 +35,6 @@ fn file_show_as_code_opens_the_session_as_a_python_program() {
         .and_then(|p| p.parse::<u16>().ok())
         .expect("the chosen port is noted");
     assert_ne!(port, 0);
-    assert!(shown(&h, "Show as code") >= 1, "the window is shown");
-    assert!(shown(&h, "Copy") >= 1, "with a Copy button");
+    assert_shown(&h, "Show as code", "the window is shown");
+    assert_shown(&h, "Copy", "with a Copy button");
 }

@@ -3,13 +3,16 @@
 //! start offers no recovery — and ask the window to close, which runs eframe's exit (it
 //! saves the settings and calls `on_exit`). The real handler is checked on this process too.
 
+#[path = "gui/harness.rs"]
+mod harness;
+
 use std::path::Path;
 use std::sync::atomic::Ordering;
 
 use egui::{ViewportCommand, ViewportId};
 use egui_kittest::Harness;
+use harness::app_with;
 use sockscope::app::SockscopeApp;
-use sockscope::engine::Engine;
 
 fn journals(dir: &Path) -> usize {
     std::fs::read_dir(dir).map_or(0, |d| {
@@ -29,16 +32,11 @@ fn asked_to_close(h: &Harness<'_, SockscopeApp>) -> bool {
 #[test]
 fn the_terminate_flag_ends_the_journal_cleanly_and_closes_the_window() {
     let tmp = tempfile::tempdir().expect("temp dir");
-    let dir = tmp.path().to_path_buf();
-    let mut h = Harness::builder()
-        .with_size(egui::Vec2::new(1200.0, 800.0))
-        .with_max_steps(8)
-        .build_eframe(move |cc| {
-            let engine = Engine::start().expect("engine starts");
-            SockscopeApp::new(engine, &cc.egui_ctx)
-                .with_native_dialogs(false)
-                .with_data_dir(dir)
-        });
+    let mut h = app_with(
+        egui::Vec2::new(1200.0, 800.0),
+        8,
+        Some(tmp.path().to_path_buf()),
+    );
     h.state_mut().run_line("socket udp as u");
     h.run();
     assert_eq!(journals(tmp.path()), 1, "journaled while it runs");

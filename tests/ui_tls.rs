@@ -5,14 +5,14 @@
 #[path = "gui/harness.rs"]
 mod harness;
 
-use harness::{app, check, click, commands, select, shown, sock, tcp_pair, wait_for};
+use harness::{
+    app_with_pair, assert_ran, assert_shown, check, click, commands, select, shown, sock, wait_for,
+};
 
 #[test]
 fn the_tls_section_upgrades_a_connection_and_the_header_shows_the_handshake() {
-    let mut h = app();
-    tcp_pair(&mut h);
     // The accepted connection (s3) is the server: a certificate made on the spot.
-    select(&mut h, 3);
+    let mut h = app_with_pair(3);
     click(&mut h, "Make a self-signed certificate");
     assert!(
         commands(&h)
@@ -28,11 +28,7 @@ fn the_tls_section_upgrades_a_connection_and_the_header_shows_the_handshake() {
     select(&mut h, 2);
     check(&mut h, "insecure");
     click(&mut h, "Start TLS client");
-    assert!(
-        commands(&h).iter().any(|c| c == "tls s2 client insecure"),
-        "{:?}",
-        commands(&h)
-    );
+    assert_ran(&h, "tls s2 client insecure");
     wait_for(&mut h, "s2's handshake", |a| {
         sock(a, 2).is_some_and(|r| r.tls.as_ref().is_some_and(|t| t.handshake.is_some()))
     });
@@ -43,10 +39,11 @@ fn the_tls_section_upgrades_a_connection_and_the_header_shows_the_handshake() {
         .expect("a summary");
     assert!(summary.starts_with("TLS 1.3 · TLS_"), "{summary}");
     assert!(shown(&h, &summary) >= 1, "the header shows {summary}");
-    assert!(shown(&h, "speaks TLS 1.3") >= 1, "the TLS section says so");
+    assert_shown(&h, "speaks TLS 1.3", "the TLS section says so");
     click(&mut h, "Certificate");
-    assert!(
-        shown(&h, "NOT verified") >= 1,
-        "an insecure handshake says it did not verify"
+    assert_shown(
+        &h,
+        "NOT verified",
+        "an insecure handshake says it did not verify",
     );
 }

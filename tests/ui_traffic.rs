@@ -6,38 +6,22 @@ mod harness;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use harness::{click, shown, type_into, wait_for};
+use harness::{LISTENING, app_with, click, console_lines, shown, type_into, wait_for};
 use sockscope::app::SockscopeApp;
-use sockscope::engine::{Engine, SockId};
+use sockscope::engine::SockId;
 
 fn app() -> Harness<'static, SockscopeApp> {
-    Harness::builder()
-        .with_size(egui::Vec2::new(1280.0, 1000.0))
-        .with_max_steps(32)
-        .build_eframe(|cc| {
-            let engine = Engine::start().expect("engine starts");
-            SockscopeApp::new(engine, &cc.egui_ctx).with_native_dialogs(false)
-        })
-}
-
-fn console(h: &mut Harness<'_, SockscopeApp>, line: &str) {
-    type_into(h, "Command", line);
-    click(h, "Run");
+    app_with(egui::Vec2::new(1280.0, 1000.0), 32, None)
 }
 
 #[test]
 fn flood_from_the_traffic_window_reaches_the_sink() {
     let mut h = app();
-    for line in [
-        "socket tcp as srv",
-        "bind srv 127.0.0.1:0",
-        "listen srv",
-        "accept srv auto",
-        "socket tcp as cli",
-        "connect cli $srv",
-    ] {
-        console(&mut h, line);
-    }
+    console_lines(&mut h, &LISTENING);
+    console_lines(
+        &mut h,
+        &["accept srv auto", "socket tcp as cli", "connect cli $srv"],
+    );
     wait_for(&mut h, "the connection accepted", |a| {
         a.state().get(SockId(3)).is_some()
     });

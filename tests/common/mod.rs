@@ -2,8 +2,12 @@
 //! command and wait for its outcome.
 #![allow(dead_code)]
 
+pub mod proc;
 pub mod relay;
+pub mod script;
 pub mod slow_peer;
+pub mod std_peer;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -117,15 +121,36 @@ impl Rig {
 
     /// Everything `sock` received among the events seen so far.
     pub fn received(&self, sock: SockId) -> Vec<u8> {
-        let mut out = Vec::new();
-        for ev in &self.seen {
-            if ev.socket == Some(sock)
-                && let EventKind::Received { data, .. } = &ev.kind
-            {
-                out.extend_from_slice(data);
-            }
-        }
-        out
+        self.chunks(sock, received_data).concat()
+    }
+
+    /// The payload of each event on `sock` seen so far that `pick` takes one from, in order.
+    pub fn chunks(&self, sock: SockId, pick: fn(&EventKind) -> Option<&[u8]>) -> Vec<Vec<u8>> {
+        self.seen
+            .iter()
+            .filter(|e| e.socket == Some(sock))
+            .filter_map(|e| pick(&e.kind).map(<[u8]>::to_vec))
+            .collect()
+    }
+
+    /// Waits for an event on `sock` whose kind matches `pred`, failing the test with `what`.
+    pub fn wait_on(&mut self, sock: SockId, what: &str, pred: fn(&EventKind) -> bool) -> Event {
+        self.wait(|e| e.socket == Some(sock) && pred(&e.kind))
+            .unwrap_or_else(|| panic!("{what}: not seen on {sock} within {WAIT:?}"))
+    }
+
+    /// Runs a command that must be refused in exactly the words `says`; returns the error.
+    pub fn refused_as(&mut self, says: &str, cmd: Command) -> OpError {
+        let e = self.err(cmd);
+        assert_eq!(e.to_string(), says, "the words of the refusal");
+        e
+    }
+
+    /// Runs a command that must be refused with words saying `says`; returns the error.
+    pub fn refused(&mut self, says: &str, cmd: Command) -> OpError {
+        let e = self.err(cmd);
+        assert!(e.to_string().contains(says), "expected {says:?} in: {e}");
+        e
     }
 
     /// Creates a socket and returns its id.
@@ -148,6 +173,38 @@ impl Rig {
             EventKind::Bound { local, .. } => local.ip().expect("an IP address"),
             other => panic!("expected bound, got {other:?}"),
         }
+    }
+
+    /// A UDP socket on IPv4, not bound yet.
+    pub fn udp(&mut self) -> SockId {
+        self.socket(Proto::Udp, Family::V4)
+    }
+
+    /// A UDP socket bound to 127.0.0.1 on a port the OS chose, and its address.
+    pub fn bound_udp(&mut self) -> (SockId, SocketAddr) {
+        let s = self.udp();
+        let addr = self.bind(s, "127.0.0.1:0");
+        (s, addr)
+    }
+
+    /// `N` UDP sockets bound as [`Rig::bound_udp`] binds one, in order.
+    pub fn bound_udps<const N: usize>(&mut self) -> [(SockId, SocketAddr); N] {
+        std::array::from_fn(|_| self.bound_udp())
+    }
+
+    /// Makes `sock` (and, for a listener, each connection it accepts) answer with `responder`.
+    pub fn respond(&mut self, sock: SockId, responder: Responder) {
+        self.ok(Command::Respond {
+            sock: sock.into(),
+            responder,
+        });
+    }
+
+    /// A bound UDP socket that answers every datagram with `responder`.
+    pub fn udp_server(&mut self, responder: Responder) -> (SockId, SocketAddr) {
+        let (s, addr) = self.bound_udp();
+        self.respond(s, responder);
+        (s, addr)
     }
 
     /// A TCP listener on 127.0.0.1 with an OS-chosen port.
@@ -174,10 +231,7 @@ impl Rig {
     /// An auto-accepting TCP listener whose connections answer with `responder`.
     pub fn server(&mut self, responder: Responder) -> (SockId, SocketAddr) {
         let (l, addr) = self.auto_listener();
-        self.ok(Command::Respond {
-            sock: l.into(),
-            responder,
-        });
+        self.respond(l, responder);
         (l, addr)
     }
 
@@ -201,11 +255,24 @@ impl Rig {
         }
     }
 
+    /// A fresh rig with a connected TCP pair: (rig, client, accepted server side).
+    pub fn pair() -> (Rig, SockId, SockId) {
+        let mut rig = Rig::new();
+        let (_, c, srv) = rig.tcp_pair();
+        (rig, c, srv)
+    }
+
+    /// A connected TCP client of `addr`.
+    pub fn client(&mut self, addr: SocketAddr) -> SockId {
+        let c = self.socket(Proto::Tcp, Family::V4);
+        self.ok(connect(c, addr));
+        c
+    }
+
     /// A connected TCP pair: (listener, client, accepted server side).
     pub fn tcp_pair(&mut self) -> (SockId, SockId, SockId) {
         let (l, addr) = self.listener();
-        let c = self.socket(Proto::Tcp, Family::V4);
-        self.ok(connect(c, addr));
+        let c = self.client(addr);
         let acc = self.ok(Command::Accept {
             sock: l.into(),
             name: None,
@@ -255,4 +322,20 @@ pub fn connect(sock: SockId, to: SocketAddr) -> Command {
 /// Whether `hay` contains `needle`.
 pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
     needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The bytes a `Received` event carries.
+pub fn received_data(kind: &EventKind) -> Option<&[u8]> {
+    match kind {
+        EventKind::Received { data, .. } => Some(data),
+        _ => None,
+    }
+}
+
+/// The bytes a `Sent` event carries.
+pub fn sent_data(kind: &EventKind) -> Option<&[u8]> {
+    match kind {
+        EventKind::Sent { data, .. } => Some(data),
+        _ => None,
+    }
 }

@@ -3,8 +3,8 @@
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Command as Proc, Stdio};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::process::Command as Proc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -36,33 +36,57 @@ pub fn fault(rig: &mut Rig, l: SockId, dir: Option<Dir>, f: Fault) {
 /// Drains the rig's events (keeping none) until `job` ends, so the engine never waits
 /// for a congested subscriber; returns the job's result.
 pub fn drain_until<T>(rig: &mut Rig, job: JoinHandle<T>) -> T {
-    let deadline = Instant::now() + LONG;
-    while !job.is_finished() {
-        assert!(
-            Instant::now() < deadline,
-            "the exchange did not end in time"
-        );
-        let _ = rig.rx.recv_timeout(Duration::from_millis(20));
-    }
-    job.join().expect("the exchange's thread")
+    pump_until(rig, job, false)
 }
 
 /// Keeps every event until `job` ends (for tests that look at the log).
 pub fn collect_until<T>(rig: &mut Rig, job: JoinHandle<T>) -> T {
+    let out = pump_until(rig, job, true);
+    while let Ok(ev) = rig.rx.recv_timeout(Duration::from_millis(200)) {
+        rig.seen.push(ev);
+    }
+    out
+}
+
+/// Takes the rig's events (keeping them if `keep`) until `job` ends, within [`LONG`].
+fn pump_until<T>(rig: &mut Rig, job: JoinHandle<T>, keep: bool) -> T {
     let deadline = Instant::now() + LONG;
     while !job.is_finished() {
         assert!(
             Instant::now() < deadline,
             "the exchange did not end in time"
         );
-        if let Ok(ev) = rig.rx.recv_timeout(Duration::from_millis(20)) {
+        if let Ok(ev) = rig.rx.recv_timeout(Duration::from_millis(20))
+            && keep
+        {
             rig.seen.push(ev);
         }
     }
-    while let Ok(ev) = rig.rx.recv_timeout(Duration::from_millis(200)) {
-        rig.seen.push(ev);
-    }
     job.join().expect("the exchange's thread")
+}
+
+/// Sends `data` on `s` from a thread of its own, then its FIN, while reading everything
+/// `s` receives to the end; returns what it read.
+pub fn send_and_read_to_end(mut s: TcpStream, data: Vec<u8>, who: &str) -> Vec<u8> {
+    let mut w = s.try_clone().expect("clone");
+    let who = who.to_string();
+    let writer = std::thread::spawn(move || {
+        w.write_all(&data)
+            .unwrap_or_else(|e| panic!("{who} sends: {e}"));
+        w.shutdown(Shutdown::Write)
+            .unwrap_or_else(|e| panic!("{who}'s FIN: {e}"));
+    });
+    let got = read_to_end(&mut s);
+    writer.join().expect("writer");
+    got
+}
+
+/// A std server that writes `len` bytes of `byte` to the one connection it accepts, as
+/// fast as the relay takes them (a write cut short by a reset or a close ends it).
+pub fn pouring_server(byte: u8, len: usize) -> (SocketAddr, JoinHandle<()>) {
+    server(move |mut s| {
+        let _ = s.write_all(&vec![byte; len]);
+    })
 }
 
 /// A std server that accepts one connection and runs `serve` on it in a thread.
@@ -106,16 +130,9 @@ pub fn pairs(rig: &Rig) -> Vec<(SockId, SockId)> {
         .collect()
 }
 
+/// Everything `sock` sent among the events seen so far.
 pub fn sent(rig: &Rig, sock: SockId) -> Vec<u8> {
-    let mut out = Vec::new();
-    for ev in &rig.seen {
-        if ev.socket == Some(sock)
-            && let EventKind::Sent { data, .. } = &ev.kind
-        {
-            out.extend_from_slice(data);
-        }
-    }
-    out
+    rig.chunks(sock, super::sent_data).concat()
 }
 
 /// Bytes that are not all alike: a xorshift stream.
@@ -133,18 +150,7 @@ pub fn noise(n: usize, seed: u64) -> Vec<u8> {
 
 /// The sha256 of `data`, by `sha256sum`.
 pub fn sha256(data: &[u8]) -> String {
-    let mut child = Proc::new("sha256sum")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("sha256sum runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(data)
-        .expect("hashing");
-    let out = child.wait_with_output().expect("sha256sum ends");
+    let out = super::proc::feed(&mut Proc::new("sha256sum"), data);
     String::from_utf8_lossy(&out.stdout)
         .split_whitespace()
         .next()

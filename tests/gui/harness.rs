@@ -7,6 +7,7 @@
 
 #![allow(dead_code)]
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use egui::accesskit::Role;
@@ -24,15 +25,59 @@ pub const DEADLINE: Duration = Duration::from_secs(10);
 
 /// The app on a fresh engine, default settings, save dialogs replaced by the path field.
 pub fn app() -> Harness<'static, SockscopeApp> {
+    app_with(egui::Vec2::new(1280.0, 900.0), MAX_STEPS, None)
+}
+
+/// The app in a window of `size`, `max_steps` frames a run, journaling into `data` (the
+/// user's data folder when `None`), save dialogs replaced by the path field.
+pub fn app_with(
+    size: egui::Vec2,
+    max_steps: u64,
+    data: Option<PathBuf>,
+) -> Harness<'static, SockscopeApp> {
     Harness::builder()
-        .with_size(egui::Vec2::new(1280.0, 900.0))
+        .with_size(size)
         // The engine and the save thread wake the app from other threads, so a `run()`
         // may see a few extra frames; a UI that never stops repainting still fails.
-        .with_max_steps(MAX_STEPS)
-        .build_eframe(|cc| {
+        .with_max_steps(max_steps)
+        .build_eframe(move |cc| {
             let engine = Engine::start().expect("engine starts");
-            SockscopeApp::new(engine, &cc.egui_ctx).with_native_dialogs(false)
+            let app = SockscopeApp::new(engine, &cc.egui_ctx).with_native_dialogs(false);
+            match data {
+                Some(dir) => app.with_data_dir(dir),
+                None => app,
+            }
         })
+}
+
+/// Types a console line and runs it.
+pub fn console(h: &mut Harness<'_, SockscopeApp>, line: &str) {
+    type_into(h, "Command", line);
+    click(h, "Run");
+}
+
+/// Runs each of `lines` in the console, in order.
+pub fn console_lines(h: &mut Harness<'_, SockscopeApp>, lines: &[&str]) {
+    for line in lines {
+        console(h, line);
+    }
+}
+
+/// Socket `n`'s message and byte counts in after `quiet` more (time for anything that
+/// should not come to arrive) and the frames settled.
+pub fn quiet_counts(
+    h: &mut Harness<'_, SockscopeApp>,
+    n: u32,
+    quiet: Duration,
+) -> Option<(u64, u64)> {
+    std::thread::sleep(quiet);
+    h.run_ok();
+    counts_in(h.state(), n)
+}
+
+/// Socket `n`'s message and byte counts in, if the app knows it.
+pub fn counts_in(app: &SockscopeApp, n: u32) -> Option<(u64, u64)> {
+    sock(app, n).map(|r| (r.msgs_in, r.bytes_in))
 }
 
 /// Steps the app, a frame at a time, until `cond` holds, or fails the test naming `what`.
@@ -78,6 +123,26 @@ pub fn commands(h: &Harness<'_, SockscopeApp>) -> Vec<String> {
         .collect()
 }
 
+/// Fails the test unless the app ran the command `line` (as the session log has it).
+pub fn assert_ran(h: &Harness<'_, SockscopeApp>, line: &str) {
+    let ran = commands(h);
+    assert!(ran.iter().any(|c| c == line), "{line:?} not among {ran:?}");
+}
+
+/// Types `text` into socket `n`'s Message field and clicks Send.
+pub fn send_text(h: &mut Harness<'_, SockscopeApp>, n: u32, text: &str) {
+    select(h, n);
+    type_into(h, "Message", text);
+    click(h, "Send");
+}
+
+/// The app with a TCP listener named srv (see [`LISTENING`]) made in its console.
+pub fn app_listening() -> Harness<'static, SockscopeApp> {
+    let mut h = app();
+    console_lines(&mut h, &LISTENING);
+    h
+}
+
 /// The row of socket `n`, if the app knows it.
 pub fn sock(app: &SockscopeApp, n: u32) -> Option<&SockRow> {
     app.state().get(SockId(n))
@@ -110,6 +175,18 @@ pub fn select(h: &mut Harness<'_, SockscopeApp>, n: u32) {
     h.get_by_label(&title).click();
     h.run_ok();
     assert_eq!(h.state().selected(), Some(SockId(n)), "s{n} is selected");
+}
+
+/// Fails the test (saying `what`) unless some widget shows text containing `needle`.
+pub fn assert_shown(h: &Harness<'_, SockscopeApp>, needle: &str, what: &str) {
+    assert!(shown(h, needle) >= 1, "{what}: {needle:?} is not on screen");
+}
+
+/// The app with socket s1 made by clicking `button` ("+ UDP", "+ TCP", …).
+pub fn app_with_socket(button: &str) -> Harness<'static, SockscopeApp> {
+    let mut h = app();
+    new_socket(&mut h, button, 1);
+    h
 }
 
 /// How many widgets show text containing `needle`.
@@ -152,6 +229,17 @@ pub fn bound_udp(h: &mut Harness<'_, SockscopeApp>, n: u32) {
         sock(a, n).is_some_and(|r| r.local.is_some())
     });
 }
+
+/// The app with [`tcp_pair`]'s three sockets, socket `n` selected.
+pub fn app_with_pair(n: u32) -> Harness<'static, SockscopeApp> {
+    let mut h = app();
+    tcp_pair(&mut h);
+    select(&mut h, n);
+    h
+}
+
+/// The console lines of a TCP listener named srv on 127.0.0.1 (the OS picks the port).
+pub const LISTENING: [&str; 3] = ["socket tcp as srv", "bind srv 127.0.0.1:0", "listen srv"];
 
 /// A listener s1, a client s2 connected to it, and s3 accepted — all by clicks.
 pub fn tcp_pair(h: &mut Harness<'_, SockscopeApp>) {

@@ -4,13 +4,15 @@
 
 #![allow(dead_code)]
 
-use std::collections::BTreeSet;
 use std::net::SocketAddr;
-use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
+pub mod files;
 pub mod golden;
+pub mod memory;
+
+#[allow(unused_imports)] // each test file uses part of it
+pub use files::*;
 
 /// What the log tests use, in one import.
 #[allow(unused_imports)] // each test file uses part of it
@@ -54,10 +56,9 @@ pub struct Lab {
 impl Lab {
     pub fn new() -> Lab {
         let engine = Engine::start().expect("engine starts");
-        let events = engine.subscribe();
         Lab {
+            events: engine.subscribe(),
             engine,
-            events,
             log: SessionLog::new(),
         }
     }
@@ -104,6 +105,26 @@ impl Lab {
             },
         );
         ev.socket.expect("a created socket has an id")
+    }
+
+    /// A UDP socket named `name` (`socket udp as NAME`), bound to 127.0.0.1 on a port the
+    /// OS picks (`bind NAME 127.0.0.1:0`).
+    pub fn bound_udp(&mut self, name: &str) -> SockId {
+        let line = format!("socket udp as {name}");
+        let s = self.socket(&line, Proto::Udp, Family::V4, Some(name));
+        self.bind(s, name, "127.0.0.1:0");
+        s
+    }
+
+    /// Binds `sock` to `at`, logged as `bind LABEL AT`.
+    pub fn bind(&mut self, sock: SockId, label: &str, at: &str) -> Event {
+        self.ok(
+            &format!("bind {label} {at}"),
+            Command::Bind {
+                sock: id(sock),
+                addr: addr(at),
+            },
+        )
     }
 
     pub fn wait_until(&mut self, what: &str, cond: impl Fn(&SessionLog) -> bool) {
@@ -211,13 +232,7 @@ pub struct Session {
 pub fn loopback_session() -> Session {
     let mut lab = Lab::new();
     let srv = lab.socket("socket tcp as srv", Proto::Tcp, Family::V4, Some("srv"));
-    lab.ok(
-        "bind srv 127.0.0.1:0",
-        Command::Bind {
-            sock: id(srv),
-            addr: addr("127.0.0.1:0"),
-        },
-    );
+    lab.bind(srv, "srv", "127.0.0.1:0");
     lab.ok(
         "listen srv",
         Command::Listen {
@@ -266,21 +281,9 @@ pub fn loopback_session() -> Session {
     });
 
     let u1 = lab.socket("socket udp as u1", Proto::Udp, Family::V4, Some("u1"));
-    lab.ok(
-        "bind u1 127.0.0.1:0",
-        Command::Bind {
-            sock: id(u1),
-            addr: addr("127.0.0.1:0"),
-        },
-    );
+    lab.bind(u1, "u1", "127.0.0.1:0");
     let u2 = lab.socket("socket udp", Proto::Udp, Family::V4, None);
-    lab.ok(
-        "bind s5 127.0.0.1:0",
-        Command::Bind {
-            sock: id(u2),
-            addr: addr("127.0.0.1:0"),
-        },
-    );
+    lab.bind(u2, "s5", "127.0.0.1:0");
     for (from, to, data) in [(u1, u2, &b"ping"[..]), (u2, u1, BIN), (u1, u2, NON_UTF8)] {
         lab.ok(
             &format!("sendto {from} ${to} hex:{}", format::hex(data)),
@@ -294,13 +297,7 @@ pub fn loopback_session() -> Session {
     let v6a = lab.socket("socket udp v6", Proto::Udp, Family::V6, None);
     let v6b = lab.socket("socket udp v6", Proto::Udp, Family::V6, None);
     for s in [v6a, v6b] {
-        lab.ok(
-            &format!("bind {s} [::1]:0"),
-            Command::Bind {
-                sock: id(s),
-                addr: addr("[::1]:0"),
-            },
-        );
+        lab.bind(s, &s.to_string(), "[::1]:0");
     }
     lab.ok(
         "sendto s6 $s7 \"v6 hello\"",
@@ -353,21 +350,6 @@ pub fn loopback_session() -> Session {
         v6a,
         v6b,
     }
-}
-
-pub fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path)
-        .expect("saved file")
-        .permissions()
-        .mode()
-        & 0o777
-}
-
-pub fn dir_names(dir: &Path) -> BTreeSet<String> {
-    std::fs::read_dir(dir)
-        .expect("read dir")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect()
 }
 
 pub fn event_name(rec: &Record) -> &'static str {
