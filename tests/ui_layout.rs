@@ -260,7 +260,7 @@ fn reachable(h: &mut Harness<'_, SockscopeApp>, label: &str, at: &str) {
 /// last line scrolls into view, at both sizes.
 #[test]
 fn the_tls_row_of_a_listener_fits_or_scrolls_into_view() {
-    let mut h = tcp_listener(1280.0, 800.0);
+    let h = tcp_listener(1280.0, 800.0);
     for label in ["TLS server", "Cert"] {
         let r = h.get_by_label(label).rect();
         assert!(

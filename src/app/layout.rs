@@ -8,6 +8,7 @@ use crate::engine::Command;
 use super::log::detail as log_detail;
 use super::{SockscopeApp, sockets_panel, status_bar};
 use crate::app::model::settings::ThemeChoice;
+use crate::app::socket::room::Room;
 
 /// What the person asked for that the app does after drawing.
 #[derive(Debug, Default)]
@@ -132,7 +133,8 @@ fn central(app: &mut SockscopeApp, ui: &mut Ui, out: &mut Vec<Command>) {
     if let Some(row) = open_row {
         send_used = in_rect(ui, send_rect, "send_box", None, |ui| {
             ui.separator();
-            app.send_box.ui(ui, row, &app.state, &mut app.settings, out);
+            let room = Room::new(row, &app.state, &mut app.settings, out);
+            app.send_box.ui(ui, room);
         });
     }
     ui.scope_builder(egui::UiBuilder::new().max_rect(log_rect), |ui| {
@@ -242,7 +244,8 @@ fn selected_socket(
         return;
     };
     ui.add_space(4.0);
-    app.controls.ui(ui, row, &app.state, &mut app.settings, out);
+    let room = Room::new(row, &app.state, &mut app.settings, out);
+    app.controls.ui(ui, room);
     ui.add_space(4.0);
 }
 

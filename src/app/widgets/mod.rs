@@ -2,6 +2,7 @@
 //! the red note with the accepted form, a button enabled only when its step is valid, and
 //! an accessible name for a button whose text alone is ambiguous ("Set" of which option).
 
+pub(crate) mod checked;
 pub(crate) mod fields;
 
 use egui::{Color32, Response, RichText, TextEdit, Ui};
