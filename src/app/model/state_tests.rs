@@ -38,6 +38,14 @@ fn connected(local: &str, peer: &str) -> EventKind {
     }
 }
 
+/// A state with one socket, 1, of `proto`, connected from 127.0.0.1:1 to 127.0.0.1:2.
+fn connected_one(proto: Proto) -> AppState {
+    let mut st = AppState::new();
+    st.apply(&created(1, proto));
+    st.apply(&ev(1, None, connected("127.0.0.1:1", "127.0.0.1:2")));
+    st
+}
+
 /// A state with one TCP socket, 1, in step mode.
 fn stepped_tcp() -> AppState {
     let mut st = AppState::new();
@@ -205,9 +213,7 @@ fn failed_connect_reverts_and_outcome_is_reported() {
 
 #[test]
 fn a_reset_is_a_state_of_its_own_not_a_half_close() {
-    let mut st = AppState::new();
-    st.apply(&created(1, Proto::Tcp));
-    st.apply(&ev(1, None, connected("127.0.0.1:1", "127.0.0.1:2")));
+    let mut st = connected_one(Proto::Tcp);
     st.apply(&ev(1, None, EventKind::Reset));
     let row = st.get(SockId(1)).expect("row");
     assert_eq!(row.state, SockState::Reset);
@@ -221,9 +227,7 @@ fn a_reset_is_a_state_of_its_own_not_a_half_close() {
 
 #[test]
 fn peer_close_half_closes_and_unknown_sockets_are_ignored() {
-    let mut st = AppState::new();
-    st.apply(&created(1, Proto::Udp));
-    st.apply(&ev(1, None, connected("127.0.0.1:1", "127.0.0.1:2")));
+    let mut st = connected_one(Proto::Udp);
     st.apply(&ev(1, None, EventKind::PeerClosed));
     assert_eq!(
         st.get(SockId(1)).map(|r| r.state),

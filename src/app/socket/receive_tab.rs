@@ -230,14 +230,9 @@ impl RecvPanel {
         let now = match &c.framing {
             Framing::Raw => "raw chunks, as recv returns them".to_string(),
             Framing::Delimited(d) => format!("messages end with {}", bytes_text(d)),
-            Framing::LengthPrefixed { width, big_endian } => format!(
-                "{width}-byte {} length header",
-                if *big_endian {
-                    "big-endian"
-                } else {
-                    "little-endian"
-                }
-            ),
+            Framing::LengthPrefixed { width, big_endian } => {
+                format!("{width}-byte {} length header", byte_order(*big_endian))
+            }
             Framing::Fixed(n) => format!("messages of {n} bytes"),
         };
         note(
@@ -354,6 +349,15 @@ impl RecvPanel {
             }
             None => note(ui, "press Ready? to see what select() says"),
         }
+    }
+}
+
+/// A length header's byte order, in words.
+fn byte_order(big_endian: bool) -> &'static str {
+    if big_endian {
+        "big-endian"
+    } else {
+        "little-endian"
     }
 }
 
