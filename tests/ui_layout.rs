@@ -217,3 +217,90 @@ fn a_rows_detail_leaves_the_log_most_of_a_small_window() {
         share * 100.0
     );
 }
+
+/// A TCP listener at `w`×`h`, its kernel state read (so the Diagram tab has both pictures).
+fn tcp_listener(w: f32, hgt: f32) -> Harness<'static, SockscopeApp> {
+    let mut h = app_sized(w, hgt);
+    harness::new_socket(&mut h, "+ TCP", 1);
+    click(&mut h, "Bind");
+    wait_for(&mut h, "s1 bound", |a| {
+        sock(a, 1).is_some_and(|r| r.local.is_some())
+    });
+    click(&mut h, "Listen");
+    wait_for(&mut h, "s1 listening with its kernel state read", |a| {
+        sock(a, 1).is_some_and(|r| {
+            r.state == sockscope::engine::SockState::Listening && r.tcp_state.is_some()
+        })
+    });
+    h
+}
+
+/// The top of the log: the controls end above it.
+fn log_top(h: &Harness<'_, SockscopeApp>) -> f32 {
+    rect_of(h, "Log").top()
+}
+
+/// Scrolls the button labelled `label` into view and checks it is whole inside the window
+/// and above the log (so inside the controls).
+fn reachable(h: &mut Harness<'_, SockscopeApp>, label: &str, at: &str) {
+    h.get_by_role_and_label(Role::Button, label).scroll_to_me();
+    h.run_ok();
+    let r = button(h, label);
+    let win = window(h);
+    assert!(win.contains_rect(r), "{at}: {label} {r:?} inside {win:?}");
+    let top = log_top(h);
+    assert!(
+        r.bottom() <= top,
+        "{at}: {label} {r:?} above the log ({top})"
+    );
+}
+
+/// A listener's TLS row in a 1280×800 window: its files' line is in full view as the tab
+/// opens (it was the second of three lines, cut by the controls' bottom edge), and its
+/// last line scrolls into view, at both sizes.
+#[test]
+fn the_tls_row_of_a_listener_fits_or_scrolls_into_view() {
+    let h = tcp_listener(1280.0, 800.0);
+    for label in ["TLS server", "Cert"] {
+        let r = h.get_by_label(label).rect();
+        assert!(
+            r.bottom() <= log_top(&h),
+            "1280x800: {label} {r:?} in full view above the log ({})",
+            log_top(&h)
+        );
+    }
+    for (w, hgt) in SIZES {
+        let mut h = tcp_listener(w, hgt);
+        reachable(
+            &mut h,
+            "Make a self-signed certificate",
+            &format!("{w}x{hgt}"),
+        );
+    }
+}
+
+/// Every box of the Diagram tab's two pictures can be brought into view: in a window
+/// narrower than the calls graph the tab scrolls sideways, and the controls scroll down.
+#[test]
+fn every_box_of_the_diagram_tab_is_reachable() {
+    for (w, hgt) in SIZES {
+        let mut h = tcp_listener(w, hgt);
+        click(&mut h, "Diagram");
+        let at = format!("{w}x{hgt}");
+        let buttons = |h: &Harness<'_, SockscopeApp>, name: &str| -> Vec<String> {
+            h.query_all_by_label_contains(name)
+                .filter(|n| n.accesskit_node().role() == Role::Button)
+                .filter_map(|n| n.accesskit_node().label())
+                .collect()
+        };
+        let calls = ["accept()", "close()", "shutdown("];
+        let states = sockscope::diagram::tcp::STATES.map(|s| s.name());
+        for name in calls.into_iter().chain(states) {
+            let found = buttons(&h, name);
+            assert!(!found.is_empty(), "{at}: a box {name:?} is drawn");
+            for label in found {
+                reachable(&mut h, &label, &at);
+            }
+        }
+    }
+}

@@ -8,6 +8,7 @@ use crate::engine::Command;
 use super::log::detail as log_detail;
 use super::{SockscopeApp, sockets_panel, status_bar};
 use crate::app::model::settings::ThemeChoice;
+use crate::app::socket::room::Room;
 
 /// What the person asked for that the app does after drawing.
 #[derive(Debug, Default)]
@@ -116,7 +117,10 @@ fn central(app: &mut SockscopeApp, ui: &mut Ui, out: &mut Vec<Command>) {
         egui::pos2(full.left(), controls_rect.bottom() + 2.0 * spacing),
         egui::pos2(full.right(), send_rect.top() - spacing),
     );
-    let controls_used = in_rect(ui, controls_rect, "selected_socket", |ui| {
+    // The controls' bar shows while there is more below, not only under the pointer: a
+    // row cut at their bottom edge is seen to scroll.
+    let bar = Some(egui::style::ScrollStyle::thin());
+    let controls_used = in_rect(ui, controls_rect, "selected_socket", bar, |ui| {
         selected_socket(app, row.as_ref(), ui, out);
     });
     let sep_y = controls_rect.bottom() + spacing;
@@ -127,9 +131,10 @@ fn central(app: &mut SockscopeApp, ui: &mut Ui, out: &mut Vec<Command>) {
     );
     let mut send_used = 0.0;
     if let Some(row) = open_row {
-        send_used = in_rect(ui, send_rect, "send_box", |ui| {
+        send_used = in_rect(ui, send_rect, "send_box", None, |ui| {
             ui.separator();
-            app.send_box.ui(ui, row, &app.state, &mut app.settings, out);
+            let room = Room::new(row, &app.state, &mut app.settings, out);
+            app.send_box.ui(ui, room);
         });
     }
     ui.scope_builder(egui::UiBuilder::new().max_rect(log_rect), |ui| {
@@ -143,10 +148,19 @@ fn central(app: &mut SockscopeApp, ui: &mut Ui, out: &mut Vec<Command>) {
     }
 }
 
-/// Draws `add` in `rect`, scrolling vertically when it needs more; returns the height it
-/// needed.
-fn in_rect(ui: &mut Ui, rect: egui::Rect, salt: &str, add: impl FnOnce(&mut Ui)) -> f32 {
+/// Draws `add` in `rect`, scrolling vertically when it needs more (with the scroll `bar`
+/// given, else the app's); returns the height it needed.
+fn in_rect(
+    ui: &mut Ui,
+    rect: egui::Rect,
+    salt: &str,
+    bar: Option<egui::style::ScrollStyle>,
+    add: impl FnOnce(&mut Ui),
+) -> f32 {
     let out = ui.scope_builder(egui::UiBuilder::new().max_rect(rect), |ui| {
+        if let Some(style) = bar {
+            ui.spacing_mut().scroll = style;
+        }
         egui::ScrollArea::vertical()
             .id_salt(salt)
             .max_height(rect.height())
@@ -230,7 +244,8 @@ fn selected_socket(
         return;
     };
     ui.add_space(4.0);
-    app.controls.ui(ui, row, &app.state, &mut app.settings, out);
+    let room = Room::new(row, &app.state, &mut app.settings, out);
+    app.controls.ui(ui, room);
     ui.add_space(4.0);
 }
 

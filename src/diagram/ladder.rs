@@ -182,13 +182,21 @@ impl Ladder {
         kind: &EventKind,
     ) {
         match kind {
-            EventKind::Sent { peer, data, .. } => {
+            EventKind::Sent { peer, data, .. } | EventKind::Received { peer, data, .. } => {
                 let len = payload_len(rec).unwrap_or(data.len());
-                self.data_sent(index, at, id, peer.as_ref(), data, len);
-            }
-            EventKind::Received { peer, data, .. } => {
-                let len = payload_len(rec).unwrap_or(data.len());
-                self.data_received(index, at, id, peer.as_ref(), data, len);
+                let m = Moved {
+                    index,
+                    at,
+                    id,
+                    other: peer.as_ref(),
+                    label: label_of(data, len),
+                    len,
+                };
+                if matches!(kind, EventKind::Sent { .. }) {
+                    self.data_sent(m);
+                } else {
+                    self.data_received(m);
+                }
             }
             EventKind::Shut {
                 how: How::Write | How::Both,
@@ -290,74 +298,42 @@ impl Ladder {
         Some(self.lane_for(local.as_ref(), &peer))
     }
 
-    fn data_sent(
-        &mut self,
-        index: usize,
-        at: SystemTime,
-        id: SockId,
-        to: Option<&Addr>,
-        data: &[u8],
-        len: usize,
-    ) {
-        let from = self.own_lane(id);
+    /// The lane at the other end of a datagram or chunk: its address's, or the socket's
+    /// connected peer's.
+    fn other_lane(&mut self, id: SockId, addr: Option<&Addr>) -> Option<usize> {
         let local = self.own.get(&id).and_then(|o| o.local.clone());
-        let dest = match to {
+        match addr {
             Some(addr) => Some(self.lane_for(local.as_ref(), addr)),
             None => self.peer_lane(id),
-        };
-        let label = label_of(data, len);
-        match dest {
-            Some(to) => {
-                *self.unmatched.entry((from, to)).or_default() += len as u64;
-                self.arrow(index, at, StepKind::Data, from, to, label, Some(len));
-            }
-            None => self.push_step(index, at, StepKind::Data, from, None, label, Some(len)),
         }
     }
 
-    fn data_received(
-        &mut self,
-        index: usize,
-        at: SystemTime,
-        id: SockId,
-        src: Option<&Addr>,
-        data: &[u8],
-        len: usize,
-    ) {
-        let to = self.own_lane(id);
-        let local = self.own.get(&id).and_then(|o| o.local.clone());
-        let from = match src {
-            Some(addr) => self.lane_for(local.as_ref(), addr),
-            None => match self.peer_lane(id) {
-                Some(lane) => lane,
-                None => {
-                    return self.push_step(
-                        index,
-                        at,
-                        StepKind::Data,
-                        to,
-                        None,
-                        label_of(data, len),
-                        Some(len),
-                    );
-                }
-            },
+    fn data_sent(&mut self, m: Moved<'_>) {
+        let from = self.own_lane(m.id);
+        let (index, at, len) = (m.index, m.at, Some(m.len));
+        match self.other_lane(m.id, m.other) {
+            Some(to) => {
+                *self.unmatched.entry((from, to)).or_default() += m.len as u64;
+                self.arrow(index, at, StepKind::Data, from, to, m.label, len);
+            }
+            None => self.push_step(index, at, StepKind::Data, from, None, m.label, len),
+        }
+    }
+
+    /// A receive draws the part of the bytes no send of the session drew already.
+    fn data_received(&mut self, m: Moved<'_>) {
+        let to = self.own_lane(m.id);
+        let (index, at, len) = (m.index, m.at, Some(m.len));
+        let Some(from) = self.other_lane(m.id, m.other) else {
+            return self.push_step(index, at, StepKind::Data, to, None, m.label, len);
         };
         let pending = self.unmatched.entry((from, to)).or_default();
-        if *pending >= len as u64 {
-            *pending -= len as u64;
+        if *pending >= m.len as u64 {
+            *pending -= m.len as u64;
             return;
         }
         *pending = 0;
-        self.arrow(
-            index,
-            at,
-            StepKind::Data,
-            from,
-            to,
-            label_of(data, len),
-            Some(len),
-        );
+        self.arrow(index, at, StepKind::Data, from, to, m.label, len);
     }
 
     fn fin_sent(&mut self, index: usize, at: SystemTime, id: SockId) {
@@ -441,6 +417,22 @@ fn covers(bound: &Addr, addr: &Addr) -> bool {
         (Some(b), Some(a)) => b.ip().is_unspecified() && b.port() == a.port(),
         _ => false,
     }
+}
+
+/// Bytes that moved on a socket, as the ladder draws them.
+struct Moved<'a> {
+    /// The record's index in the log.
+    index: usize,
+    /// When.
+    at: SystemTime,
+    /// The socket that sent or received them.
+    id: SockId,
+    /// The address at the other end, when the event names one.
+    other: Option<&'a Addr>,
+    /// The arrow's words.
+    label: String,
+    /// How many bytes.
+    len: usize,
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! milliseconds per frame (a million records never stall a frame), so the table stays
 //! virtualized over the indices.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use egui::containers::menu::{MenuButton, MenuConfig};
 use egui::{PopupCloseBehavior, RichText, Ui};
@@ -16,6 +16,7 @@ use crate::log::SessionLog;
 use crate::log::filter::{LogFilter, parse_hex};
 use crate::log::format::Direction;
 
+use crate::app::log::scan::Scan;
 use crate::app::widgets::{error_note, labelled_edit};
 
 /// Time a frame may spend checking records against the filter.
@@ -89,8 +90,8 @@ pub struct FilterBar {
     socket_error: Option<String>,
     hex_error: Option<String>,
     filter: LogFilter,
-    indices: Vec<usize>,
-    scanned: usize,
+    /// The rows that pass, as far as checked.
+    scan: Scan,
     generation: u64,
 }
 
@@ -105,8 +106,7 @@ impl Default for FilterBar {
             socket_error: None,
             hex_error: None,
             filter: LogFilter::default(),
-            indices: Vec::new(),
-            scanned: 0,
+            scan: Scan::default(),
             generation: 0,
         }
     }
@@ -175,8 +175,7 @@ impl FilterBar {
         let f = self.build_filter(log);
         if f != self.filter {
             self.filter = f;
-            self.indices.clear();
-            self.scanned = 0;
+            self.scan.restart();
             self.generation += 1;
         }
     }
@@ -184,24 +183,7 @@ impl FilterBar {
     /// Checks records not checked yet, within `budget`. Returns true when every record has
     /// been checked.
     pub fn scan(&mut self, log: &SessionLog, budget: Duration) -> bool {
-        if self.filter.is_empty() {
-            self.scanned = log.len();
-            return true;
-        }
-        let start = Instant::now();
-        while self.scanned < log.len() {
-            let end = (self.scanned + SCAN_CHUNK).min(log.len());
-            for (i, rec) in log.iter_range(self.scanned..end).enumerate() {
-                if self.filter.matches(&rec, log) {
-                    self.indices.push(self.scanned + i);
-                }
-            }
-            self.scanned = end;
-            if start.elapsed() >= budget {
-                break;
-            }
-        }
-        self.scanned >= log.len()
+        self.scan.run(log, &self.filter, SCAN_CHUNK, budget)
     }
 
     /// A number that changes whenever the filter does (views built from the rows start
@@ -215,7 +197,7 @@ impl FilterBar {
         if self.filter.is_empty() {
             Rows::All(log.len())
         } else {
-            Rows::Some(&self.indices)
+            Rows::Some(&self.scan.found)
         }
     }
 
@@ -256,13 +238,13 @@ impl FilterBar {
                 .on_hover_text("filter and search the log: by socket, direction, text or bytes");
             let note = if self.filter.is_empty() {
                 format!("showing all {total} records")
-            } else if self.scanned >= total {
-                format!("showing {} of {total} records", self.indices.len())
+            } else if self.scan.scanned >= total {
+                format!("showing {} of {total} records", self.scan.found.len())
             } else {
                 format!(
                     "showing {} of {total} records (searched {} %)",
-                    self.indices.len(),
-                    self.scanned * 100 / total.max(1)
+                    self.scan.found.len(),
+                    self.scan.scanned * 100 / total.max(1)
                 )
             };
             ui.label(RichText::new(note).weak().small());

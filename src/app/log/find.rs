@@ -3,10 +3,11 @@
 //! into view. Matches are gathered a few milliseconds per frame (a million records never
 //! stall a frame), and records that arrive later are searched as they come.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use egui::{Id, Key, Modifiers, RichText, TextEdit, Ui};
 
+use crate::app::log::scan::Scan;
 use crate::log::SessionLog;
 use crate::log::filter::LogFilter;
 
@@ -25,11 +26,9 @@ pub struct Find {
     /// The query the matches are for.
     searched: String,
     filter: LogFilter,
-    /// Record indices that match, in order.
-    matches: Vec<usize>,
-    /// Records searched so far.
-    scanned: usize,
-    /// Position in `matches` of the match shown.
+    /// The records that match, as far as searched.
+    scan: Scan,
+    /// Position in the matches of the match shown.
     current: Option<usize>,
     /// A record to scroll to on the next frame.
     jump: Option<usize>,
@@ -46,7 +45,7 @@ impl Find {
 
     /// The record of the match shown, highlighted in the table.
     pub fn current(&self) -> Option<usize> {
-        self.current.and_then(|c| self.matches.get(c).copied())
+        self.current.and_then(|c| self.scan.found.get(c).copied())
     }
 
     /// The record to scroll into view, once.
@@ -56,7 +55,7 @@ impl Find {
 
     /// Matches found so far, and whether the whole log has been searched.
     pub fn counts(&self, log: &SessionLog) -> (usize, bool) {
-        (self.matches.len(), self.scanned >= log.len())
+        (self.scan.found.len(), self.scan.scanned >= log.len())
     }
 
     /// Searches more of the log, within `budget`; returns true when it is all searched.
@@ -67,33 +66,15 @@ impl Find {
                 text: self.query.clone(),
                 ..LogFilter::default()
             };
-            self.matches.clear();
-            self.scanned = 0;
+            self.scan.restart();
             self.current = None;
         }
-        if self.query.is_empty() {
-            self.scanned = log.len();
-            return true;
-        }
-        let start = Instant::now();
-        while self.scanned < log.len() {
-            let end = (self.scanned + CHUNK).min(log.len());
-            for i in self.scanned..end {
-                if log.get(i).is_some_and(|rec| self.filter.matches(&rec, log)) {
-                    self.matches.push(i);
-                }
-            }
-            self.scanned = end;
-            if start.elapsed() >= budget {
-                break;
-            }
-        }
-        self.scanned >= log.len()
+        self.scan.run(log, &self.filter, CHUNK, budget)
     }
 
     /// Moves to the next match (`back`: the previous one), wrapping around.
     pub fn step(&mut self, back: bool) {
-        let n = self.matches.len();
+        let n = self.scan.found.len();
         if n == 0 {
             return;
         }
@@ -104,7 +85,7 @@ impl Find {
             (Some(c), true) => (c + n - 1) % n,
         };
         self.current = Some(next);
-        self.jump = self.matches.get(next).copied();
+        self.jump = self.scan.found.get(next).copied();
     }
 
     /// Draws the bar (when open) and searches on.

@@ -4,5 +4,6 @@
 pub(crate) mod detail;
 pub(crate) mod filter;
 pub(crate) mod find;
+pub(crate) mod scan;
 pub(crate) mod sequence;
 pub(crate) mod table;

@@ -30,6 +30,66 @@ fn created(sock: u32, proto: Proto) -> Event {
     )
 }
 
+/// A connection from `local` to `peer`, as the engine reports it.
+fn connected(local: &str, peer: &str) -> EventKind {
+    EventKind::Connected {
+        local: addr(local),
+        peer: addr(peer),
+    }
+}
+
+/// A state with one socket, 1, of `proto`, connected from 127.0.0.1:1 to 127.0.0.1:2.
+fn connected_one(proto: Proto) -> AppState {
+    let mut st = AppState::new();
+    st.apply(&created(1, proto));
+    st.apply(&ev(1, None, connected("127.0.0.1:1", "127.0.0.1:2")));
+    st
+}
+
+/// A state with one TCP socket, 1, in step mode.
+fn stepped_tcp() -> AppState {
+    let mut st = AppState::new();
+    st.apply(&created(1, Proto::Tcp));
+    st.apply(&ev(
+        1,
+        None,
+        EventKind::Set(crate::engine::Setting::Manual(true)),
+    ));
+    st
+}
+
+/// A `status` line of TCP/IPv4 socket 1 in `state`, its counters zero.
+fn tcp_info(state: SockState, local: &str, peer: Option<&str>, tcp: &'static str) -> SocketInfo {
+    SocketInfo {
+        id: SockId(1),
+        name: None,
+        proto: Proto::Tcp,
+        family: Family::V4,
+        state,
+        parent: None,
+        local: Some(addr(local)),
+        peer: peer.map(addr),
+        bytes_in: 0,
+        bytes_out: 0,
+        msgs_in: 0,
+        msgs_out: 0,
+        on_close: None,
+        tcp_state: Some(tcp),
+        accept_queue: None,
+        tls: None,
+    }
+}
+
+/// The engine's answer to a `status` command (`cmd`), or an unasked snapshot.
+fn status(cmd: Option<u64>, infos: Vec<SocketInfo>) -> Event {
+    Event {
+        at: SystemTime::now(),
+        socket: None,
+        cmd: cmd.map(CmdId::from_raw),
+        kind: EventKind::Status(infos),
+    }
+}
+
 #[test]
 fn tcp_lifecycle_folds_into_rows() {
     let mut st = AppState::new();
@@ -153,16 +213,7 @@ fn failed_connect_reverts_and_outcome_is_reported() {
 
 #[test]
 fn a_reset_is_a_state_of_its_own_not_a_half_close() {
-    let mut st = AppState::new();
-    st.apply(&created(1, Proto::Tcp));
-    st.apply(&ev(
-        1,
-        None,
-        EventKind::Connected {
-            local: addr("127.0.0.1:1"),
-            peer: addr("127.0.0.1:2"),
-        },
-    ));
+    let mut st = connected_one(Proto::Tcp);
     st.apply(&ev(1, None, EventKind::Reset));
     let row = st.get(SockId(1)).expect("row");
     assert_eq!(row.state, SockState::Reset);
@@ -176,16 +227,7 @@ fn a_reset_is_a_state_of_its_own_not_a_half_close() {
 
 #[test]
 fn peer_close_half_closes_and_unknown_sockets_are_ignored() {
-    let mut st = AppState::new();
-    st.apply(&created(1, Proto::Udp));
-    st.apply(&ev(
-        1,
-        None,
-        EventKind::Connected {
-            local: addr("127.0.0.1:1"),
-            peer: addr("127.0.0.1:2"),
-        },
-    ));
+    let mut st = connected_one(Proto::Udp);
     st.apply(&ev(1, None, EventKind::PeerClosed));
     assert_eq!(
         st.get(SockId(1)).map(|r| r.state),
@@ -201,29 +243,14 @@ fn status_snapshot_overrides_rows() {
     let mut st = AppState::new();
     st.apply(&created(1, Proto::Tcp));
     let info = SocketInfo {
-        id: SockId(1),
-        name: None,
-        proto: Proto::Tcp,
-        family: Family::V4,
-        state: SockState::Listening,
-        parent: None,
-        local: Some(addr("0.0.0.0:80")),
-        peer: None,
         bytes_in: 3,
         bytes_out: 4,
         msgs_in: 1,
         msgs_out: 1,
         on_close: Some(None),
-        tcp_state: Some("LISTEN"),
-        accept_queue: None,
-        tls: None,
+        ..tcp_info(SockState::Listening, "0.0.0.0:80", None, "LISTEN")
     };
-    st.apply(&Event {
-        at: SystemTime::now(),
-        socket: None,
-        cmd: None,
-        kind: EventKind::Status(vec![info]),
-    });
+    st.apply(&status(None, vec![info]));
     let row = st.get(SockId(1)).expect("row");
     assert_eq!(row.state, SockState::Listening);
     assert_eq!((row.bytes_in, row.bytes_out), (3, 4));
@@ -237,10 +264,7 @@ fn tcp_transitions_ask_for_one_quiet_status_at_a_time() {
         st.take_refresh().is_empty(),
         "creating is no TCP transition"
     );
-    let connected = EventKind::Connected {
-        local: addr("127.0.0.1:1"),
-        peer: addr("127.0.0.1:2"),
-    };
+    let connected = connected("127.0.0.1:1", "127.0.0.1:2");
     st.apply(&ev(1, None, connected.clone()));
     let refresh = st.take_refresh();
     assert_eq!(refresh, vec![Command::Status]);
@@ -250,30 +274,13 @@ fn tcp_transitions_ask_for_one_quiet_status_at_a_time() {
         st.take_refresh().is_empty(),
         "one status at a time: the next waits for the answer"
     );
-    let info = SocketInfo {
-        id: SockId(1),
-        name: None,
-        proto: Proto::Tcp,
-        family: Family::V4,
-        state: SockState::HalfClosed,
-        parent: None,
-        local: Some(addr("127.0.0.1:1")),
-        peer: Some(addr("127.0.0.1:2")),
-        bytes_in: 0,
-        bytes_out: 0,
-        msgs_in: 0,
-        msgs_out: 0,
-        on_close: None,
-        tcp_state: Some("CLOSE_WAIT"),
-        accept_queue: None,
-        tls: None,
-    };
-    let answer = Event {
-        at: SystemTime::now(),
-        socket: None,
-        cmd: Some(CmdId::from_raw(7)),
-        kind: EventKind::Status(vec![info]),
-    };
+    let info = tcp_info(
+        SockState::HalfClosed,
+        "127.0.0.1:1",
+        Some("127.0.0.1:2"),
+        "CLOSE_WAIT",
+    );
+    let answer = status(Some(7), vec![info]);
     assert!(st.is_quiet(&answer));
     assert_eq!(
         st.apply(&answer),
@@ -293,12 +300,7 @@ fn tcp_transitions_ask_for_one_quiet_status_at_a_time() {
 
     // Past AUTO_STATUS_MAX open sockets, only the Refresh button asks.
     st.quiet_submitted(CmdId::from_raw(8), &Command::Status);
-    st.apply(&Event {
-        at: SystemTime::now(),
-        socket: None,
-        cmd: Some(CmdId::from_raw(8)),
-        kind: EventKind::Status(Vec::new()),
-    });
+    st.apply(&status(Some(8), Vec::new()));
     let mut many = st.clone();
     for n in 10..(10 + AUTO_STATUS_MAX as u32) {
         many.apply(&created(n, Proto::Tcp));
@@ -314,13 +316,7 @@ fn tcp_transitions_ask_for_one_quiet_status_at_a_time() {
 
 #[test]
 fn step_mode_reads_ask_for_readiness_again() {
-    let mut st = AppState::new();
-    st.apply(&created(1, Proto::Tcp));
-    st.apply(&ev(
-        1,
-        None,
-        EventKind::Set(crate::engine::Setting::Manual(true)),
-    ));
+    let mut st = stepped_tcp();
     st.apply(&ev(
         1,
         None,
@@ -371,14 +367,7 @@ fn how_the_address_came_about() {
     st.submitted(CmdId::from_raw(2), &listen, listen.to_string());
     st.apply(&ev(2, None, bound(true)));
     st.apply(&ev(3, None, bound(true)));
-    st.apply(&ev(
-        4,
-        None,
-        EventKind::Connected {
-            local: addr("127.0.0.1:5"),
-            peer: addr("127.0.0.1:4000"),
-        },
-    ));
+    st.apply(&ev(4, None, connected("127.0.0.1:5", "127.0.0.1:4000")));
     let by = |n| st.get(SockId(n)).and_then(|r| r.bound_by);
     assert_eq!(
         by(1),
@@ -420,13 +409,7 @@ fn the_suggested_peer_is_the_newest_listener() {
 
 #[test]
 fn accepted_connections_inherit_framing_and_step_mode() {
-    let mut st = AppState::new();
-    st.apply(&created(1, Proto::Tcp));
-    st.apply(&ev(
-        1,
-        None,
-        EventKind::Set(crate::engine::Setting::Manual(true)),
-    ));
+    let mut st = stepped_tcp();
     st.apply(&ev(
         2,
         None,

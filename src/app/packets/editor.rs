@@ -72,14 +72,8 @@ impl Editor {
         egui::Grid::new("packet_editor")
             .num_columns(2)
             .show(ui, |ui| {
-                let l = ui.label("Name");
-                ui.text_edit_singleline(&mut self.packet.name)
-                    .labelled_by(l.id);
-                ui.end_row();
-                let l = ui.label("Folder name");
-                ui.text_edit_singleline(&mut self.packet.folder)
-                    .labelled_by(l.id);
-                ui.end_row();
+                text_row(ui, "Name", &mut self.packet.name);
+                text_row(ui, "Folder name", &mut self.packet.folder);
                 ui.label("Form");
                 ui.horizontal(|ui| {
                     for f in Form::ALL {
@@ -111,10 +105,7 @@ impl Editor {
                     .response
                     .labelled_by(l.id);
                 ui.end_row();
-                let l = ui.label("Notes");
-                ui.text_edit_singleline(&mut self.packet.notes)
-                    .labelled_by(l.id);
-                ui.end_row();
+                text_row(ui, "Notes", &mut self.packet.notes);
             });
         let built = self.built();
         if let Err(e) = &built {
@@ -134,4 +125,11 @@ impl Editor {
         });
         outcome
     }
+}
+
+/// A row of the editor's grid: a label, and a one-line field it names.
+fn text_row(ui: &mut Ui, label: &str, text: &mut String) {
+    let l = ui.label(label);
+    ui.text_edit_singleline(text).labelled_by(l.id);
+    ui.end_row();
 }

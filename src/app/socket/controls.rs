@@ -12,13 +12,13 @@ use crate::engine::diag::{Lingering, lingering};
 use crate::engine::{Command, Family, Framing, Proto, Responder, SockId, SockRef};
 use crate::lang::bytes_text;
 
-use crate::app::model::settings::Settings;
 use crate::app::model::state::{AppState, Sending, SockRow};
 use crate::app::socket::lifecycle_diagram::DiagramView;
 use crate::app::socket::lifecycle_tab::Lifecycle;
 use crate::app::socket::options_tab::OptionsPanel;
 use crate::app::socket::receive_tab::RecvPanel;
 use crate::app::socket::responders_tab::ResponderEditor;
+use crate::app::socket::room::Room;
 use crate::app::widgets::error_note;
 
 /// The tabs of the controls.
@@ -118,30 +118,24 @@ impl Controls {
     }
 
     /// Draws the controls of `row`; commands to run are pushed to `out`.
-    pub fn ui(
-        &mut self,
-        ui: &mut Ui,
-        row: &SockRow,
-        state: &AppState,
-        settings: &mut Settings,
-        out: &mut Vec<Command>,
-    ) {
+    pub fn ui(&mut self, ui: &mut Ui, room: Room<'_>) {
+        let row = room.row;
         self.live_refresh(ui, row);
         let first = !self.drafts.contains_key(&row.id);
         let d = self.drafts.entry(row.id).or_default();
         if first {
-            d.lifecycle = Lifecycle::for_socket(row, state, settings);
+            d.lifecycle = Lifecycle::for_socket(row, room.state, room.settings);
         }
         if self.shown != Some(row.id) {
             self.shown = Some(row.id);
-            d.lifecycle.reselected(row, state);
+            d.lifecycle.reselected(row, room.state);
             d.responders.reselected();
             d.recv.reselected(row);
         }
-        header(ui, row, state, out);
+        header(ui, row, room.state, room.out);
         if row.is_closed() {
             // Nothing can act on a closed socket: its history and final counters only.
-            closed_summary(ui, row, state);
+            closed_summary(ui, row, room.state);
             if let Some(t) = self.after_close_text(row) {
                 ui.label(RichText::new(t).strong());
             }
@@ -150,7 +144,7 @@ impl Controls {
             {
                 let after = self.after_close.get(&row.id);
                 let after = after.and_then(|l| l.as_ref().map(|l| l.state));
-                self.diagram.ui(ui, row, &d.lifecycle, after, out);
+                self.diagram.ui(ui, row, &d.lifecycle, after, room.out);
             }
             return;
         }
@@ -162,12 +156,12 @@ impl Controls {
         });
         ui.add_space(2.0);
         match self.tab {
-            Tab::Lifecycle => d.lifecycle.ui(ui, row, state, settings, out),
-            Tab::Options => d.options.ui(ui, row, out, &mut self.quiet),
-            Tab::Responders => d.responders.ui(ui, row, out),
-            Tab::Receive => d.recv.ui(ui, row, out),
-            Tab::Diagram => self.diagram.ui(ui, row, &d.lifecycle, None, out),
-            Tab::Relay => d.relay.ui(ui, row, out),
+            Tab::Lifecycle => d.lifecycle.ui(ui, room),
+            Tab::Options => d.options.ui(ui, row, room.out, &mut self.quiet),
+            Tab::Responders => d.responders.ui(ui, row, room.out),
+            Tab::Receive => d.recv.ui(ui, row, room.out),
+            Tab::Diagram => self.diagram.ui(ui, row, &d.lifecycle, None, room.out),
+            Tab::Relay => d.relay.ui(ui, row, room.out),
         }
         // Under the rows, not above them: an error that arrives does not move a button.
         if let Some(err) = &row.last_error {

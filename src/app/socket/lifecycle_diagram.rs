@@ -56,6 +56,8 @@ const GAP_X: f32 = 20.0;
 const GAP_Y: f32 = 12.0;
 /// Width of the calls graph.
 const CALLS_W: f32 = 4.0 * BOX_W + 3.0 * GAP_X;
+/// The narrowest a box gets in a narrow window (its words in small type then).
+const BOX_W_MIN: f32 = 84.0;
 
 impl Call {
     /// The graph's boxes for a socket of `proto`.
@@ -310,14 +312,21 @@ fn lit(ui: &Ui) -> Color32 {
 }
 
 /// Draws the calls graph; returns the box clicked.
+/// In a window narrower than [`CALLS_W`] (800×600) the boxes narrow to the room, so that
+/// the last column stays in the window: the controls scroll down, not sideways.
 fn calls_graph(ui: &mut Ui, row: &SockRow) -> Option<Call> {
-    let size = vec2(CALLS_W, 4.0 * BOX_H + 3.0 * GAP_Y);
+    let box_w = ((ui.available_width() - 3.0 * GAP_X) / 4.0).clamp(BOX_W_MIN, BOX_W);
+    let words = |t: String| {
+        let t = RichText::new(t);
+        if box_w < BOX_W { t.small() } else { t }
+    };
+    let size = vec2(4.0 * box_w + 3.0 * GAP_X, 4.0 * BOX_H + 3.0 * GAP_Y);
     let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
     let at = |c: Call| {
         let (col, r) = c.place();
         Rect::from_min_size(
-            rect.min + vec2(col * (BOX_W + GAP_X), r * (BOX_H + GAP_Y)),
-            vec2(BOX_W, BOX_H),
+            rect.min + vec2(col * (box_w + GAP_X), r * (BOX_H + GAP_Y)),
+            vec2(box_w, BOX_H),
         )
     };
     let marks = marks(row);
@@ -334,19 +343,26 @@ fn calls_graph(ui: &mut Ui, row: &SockRow) -> Option<Call> {
         let r = at(call);
         let resp = match &mark {
             Mark::Current => ui
-                .put(r, egui::Button::new(format!("• {text}")).fill(lit(ui)))
+                .put(
+                    r,
+                    egui::Button::new(words(format!("• {text}"))).fill(lit(ui)),
+                )
                 .on_hover_text("the step this socket is at"),
             Mark::Taken => ui
                 .put(
                     r,
-                    egui::Button::new(format!("{text} · done")).fill(ui.visuals().faint_bg_color),
+                    egui::Button::new(words(format!("{text} · done")))
+                        .fill(ui.visuals().faint_bg_color),
                 )
                 .on_hover_text("done"),
             Mark::Valid => ui
-                .put(r, egui::Button::new(text).stroke(Stroke::new(1.5, lit(ui))))
+                .put(
+                    r,
+                    egui::Button::new(words(text.into())).stroke(Stroke::new(1.5, lit(ui))),
+                )
                 .on_hover_text("valid now: click to do it (with the Lifecycle tab's fields)"),
             Mark::Not(why) => ui
-                .add_enabled_ui(false, |ui| ui.put(r, egui::Button::new(text)))
+                .add_enabled_ui(false, |ui| ui.put(r, egui::Button::new(words(text.into()))))
                 .inner
                 .on_disabled_hover_text(why.as_str()),
         };

@@ -10,9 +10,18 @@ use crate::engine::{Addr, AddrSpec, Command, Family, How, OnClose, Op, Proto, So
 use crate::app::model::settings::Settings;
 use crate::app::model::state::{AppState, SockRow};
 use crate::app::socket::lifecycle_layout::{bound_line, one_line, peer_line, step_row};
+use crate::app::socket::room::Room;
 use crate::app::socket::step_guards::{Step, why_not};
+use crate::app::widgets::checked::{Field, touched_note};
 use crate::app::widgets::fields;
-use crate::app::widgets::{error_note, labelled_edit, step_button};
+use crate::app::widgets::step_button;
+
+/// The bind row's fields.
+const BIND_HOST: Field = Field::new("Bind address", 110.0, "IP or *");
+const BIND_PORT: Field = Field::new("Port", 70.0, "0 = any free port");
+const BIND_PATH: Field = Field::new("Bind path", 240.0, "/tmp/demo.sock or @demo");
+/// The listen row's field.
+const BACKLOG: Field = Field::new("Backlog", 50.0, "128");
 
 /// Quick choices of the bind address field.
 pub const QUICK_HOSTS: [&str; 4] = ["127.0.0.1", "0.0.0.0", "::1", "::"];
@@ -85,41 +94,35 @@ impl Lifecycle {
     }
 
     /// Draws the tab's grid.
-    pub fn ui(
-        &mut self,
-        ui: &mut Ui,
-        row: &SockRow,
-        state: &AppState,
-        settings: &mut Settings,
-        out: &mut Vec<Command>,
-    ) {
+    pub fn ui(&mut self, ui: &mut Ui, mut room: Room<'_>) {
+        let row = room.row;
         let sock = SockRef::Id(row.id);
         // A connected stream socket is past bind, listen and connect: those rows only say
         // what happened, which leaves the log more room.
         let past = row.proto.is_stream() && row.is_connected();
         step_row(ui, "Bind", |ui| {
             if !past && row.family == Family::Unix {
-                self.unix_bind_row(ui, row, &sock, out);
+                self.unix_bind_row(ui, row, &sock, room.out);
             } else if !past {
-                self.bind_row(ui, row, settings, &sock, out);
+                self.bind_row(ui, row, room.settings, &sock, room.out);
             }
             bound_line(ui, row);
         });
         if row.proto.is_stream() && !past {
             step_row(ui, "Listen", |ui| {
-                self.listen_row(ui, row, state, settings, &sock, out);
+                self.listen_row(ui, &mut room, &sock);
             });
         }
         step_row(ui, "Connect", |ui| {
             if past {
                 peer_line(ui, row);
             } else {
-                self.connect_row(ui, row, state, settings, &sock, out);
+                self.connect_row(ui, &mut room, &sock);
             }
         });
-        step_row(ui, "Finish", |ui| finish_row(ui, row, &sock, out));
+        step_row(ui, "Finish", |ui| finish_row(ui, row, &sock, room.out));
         // Last, so that the rows above stay put when it appears (on listen, on connect).
-        self.tls.ui(ui, row, out);
+        self.tls.ui(ui, row, room.out);
     }
 
     fn bind_row(
@@ -136,16 +139,8 @@ impl Lifecycle {
             .and_then(|p| fields::host_port(&self.bind_host, p, row.family));
         let show = self.bind_touched;
         ui.horizontal_wrapped(|ui| {
-            let host_bad = show && addr.is_err() && port.is_ok();
-            let r = labelled_edit(
-                ui,
-                "Bind address",
-                &mut self.bind_host,
-                110.0,
-                "IP or *",
-                host_bad,
-            );
-            self.bind_touched |= r.changed();
+            let host_bad = addr.is_err() && port.is_ok();
+            BIND_HOST.edit(ui, &mut self.bind_host, &mut self.bind_touched, host_bad);
             ui.menu_button("Quick", |ui| {
                 for q in QUICK_HOSTS {
                     let v6 = q.contains(':');
@@ -162,15 +157,8 @@ impl Lifecycle {
             })
             .response
             .on_hover_text("quick choices: loopback or every interface, IPv4 or IPv6");
-            let r = labelled_edit(
-                ui,
-                "Port",
-                &mut self.bind_port,
-                70.0,
-                "0 = any free port",
-                show && port.is_err(),
-            );
-            self.bind_touched |= r.changed();
+            let bad = show && port.is_err();
+            BIND_PORT.edit(ui, &mut self.bind_port, &mut self.bind_touched, bad);
             let hover = "bind the socket to this address";
             let before = out.len();
             bind_button(ui, row, sock, &addr, hover, &mut self.bind_touched, out);
@@ -179,9 +167,7 @@ impl Lifecycle {
                 settings.bind_host = self.bind_host.clone();
             }
         });
-        if let (true, Err(e)) = (self.bind_touched, &addr) {
-            error_note(ui, e);
-        }
+        touched_note(ui, self.bind_touched, &addr);
     }
 
     fn unix_bind_row(
@@ -193,15 +179,12 @@ impl Lifecycle {
     ) {
         let addr = fields::address(&self.unix_path, Family::Unix);
         ui.horizontal_wrapped(|ui| {
-            let r = labelled_edit(
+            BIND_PATH.edit(
                 ui,
-                "Bind path",
                 &mut self.unix_path,
-                240.0,
-                "/tmp/demo.sock or @demo",
-                self.unix_touched && addr.is_err(),
+                &mut self.unix_touched,
+                addr.is_err(),
             );
-            self.unix_touched |= r.changed();
             ui.label(
                 RichText::new("a file path, or @name in the abstract namespace (no file)")
                     .weak()
@@ -210,31 +193,15 @@ impl Lifecycle {
             let hover = "bind the socket to this path or name";
             bind_button(ui, row, sock, &addr, hover, &mut self.unix_touched, out);
         });
-        if let (true, Err(e)) = (self.unix_touched, &addr) {
-            error_note(ui, e);
-        }
+        touched_note(ui, self.unix_touched, &addr);
     }
 
-    fn listen_row(
-        &mut self,
-        ui: &mut Ui,
-        row: &SockRow,
-        state: &AppState,
-        settings: &mut Settings,
-        sock: &SockRef,
-        out: &mut Vec<Command>,
-    ) {
+    fn listen_row(&mut self, ui: &mut Ui, room: &mut Room<'_>, sock: &SockRef) {
+        let (row, state) = (room.row, room.state);
         let backlog = fields::backlog(&self.backlog);
         ui.horizontal_wrapped(|ui| {
-            let r = labelled_edit(
-                ui,
-                "Backlog",
-                &mut self.backlog,
-                50.0,
-                "128",
-                self.backlog_touched && backlog.is_err(),
-            );
-            self.backlog_touched |= r.changed();
+            let bad = backlog.is_err();
+            BACKLOG.edit(ui, &mut self.backlog, &mut self.backlog_touched, bad);
             if step_button(
                 ui,
                 "Listen",
@@ -243,8 +210,8 @@ impl Lifecycle {
             ) {
                 self.backlog_touched = true;
                 if let Ok(b) = backlog {
-                    settings.backlog = self.backlog.clone();
-                    out.push(Command::Listen {
+                    room.settings.backlog = self.backlog.clone();
+                    room.out.push(Command::Listen {
                         sock: sock.clone(),
                         backlog: b,
                     });
@@ -257,7 +224,7 @@ impl Lifecycle {
                 "accept one pending connection (waits for one)",
                 why_not(row, Step::Accept),
             ) {
-                out.push(Command::Accept {
+                room.out.push(Command::Accept {
                     sock: sock.clone(),
                     name: None,
                     timeout: None,
@@ -273,16 +240,14 @@ impl Lifecycle {
                 None => resp,
             };
             if resp.changed() {
-                out.push(Command::AcceptAuto {
+                room.out.push(Command::AcceptAuto {
                     sock: sock.clone(),
                     on: auto,
                 });
             }
-            on_close_switch(ui, row, why_not(row, Step::Accept), sock, out);
+            on_close_switch(ui, row, why_not(row, Step::Accept), sock, room.out);
         });
-        if let (true, Err(e)) = (self.backlog_touched, &backlog) {
-            error_note(ui, e);
-        }
+        touched_note(ui, self.backlog_touched, &backlog);
         // Always one line, so that the rows below keep their place.
         if state.is_pending(row.id, Op::Accept) {
             ui.label(RichText::new("waiting for a connection…").italics());
@@ -295,15 +260,8 @@ impl Lifecycle {
         }
     }
 
-    fn connect_row(
-        &mut self,
-        ui: &mut Ui,
-        row: &SockRow,
-        state: &AppState,
-        settings: &mut Settings,
-        sock: &SockRef,
-        out: &mut Vec<Command>,
-    ) {
+    fn connect_row(&mut self, ui: &mut Ui, room: &mut Room<'_>, sock: &SockRef) {
+        let (row, state) = (room.row, room.state);
         let mut addr = fields::address(&self.connect_addr, row.family);
         if !self.connect_touched && addr.is_err() {
             // An untouched field that is not an address (the old default "127.0.0.1:"):
@@ -321,15 +279,13 @@ impl Lifecycle {
             } else {
                 "HOST:PORT, e.g. 127.0.0.1:8080"
             };
-            let r = labelled_edit(
+            let field = Field::new("Connect to", 190.0, hint);
+            let r = field.edit(
                 ui,
-                "Connect to",
                 &mut self.connect_addr,
-                190.0,
-                hint,
-                self.connect_touched && addr.is_err(),
+                &mut self.connect_touched,
+                addr.is_err(),
             );
-            self.connect_touched |= r.changed();
             self.connect_touched_ever |= r.changed();
             let targets: Vec<(Addr, String)> = state
                 .sockets
@@ -360,8 +316,8 @@ impl Lifecycle {
             if step_button(ui, "Connect", tip, why_not(row, Step::Connect)) {
                 self.connect_touched = true;
                 if let Ok(addr) = &addr {
-                    settings.connect_addr = self.connect_addr.clone();
-                    out.push(Command::Connect {
+                    room.settings.connect_addr = self.connect_addr.clone();
+                    room.out.push(Command::Connect {
                         sock: sock.clone(),
                         addr: addr.clone(),
                         timeout: None,
@@ -369,9 +325,7 @@ impl Lifecycle {
                 }
             }
         });
-        if let (true, Err(e)) = (self.connect_touched, &addr) {
-            error_note(ui, e);
-        }
+        touched_note(ui, self.connect_touched, &addr);
         peer_line(ui, row);
     }
 }

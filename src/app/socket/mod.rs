@@ -11,6 +11,7 @@ pub(crate) mod options_tab;
 pub(crate) mod receive_tab;
 pub(crate) mod relay_tab;
 pub(crate) mod responders_tab;
+pub(crate) mod room;
 pub(crate) mod rule_fields;
 pub(crate) mod send_box;
 pub(crate) mod send_tools;

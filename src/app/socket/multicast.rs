@@ -7,6 +7,7 @@ use crate::engine::{Command, SockRef};
 
 use crate::app::model::state::SockRow;
 use crate::app::socket::step_guards::{Step, why_not};
+use crate::app::widgets::checked::{Field, touched_note};
 use crate::app::widgets::fields;
 use crate::app::widgets::{error_note, labelled_edit, note, step_button};
 
@@ -18,6 +19,9 @@ pub struct Multicast {
     touched: bool,
 }
 
+/// The multicast group field.
+const GROUP: Field = Field::new("Group", 170.0, "239.1.2.3 or ff02::1234");
+
 impl Multicast {
     /// Draws the controls for `row`; join and leave commands go to `out`.
     pub fn ui(&mut self, ui: &mut Ui, row: &SockRow, out: &mut Vec<Command>) {
@@ -26,15 +30,7 @@ impl Multicast {
         let iface_ok = !iface.contains(char::is_whitespace);
         ui.horizontal(|ui| {
             ui.label(RichText::new("Multicast").strong());
-            let r = labelled_edit(
-                ui,
-                "Group",
-                &mut self.group,
-                170.0,
-                "239.1.2.3 or ff02::1234",
-                self.touched && group.is_err(),
-            );
-            self.touched |= r.changed();
+            GROUP.edit(ui, &mut self.group, &mut self.touched, group.is_err());
             let r = labelled_edit(
                 ui,
                 "Interface",
@@ -76,9 +72,7 @@ impl Multicast {
                 }
             }
         });
-        if let (true, Err(e)) = (self.touched, &group) {
-            error_note(ui, e);
-        }
+        touched_note(ui, self.touched, &group);
         if !iface_ok {
             error_note(
                 ui,

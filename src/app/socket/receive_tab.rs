@@ -12,6 +12,7 @@ use crate::lang::{bytes_text, escape_bytes};
 use crate::app::model::settings::SendMode;
 use crate::app::model::state::SockRow;
 use crate::app::socket::step_guards::{Step, why_not};
+use crate::app::widgets::checked::touched_note;
 use crate::app::widgets::fields;
 use crate::app::widgets::{
     error_note, labelled_edit, name_widget, named_step_button, note, step_button,
@@ -224,21 +225,14 @@ impl RecvPanel {
                 }
             }
         });
-        if let (true, Err(e)) = (self.touched, &built) {
-            error_note(ui, e);
-        }
+        touched_note(ui, self.touched, &built);
         let c = &row.config;
         let now = match &c.framing {
             Framing::Raw => "raw chunks, as recv returns them".to_string(),
             Framing::Delimited(d) => format!("messages end with {}", bytes_text(d)),
-            Framing::LengthPrefixed { width, big_endian } => format!(
-                "{width}-byte {} length header",
-                if *big_endian {
-                    "big-endian"
-                } else {
-                    "little-endian"
-                }
-            ),
+            Framing::LengthPrefixed { width, big_endian } => {
+                format!("{width}-byte {} length header", byte_order(*big_endian))
+            }
             Framing::Fixed(n) => format!("messages of {n} bytes"),
         };
         note(
@@ -276,9 +270,7 @@ impl RecvPanel {
                 format!("{now} · try 8 to watch recv cut \"Hey there!!!\" in two"),
             );
         });
-        if let (true, Err(e)) = (self.touched, &size) {
-            error_note(ui, e);
-        }
+        touched_note(ui, self.touched, &size);
     }
 
     fn step_row(&mut self, ui: &mut Ui, row: &SockRow, sock: &SockRef, out: &mut Vec<Command>) {
@@ -357,6 +349,15 @@ impl RecvPanel {
             }
             None => note(ui, "press Ready? to see what select() says"),
         }
+    }
+}
+
+/// A length header's byte order, in words.
+fn byte_order(big_endian: bool) -> &'static str {
+    if big_endian {
+        "big-endian"
+    } else {
+        "little-endian"
     }
 }
 

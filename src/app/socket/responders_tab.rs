@@ -16,6 +16,7 @@ use crate::app::socket::rule_fields::{
     Kind, TEMPLATE_PLACEHOLDERS, build_rule, even_odd_rules, rule_text,
 };
 use crate::app::socket::step_guards::{Step, why_not};
+use crate::app::widgets::checked::touched_note;
 use crate::app::widgets::fields;
 use crate::app::widgets::{error_note, labelled_edit, note, placeholder_chips, step_button};
 
@@ -47,7 +48,7 @@ impl ResponderEditor {
             .spacing([10.0, 6.0])
             .show(ui, |ui| {
                 ui.label(RichText::new("Reply").strong());
-                self.reply_row(ui, row, &sock, open.clone(), out);
+                self.reply_row(ui, row, open.clone(), out);
                 ui.end_row();
                 if row.proto.is_stream() {
                     ui.label(RichText::new("Greeting").strong());
@@ -55,7 +56,7 @@ impl ResponderEditor {
                     ui.end_row();
                 }
                 ui.label(RichText::new("Rules").strong());
-                ui.vertical(|ui| self.rules(ui, row, &sock, open, out));
+                ui.vertical(|ui| self.rules(ui, row, open, out));
                 ui.end_row();
             });
     }
@@ -64,10 +65,10 @@ impl ResponderEditor {
         &mut self,
         ui: &mut Ui,
         row: &SockRow,
-        sock: &SockRef,
         open: Option<String>,
         out: &mut Vec<Command>,
     ) {
+        let sock = &SockRef::Id(row.id);
         let fixed = fields::payload(&self.fixed, SendMode::Escaped);
         ui.horizontal(|ui| {
             let current = row.responder.clone().unwrap_or(Responder::Off);
@@ -111,9 +112,7 @@ impl ResponderEditor {
                 note(ui, format!("now: fixed {}", bytes_text(b)));
             }
         });
-        if let (true, Err(e)) = (self.touched, &fixed) {
-            error_note(ui, e);
-        }
+        touched_note(ui, self.touched, &fixed);
     }
 
     fn greeting_row(&mut self, ui: &mut Ui, row: &SockRow, sock: &SockRef, out: &mut Vec<Command>) {
@@ -161,19 +160,11 @@ impl ResponderEditor {
                 note(ui, format!("now: greets {}{then}", bytes_text(g)));
             }
         });
-        if let (true, Err(e)) = (self.touched, &greeting) {
-            error_note(ui, e);
-        }
+        touched_note(ui, self.touched, &greeting);
     }
 
-    fn rules(
-        &mut self,
-        ui: &mut Ui,
-        row: &SockRow,
-        sock: &SockRef,
-        open: Option<String>,
-        out: &mut Vec<Command>,
-    ) {
+    fn rules(&mut self, ui: &mut Ui, row: &SockRow, open: Option<String>, out: &mut Vec<Command>) {
+        let sock = &SockRef::Id(row.id);
         self.rule_table(ui, &row.config.rules, sock, open.is_none(), out);
         let built = build_rule(self.kind, &self.pattern, &self.template, self.close);
         ui.horizontal(|ui| self.match_row(ui, &built));
@@ -190,9 +181,7 @@ impl ResponderEditor {
             placeholder_chips(ui, &mut self.template, &TEMPLATE_PLACEHOLDERS);
         });
         ui.horizontal(|ui| self.rule_buttons(ui, row, sock, &built, open, out));
-        if let (true, Err(e)) = (self.touched, &built) {
-            error_note(ui, e);
-        }
+        touched_note(ui, self.touched, &built);
         if let (Some(err), Some(line)) = (&row.last_error, &row.last_error_line)
             && line.starts_with("rule ")
         {

@@ -9,10 +9,12 @@ use crate::engine::{AddrSpec, Command, Payload, SockId, SockRef};
 
 use crate::app::model::settings::{SendMode, Settings, remember};
 use crate::app::model::state::{AppState, SockRow};
+use crate::app::socket::room::Room;
 use crate::app::socket::send_tools::SendTools;
 use crate::app::socket::step_guards::{Step, why_not};
+use crate::app::widgets::checked::Field;
 use crate::app::widgets::fields;
-use crate::app::widgets::{error_note, labelled_edit, step_button};
+use crate::app::widgets::{error_note, step_button};
 
 /// The send box: one draft per socket (what is typed, the destination, the tools'
 /// fields), so that switching sockets never carries a draft over. The mode and the history
@@ -29,19 +31,12 @@ impl SendBox {
     }
 
     /// Draws the send box of `row` (with its own draft); a send command is pushed to `out`.
-    pub fn ui(
-        &mut self,
-        ui: &mut Ui,
-        row: &SockRow,
-        state: &AppState,
-        settings: &mut Settings,
-        out: &mut Vec<Command>,
-    ) {
-        let d = self.drafts.entry(row.id).or_insert_with(|| SendDraft {
-            dest: settings.udp_dest.clone(),
+    pub fn ui(&mut self, ui: &mut Ui, room: Room<'_>) {
+        let d = self.drafts.entry(room.row.id).or_insert_with(|| SendDraft {
+            dest: room.settings.udp_dest.clone(),
             ..SendDraft::default()
         });
-        d.ui(ui, row, state, settings, out);
+        d.ui(ui, room);
     }
 }
 
@@ -82,16 +77,12 @@ impl SendDraft {
     }
 
     /// Draws the send box for `row`; a send command is pushed to `out`.
-    fn ui(
-        &mut self,
-        ui: &mut Ui,
-        row: &SockRow,
-        state: &AppState,
-        settings: &mut Settings,
-        out: &mut Vec<Command>,
-    ) {
+    fn ui(&mut self, ui: &mut Ui, room: Room<'_>) {
+        let Room {
+            row, settings, out, ..
+        } = room;
         let payload = fields::payload(&self.text, settings.send_mode);
-        let dest = self.destination(row, state);
+        let dest = self.destination(row, room.state);
         ui.horizontal_wrapped(|ui| self.header_row(ui, settings, dest.as_ref()));
         let edit_id = Id::unique("send_box_input");
         let keyed = self.keys(ui, edit_id, &settings.send_history);
@@ -160,16 +151,8 @@ impl SendDraft {
         }
         if let Some(dest) = dest {
             ui.separator();
-            let bad = self.dest_touched && dest.is_err();
-            let r = labelled_edit(
-                ui,
-                "Destination",
-                &mut self.dest,
-                130.0,
-                "HOST:PORT, /path or @name",
-                bad,
-            );
-            self.dest_touched |= r.changed();
+            let field = Field::new("Destination", 130.0, "HOST:PORT, /path or @name");
+            field.edit(ui, &mut self.dest, &mut self.dest_touched, dest.is_err());
         }
         ui.separator();
         self.history_menu(ui, &settings.send_history);

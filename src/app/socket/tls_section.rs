@@ -9,6 +9,7 @@ use egui::{RichText, Ui};
 
 use crate::app::model::state::SockRow;
 use crate::app::model::tls_view::TlsView;
+use crate::app::socket::lifecycle_layout::step_row;
 use crate::app::widgets::{labelled_edit, step_button};
 use crate::engine::tls::{ClientSpec, ServerSpec, TlsSpec};
 use crate::engine::{Command, Proto, SockRef, SockState};
@@ -90,19 +91,7 @@ impl TlsDraft {
         if row.proto != Proto::Tcp || !(listening || row.is_connected()) {
             return;
         }
-        ui.horizontal_top(|ui| {
-            let h = ui.spacing().interact_size.y;
-            ui.allocate_ui_with_layout(
-                egui::vec2(58.0, h),
-                egui::Layout::left_to_right(egui::Align::Center),
-                |ui| {
-                    ui.set_min_size(egui::vec2(58.0, h));
-                    ui.label(RichText::new("TLS").strong());
-                },
-            );
-            ui.vertical(|ui| self.fields(ui, row, listening, out));
-        });
-        ui.add_space(2.0);
+        step_row(ui, "TLS", |ui| self.fields(ui, row, listening, out));
     }
 
     fn fields(&mut self, ui: &mut Ui, row: &SockRow, listening: bool, out: &mut Vec<Command>) {
@@ -113,29 +102,27 @@ impl TlsDraft {
                 .on_hover_text(TlsView::chain_text(h));
             return;
         }
-        {
-            if let Some((cert, made)) = view.and_then(|v| v.serving.as_ref()) {
-                let how = if *made { "self-signed" } else { "loaded" };
-                ui.label(format!("serving a {how} certificate: {}", cert.subject))
-                    .on_hover_text(format!(
-                        "SHA-256 {}\nSANs {}",
-                        cert.sha256,
-                        cert.sans.join(", ")
-                    ));
-            }
-            ui.horizontal(|ui| {
-                labelled_edit(ui, "ALPN", &mut self.alpn, 110.0, "h2,http/1.1", false);
-            });
-            if !listening {
-                self.client_row(ui, &sock, row, out);
-            }
-            self.server_row(ui, &sock, out);
+        if let Some((cert, made)) = view.and_then(|v| v.serving.as_ref()) {
+            let how = if *made { "self-signed" } else { "loaded" };
+            ui.label(format!("serving a {how} certificate: {}", cert.subject))
+                .on_hover_text(format!(
+                    "SHA-256 {}\nSANs {}",
+                    cert.sha256,
+                    cert.sans.join(", ")
+                ));
         }
+        // ALPN opens the first line (the client's, or a listener's files), so that the
+        // whole section fits the controls of a 1280×800 window.
+        if !listening {
+            self.client_row(ui, &sock, row, out);
+        }
+        self.server_row(ui, &sock, listening, out);
     }
 
     fn client_row(&mut self, ui: &mut Ui, sock: &SockRef, row: &SockRow, out: &mut Vec<Command>) {
         let busy = row.tls.as_deref().is_some_and(|v| v.handshaking);
         ui.horizontal(|ui| {
+            self.alpn_field(ui);
             labelled_edit(ui, "SNI", &mut self.sni, 120.0, "example.com", false);
             labelled_edit(ui, "CA", &mut self.ca, 140.0, "built-in roots", false);
             pick(ui, &mut self.ca, "Trust the certificates of this PEM file");
@@ -157,8 +144,15 @@ impl TlsDraft {
         });
     }
 
-    fn server_row(&mut self, ui: &mut Ui, sock: &SockRef, out: &mut Vec<Command>) {
+    fn alpn_field(&mut self, ui: &mut Ui) {
+        labelled_edit(ui, "ALPN", &mut self.alpn, 90.0, "h2,http/1.1", false);
+    }
+
+    fn server_row(&mut self, ui: &mut Ui, sock: &SockRef, listening: bool, out: &mut Vec<Command>) {
         ui.horizontal(|ui| {
+            if listening {
+                self.alpn_field(ui);
+            }
             labelled_edit(ui, "Cert", &mut self.cert, 120.0, "cert.pem", false);
             pick(ui, &mut self.cert, "The server's certificate chain (PEM)");
             labelled_edit(ui, "Key", &mut self.key, 120.0, "key.pem", false);

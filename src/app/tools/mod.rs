@@ -8,6 +8,7 @@
 pub(crate) mod file_dialog;
 pub mod help;
 pub(crate) mod lessons_window;
+pub(crate) mod mailbox;
 pub(crate) mod recovery;
 pub(crate) mod save_log;
 pub(crate) mod script_files;

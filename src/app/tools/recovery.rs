@@ -11,9 +11,9 @@ use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crossbeam_channel::{Receiver, Sender};
 use egui::RichText;
 
+use crate::app::tools::mailbox::Mailbox;
 use crate::log::journal::{Journal, RecoveredRow};
 
 /// The folder for session journals: `$SOCKSCOPE_DATA_DIR` when set, else the user's data
@@ -100,24 +100,13 @@ enum Found {
 }
 
 /// Journals found at start and the offers waiting for an answer.
+#[derive(Default)]
 pub struct Recovery {
-    tx: Sender<Found>,
-    rx: Receiver<Found>,
+    /// What the scanning thread found.
+    mail: Mailbox<Found>,
     offers: VecDeque<Offer>,
     /// Messages for the status bar (unreadable journals).
     pub notes: Vec<String>,
-}
-
-impl Default for Recovery {
-    fn default() -> Self {
-        let (tx, rx) = crossbeam_channel::unbounded();
-        Recovery {
-            tx,
-            rx,
-            offers: VecDeque::new(),
-            notes: Vec::new(),
-        }
-    }
 }
 
 impl Recovery {
@@ -128,7 +117,7 @@ impl Recovery {
 
     /// Looks for journals left in `dir` and reads them, on a worker thread.
     pub fn scan(&self, ctx: &egui::Context, dir: &Path) {
-        let tx = self.tx.clone();
+        let tx = self.mail.sender().clone();
         let ctx = ctx.clone();
         let dir = dir.to_path_buf();
         let _ = std::thread::Builder::new()
@@ -161,7 +150,7 @@ impl Recovery {
 
     /// Takes in what the worker found.
     pub fn poll(&mut self) {
-        while let Ok(f) = self.rx.try_recv() {
+        while let Some(f) = self.mail.next() {
             match f {
                 // A session killed before it logged anything has nothing to recover.
                 Found::Offer(o) if o.rows.is_empty() && o.bad_lines == 0 => {

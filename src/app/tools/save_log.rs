@@ -8,9 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crossbeam_channel::{Receiver, Sender};
-
 use crate::app::tools::file_dialog::{self, Ask, NO_DIALOG_WITHIN, Pick};
+use crate::app::tools::mailbox::Mailbox;
 use crate::log::SessionLog;
 use crate::log::journal::{Journal, RecoveredRow};
 use crate::log::save::{Format, SavedInfo, save, save_as, save_rows};
@@ -24,9 +23,10 @@ enum Msg {
 }
 
 /// What is being saved.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 enum What {
     /// The session log, in the format of the extension.
+    #[default]
     Log,
     /// The session's commands as a script.
     Script,
@@ -68,9 +68,10 @@ impl What {
 }
 
 /// The state of "Save log…".
+#[derive(Default)]
 pub struct SaveLog {
-    tx: Sender<Msg>,
-    rx: Receiver<Msg>,
+    /// The answers of the dialog and save threads.
+    mail: Mailbox<Msg>,
     /// A dialog or a save is under way.
     busy: bool,
     /// `Some(path)` while the path field is shown.
@@ -83,22 +84,6 @@ pub struct SaveLog {
     later: Option<String>,
     /// The file suggested when this save started (for the path field).
     suggested: String,
-}
-
-impl Default for SaveLog {
-    fn default() -> Self {
-        let (tx, rx) = crossbeam_channel::unbounded();
-        SaveLog {
-            tx,
-            rx,
-            busy: false,
-            path_field: None,
-            what: What::Log,
-            note: String::new(),
-            later: None,
-            suggested: String::new(),
-        }
-    }
 }
 
 impl SaveLog {
@@ -161,7 +146,7 @@ impl SaveLog {
             return;
         }
         self.busy = true;
-        let tx = self.tx.clone();
+        let tx = self.mail.sender().clone();
         let name = Path::new(suggested)
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -200,7 +185,7 @@ impl SaveLog {
             What::Log | What::Script => Some(log.clone()),
             What::Recovered { .. } => None,
         };
-        let tx = self.tx.clone();
+        let tx = self.mail.sender().clone();
         let ctx = ctx.clone();
         let spawned = std::thread::Builder::new()
             .name("save-log".into())
@@ -230,7 +215,7 @@ impl SaveLog {
         suggested: &str,
     ) -> Option<(String, bool, Option<PathBuf>)> {
         let mut out = self.later.take().map(|m| (m, false, None));
-        while let Ok(msg) = self.rx.try_recv() {
+        while let Some(msg) = self.mail.next() {
             match msg {
                 Msg::Picked(Some(path), _) => self.save(ctx, log, path),
                 Msg::Picked(None, took) if took < NO_DIALOG_WITHIN => {

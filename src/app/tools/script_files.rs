@@ -14,8 +14,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Sender;
 
+use crate::app::tools::mailbox::Mailbox;
 use crate::engine::{Engine, SockId};
 use crate::lang::parse_script;
 use crate::script::{Output, Runner};
@@ -51,9 +52,10 @@ enum Msg {
 }
 
 /// The state of "Open script…" and of the script running.
+#[derive(Default)]
 pub struct ScriptFiles {
-    tx: Sender<Msg>,
-    rx: Receiver<Msg>,
+    /// The answers of the dialog and script threads.
+    mail: Mailbox<Msg>,
     picking: bool,
     picked: Option<PathBuf>,
     suggested: String,
@@ -61,23 +63,6 @@ pub struct ScriptFiles {
     note: String,
     running: Option<Arc<AtomicBool>>,
     notes: VecDeque<Note>,
-}
-
-impl Default for ScriptFiles {
-    fn default() -> Self {
-        let (tx, rx) = crossbeam_channel::unbounded();
-        ScriptFiles {
-            tx,
-            rx,
-            picking: false,
-            picked: None,
-            suggested: String::new(),
-            path_field: None,
-            note: String::new(),
-            running: None,
-            notes: VecDeque::new(),
-        }
-    }
 }
 
 fn send(tx: &Sender<Msg>, ctx: &egui::Context, kind: NoteKind) {
@@ -118,7 +103,7 @@ impl ScriptFiles {
             return;
         }
         self.picking = true;
-        let tx = self.tx.clone();
+        let tx = self.mail.sender().clone();
         let ask = Ask {
             title: "Open script",
             near: suggested.to_string(),
@@ -179,7 +164,7 @@ impl ScriptFiles {
     ) {
         if self.running.is_some() {
             send(
-                &self.tx,
+                self.mail.sender(),
                 ctx,
                 NoteKind::Console(ConsoleLine::Error(
                     "a script is already running: stop it first (File → Stop script)".into(),
@@ -197,7 +182,7 @@ impl ScriptFiles {
         });
         let stop = Arc::new(AtomicBool::new(false));
         self.running = Some(stop.clone());
-        let tx = self.tx.clone();
+        let tx = self.mail.sender().clone();
         let ctx2 = ctx.clone();
         let spawned = std::thread::Builder::new()
             .name("sockscope-script".into())
@@ -209,7 +194,7 @@ impl ScriptFiles {
         if let Err(e) = spawned {
             self.running = None;
             send(
-                &self.tx,
+                self.mail.sender(),
                 ctx,
                 NoteKind::Finished(format!("could not start the script: {e}"), true),
             );
@@ -218,7 +203,7 @@ impl ScriptFiles {
 
     /// Moves what the threads reported into the notes queue and the dialog's answer.
     fn pump(&mut self) {
-        while let Ok(msg) = self.rx.try_recv() {
+        while let Some(msg) = self.mail.next() {
             match msg {
                 Msg::Picked(Some(p), _) => {
                     self.picking = false;

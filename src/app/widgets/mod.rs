@@ -2,6 +2,7 @@
 //! the red note with the accepted form, a button enabled only when its step is valid, and
 //! an accessible name for a button whose text alone is ambiguous ("Set" of which option).
 
+pub(crate) mod checked;
 pub(crate) mod fields;
 
 use egui::{Color32, Response, RichText, TextEdit, Ui};
@@ -51,17 +52,10 @@ pub fn error_note(ui: &mut Ui, msg: &str) {
 /// A button enabled only when `why_not` is `None`; its tooltip says why when disabled.
 /// Returns true when clicked.
 pub fn step_button(ui: &mut Ui, text: &str, tip: &str, why_not: Option<String>) -> bool {
-    let enabled = why_not.is_none();
     let resp = ui
-        .add_enabled(enabled, egui::Button::new(text))
+        .add_enabled(why_not.is_none(), egui::Button::new(text))
         .on_hover_text(tip);
-    match why_not {
-        Some(why) => {
-            resp.on_disabled_hover_text(why);
-            false
-        }
-        None => resp.clicked(),
-    }
+    clicked_unless(resp, why_not)
 }
 
 /// Like [`step_button`], with `name` as the button's accessible name (screen readers and
@@ -73,11 +67,15 @@ pub fn named_step_button(
     tip: &str,
     why_not: Option<String>,
 ) -> bool {
-    let enabled = why_not.is_none();
     let resp = ui
-        .add_enabled(enabled, egui::Button::new(text))
+        .add_enabled(why_not.is_none(), egui::Button::new(text))
         .on_hover_text(tip);
     name_widget(&resp, egui::Role::Button, name);
+    clicked_unless(resp, why_not)
+}
+
+/// A step button's click, or (disabled) its tooltip saying why not.
+fn clicked_unless(resp: Response, why_not: Option<String>) -> bool {
     match why_not {
         Some(why) => {
             resp.on_disabled_hover_text(why);
