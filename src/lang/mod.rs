@@ -81,6 +81,8 @@ mod print_relay;
 mod print_tls;
 mod print_tools;
 mod sockref;
+#[cfg(test)]
+mod test_lines;
 
 pub use duration::{DurationError, duration_text, parse_duration};
 pub use error::ParseError;
