@@ -18,7 +18,7 @@ use mio::{Events, Poll, Token};
 
 use super::Msg;
 use crate::engine::command::{Command, SockRef};
-use crate::engine::error::{Cause, Op, OpError};
+use crate::engine::error::{Cause, OpError};
 use crate::engine::event::{CmdId, EventKind, SockId};
 use crate::engine::reactor::hub::Hub;
 use crate::engine::sock::Sock;
@@ -186,7 +186,7 @@ impl Reactor {
             Some(r) => match self.lookup(r) {
                 Some(id) => Some(id),
                 None => {
-                    let op = op_of(&c);
+                    let op = c.op();
                     let err = OpError::new(op, Cause::NoSuchSocket(r.to_string()));
                     self.hub.emit(None, Some(cmd), EventKind::Failed(err));
                     return;
@@ -331,41 +331,5 @@ impl Reactor {
         for id in ids {
             let _ = self.close(None, id);
         }
-    }
-}
-
-/// The operation a command performs, for error reports.
-fn op_of(c: &Command) -> Op {
-    match c {
-        Command::Socket { .. } => Op::Socket,
-        Command::Bind { .. } => Op::Bind,
-        Command::Listen { .. } => Op::Listen,
-        Command::Accept { .. } | Command::AcceptAuto { .. } => Op::Accept,
-        Command::Connect { .. } => Op::Connect,
-        Command::Send { .. } => Op::Send,
-        Command::SendTo { .. } => Op::SendTo,
-        Command::Respond { .. } => Op::Respond,
-        Command::Shutdown { .. } => Op::Shutdown,
-        Command::Close { .. } => Op::Close,
-        Command::Status | Command::StatusOf { .. } => Op::Status,
-        Command::Frame { .. }
-        | Command::RecvSize { .. }
-        | Command::RecvMode { .. }
-        | Command::RuleAdd { .. }
-        | Command::RuleClear { .. }
-        | Command::Greet { .. }
-        | Command::OnClose { .. } => Op::Set,
-        Command::Recv { .. } => Op::Recv,
-        Command::Ready { .. } => Op::Ready,
-        Command::Repeat { .. } | Command::RepeatStop { .. } => Op::Repeat,
-        Command::Chunked { .. } => Op::Chunked,
-        Command::SetOption { .. } => Op::Option,
-        Command::Join { .. } => Op::Join,
-        Command::Leave { .. } => Op::Leave,
-        Command::Abort { .. } => Op::Abort,
-        Command::Flood { .. } => Op::Flood,
-        Command::Stats { .. } => Op::Status,
-        Command::Tls { .. } | Command::TlsSaveCert { .. } => Op::Tls,
-        Command::Relay { .. } | Command::Fault { .. } => Op::Set,
     }
 }
