@@ -174,24 +174,20 @@ mod tests {
     /// The names the program's fixed text binds at module level: `def NAME(`, `NAME = `,
     /// `for NAME in`.
     fn module_names(text: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        for line in text.lines().filter(|l| !l.starts_with([' ', '#'])) {
-            let rest = line
-                .strip_prefix("def ")
-                .or_else(|| line.strip_prefix("for "))
-                .unwrap_or(line);
-            let name: String = rest
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
-            let after = rest[name.len()..].trim_start();
-            let binds =
-                line.starts_with("def ") || after.starts_with(" in") || after.starts_with("in ");
-            if !name.is_empty() && (binds || after.starts_with("= ")) {
-                out.push(name);
-            }
-        }
-        out
+        let word = |c: char| c.is_alphanumeric() || c == '_';
+        text.lines()
+            .filter(|l| !l.starts_with([' ', '#']))
+            .filter_map(|line| {
+                let mut words = line.split(|c| !word(c)).filter(|w| !w.is_empty());
+                let first = words.next()?;
+                match first {
+                    "def" | "for" => words.next(),
+                    _ if line[first.len()..].trim_start().starts_with("= ") => Some(first),
+                    _ => None,
+                }
+                .map(str::to_string)
+            })
+            .collect()
     }
 
     /// A socket named after one of the program's own helpers or globals would rebind it
