@@ -18,7 +18,7 @@ use mio::{Events, Poll, Token};
 
 use super::Msg;
 use crate::engine::command::{Command, SockRef};
-use crate::engine::error::{Cause, OpError};
+use crate::engine::error::{Cause, Op, OpError};
 use crate::engine::event::{CmdId, EventKind, SockId};
 use crate::engine::reactor::hub::Hub;
 use crate::engine::sock::Sock;
@@ -171,6 +171,13 @@ impl Reactor {
             SockRef::Id(id) => self.socks.contains_key(id).then_some(*id),
             SockRef::Name(n) => self.names.get(n).copied(),
         }
+    }
+
+    /// The socket `id`, or the `op` error that says there is none.
+    pub(crate) fn sock_for(&mut self, op: Op, id: SockId) -> Result<&mut Sock, OpError> {
+        self.socks
+            .get_mut(&id)
+            .ok_or_else(|| OpError::new(op, Cause::NoSuchSocket(id.to_string())))
     }
 
     /// Takes the next socket id.
