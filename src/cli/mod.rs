@@ -53,43 +53,21 @@ pub enum Cmd {
     Run {
         /// The script file, or `-` for standard input.
         file: String,
-        /// Print events as JSON lines instead of text.
-        #[arg(long)]
-        json: bool,
         /// Also save the session log to FILE (.txt, .jsonl, .csv, .pcap, .svg or .scope).
         #[arg(long, value_name = "FILE")]
         log: Option<PathBuf>,
         /// Print each command before its events.
         #[arg(long)]
         echo: bool,
-        /// Under each error, a second line for a learner: the call that failed, the
-        /// errno's name, what it means, the usual cause and what to try.
-        #[arg(long)]
-        explain: bool,
-        /// Keep no crash journal (by default the session is journaled in the data folder
-        /// until the run ends, for `sockscope recover` after a crash).
-        #[arg(long)]
-        no_journal: bool,
-        /// The packet library for `@NAME` and `packet` lines (default: packets.json in the
-        /// data folder).
-        #[arg(long, value_name = "FILE")]
-        packets: Option<PathBuf>,
+        /// How the session prints, journals and finds its packets.
+        #[command(flatten)]
+        session: SessionArgs,
     },
     /// An interactive shell: type commands, see events as they happen.
     Shell {
-        /// Print events as JSON lines instead of text.
-        #[arg(long)]
-        json: bool,
-        /// Under each error, a second line for a learner (see `run --explain`).
-        #[arg(long)]
-        explain: bool,
-        /// Keep no crash journal (by default the session is journaled until the shell ends).
-        #[arg(long)]
-        no_journal: bool,
-        /// The packet library for `@NAME` and `packet` lines (default: packets.json in the
-        /// data folder).
-        #[arg(long, value_name = "FILE")]
-        packets: Option<PathBuf>,
+        /// How the session prints, journals and finds its packets.
+        #[command(flatten)]
+        session: SessionArgs,
     },
     /// Recover the log of a session that did not end cleanly (crash, kill -9), from its
     /// journal in the data folder (`$SOCKSCOPE_DATA_DIR` or ~/.local/share/sockscope).
@@ -136,6 +114,27 @@ pub enum Cmd {
         /// The script file, or `-` for standard input.
         file: String,
     },
+}
+
+/// The options `run` and `shell` share: how a session prints, journals and finds its
+/// packets.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SessionArgs {
+    /// Print events as JSON lines instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Under each error, a second line for a learner: the call that failed, the errno's
+    /// name, what it means, the usual cause and what to try.
+    #[arg(long)]
+    pub explain: bool,
+    /// Keep no crash journal (by default the session is journaled in the data folder until
+    /// it ends, for `sockscope recover` after a crash).
+    #[arg(long)]
+    pub no_journal: bool,
+    /// The packet library for `@NAME` and `packet` lines (default: packets.json in the
+    /// data folder).
+    #[arg(long, value_name = "FILE")]
+    pub packets: Option<PathBuf>,
 }
 
 /// Starts an engine and a runner over it printing through `printer`; on failure says why
@@ -187,5 +186,25 @@ mod cli_tests {
         assert_eq!(cli.script, None);
         let cli = Cli::try_parse_from(["sockscope"]).expect("parses");
         assert!(cli.command.is_none() && cli.script.is_none());
+    }
+
+    #[test]
+    fn run_and_shell_take_the_same_session_options() {
+        let flags = ["--json", "--explain", "--no-journal", "--packets", "p.json"];
+        let run = Cli::try_parse_from(
+            ["sockscope", "run", "--echo", "a.scope"]
+                .iter()
+                .chain(&flags),
+        );
+        let shell = Cli::try_parse_from(["sockscope", "shell"].iter().chain(&flags));
+        for cli in [run, shell] {
+            let session = match cli.expect("parses").command {
+                Some(Cmd::Run { session, echo, .. }) if echo => session,
+                Some(Cmd::Shell { session }) => session,
+                other => panic!("{other:?}"),
+            };
+            assert!(session.json && session.explain && session.no_journal);
+            assert_eq!(session.packets, Some(PathBuf::from("p.json")));
+        }
     }
 }

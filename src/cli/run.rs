@@ -115,19 +115,13 @@ fn finish_log(stream: LogStream, log: &SessionLog) -> (i32, bool) {
     (0, true)
 }
 
-/// Runs a script file and returns the exit status (0, 1, 2, or 130 after Ctrl-C); with `journal`, the session
-/// is journaled until it ends (kept when the `--log` file could not be saved).
-/// `packets` is the packet library's file (`None`: the user's, in the data folder).
-pub fn run(
-    file: &str,
-    json: bool,
-    log: Option<&Path>,
-    echo: bool,
-    journal: bool,
-    explain: bool,
-    packets: Option<&Path>,
-) -> i32 {
-    let shelf = match open_packets(packets) {
+/// Runs a script file and returns the exit status (0, 1, 2, or 130 after Ctrl-C); unless
+/// `session.no_journal`, the session is journaled until it ends (kept when the `--log` file
+/// could not be saved). `session.packets` is the packet library's file (`None`: the user's,
+/// in the data folder).
+pub fn run(file: &str, log: Option<&Path>, echo: bool, session: &super::SessionArgs) -> i32 {
+    let (json, journal, explain) = (session.json, !session.no_journal, session.explain);
+    let shelf = match open_packets(session.packets.as_deref()) {
         Ok(s) => s,
         Err(code) => return code,
     };

@@ -167,11 +167,12 @@ fn run_line(runner: &Runner, line: &str, sockets: &Mutex<Vec<String>>) -> bool {
     true
 }
 
-/// Runs the interactive shell; returns the exit status. With `journal`, the session is
-/// journaled until the shell ends; `packets` is the packet library's file (`None`: the
-/// user's).
-pub fn shell(json: bool, journal: bool, explain: bool, packets: Option<&std::path::Path>) -> i32 {
-    let shelf = match super::run::open_packets(packets) {
+/// Runs the interactive shell; returns the exit status. Unless `session.no_journal`, the
+/// session is journaled until the shell ends; `session.packets` is the packet library's
+/// file (`None`: the user's).
+pub fn shell(session: &super::SessionArgs) -> i32 {
+    let (json, journal, explain) = (session.json, !session.no_journal, session.explain);
+    let shelf = match super::run::open_packets(session.packets.as_deref()) {
         Ok(s) => s,
         Err(code) => return code,
     };

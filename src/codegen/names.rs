@@ -54,6 +54,15 @@ const TAKEN: &[&str] = &[
     "take",
     "expect",
     "expect_closed",
+    "expect_reset",
+    "received",
+    "recv_before",
+    "failures",
+    "run_side",
+    "server_side",
+    "client_side",
+    "sides",
+    "t",
     "fill",
     "step_recv",
     "data",
@@ -153,5 +162,66 @@ impl Names {
             n += 1;
         }
         var
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codegen::python_rt::{FILL, PRELUDE};
+    use crate::codegen::python_sides::{Side, two_threads};
+
+    /// The names the program's fixed text binds at module level: `def NAME(`, `NAME = `,
+    /// `for NAME in`.
+    fn module_names(text: &str) -> Vec<String> {
+        let word = |c: char| c.is_alphanumeric() || c == '_';
+        text.lines()
+            .filter(|l| !l.starts_with([' ', '#']))
+            .filter_map(|line| {
+                let mut words = line.split(|c| !word(c)).filter(|w| !w.is_empty());
+                let first = words.next()?;
+                match first {
+                    "def" | "for" => words.next(),
+                    _ if line[first.len()..].trim_start().starts_with("= ") => Some(first),
+                    _ => None,
+                }
+                .map(str::to_string)
+            })
+            .collect()
+    }
+
+    /// A socket named after one of the program's own helpers or globals would rebind it
+    /// (a socket `expect_reset` made every later `expect … reset` call the socket; one
+    /// named `t` was rebound by the loop that starts the two sides' threads).
+    #[test]
+    fn no_socket_variable_takes_a_name_the_program_binds_itself() {
+        let chunks = [
+            (Side::Server, "s1 = 1\n".to_string()),
+            (Side::Client, "s2 = 2\n".to_string()),
+        ];
+        let sides = two_threads(&chunks, 0, &["s1".into()]);
+        let bound: Vec<String> = [PRELUDE, FILL, sides.as_str()]
+            .iter()
+            .flat_map(|t| module_names(t))
+            .filter(|n| n != "s1" && n != "s2")
+            .collect();
+        for must in [
+            "expect",
+            "expect_closed",
+            "expect_reset",
+            "fill",
+            "run_side",
+            "t",
+        ] {
+            assert!(
+                bound.iter().any(|n| n == must),
+                "{must} not found in {bound:?}"
+            );
+        }
+        let mut names = Names::default();
+        for name in &bound {
+            let var = names.create(Some(name), Proto::Tcp, Family::V4, None);
+            assert_ne!(&var, name, "a socket named {name} keeps the name");
+        }
     }
 }

@@ -27,6 +27,12 @@ def take(name, data):
         got[name] = got.get(name, b"") + data
 
 
+def received(name, data):
+    """Prints what one recv returned and adds it to what the socket has received."""
+    print(f"{name} received {data!r}")
+    take(name, data)
+
+
 def step_recv(name, s, size):
     """One recv of at most size bytes now, as sockscope's step mode does; b"" if none came."""
     try:
@@ -38,22 +44,29 @@ def step_recv(name, s, size):
     return data
 
 
+def recv_before(deadline, s, size):
+    """One recv of at most size bytes before deadline (time.monotonic()); None if none came."""
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        s.settimeout(left)
+        try:
+            return s.recv(size)
+        except socket.timeout:
+            continue
+
+
 def expect(name, s, want, timeout, size):
     """Receives on s until what arrived holds want (the tutorials' full_msg loop); exits 1 if not."""
     deadline = time.monotonic() + timeout
     while want not in got.get(name, b""):
-        left = deadline - time.monotonic()
-        if left <= 0:
+        data = recv_before(deadline, s, size)
+        if data is None:
             sys.exit(f"expect {name}: wanted {want!r}, received {got.get(name, b'')!r}")
-        s.settimeout(left)
-        try:
-            data = s.recv(size)
-        except socket.timeout:
-            continue
         if not data and s.type == socket.SOCK_STREAM:
             sys.exit(f"expect {name}: the peer closed before {want!r} arrived")
-        print(f"{name} received {data!r}")
-        take(name, data)
+        received(name, data)
     with lock:
         have = got[name]
         got[name] = have[have.index(want) + len(want):]
@@ -63,42 +76,25 @@ def expect(name, s, want, timeout, size):
 def expect_closed(name, s, timeout, size):
     """Receives on s until recv returns b"" (the peer closed its side); exits 1 if it does not."""
     deadline = time.monotonic() + timeout
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
+    while (data := recv_before(deadline, s, size)) != b"":
+        if data is None:
             sys.exit(f"expect {name} closed: the peer did not close")
-        s.settimeout(left)
-        try:
-            data = s.recv(size)
-        except socket.timeout:
-            continue
-        if not data:
-            print(f"{name}: the peer closed the connection")
-            break
-        print(f"{name} received {data!r}")
-        take(name, data)
+        received(name, data)
+    print(f"{name}: the peer closed the connection")
     s.settimeout(TIMEOUT)
 
 
 def expect_reset(name, s, timeout, size):
     """Receives on s until recv raises ConnectionResetError (the peer reset); exits 1 if not."""
     deadline = time.monotonic() + timeout
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            sys.exit(f"expect {name} reset: the peer did not reset")
-        s.settimeout(left)
-        try:
-            data = s.recv(size)
-        except socket.timeout:
-            continue
-        except ConnectionResetError:
-            print(f"{name}: the peer reset the connection")
-            break
-        if not data:
-            sys.exit(f"expect {name} reset: the peer closed instead")
-        print(f"{name} received {data!r}")
-        take(name, data)
+    try:
+        while (data := recv_before(deadline, s, size)) != b"":
+            if data is None:
+                sys.exit(f"expect {name} reset: the peer did not reset")
+            received(name, data)
+        sys.exit(f"expect {name} reset: the peer closed instead")
+    except ConnectionResetError:
+        print(f"{name}: the peer reset the connection")
     s.settimeout(TIMEOUT)
 "#;
 

@@ -425,48 +425,6 @@ pub enum Command {
     },
 }
 
-impl Command {
-    /// The socket the command acts on, if any.
-    pub fn target(&self) -> Option<&SockRef> {
-        match self {
-            Command::Socket { .. } | Command::Status => None,
-            Command::Bind { sock, .. }
-            | Command::Listen { sock, .. }
-            | Command::Accept { sock, .. }
-            | Command::AcceptAuto { sock, .. }
-            | Command::Connect { sock, .. }
-            | Command::Send { sock, .. }
-            | Command::SendTo { sock, .. }
-            | Command::Respond { sock, .. }
-            | Command::Shutdown { sock, .. }
-            | Command::Close { sock }
-            | Command::Frame { sock, .. }
-            | Command::RecvSize { sock, .. }
-            | Command::RecvMode { sock, .. }
-            | Command::Recv { sock, .. }
-            | Command::Ready { sock }
-            | Command::RuleAdd { sock, .. }
-            | Command::RuleClear { sock }
-            | Command::Greet { sock, .. }
-            | Command::Repeat { sock, .. }
-            | Command::RepeatStop { sock }
-            | Command::Chunked { sock, .. }
-            | Command::SetOption { sock, .. }
-            | Command::Join { sock, .. }
-            | Command::Leave { sock, .. }
-            | Command::Abort { sock }
-            | Command::OnClose { sock, .. }
-            | Command::Flood { sock, .. }
-            | Command::Stats { sock }
-            | Command::Tls { sock, .. }
-            | Command::TlsSaveCert { sock, .. }
-            | Command::Relay { sock, .. }
-            | Command::Fault { sock, .. }
-            | Command::StatusOf { sock } => Some(sock),
-        }
-    }
-}
-
 /// What a listener does with a connection it accepted once the peer has closed its side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OnClose {

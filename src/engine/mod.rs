@@ -25,6 +25,7 @@
 mod addr;
 pub mod checksum;
 mod command;
+mod command_parts;
 pub mod diag;
 mod errno;
 mod error;

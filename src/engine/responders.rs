@@ -199,18 +199,6 @@ fn bytes_regex(src: &str) -> Result<Regex, String> {
         })
 }
 
-/// The first rule that matches `msg`: its expanded reply and whether to close after it
-/// (`{seq}` the same as `{counter}`).
-#[cfg(test)]
-pub(crate) fn answer(
-    rules: &[CompiledRule],
-    msg: &[u8],
-    peer: String,
-    counter: u64,
-) -> Option<(Vec<u8>, bool)> {
-    answer_with(rules, msg, peer, counter, counter)
-}
-
 /// The first rule that matches `msg`: its reply, expanded with the reply `counter` and the
 /// socket's message number `seq`, and whether to close after it.
 pub(crate) fn answer_with(
@@ -246,23 +234,24 @@ mod tests {
         .expect("valid rule")
     }
 
+    /// The reply the first matching rule gives `msg` (from peer `p`, as the first reply)
+    /// and whether it closes after it.
+    fn says(rules: &[CompiledRule], msg: &[u8]) -> Option<(String, bool)> {
+        let (reply, close) = answer_with(rules, msg, "p".into(), 1, 1)?;
+        Some((String::from_utf8_lossy(&reply).into_owned(), close))
+    }
+
     #[test]
     fn the_seeds_ok_err_rule_by_length_parity() {
         let rules = vec![
             rule(Match::Regex("(?s-u)^(..)*$".into()), "OK", false),
             rule(Match::Any, "Err", false),
         ];
+        assert_eq!(says(&rules, b"four"), Some(("OK".into(), false)));
+        assert_eq!(says(&rules, b"three"), Some(("Err".into(), false)));
         assert_eq!(
-            answer(&rules, b"four", "p".into(), 1),
-            Some((b"OK".to_vec(), false))
-        );
-        assert_eq!(
-            answer(&rules, b"three", "p".into(), 1),
-            Some((b"Err".to_vec(), false))
-        );
-        assert_eq!(
-            answer(&rules, "é".as_bytes(), "p".into(), 1),
-            Some((b"OK".to_vec(), false)),
+            says(&rules, "é".as_bytes()),
+            Some(("OK".into(), false)),
             "bytes, not chars"
         );
     }
@@ -281,8 +270,8 @@ mod tests {
             (b"\xff\xfe", "OK"),
         ] {
             assert_eq!(
-                answer(&rules, msg, "p".into(), 1).map(|r| r.0),
-                Some(want.as_bytes().to_vec()),
+                says(&rules, msg).map(|r| r.0).as_deref(),
+                Some(want),
                 "{msg:?}"
             );
         }
@@ -338,14 +327,8 @@ mod tests {
             rule(Match::Exact(b"close".to_vec()), "bye", true),
             rule(Match::Any, "OK", false),
         ];
-        assert_eq!(
-            answer(&rules, b"close", "p".into(), 1),
-            Some((b"bye".to_vec(), true))
-        );
-        assert_eq!(
-            answer(&rules, b"closed", "p".into(), 1),
-            Some((b"OK".to_vec(), false))
-        );
+        assert_eq!(says(&rules, b"close"), Some(("bye".into(), true)));
+        assert_eq!(says(&rules, b"closed"), Some(("OK".into(), false)));
     }
 
     #[test]
@@ -355,9 +338,8 @@ mod tests {
             "you asked {1} over {2} ({len} bytes)",
             false,
         )];
-        let (reply, _) =
-            answer(&rules, b"GET /index.html HTTP/1.1\r\n", "p".into(), 1).expect("matches");
-        assert_eq!(reply, b"you asked /index.html over 1.1 (26 bytes)");
+        let (reply, _) = says(&rules, b"GET /index.html HTTP/1.1\r\n").expect("matches");
+        assert_eq!(reply, "you asked /index.html over 1.1 (26 bytes)");
     }
 
     #[test]
@@ -367,14 +349,14 @@ mod tests {
             rule(Match::Contains(b"help".to_vec()), "{upper}", false),
         ];
         assert_eq!(
-            answer(&rules, b"PING 1", "p".into(), 7).map(|r| r.0),
+            answer_with(&rules, b"PING 1", "p".into(), 7, 7).map(|r| r.0),
             Some(b"PONG 7".to_vec())
         );
         assert_eq!(
-            answer(&rules, b"please help", "p".into(), 1).map(|r| r.0),
-            Some(b"PLEASE HELP".to_vec())
+            says(&rules, b"please help"),
+            Some(("PLEASE HELP".into(), false))
         );
-        assert_eq!(answer(&rules, b"nothing", "p".into(), 1), None);
+        assert_eq!(says(&rules, b"nothing"), None);
     }
 
     #[test]
@@ -388,16 +370,10 @@ mod tests {
             rule(Match::Checksum(Checksum::Crc16Modbus, false), "bad", false),
         ];
         let good = Checksum::Crc16Modbus.append(b"\x07\x03\x00\x00\x00\x01");
-        assert_eq!(
-            answer(&rules, &good, "p".into(), 1).map(|r| r.0),
-            Some(b"ok \x07".to_vec())
-        );
+        assert_eq!(says(&rules, &good), Some(("ok \x07".into(), false)));
         let mut bad = good.clone();
         bad[2] = 9;
-        assert_eq!(
-            answer(&rules, &bad, "p".into(), 1).map(|r| r.0),
-            Some(b"bad".to_vec())
-        );
+        assert_eq!(says(&rules, &bad), Some(("bad".into(), false)));
     }
 
     #[test]

@@ -82,6 +82,8 @@ mod print_stress;
 mod print_tls;
 mod print_tools;
 mod sockref;
+#[cfg(test)]
+mod test_lines;
 
 pub use duration::{DurationError, duration_text, parse_duration};
 pub use error::ParseError;

@@ -205,6 +205,16 @@ impl<'a> Parser<'a> {
         parse_new_name(self.src, t.text, t.start)
     }
 
+    /// An optional `as NAME` at `t`: the name, and `t` moved on to the word after it.
+    fn as_name(&mut self, t: &mut Option<Token<'a>>) -> Result<Option<String>, ParseError> {
+        if !is_word(t.as_ref(), "as") {
+            return Ok(None);
+        }
+        let name = self.name()?;
+        *t = self.next()?;
+        Ok(Some(name))
+    }
+
     /// A word as a duration; `expected` is the error when it is no duration at all.
     fn duration_of(&self, tok: &Token<'_>, expected: &str) -> Result<Duration, ParseError> {
         match parse_duration(tok.text) {
@@ -223,16 +233,15 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// The next word as a duration; `expected` is the error when it is missing or no duration.
+    fn duration(&mut self, expected: &str) -> Result<Duration, ParseError> {
+        let t = self.need(expected)?;
+        self.duration_of(&t, expected)
+    }
+
     /// An optional last word that is a duration.
     fn last_duration(&mut self) -> Result<Option<Duration>, ParseError> {
-        match self.next()? {
-            None => Ok(None),
-            Some(t) => {
-                let d = self.duration_of(&t, DURATION_OR_END)?;
-                self.end()?;
-                Ok(Some(d))
-            }
-        }
+        self.last(|p, t| p.duration_of(&t, DURATION_OR_END))
     }
 
     fn statement(&mut self) -> Result<Statement, ParseError> {
@@ -285,13 +294,9 @@ impl<'a> Parser<'a> {
                 Command::Close { sock }
             }
             "sleep" => return self.sleep(),
-            "status" => match self.next()? {
+            "status" => match self.last(|p, t| p.sock_of(&t))? {
                 None => Command::Status,
-                Some(t) => {
-                    let sock = self.sock_of(&t)?;
-                    self.end()?;
-                    Command::StatusOf { sock }
-                }
+                Some(sock) => Command::StatusOf { sock },
             },
             _ => match self.more(&word)? {
                 Some(cmd) => cmd,
@@ -318,9 +323,7 @@ impl<'a> Parser<'a> {
 
     /// `sleep DURATION`.
     fn sleep(&mut self) -> Result<Statement, ParseError> {
-        const DURATION: &str = "a duration (250ms, 2s, 1.5s)";
-        let t = self.need(DURATION)?;
-        let d = self.duration_of(&t, DURATION)?;
+        let d = self.duration("a duration (250ms, 2s, 1.5s)")?;
         self.end()?;
         Ok(Statement::Sleep(d))
     }
@@ -335,7 +338,6 @@ impl<'a> Parser<'a> {
             "unix" => (Proto::UnixStream, Family::Unix),
             _ => return Err(self.unexpected(&t, PROTO)),
         };
-        let mut name = None;
         let mut expected = if family == Family::Unix {
             "`stream`, `dgram`, `as NAME` or end of line"
         } else {
@@ -356,10 +358,9 @@ impl<'a> Parser<'a> {
             expected = "`as NAME` or end of line";
             t = self.next()?;
         }
-        if is_word(t.as_ref(), "as") {
-            name = Some(self.name()?);
+        let name = self.as_name(&mut t)?;
+        if name.is_some() {
             expected = END;
-            t = self.next()?;
         }
         self.end_at(t, expected)?;
         Ok(Command::Socket {
@@ -372,23 +373,18 @@ impl<'a> Parser<'a> {
     /// `listen ID [BACKLOG]`
     fn listen(&mut self) -> Result<Command, ParseError> {
         let sock = self.sock()?;
-        let backlog = match self.next()? {
-            None => None,
-            Some(t) => {
-                if t.text.is_empty() || !t.text.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(self.unexpected(&t, "a backlog (a number) or end of line"));
-                }
-                let Ok(n) = t.text.parse::<u32>() else {
-                    return Err(self.src.at(
-                        t.start,
-                        format!("a backlog from 0 to {}", u32::MAX),
-                        format!("{} (out of range)", quote_found(t.text)),
-                    ));
-                };
-                self.end()?;
-                Some(n)
+        let backlog = self.last(|p, t| {
+            if t.text.is_empty() || !t.text.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(p.unexpected(&t, "a backlog (a number) or end of line"));
             }
-        };
+            t.text.parse::<u32>().map_err(|_| {
+                p.src.at(
+                    t.start,
+                    format!("a backlog from 0 to {}", u32::MAX),
+                    format!("{} (out of range)", quote_found(t.text)),
+                )
+            })
+        })?;
         Ok(Command::Listen { sock, backlog })
     }
 
@@ -398,35 +394,22 @@ impl<'a> Parser<'a> {
         let mut t = self.next()?;
         if is_word(t.as_ref(), "auto") {
             const ON_OFF: &str = "`on`, `off` or end of line";
-            let on = match self.next()? {
-                None => true,
-                Some(w) => {
-                    let on = match w.text {
-                        "on" => true,
-                        "off" => false,
-                        _ => return Err(self.unexpected(&w, ON_OFF)),
-                    };
-                    self.end()?;
-                    on
-                }
-            };
-            return Ok(Command::AcceptAuto { sock, on });
+            let on = self.last(|p, w| match w.text {
+                "on" => Ok(true),
+                "off" => Ok(false),
+                _ => Err(p.unexpected(&w, ON_OFF)),
+            })?;
+            return Ok(Command::AcceptAuto {
+                sock,
+                on: on.unwrap_or(true),
+            });
         }
-        let mut expected = "`as NAME`, `auto`, a duration (250ms, 2s) or end of line";
-        let mut name = None;
-        if is_word(t.as_ref(), "as") {
-            name = Some(self.name()?);
-            expected = DURATION_OR_END;
-            t = self.next()?;
-        }
-        let timeout = match t {
-            None => None,
-            Some(w) => {
-                let d = self.duration_of(&w, expected)?;
-                self.end()?;
-                Some(d)
-            }
+        let name = self.as_name(&mut t)?;
+        let expected = match name {
+            Some(_) => DURATION_OR_END,
+            None => "`as NAME`, `auto`, a duration (250ms, 2s) or end of line",
         };
+        let timeout = self.last_of(t, |p, w| p.duration_of(&w, expected))?;
         Ok(Command::Accept {
             sock,
             name,
@@ -440,20 +423,19 @@ impl<'a> Parser<'a> {
         let sock = self.sock()?;
         let expected = format!("{PAYLOAD_FORMS}, `closed` or `reset`");
         let t = self.need(&expected)?;
-        if t.text == "closed" {
-            let timeout = self.last_duration()?;
-            return Ok(Statement::ExpectClosed { sock, timeout });
-        }
-        if t.text == "reset" {
-            let timeout = self.last_duration()?;
-            return Ok(Statement::ExpectReset { sock, timeout });
-        }
-        let payload = self.fixed_payload_of(&t, &expected)?;
+        let payload = match t.text {
+            "closed" | "reset" => None,
+            _ => Some(self.fixed_payload_of(&t, &expected)?),
+        };
         let timeout = self.last_duration()?;
-        Ok(Statement::Expect {
-            sock,
-            payload,
-            timeout,
+        Ok(match payload {
+            Some(payload) => Statement::Expect {
+                sock,
+                payload,
+                timeout,
+            },
+            None if t.text == "closed" => Statement::ExpectClosed { sock, timeout },
+            None => Statement::ExpectReset { sock, timeout },
         })
     }
 
@@ -483,6 +465,8 @@ pub use packets::is_packet_name;
 mod relay;
 #[path = "parse_stress.rs"]
 mod stress;
+#[path = "parse_tail.rs"]
+mod tail;
 #[path = "parse_tls.rs"]
 mod tls;
 

@@ -46,17 +46,9 @@ impl<'a> Parser<'a> {
             }
             "to" => {
                 let to = Some(self.addr()?);
-                let idle = match self.next()? {
-                    None => None,
-                    Some(t) if t.text == "idle" => {
-                        const IDLE: &str = "an idle time (30s)";
-                        let d = self.need(IDLE)?;
-                        let d = self.duration_of(&d, IDLE)?;
-                        self.end()?;
-                        Some(d)
-                    }
-                    Some(t) => return Err(self.unexpected(&t, "`idle DURATION` or end of line")),
-                };
+                let idle = self.last_after("idle", "`idle DURATION` or end of line", |p| {
+                    p.duration("an idle time (30s)")
+                })?;
                 Ok(Command::Relay { sock, to, idle })
             }
             _ => Err(self.unexpected(&t, "`to ADDR` or `off`")),
@@ -76,20 +68,12 @@ impl<'a> Parser<'a> {
         }
         let fault = match t.text {
             "delay" => {
-                const DELAY: &str = "a delay (100ms)";
-                let d = self.need(DELAY)?;
-                let delay = self.duration_of(&d, DELAY)?;
-                let jitter = match self.next()? {
-                    None => std::time::Duration::ZERO,
-                    Some(j) if j.text == "jitter" => {
-                        const JITTER: &str = "a jitter (20ms)";
-                        let j = self.need(JITTER)?;
-                        let j = self.duration_of(&j, JITTER)?;
-                        self.end()?;
-                        j
-                    }
-                    Some(j) => return Err(self.unexpected(&j, "`jitter DURATION` or end of line")),
-                };
+                let delay = self.duration("a delay (100ms)")?;
+                let jitter =
+                    self.last_after("jitter", "`jitter DURATION` or end of line", |p| {
+                        p.duration("a jitter (20ms)")
+                    })?;
+                let jitter = jitter.unwrap_or_default();
                 return Ok(Command::Fault {
                     sock,
                     dir,
@@ -147,15 +131,9 @@ impl<'a> Parser<'a> {
 #[cfg(test)]
 mod tests {
     use crate::engine::{Command, Dir, Fault, Ppm};
-    use crate::lang::{Statement, parse_line};
+    use crate::lang::parse_line;
+    use crate::lang::test_lines::cmd;
     use std::time::Duration;
-
-    fn cmd(line: &str) -> Command {
-        match parse_line(line) {
-            Ok(Some(Statement::Engine(c))) => c,
-            other => panic!("{line}: {other:?}"),
-        }
-    }
 
     #[test]
     fn the_relay_and_fault_forms_parse_and_print_back() {

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::engine::{Addr, SockId};
+use crate::lang::test_lines::cmd;
 
 fn id(n: u32) -> SockRef {
     SockRef::Id(SockId(n))
@@ -21,13 +22,6 @@ fn ip(s: &str) -> AddrSpec {
 fn ok(line: &str) -> Statement {
     match parse_line(line) {
         Ok(Some(s)) => s,
-        other => panic!("{line:?} gave {other:?}"),
-    }
-}
-
-fn cmd(line: &str) -> Command {
-    match ok(line) {
-        Statement::Engine(c) => c,
         other => panic!("{line:?} gave {other:?}"),
     }
 }

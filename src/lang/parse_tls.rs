@@ -109,9 +109,7 @@ impl<'a> Parser<'a> {
 
     /// The handshake's time limit after `timeout`.
     fn limit(&mut self) -> Result<std::time::Duration, ParseError> {
-        const LIMIT: &str = "a handshake time limit (5s, 500ms)";
-        let t = self.need(LIMIT)?;
-        self.duration_of(&t, LIMIT)
+        self.duration("a handshake time limit (5s, 500ms)")
     }
 
     /// `P1,P2`: ALPN protocol names.
@@ -144,15 +142,9 @@ fn path_of(t: &Token<'_>) -> PathBuf {
 mod tests {
     use crate::engine::tls::{ClientSpec, ServerSpec, TlsSpec};
     use crate::engine::{Command, SockId, SockRef};
-    use crate::lang::{Statement, parse_line};
+    use crate::lang::parse_line;
+    use crate::lang::test_lines::cmd;
     use std::time::Duration;
-
-    fn cmd(line: &str) -> Command {
-        match parse_line(line) {
-            Ok(Some(Statement::Engine(c))) => c,
-            other => panic!("{line}: {other:?}"),
-        }
-    }
 
     /// Every form parses to what it says and prints back to the same text.
     #[test]

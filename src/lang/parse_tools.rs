@@ -30,6 +30,15 @@ use crate::lang::lexer::Token;
 
 const FRAMINGS: &str = "`raw`, `lines`, `crlf`, `delim PAYLOAD`, `len1`, `len2be`, `len2le`, `len4be`, `len4le` or `fixed N`";
 
+/// The length-header framings: word, header width in bytes, big-endian.
+const LENGTH_HEADERS: [(&str, u8, bool); 5] = [
+    ("len1", 1, true),
+    ("len2be", 2, true),
+    ("len2le", 2, false),
+    ("len4be", 4, true),
+    ("len4le", 4, false),
+];
+
 /// The most bytes a `recv`, a `recvsize` and a flood message take: the engine's limit.
 const RECV_MAX: u64 = crate::engine::RECV_MAX as u64;
 
@@ -87,16 +96,12 @@ impl<'a> Parser<'a> {
     /// `recv ID [N]`.
     fn recv(&mut self) -> Result<Command, ParseError> {
         let sock = self.sock()?;
-        let max = match self.next()? {
-            None => None,
-            Some(t) => {
-                let n =
-                    self.number_of(&t, "a byte count (1 to 65536) or end of line", 1, 65_536)?;
-                self.end()?;
-                Some(n as usize)
-            }
-        };
-        Ok(Command::Recv { sock, max })
+        const MAX: &str = "a byte count (1 to 65536) or end of line";
+        let max = self.last(|p, t| p.number_of(&t, MAX, 1, RECV_MAX))?;
+        Ok(Command::Recv {
+            sock,
+            max: max.map(|n| n as usize),
+        })
     }
 
     /// `greet ID PAYLOAD [close]`, `greet ID off`.
@@ -142,22 +147,18 @@ impl<'a> Parser<'a> {
         const GROUP: &str = "a multicast group address (239.1.2.3, ff02::1)";
         let t = self.need(GROUP)?;
         let group: IpAddr = t.text.parse().map_err(|_| self.unexpected(&t, GROUP))?;
-        let iface = match self.next()? {
-            None => None,
-            Some(t) => {
-                let ok = t.bare().is_some_and(|w| {
-                    w.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || ".:-_%".contains(c))
-                });
-                if !ok {
-                    return Err(
-                        self.unexpected(&t, "an interface (address, name or index) or end of line")
-                    );
-                }
-                self.end()?;
-                Some(t.text.to_string())
+        let iface = self.last(|p, t| {
+            let ok = t.bare().is_some_and(|w| {
+                w.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".:-_%".contains(c))
+            });
+            if !ok {
+                return Err(
+                    p.unexpected(&t, "an interface (address, name or index) or end of line")
+                );
             }
-        };
+            Ok(t.text.to_string())
+        })?;
         Ok(if join {
             Command::Join { sock, group, iface }
         } else {
@@ -205,11 +206,6 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn duration(&mut self, expected: &str) -> Result<std::time::Duration, ParseError> {
-        let t = self.need(expected)?;
-        self.duration_of(&t, expected)
-    }
-
     /// One of the given keywords.
     pub(super) fn choice<T: Copy>(
         &mut self,
@@ -226,14 +222,8 @@ impl<'a> Parser<'a> {
 
     /// An optional last word `close`.
     fn close_flag(&mut self) -> Result<bool, ParseError> {
-        match self.next()? {
-            None => Ok(false),
-            Some(t) if t.text == "close" => {
-                self.end()?;
-                Ok(true)
-            }
-            Some(t) => Err(self.unexpected(&t, "`close` or end of line")),
-        }
+        let close = self.last_after("close", "`close` or end of line", |_| Ok(()))?;
+        Ok(close.is_some())
     }
 
     /// An inline payload (text, hex or `@NAME`), for templates.
@@ -254,26 +244,9 @@ impl<'a> Parser<'a> {
             "raw" => Framing::Raw,
             "lines" => Framing::Delimited(b"\n".to_vec()),
             "crlf" => Framing::Delimited(b"\r\n".to_vec()),
-            "len1" => Framing::LengthPrefixed {
-                width: 1,
-                big_endian: true,
-            },
-            "len2be" => Framing::LengthPrefixed {
-                width: 2,
-                big_endian: true,
-            },
-            "len2le" => Framing::LengthPrefixed {
-                width: 2,
-                big_endian: false,
-            },
-            "len4be" => Framing::LengthPrefixed {
-                width: 4,
-                big_endian: true,
-            },
-            "len4le" => Framing::LengthPrefixed {
-                width: 4,
-                big_endian: false,
-            },
+            w if let Some(&(_, width, big_endian)) = LENGTH_HEADERS.iter().find(|h| h.0 == w) => {
+                Framing::LengthPrefixed { width, big_endian }
+            }
             "delim" => {
                 let d = self.inline("a delimiter (\"\\n\", hex:00)")?;
                 if d.is_empty() {
@@ -367,15 +340,7 @@ impl<'a> Parser<'a> {
 
     /// An optional last `to ADDR`.
     pub(super) fn opt_to(&mut self) -> Result<Option<crate::engine::AddrSpec>, ParseError> {
-        match self.next()? {
-            None => Ok(None),
-            Some(t) if t.text == "to" => {
-                let a = self.addr()?;
-                self.end()?;
-                Ok(Some(a))
-            }
-            Some(t) => Err(self.unexpected(&t, "`to ADDR` or end of line")),
-        }
+        self.last_after("to", "`to ADDR` or end of line", Self::addr)
     }
 
     /// `flood ID SIZE max|N/s COUNT|DURATION [to ADDR]`
@@ -419,21 +384,16 @@ impl<'a> Parser<'a> {
         let expected = format!("an option ({})", names.join(", "));
         let t = self.need(&expected)?;
         let opt = SockOpt::from_name(t.text).ok_or_else(|| self.unexpected(&t, &expected))?;
-        let value = match self.next()? {
-            None => None,
-            Some(v) => {
-                let form = format!("{} or end of line", opt.value_form());
-                let value = match (v.text, opt) {
-                    ("on" | "1", o) if o.is_bool() => OptValue::Bool(true),
-                    ("off" | "0", o) if o.is_bool() => OptValue::Bool(false),
-                    (_, o) if o.is_bool() => return Err(self.unexpected(&v, &form)),
-                    ("off", SockOpt::Linger) => OptValue::Off,
-                    _ => OptValue::Num(self.number_of(&v, &form, 0, u32::MAX.into())? as u32),
-                };
-                self.end()?;
-                Some(value)
-            }
-        };
+        let value = self.last(|p, v| {
+            let form = format!("{} or end of line", opt.value_form());
+            Ok(match (v.text, opt) {
+                ("on" | "1", o) if o.is_bool() => OptValue::Bool(true),
+                ("off" | "0", o) if o.is_bool() => OptValue::Bool(false),
+                (_, o) if o.is_bool() => return Err(p.unexpected(&v, &form)),
+                ("off", SockOpt::Linger) => OptValue::Off,
+                _ => OptValue::Num(p.number_of(&v, &form, 0, u32::MAX.into())? as u32),
+            })
+        })?;
         Ok(Command::SetOption { sock, opt, value })
     }
 }

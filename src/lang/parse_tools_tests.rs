@@ -1,18 +1,17 @@
 //! Tests of the parser's commands beyond the core lifecycle (parse_tools.rs).
 
 use crate::engine::{Command, Framing, Match, OptValue, SockOpt};
-use crate::lang::{Statement, parse_line};
+use crate::lang::parse_line;
+use crate::lang::test_lines::cmd;
 
-fn cmd(line: &str) -> Command {
+/// The column of the error `line` gives, after checking that its words hold `says`.
+fn fails(line: &str, says: &str) -> usize {
     match parse_line(line) {
-        Ok(Some(Statement::Engine(c))) => c,
-        other => panic!("{line}: {other:?}"),
-    }
-}
-
-fn err(line: &str) -> (usize, String) {
-    match parse_line(line) {
-        Err(e) => (e.col, e.to_string()),
+        Err(e) => {
+            let text = e.to_string();
+            assert!(text.contains(says), "{line}: {text}");
+            e.col
+        }
         other => panic!("{line} should not parse: {other:?}"),
     }
 }
@@ -39,11 +38,8 @@ fn framing_forms() {
             ..
         }
     ));
-    let (col, text) = err("frame s1 len3");
-    assert_eq!(col, 10, "{text}");
-    assert!(text.contains("len2be"), "{text}");
-    let (_, text) = err("frame s1 fixed 0");
-    assert!(text.contains("from 1"), "{text}");
+    assert_eq!(fails("frame s1 len3", "len2be"), 10);
+    fails("frame s1 fixed 0", "from 1");
 }
 
 #[test]
@@ -55,11 +51,8 @@ fn rules_need_reply_and_inline_templates() {
     };
     assert_eq!(rule.on, Match::Prefix(b"PING".to_vec()));
     assert!(rule.close);
-    let (col, text) = err(r#"rule srv add exact "a" answer "b""#);
-    assert_eq!(col, 24, "{text}");
-    assert!(text.contains("`reply`"), "{text}");
-    let (_, text) = err("rule srv add any reply file:/etc/passwd");
-    assert!(text.contains("not file:"), "{text}");
+    assert_eq!(fails(r#"rule srv add exact "a" answer "b""#, "`reply`"), 24);
+    fails("rule srv add any reply file:/etc/passwd", "not file:");
 }
 
 #[test]
@@ -83,11 +76,8 @@ fn option_values_follow_the_option() {
         cmd("option s1 rcvbuf"),
         Command::SetOption { value: None, .. }
     ));
-    let (col, text) = err("option s1 nodelay 5");
-    assert_eq!(col, 19, "{text}");
-    assert!(text.contains("on|off"), "{text}");
-    let (_, text) = err("option s1 nagle on");
-    assert!(text.contains("reuseaddr"), "lists the options: {text}");
+    assert_eq!(fails("option s1 nodelay 5", "on|off"), 19);
+    fails("option s1 nagle on", "reuseaddr");
 }
 
 #[test]
@@ -101,10 +91,8 @@ fn repeat_and_chunked() {
         }
     ));
     assert!(matches!(cmd("repeat s1 stop"), Command::RepeatStop { .. }));
-    let (_, text) = err(r#"repeat s1 0 1s "x""#);
-    assert!(text.contains("out of range"), "{text}");
-    let (_, text) = err(r#"chunked s1 4 "x""#);
-    assert!(text.contains("delay"), "{text}");
+    fails(r#"repeat s1 0 1s "x""#, "out of range");
+    fails(r#"chunked s1 4 "x""#, "delay");
 }
 
 #[test]
@@ -117,6 +105,5 @@ fn multicast_groups() {
         cmd("leave s1 ff02::1 eth0"),
         Command::Leave { iface: Some(_), .. }
     ));
-    let (col, _) = err("join s1 notanip");
-    assert_eq!(col, 9);
+    assert_eq!(fails("join s1 notanip", ""), 9);
 }

@@ -133,19 +133,9 @@ impl LogFilter {
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
-    use std::time::SystemTime;
 
     use super::*;
     use crate::engine::{Addr, Event, EventKind};
-
-    fn ev(sock: u32, kind: EventKind) -> Event {
-        Event {
-            at: SystemTime::now(),
-            socket: Some(SockId(sock)),
-            cmd: None,
-            kind,
-        }
-    }
 
     fn addr(s: &str) -> Addr {
         Addr::Ip(s.parse().unwrap())
@@ -154,14 +144,14 @@ mod tests {
     fn sample() -> SessionLog {
         let mut log = SessionLog::new();
         log.push_command("listen srv");
-        log.push_event(ev(
+        log.push_event(Event::on(
             1,
             EventKind::Listening {
                 local: addr("127.0.0.1:5000"),
                 backlog: 128,
             },
         ));
-        log.push_event(ev(
+        log.push_event(Event::on(
             3,
             EventKind::Accepted {
                 listener: SockId(1),
@@ -171,7 +161,7 @@ mod tests {
             },
         ));
         log.push_command("send conn \"Hello\"");
-        log.push_event(ev(
+        log.push_event(Event::on(
             3,
             EventKind::Sent {
                 peer: None,
@@ -179,7 +169,7 @@ mod tests {
                 reply: false,
             },
         ));
-        log.push_event(ev(
+        log.push_event(Event::on(
             2,
             EventKind::Received {
                 peer: Some(addr("127.0.0.1:5000")),

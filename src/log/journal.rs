@@ -447,11 +447,16 @@ impl Journal {
     /// offers no recovery.
     pub fn finish(mut self) -> Result<(), JournalError> {
         let r = self.ask(Msg::Finish);
+        self.stop_writer();
+        r
+    }
+
+    /// Closes the queue and waits for the writer thread to write what it holds and end.
+    fn stop_writer(&mut self) {
         self.tx = None;
         if let Some(w) = self.worker.take() {
             let _ = w.join();
         }
-        r
     }
 }
 
@@ -473,10 +478,7 @@ impl Journal {
 
 impl Drop for Journal {
     fn drop(&mut self) {
-        self.tx = None;
-        if let Some(w) = self.worker.take() {
-            let _ = w.join();
-        }
+        self.stop_writer();
     }
 }
 

@@ -239,7 +239,7 @@ pub(super) fn write_loop(mut wr: Writer<'_>) {
 mod tests {
     use std::net::SocketAddr;
     use std::sync::Arc;
-    use std::time::{Duration, SystemTime};
+    use std::time::Duration;
 
     use serde_json::Value;
 
@@ -252,17 +252,8 @@ mod tests {
         s.parse::<SocketAddr>().map(Addr::from).unwrap()
     }
 
-    fn event(socket: u32, kind: EventKind) -> Event {
-        Event {
-            at: SystemTime::now(),
-            socket: Some(SockId(socket)),
-            cmd: None,
-            kind,
-        }
-    }
-
     fn received(socket: u32, data: Vec<u8>) -> Event {
-        event(
+        Event::on(
             socket,
             EventKind::Received {
                 peer: Some(addr("127.0.0.1:9")),
@@ -295,7 +286,7 @@ mod tests {
         };
         push(
             &mut log,
-            Some(event(
+            Some(Event::on(
                 1,
                 EventKind::Created {
                     proto: Proto::Tcp,
@@ -392,7 +383,7 @@ mod tests {
         let path = dir.path().join("same.journal.jsonl");
         let mut log = SessionLog::new();
         let created = |id, name: &str| {
-            event(
+            Event::on(
                 id,
                 EventKind::Created {
                     proto: Proto::Tcp,
@@ -401,14 +392,14 @@ mod tests {
                 },
             )
         };
-        let listening = event(
+        let listening = Event::on(
             1,
             EventKind::Listening {
                 local: addr("127.0.0.1:7000"),
                 backlog: 16,
             },
         );
-        let accepted = event(
+        let accepted = Event::on(
             2,
             EventKind::Accepted {
                 listener: SockId(1),
@@ -426,7 +417,7 @@ mod tests {
         log.push_event(accepted);
         log.push_event(received(2, b"hello\n".to_vec()));
         log.push_event(created(3, "cli"));
-        log.push_event(event(3, EventKind::Closed));
+        log.push_event(Event::on(3, EventKind::Closed));
         log.push_event(received(2, vec![0xff, 0]));
         for (i, rec) in log.iter().enumerate() {
             let rec: &Record = &rec;

@@ -388,16 +388,14 @@ mod tests {
     use super::*;
 
     fn sent(n: usize) -> Event {
-        Event {
-            at: SystemTime::now(),
-            socket: Some(SockId(1)),
-            cmd: None,
-            kind: EventKind::Sent {
+        Event::on(
+            1,
+            EventKind::Sent {
                 peer: None,
                 data: Arc::from(vec![7u8; n]),
                 reply: false,
             },
-        }
+        )
     }
 
     #[test]

@@ -327,17 +327,25 @@ mod tests {
         assert_eq!(Format::from_path(Path::new("noext")), None);
     }
 
+    /// Why saving an empty log to `path` fails, checked to name the file.
+    fn refused(path: &str) -> String {
+        let msg = match save(&SessionLog::new(), Path::new(path)) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("{path} was saved"),
+        };
+        let file = path.rsplit('/').next().unwrap_or(path);
+        assert!(msg.contains(file), "{msg}");
+        msg
+    }
+
     #[test]
     fn log_unknown_extension_lists_formats() {
-        let log = SessionLog::new();
-        let e = save(&log, Path::new("/tmp/nowhere/session.xlsx")).unwrap_err();
-        let msg = e.to_string();
-        assert!(msg.contains("session.xlsx"), "{msg}");
+        let msg = refused("/tmp/nowhere/session.xlsx");
         for ext in [".txt", ".jsonl", ".csv", ".pcap"] {
             assert!(msg.contains(ext), "{msg}");
         }
-        let e = save(&log, Path::new("/tmp/nowhere/session")).unwrap_err();
-        assert!(e.to_string().contains("without extension"), "{e}");
+        let msg = refused("/tmp/nowhere/session");
+        assert!(msg.contains("without extension"), "{msg}");
     }
 
     #[test]
@@ -359,9 +367,7 @@ mod tests {
 
     #[test]
     fn log_save_error_names_path_and_cause() {
-        let log = SessionLog::new();
-        let e = save(&log, Path::new("/nonexistent-dir-sockscope/x.txt")).unwrap_err();
-        let msg = e.to_string();
+        let msg = refused("/nonexistent-dir-sockscope/x.txt");
         assert!(msg.contains("/nonexistent-dir-sockscope/x.txt"), "{msg}");
         assert!(msg.contains("temporary file"), "{msg}");
     }

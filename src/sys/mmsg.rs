@@ -63,32 +63,27 @@ impl RecvBatch {
             iov_base: std::ptr::null_mut(),
             iov_len: 0,
         }; BATCH];
-        // SAFETY: mmsghdr is plain data; all-zero is a valid empty header.
-        let mut hdrs: [libc::mmsghdr; BATCH] = unsafe { std::mem::zeroed() };
+        let mut hdrs = [empty_header(); BATCH];
+        let name_len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
         for i in 0..BATCH {
             // SAFETY: i * slot + slot <= BATCH * self.slot == buf.len(): in bounds.
             iovs[i].iov_base = unsafe { base.add(i * slot) }.cast();
             iovs[i].iov_len = slot;
-            hdrs[i].msg_hdr.msg_iov = &mut iovs[i];
-            hdrs[i].msg_hdr.msg_iovlen = 1;
-            hdrs[i].msg_hdr.msg_name = (&mut self.addrs[i] as *mut libc::sockaddr_storage).cast();
-            hdrs[i].msg_hdr.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+            let name = (&mut self.addrs[i] as *mut libc::sockaddr_storage).cast();
+            point(&mut hdrs[i], &mut iovs[i], name, name_len);
         }
+        let flags = libc::MSG_TRUNC | libc::MSG_DONTWAIT;
         // SAFETY: every header points at a live iovec over its own slot of `buf` and at its
         // own sockaddr_storage, all of which outlive the call; vlen is the array's length.
-        let n = unsafe {
+        let n = counted(unsafe {
             libc::recvmmsg(
                 fd,
                 hdrs.as_mut_ptr(),
                 BATCH as libc::c_uint,
-                libc::MSG_TRUNC | libc::MSG_DONTWAIT,
+                flags,
                 std::ptr::null_mut(),
             )
-        };
-        if n < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        let n = n as usize;
+        })?;
         for h in &hdrs[..n] {
             self.got.push((h.msg_len as usize, h.msg_hdr.msg_namelen));
         }
@@ -109,30 +104,42 @@ pub(crate) fn send_copies(
         iov_base: data.as_ptr().cast_mut().cast(),
         iov_len: data.len(),
     };
-    // SAFETY: mmsghdr is plain data; all-zero is a valid empty header.
-    let mut hdrs: [libc::mmsghdr; BATCH] = unsafe { std::mem::zeroed() };
+    let (name, name_len) = match to {
+        Some(sa) => (sa.as_ptr().cast_mut().cast(), sa.len()),
+        None => (std::ptr::null_mut(), 0),
+    };
+    let mut hdrs = [empty_header(); BATCH];
     for h in &mut hdrs[..count] {
-        h.msg_hdr.msg_iov = &mut iov;
-        h.msg_hdr.msg_iovlen = 1;
-        if let Some(sa) = to {
-            h.msg_hdr.msg_name = sa.as_ptr().cast_mut().cast();
-            h.msg_hdr.msg_namelen = sa.len();
-        }
+        point(h, &mut iov, name, name_len);
     }
+    let flags = libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT;
     // SAFETY: the headers point at one live iovec over `data` (which the kernel only reads)
     // and at `to`'s address, both alive for the call; vlen <= the array's length.
-    let n = unsafe {
-        libc::sendmmsg(
-            fd,
-            hdrs.as_mut_ptr(),
-            count as libc::c_uint,
-            libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT,
-        )
-    };
-    if n < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(n as usize)
+    counted(unsafe { libc::sendmmsg(fd, hdrs.as_mut_ptr(), count as libc::c_uint, flags) })
+}
+
+/// A header that points at nothing yet.
+fn empty_header() -> libc::mmsghdr {
+    // SAFETY: mmsghdr is plain data; all-zero is a valid empty header.
+    unsafe { std::mem::zeroed() }
+}
+
+/// Points `h` at one iovec and at an address (`name` null and `name_len` 0 for none).
+fn point(
+    h: &mut libc::mmsghdr,
+    iov: *mut libc::iovec,
+    name: *mut libc::c_void,
+    name_len: libc::socklen_t,
+) {
+    h.msg_hdr.msg_iov = iov;
+    h.msg_hdr.msg_iovlen = 1;
+    h.msg_hdr.msg_name = name;
+    h.msg_hdr.msg_namelen = name_len;
+}
+
+/// How many datagrams a batched call took, or the OS error it set.
+fn counted(n: libc::c_int) -> io::Result<usize> {
+    usize::try_from(n).map_err(|_| io::Error::last_os_error())
 }
 
 #[cfg(test)]

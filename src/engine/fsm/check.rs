@@ -156,13 +156,14 @@ impl Facts<'_> {
     }
 
     fn send_stream(&self) -> Result<(), Refusal> {
-        let label = self.label();
         match self.state {
-            S::Connecting => Err(Refusal::StillConnecting { label }),
-            S::Listening => Err(Refusal::SendOnListener { label }),
-            _ if !self.connected() => Err(Refusal::ConnectFirst { label }),
-            _ if self.write_done => Err(Refusal::WriteShut { label }),
-            _ => Ok(()),
+            S::Connecting => Err(Refusal::StillConnecting {
+                label: self.label(),
+            }),
+            S::Listening => Err(Refusal::SendOnListener {
+                label: self.label(),
+            }),
+            _ => self.paced_stream(),
         }
     }
 
@@ -175,6 +176,8 @@ impl Facts<'_> {
         }
     }
 
+    /// A connected stream whose write side is open (what `send` asks once it is neither
+    /// connecting nor listening).
     fn paced_stream(&self) -> Result<(), Refusal> {
         let label = self.label();
         match self.state {

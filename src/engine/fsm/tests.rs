@@ -43,77 +43,98 @@ const STATES: [S; 8] = [
     S::Closed,
 ];
 
-/// Checks one row of a table: `step` in each of [`STATES`] (half-closed: both sides done).
-fn row(proto: Proto, step: Step, expected: [&str; 8]) {
-    for (state, want) in STATES.iter().zip(expected) {
-        let got = verdict(facts(proto, *state).check(step));
+/// One row of a table: `step`'s verdict in each of [`STATES`] (half-closed: both sides
+/// done) — `usual` in every state but those `except` names, and a reset or closed socket
+/// refused as such unless `except` says otherwise.
+fn row(proto: Proto, step: Step, usual: &str, except: &[(S, &str)]) {
+    for state in STATES {
+        let fixed = match state {
+            S::Reset => "ResetByPeer",
+            S::Closed => "Closed",
+            _ => usual,
+        };
+        let want = except
+            .iter()
+            .find(|(s, _)| *s == state)
+            .map_or(fixed, |(_, w)| *w);
+        let got = verdict(facts(proto, state).check(step));
         assert_eq!(got, want, "{proto} {step:?} in {state}");
     }
 }
 
+/// `connect` in the states before a connection, for every transport.
+const CONNECT: [(S, &str); 4] = [
+    (S::Created, "ok"),
+    (S::Bound, "ok"),
+    (S::Listening, "ListeningCannotConnect"),
+    (S::Connecting, "AlreadyConnecting"),
+];
+
 #[test]
 fn a_tcp_socket_takes_each_step_in_its_states() {
-    use Proto::Tcp;
-    let (gone, closed) = ("ResetByPeer", "Closed");
-    #[rustfmt::skip]
-    let table: [(Step, [&str; 8]); 12] = [
-        (Step::Bind, ["ok", "AlreadyBound", "AlreadyBound", "BindWhileConnecting", "AlreadyBound", "AlreadyBound", gone, closed]),
-        (Step::Listen, ["ok", "ok", "ok", "ConnectedCannotListen", "ConnectedCannotListen", "ConnectedCannotListen", gone, closed]),
-        (Step::Accept, ["NotListening", "NotListening", "ok", "NotListening", "NotListening", "NotListening", gone, closed]),
-        (Step::OnClose, ["OnCloseNotListener", "OnCloseNotListener", "ok", "OnCloseNotListener", "OnCloseNotListener", "OnCloseNotListener", gone, closed]),
-        (Step::Connect, ["ok", "ok", "ListeningCannotConnect", "AlreadyConnecting", "AlreadyConnected", "AlreadyConnected", gone, closed]),
-        (Step::Send, ["ConnectFirst", "ConnectFirst", "SendOnListener", "StillConnecting", "ok", "WriteShut", gone, closed]),
-        (Step::SendTo, ["SendToOnStream", "SendToOnStream", "SendToOnStream", "SendToOnStream", "SendToOnStream", "SendToOnStream", gone, closed]),
-        (Step::Paced, ["ConnectFirst", "ConnectFirst", "ConnectFirst", "ConnectFirst", "ok", "WriteShut", gone, closed]),
-        (Step::PacedTo, ["ToOnStream", "ToOnStream", "ToOnStream", "ToOnStream", "ToOnStream", "ToOnStream", gone, closed]),
-        (Step::Shutdown, ["NotConnected", "NotConnected", "NotConnected", "NotConnected", "ok", "ok", gone, closed]),
-        (Step::Close, ["ok", "ok", "ok", "ok", "ok", "ok", "ok", "AlreadyClosed"]),
-        (Step::Abort, ["ok", "ok", "ok", "ok", "ok", "ok", gone, "AlreadyClosed"]),
+    let tcp = |step, usual, except| row(Proto::Tcp, step, usual, except);
+    tcp(
+        Step::Bind,
+        "AlreadyBound",
+        &[(S::Created, "ok"), (S::Connecting, "BindWhileConnecting")],
+    );
+    let stream = [(S::Created, "ok"), (S::Bound, "ok"), (S::Listening, "ok")];
+    tcp(Step::Listen, "ConnectedCannotListen", &stream);
+    tcp(Step::Accept, "NotListening", &[(S::Listening, "ok")]);
+    tcp(Step::OnClose, "OnCloseNotListener", &[(S::Listening, "ok")]);
+    tcp(Step::Connect, "AlreadyConnected", &CONNECT);
+    let send = [
+        (S::Listening, "SendOnListener"),
+        (S::Connecting, "StillConnecting"),
+        (S::Connected, "ok"),
+        (S::HalfClosed, "WriteShut"),
     ];
-    for (step, expected) in table {
-        row(Tcp, step, expected);
-    }
+    tcp(Step::Send, "ConnectFirst", &send);
+    tcp(Step::SendTo, "SendToOnStream", &[]);
+    tcp(
+        Step::Paced,
+        "ConnectFirst",
+        &[(S::Connected, "ok"), (S::HalfClosed, "WriteShut")],
+    );
+    tcp(Step::PacedTo, "ToOnStream", &[]);
+    tcp(
+        Step::Shutdown,
+        "NotConnected",
+        &[(S::Connected, "ok"), (S::HalfClosed, "ok")],
+    );
+    tcp(
+        Step::Close,
+        "ok",
+        &[(S::Reset, "ok"), (S::Closed, "AlreadyClosed")],
+    );
+    tcp(Step::Abort, "ok", &[(S::Closed, "AlreadyClosed")]);
 }
 
 #[test]
 fn a_udp_socket_sends_to_addresses_and_never_listens() {
-    use Proto::Udp;
-    let (gone, closed) = ("ResetByPeer", "Closed");
-    #[rustfmt::skip]
-    let table: [(Step, [&str; 8]); 11] = [
-        (Step::Listen, ["ListenNotStream", "ListenNotStream", "ListenNotStream", "ListenNotStream", "ListenNotStream", "ListenNotStream", gone, closed]),
-        (Step::Accept, ["AcceptNotStream", "AcceptNotStream", "AcceptNotStream", "AcceptNotStream", "AcceptNotStream", "AcceptNotStream", gone, closed]),
-        (Step::Connect, ["ok", "ok", "ListeningCannotConnect", "AlreadyConnecting", "ok", "ok", gone, closed]),
-        (Step::Send, ["NoPeerUseSendTo", "NoPeerUseSendTo", "NoPeerUseSendTo", "StillConnecting", "ok", "ok", gone, closed]),
-        (Step::SendTo, ["ok", "ok", "ok", "ok", "ok", "ok", gone, closed]),
-        (Step::Paced, ["NoPeerAddTo", "NoPeerAddTo", "NoPeerAddTo", "NoPeerAddTo", "ok", "ok", gone, closed]),
-        (Step::Chunked, ["NoPeerForPieces", "NoPeerForPieces", "NoPeerForPieces", "NoPeerForPieces", "ok", "ok", gone, closed]),
-        (Step::Shutdown, ["ShutdownDatagram", "ShutdownDatagram", "ShutdownDatagram", "ShutdownDatagram", "ShutdownDatagram", "ShutdownDatagram", gone, closed]),
-        (Step::Abort, ["AbortNotTcp", "AbortNotTcp", "AbortNotTcp", "AbortNotTcp", "AbortNotTcp", "AbortNotTcp", gone, "AlreadyClosed"]),
-        (Step::Frame, ["FrameDatagram", "FrameDatagram", "FrameDatagram", "FrameDatagram", "FrameDatagram", "FrameDatagram", gone, closed]),
-        (Step::Multicast, ["ok", "ok", "ok", "ok", "ok", "ok", gone, closed]),
+    let udp = |step, usual, except| row(Proto::Udp, step, usual, except);
+    udp(Step::Listen, "ListenNotStream", &[]);
+    udp(Step::Accept, "AcceptNotStream", &[]);
+    udp(Step::Connect, "ok", &CONNECT);
+    let send = [
+        (S::Connecting, "StillConnecting"),
+        (S::Connected, "ok"),
+        (S::HalfClosed, "ok"),
     ];
-    for (step, expected) in table {
-        row(Udp, step, expected);
-    }
+    udp(Step::Send, "NoPeerUseSendTo", &send);
+    udp(Step::SendTo, "ok", &[]);
+    let peer = [(S::Connected, "ok"), (S::HalfClosed, "ok")];
+    udp(Step::Paced, "NoPeerAddTo", &peer);
+    udp(Step::Chunked, "NoPeerForPieces", &peer);
+    udp(Step::Shutdown, "ShutdownDatagram", &[]);
+    udp(Step::Abort, "AbortNotTcp", &[(S::Closed, "AlreadyClosed")]);
+    udp(Step::Frame, "FrameDatagram", &[]);
+    udp(Step::Multicast, "ok", &[]);
 }
 
 #[test]
 fn unix_sockets_are_neither_tcp_nor_udp() {
-    row(
-        Proto::UnixStream,
-        Step::Multicast,
-        [
-            "MulticastNotUdp",
-            "MulticastNotUdp",
-            "MulticastNotUdp",
-            "MulticastNotUdp",
-            "MulticastNotUdp",
-            "MulticastNotUdp",
-            "ResetByPeer",
-            "Closed",
-        ],
-    );
+    row(Proto::UnixStream, Step::Multicast, "MulticastNotUdp", &[]);
     let f = facts(Proto::UnixStream, S::Connected);
     let abort = f.check(Step::Abort).err().map(|r| r.to_string());
     assert_eq!(
@@ -151,34 +172,37 @@ fn refusals_read_as_the_words_the_console_always_printed() {
         .parse::<std::net::SocketAddr>()
         .map(Addr::Ip)
         .unwrap_or(Addr::Unnamed);
-    let mut f = facts(Proto::Tcp, S::Bound);
-    f.local = Some(&a);
     let said = |r: Result<(), Refusal>| r.err().map(|r| r.to_string()).unwrap_or_default();
-    assert_eq!(
-        said(f.check(Step::Bind)),
-        "s1 is already bound to 127.0.0.1:9; a socket binds once (create a new one)"
-    );
-    assert_eq!(
-        said(f.check(Step::Accept)),
-        "s1 is not listening: listen first"
-    );
-    f.proto = Proto::Udp;
-    assert_eq!(
-        said(f.check(Step::Listen)),
-        "s1 is a udp socket; only stream sockets (TCP, unix stream) listen"
-    );
-    assert_eq!(
-        said(f.check(Step::Abort)),
-        "s1 is UDP: abort resets TCP connections; use close"
-    );
-    f.proto = Proto::Tcp;
-    assert_eq!(
-        said(f.check(Step::Multicast)),
-        "s1 is TCP: multicast is for UDP sockets"
-    );
-    f.state = S::HalfClosed;
-    f.write_done = true;
-    assert_eq!(said(f.check(Step::Send)), "s1's write side is shut down");
+    let bound = "s1 is already bound to 127.0.0.1:9; a socket binds once (create a new one)";
+    let listen = "s1 is a udp socket; only stream sockets (TCP, unix stream) listen";
+    let abort = "s1 is UDP: abort resets TCP connections; use close";
+    for (proto, state, step, words) in [
+        (Proto::Tcp, S::Bound, Step::Bind, bound),
+        (
+            Proto::Tcp,
+            S::Bound,
+            Step::Accept,
+            "s1 is not listening: listen first",
+        ),
+        (Proto::Udp, S::Bound, Step::Listen, listen),
+        (Proto::Udp, S::Bound, Step::Abort, abort),
+        (
+            Proto::Tcp,
+            S::Bound,
+            Step::Multicast,
+            "s1 is TCP: multicast is for UDP sockets",
+        ),
+        (
+            Proto::Tcp,
+            S::HalfClosed,
+            Step::Send,
+            "s1's write side is shut down",
+        ),
+    ] {
+        let mut f = facts(proto, state);
+        f.local = Some(&a);
+        assert_eq!(said(f.check(step)), words, "{proto} {step:?} in {state}");
+    }
     let big = Refusal::FileTooBig {
         path: "/tmp/x".into(),
         len: 70_000,

@@ -173,6 +173,13 @@ impl Reactor {
         }
     }
 
+    /// The socket `id`, or the `op` error that says there is none.
+    pub(crate) fn sock_for(&mut self, op: Op, id: SockId) -> Result<&mut Sock, OpError> {
+        self.socks
+            .get_mut(&id)
+            .ok_or_else(|| OpError::new(op, Cause::NoSuchSocket(id.to_string())))
+    }
+
     /// Takes the next socket id.
     pub fn alloc_id(&mut self) -> SockId {
         let id = SockId(self.next_id);
@@ -186,7 +193,7 @@ impl Reactor {
             Some(r) => match self.lookup(r) {
                 Some(id) => Some(id),
                 None => {
-                    let op = op_of(&c);
+                    let op = c.op();
                     let err = OpError::new(op, Cause::NoSuchSocket(r.to_string()));
                     self.hub.emit(None, Some(cmd), EventKind::Failed(err));
                     return;
@@ -331,41 +338,5 @@ impl Reactor {
         for id in ids {
             let _ = self.close(None, id);
         }
-    }
-}
-
-/// The operation a command performs, for error reports.
-fn op_of(c: &Command) -> Op {
-    match c {
-        Command::Socket { .. } => Op::Socket,
-        Command::Bind { .. } => Op::Bind,
-        Command::Listen { .. } => Op::Listen,
-        Command::Accept { .. } | Command::AcceptAuto { .. } => Op::Accept,
-        Command::Connect { .. } => Op::Connect,
-        Command::Send { .. } => Op::Send,
-        Command::SendTo { .. } => Op::SendTo,
-        Command::Respond { .. } => Op::Respond,
-        Command::Shutdown { .. } => Op::Shutdown,
-        Command::Close { .. } => Op::Close,
-        Command::Status | Command::StatusOf { .. } => Op::Status,
-        Command::Frame { .. }
-        | Command::RecvSize { .. }
-        | Command::RecvMode { .. }
-        | Command::RuleAdd { .. }
-        | Command::RuleClear { .. }
-        | Command::Greet { .. }
-        | Command::OnClose { .. } => Op::Set,
-        Command::Recv { .. } => Op::Recv,
-        Command::Ready { .. } => Op::Ready,
-        Command::Repeat { .. } | Command::RepeatStop { .. } => Op::Repeat,
-        Command::Chunked { .. } => Op::Chunked,
-        Command::SetOption { .. } => Op::Option,
-        Command::Join { .. } => Op::Join,
-        Command::Leave { .. } => Op::Leave,
-        Command::Abort { .. } => Op::Abort,
-        Command::Flood { .. } => Op::Flood,
-        Command::Stats { .. } => Op::Status,
-        Command::Tls { .. } | Command::TlsSaveCert { .. } => Op::Tls,
-        Command::Relay { .. } | Command::Fault { .. } => Op::Set,
     }
 }

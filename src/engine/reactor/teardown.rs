@@ -223,10 +223,7 @@ impl Reactor {
         id: SockId,
         policy: OnClose,
     ) -> Result<(), OpError> {
-        let sock = self
-            .socks
-            .get_mut(&id)
-            .ok_or_else(|| OpError::new(Op::Set, Cause::NoSuchSocket(id.to_string())))?;
+        let sock = self.sock_for(Op::Set, id)?;
         sock.check(Op::Set, Step::OnClose)?;
         sock.on_close = Some(policy);
         self.hub.emit(

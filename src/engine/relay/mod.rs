@@ -335,6 +335,52 @@ impl Reactor {
 }
 
 /// The faults of direction `dir` (both when `None`) after `fault`, one line per direction.
+/// A non-blocking upstream socket of type `ty` for `to` (IPv6 when `to` is), made ready by
+/// `ready`, and its family.
+pub(crate) fn upstream(
+    to: &Addr,
+    ty: socket2::Type,
+    proto: socket2::Protocol,
+    ready: impl FnOnce(&socket2::Socket) -> std::io::Result<()>,
+) -> std::io::Result<(socket2::Socket, crate::engine::command::Family)> {
+    use crate::engine::command::Family;
+    let (domain, family) = if to.ip().is_some_and(|a| a.is_ipv6()) {
+        (socket2::Domain::IPV6, Family::V6)
+    } else {
+        (socket2::Domain::IPV4, Family::V4)
+    };
+    let os = socket2::Socket::new(domain, ty, Some(proto))?;
+    os.set_nonblocking(true)?;
+    ready(&os)?;
+    Ok((os, family))
+}
+
+impl Reactor {
+    /// Adds a relay's upstream socket `os` under `parent`, `setup` done, and reports it
+    /// created; its id.
+    fn add_upstream(
+        &mut self,
+        parent: SockId,
+        proto: crate::engine::command::Proto,
+        family: crate::engine::command::Family,
+        os: socket2::Socket,
+        setup: impl FnOnce(&mut crate::engine::sock::Sock),
+    ) -> SockId {
+        let id = self.alloc_id();
+        let mut sock = crate::engine::sock::Sock::new(id, None, proto, family, os);
+        sock.parent = Some(parent);
+        setup(&mut sock);
+        self.socks.insert(id, sock);
+        let created = EventKind::Created {
+            proto,
+            family,
+            name: None,
+        };
+        self.hub.emit(Some(id), None, created);
+        id
+    }
+}
+
 fn dirs(dir: Option<Dir>) -> &'static [Dir] {
     match dir {
         Some(Dir::Up) => &[Dir::Up],

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use socket2::{Domain, Protocol, Socket, Type};
+use socket2::{Protocol, Type};
 
 use crate::engine::addr::{Addr, AddrSpec};
 use crate::engine::command::{Family, How, Proto};
@@ -13,7 +13,7 @@ use crate::engine::fsm::Phase;
 use crate::engine::reactor::Reactor;
 use crate::engine::relay::fault::{Dir, Fault};
 use crate::engine::relay::pipe::Pipe;
-use crate::engine::relay::{Conf, DEFAULT_IDLE, dirs};
+use crate::engine::relay::{Conf, DEFAULT_IDLE, dirs, upstream};
 use crate::engine::sock::Sock;
 
 impl Reactor {
@@ -174,19 +174,11 @@ impl Reactor {
             return;
         };
         let to = conf.to.clone();
-        let v6 = to.ip().is_some_and(|a| a.is_ipv6());
-        let (domain, family) = if v6 {
-            (Domain::IPV6, Family::V6)
-        } else {
-            (Domain::IPV4, Family::V4)
-        };
-        let made = Socket::new(domain, Type::STREAM, Some(Protocol::TCP)).and_then(|os| {
-            os.set_nonblocking(true)?;
-            os.set_tcp_nodelay(true)?;
-            Ok(os)
+        let made = upstream(&to, Type::STREAM, Protocol::TCP, |os| {
+            os.set_tcp_nodelay(true)
         });
-        let os = match made {
-            Ok(os) => os,
+        let (os, family) = match made {
+            Ok(made) => made,
             Err(e) => {
                 let err = OpError::io(Op::Socket, Some(&to), &e);
                 self.hub.emit(Some(conn), None, EventKind::Failed(err));
@@ -197,16 +189,7 @@ impl Reactor {
         if let Some(c) = self.socks.get(&conn).and_then(|c| c.os.as_ref()) {
             let _ = c.set_tcp_nodelay(true);
         }
-        let up = self.alloc_id();
-        let mut sock = Sock::new(up, None, Proto::Tcp, family, os);
-        sock.parent = Some(listener);
-        self.socks.insert(up, sock);
-        let kind = EventKind::Created {
-            proto: Proto::Tcp,
-            family,
-            name: None,
-        };
-        self.hub.emit(Some(up), None, kind);
+        let up = self.add_upstream(listener, Proto::Tcp, family, os, |_| {});
         self.link(conn, up, listener, None);
         self.relay_connect(up, &to);
     }

@@ -5,15 +5,15 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use socket2::{Domain, Protocol, Socket, Type};
+use socket2::{Protocol, Type};
 
 use crate::engine::addr::Addr;
-use crate::engine::command::{Family, Proto};
+use crate::engine::command::Proto;
 use crate::engine::error::{Op, OpError};
 use crate::engine::event::{EventKind, SockId};
 use crate::engine::fsm::Phase;
 use crate::engine::reactor::Reactor;
-use crate::engine::sock::Sock;
+use crate::engine::relay::upstream;
 
 impl Reactor {
     /// A datagram from `peer` reached relay socket `relay`: into its session's pipe (a
@@ -54,20 +54,11 @@ impl Reactor {
         let conf = self.relay.confs.get(&relay)?;
         let to = conf.to.clone();
         let idle = conf.idle;
-        let v6 = to.ip().is_some_and(|a| a.is_ipv6());
-        let (domain, family) = if v6 {
-            (Domain::IPV6, Family::V6)
-        } else {
-            (Domain::IPV4, Family::V4)
-        };
-        let made = to.to_sock().and_then(|sa| {
-            let os = Socket::new(domain, Type::DGRAM, Some(Protocol::UDP))?;
-            os.set_nonblocking(true)?;
-            os.connect(&sa)?;
-            Ok(os)
+        let made = upstream(&to, Type::DGRAM, Protocol::UDP, |os| {
+            to.to_sock().and_then(|sa| os.connect(&sa))
         });
-        let os = match made {
-            Ok(os) => os,
+        let (os, family) = match made {
+            Ok(made) => made,
             Err(e) => {
                 let err = OpError::io(Op::Connect, Some(&to), &e);
                 self.hub.emit(Some(relay), None, EventKind::Failed(err));
@@ -75,19 +66,11 @@ impl Reactor {
             }
         };
         let local = os.local_addr().ok().map(|a| Addr::from_sock(&a));
-        let id = self.alloc_id();
-        let mut sock = Sock::new(id, None, Proto::Udp, family, os);
-        sock.parent = Some(relay);
-        sock.phase = Phase::Connected;
-        sock.peer = Some(to.clone());
-        sock.local = local.clone();
-        self.socks.insert(id, sock);
-        let created = EventKind::Created {
-            proto: Proto::Udp,
-            family,
-            name: None,
-        };
-        self.hub.emit(Some(id), None, created);
+        let id = self.add_upstream(relay, Proto::Udp, family, os, |sock| {
+            sock.phase = Phase::Connected;
+            sock.peer = Some(to.clone());
+            sock.local = local.clone();
+        });
         let connected = EventKind::Connected {
             local: local.unwrap_or(Addr::Unnamed),
             peer: to,

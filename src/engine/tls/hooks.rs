@@ -61,10 +61,7 @@ impl Reactor {
         id: SockId,
         spec: TlsSpec,
     ) -> Result<(), OpError> {
-        let sock = self
-            .socks
-            .get(&id)
-            .ok_or_else(|| refuse("no such socket"))?;
+        let sock = &*self.sock_for(Op::Tls, id)?;
         if matches!(sock.phase, Phase::Closed | Phase::Reset) {
             return Err(OpError::state(Op::Tls, sock.gone()));
         }
@@ -205,10 +202,7 @@ impl Reactor {
         id: SockId,
         path: &std::path::Path,
     ) -> Result<(), OpError> {
-        let sock = self
-            .socks
-            .get(&id)
-            .ok_or_else(|| refuse("no such socket"))?;
+        let sock = &*self.sock_for(Op::Tls, id)?;
         let pem = match sock.tls.as_ref() {
             Some(Slot::Listener(l)) => Some(l.setup.cert_pem.clone()),
             Some(Slot::Conn(c)) => c.cert_pem.clone(),
