@@ -304,3 +304,24 @@ fn every_box_of_the_diagram_tab_is_reachable() {
         }
     }
 }
+
+/// With a row's detail open in an 800×600 window, the send box's header row (modes,
+/// Destination, History) stays one line: History once wrapped to "Hist / ory".
+#[test]
+fn the_send_header_keeps_history_on_one_line_beside_the_detail() {
+    let mut h = app_sized(800.0, 600.0);
+    udp_talking_to_itself(&mut h, 1);
+    h.get_all_by_label("\"last-one\"")
+        .next()
+        .expect("a row of the last message")
+        .click();
+    h.run_ok();
+    let history = button(&h, "History");
+    let mode = h.get_by_label("hex").rect();
+    let win = window(&h);
+    assert!(
+        history.height() <= mode.height() + 0.5,
+        "History {history:?} is one line, as the mode button {mode:?}"
+    );
+    assert!(win.contains_rect(history), "History {history:?} in {win:?}");
+}

@@ -151,7 +151,11 @@ impl SendDraft {
         }
         if let Some(dest) = dest {
             ui.separator();
-            let field = Field::new("Destination", 130.0, "HOST:PORT, /path or @name");
+            // What the visible row has left for the field after its label and History, so
+            // the button keeps its one line in a narrow window.
+            let room = ui.clip_rect().right() - ui.cursor().min.x;
+            let width = (room - 170.0).clamp(80.0, 130.0);
+            let field = Field::new("Destination", width, "HOST:PORT, /path or @name");
             field.edit(ui, &mut self.dest, &mut self.dest_touched, dest.is_err());
         }
         ui.separator();
