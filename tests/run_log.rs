@@ -11,7 +11,8 @@ use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::proc::{
-    exit_with, finish_within, script_file, sockscope_in, start, succeeded, test_data, text,
+    exit_with, finish_within, script_file, sockscope_in, start, stdout_lines, succeeded, test_data,
+    text,
 };
 
 fn spawn(args: &[&std::ffi::OsStr]) -> Child {
@@ -179,7 +180,6 @@ fn run_log_scope_saves_a_session_that_replays_on_fresh_ports() {
 
 #[test]
 fn ctrl_c_ends_a_waiting_run_cleanly_and_saves_its_log() {
-    use std::io::BufRead;
     let (dir, script) = script_file(
         "wait.scope",
         "socket tcp as l\nbind l 127.0.0.1:0\nlisten l\naccept l 600s\n",
@@ -191,16 +191,7 @@ fn ctrl_c_ends_a_waiting_run_cleanly_and_saves_its_log() {
         log.as_os_str(),
         script.as_os_str(),
     ]);
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = crossbeam_channel::unbounded();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            let _ = tx.send(line);
-        }
-    });
+    let rx = stdout_lines(&mut child);
     let deadline = Instant::now() + LONG;
     loop {
         let line = rx

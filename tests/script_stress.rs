@@ -4,10 +4,13 @@
 //! against the script's own self-signed server, and Ctrl-C stopping the test with its
 //! report still printed. The real binary, loopback only.
 
-use std::io::BufRead;
+mod common;
+
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+use common::proc::stdout_lines;
 
 /// How long a run may take on a loaded 2-core machine (debug builds of ring and rustls).
 const LONG: Duration = Duration::from_secs(120);
@@ -221,16 +224,7 @@ fn ctrl_c_stops_the_test_and_its_report_is_still_printed_and_saved() {
         report.display()
     );
     let mut child = spawn(dir.path(), &script, &[]);
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = crossbeam_channel::unbounded();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            let _ = tx.send(line);
-        }
-    });
+    let rx = stdout_lines(&mut child);
     let deadline = Instant::now() + LONG;
     loop {
         let line = rx.recv_deadline(deadline).expect("a live line");

@@ -3,31 +3,14 @@
 //! request is counted once, as ok or under its failure's kind.
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::{SocketAddr, TcpListener, UdpSocket};
 use std::time::{Duration, Instant};
 
+#[path = "common/tcp_server.rs"]
+mod tcp_server;
+
 use sockscope::stress::{Connect, Failure, Limit, Mode, Stress, StressConfig, Transport};
-
-/// A thread-per-connection TCP server on 127.0.0.1:0 running `serve` on each connection.
-fn server(serve: fn(TcpStream)) -> SocketAddr {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = l.local_addr().expect("addr");
-    std::thread::spawn(move || {
-        for c in l.incoming().flatten() {
-            std::thread::spawn(move || serve(c));
-        }
-    });
-    addr
-}
-
-fn echo(mut c: TcpStream) {
-    let mut buf = [0u8; 4096];
-    while let Ok(n) = c.read(&mut buf) {
-        if n == 0 || c.write_all(&buf[..n]).is_err() {
-            return;
-        }
-    }
-}
+use tcp_server::{echo, server};
 
 /// Runs `cfg` to its end; the final figures and how many live updates came before.
 fn run(cfg: StressConfig) -> (sockscope::stress::Figures, usize) {

@@ -10,9 +10,10 @@
 
 #[path = "gui/harness.rs"]
 mod harness;
+#[path = "common/tcp_server.rs"]
+mod tcp_server;
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::time::{Duration, Instant};
 
 use egui::accesskit::Role;
@@ -22,6 +23,7 @@ use harness::{MAX_STEPS, check, click, enabled, field, shown, type_into, wait_fo
 use sockscope::app::SockscopeApp;
 use sockscope::engine::{Engine, SockState};
 use sockscope::stress::{Failure, Figures};
+use tcp_server::{echo, server};
 
 /// How long a test may take to end on a loaded machine.
 const RUN_DEADLINE: Duration = Duration::from_secs(90);
@@ -35,27 +37,6 @@ fn small_app() -> Harness<'static, SockscopeApp> {
             let engine = Engine::start().expect("engine starts");
             SockscopeApp::new(engine, &cc.egui_ctx).with_native_dialogs(false)
         })
-}
-
-/// A thread-per-connection echo server on 127.0.0.1:0.
-fn echo_server() -> SocketAddr {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = l.local_addr().expect("addr");
-    std::thread::spawn(move || {
-        for c in l.incoming().flatten() {
-            std::thread::spawn(move || echo(c));
-        }
-    });
-    addr
-}
-
-fn echo(mut c: TcpStream) {
-    let mut buf = [0u8; 4096];
-    while let Ok(n) = c.read(&mut buf) {
-        if n == 0 || c.write_all(&buf[..n]).is_err() {
-            return;
-        }
-    }
 }
 
 /// A loopback port nothing listens on (bound, read back, closed).
@@ -123,7 +104,7 @@ fn report_shows(h: &Harness<'_, SockscopeApp>, rows: &[&str]) {
 
 #[test]
 fn a_count_against_an_echo_server_ends_in_a_report_with_every_request_ok() {
-    let addr = echo_server();
+    let addr = server(echo);
     let mut h = small_app();
     open_window(&mut h);
     fill(&mut h, &addr.to_string(), "4", "400");
@@ -218,7 +199,7 @@ fn a_closed_port_shows_the_refused_connections() {
 
 #[test]
 fn bad_input_turns_the_field_red_and_disables_start() {
-    let addr = echo_server();
+    let addr = server(echo);
     let mut h = small_app();
     open_window(&mut h);
     fill(&mut h, &addr.to_string(), "4", "10");
@@ -294,7 +275,7 @@ fn a_listening_socket_of_the_session_can_be_picked_and_stressed() {
 
 #[test]
 fn stop_ends_a_long_test_with_its_report() {
-    let addr = echo_server();
+    let addr = server(echo);
     let mut h = small_app();
     open_window(&mut h);
     type_into(&mut h, "Server", &addr.to_string());

@@ -86,13 +86,7 @@ mod tests {
         let engine = Engine::start().expect("engine");
         let ctx = egui::Context::default();
         let mut app = SockscopeApp::new(engine.clone(), &ctx);
-        for line in [
-            "socket tcp as srv",
-            "bind srv 127.0.0.1:0",
-            "listen srv",
-            "accept srv auto",
-            "respond srv echo",
-        ] {
+        for line in crate::script::ECHO_SERVER_LINES {
             app.run_line(line);
         }
         let deadline = Instant::now() + Duration::from_secs(60);

@@ -118,13 +118,7 @@ mod tests {
         let engine = Engine::start().expect("engine");
         let r = Runner::new(engine.clone(), Output::Quiet, Box::new(|_| {}));
         r.with_session(|s| s.stop_logging());
-        for line in [
-            "socket tcp as srv",
-            "bind srv 127.0.0.1:0",
-            "listen srv",
-            "accept srv auto",
-            "respond srv echo",
-        ] {
+        for line in crate::script::ECHO_SERVER_LINES {
             run(&r, line).expect(line);
         }
         run(&r, "stress $srv clients 2 pingpong hi count 20").expect("the test succeeds");

@@ -114,6 +114,19 @@ pub fn succeeded(out: &Output, what: &str) -> String {
     exit_with(out, 0, what)
 }
 
+/// `child`'s stdout, line by line, read on a thread of its own into a channel (so that a
+/// test can wait for a line with a deadline).
+pub fn stdout_lines(child: &mut Child) -> crossbeam_channel::Receiver<String> {
+    let stdout = child.stdout.take().expect("a piped stdout");
+    let (tx, rx) = crossbeam_channel::unbounded();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    rx
+}
+
 /// Reads `child`'s stdout on a thread until `pick` finds a port in a line (the rest is
 /// drained); kills the child and fails if none comes within `limit`.
 pub fn port_from(
