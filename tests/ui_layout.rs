@@ -200,13 +200,7 @@ fn rows_keep_their_place_when_a_step_completes() {
 /// width beside it (the detail once took 430 of its ~490 points).
 #[test]
 fn a_rows_detail_leaves_the_log_most_of_a_small_window() {
-    let mut h = app_sized(800.0, 600.0);
-    udp_talking_to_itself(&mut h, 1);
-    h.get_all_by_label("\"last-one\"")
-        .next()
-        .expect("a row of the last message")
-        .click();
-    h.run_ok();
+    let h = detail_open_at_800x600();
     let detail = rect_of(&h, "Close detail");
     let log = rect_of(&h, "Log");
     let win = window(&h);
@@ -305,10 +299,9 @@ fn every_box_of_the_diagram_tab_is_reachable() {
     }
 }
 
-/// With a row's detail open in an 800×600 window, the send box's header row (modes,
-/// Destination, History) stays one line: History once wrapped to "Hist / ory".
-#[test]
-fn the_send_header_keeps_history_on_one_line_beside_the_detail() {
+/// An 800×600 window with a UDP socket that has talked to itself, the detail of its last
+/// message open.
+fn detail_open_at_800x600() -> Harness<'static, SockscopeApp> {
     let mut h = app_sized(800.0, 600.0);
     udp_talking_to_itself(&mut h, 1);
     h.get_all_by_label("\"last-one\"")
@@ -316,6 +309,14 @@ fn the_send_header_keeps_history_on_one_line_beside_the_detail() {
         .expect("a row of the last message")
         .click();
     h.run_ok();
+    h
+}
+
+/// With a row's detail open in an 800×600 window, the send box's header row (modes,
+/// Destination, History) stays one line: History once wrapped to "Hist / ory".
+#[test]
+fn the_send_header_keeps_history_on_one_line_beside_the_detail() {
+    let h = detail_open_at_800x600();
     let history = button(&h, "History");
     let mode = h.get_by_label("hex").rect();
     let win = window(&h);
