@@ -243,7 +243,7 @@ fn main() {
     });
     let mut s = Section::new(
         "relay",
-        "Relay: throughput and added round trip, against socat",
+        "10. Relay: throughput and added round trip, against socat",
     );
     figures(&mut s, ours, theirs);
     s.note(format!(

@@ -43,7 +43,7 @@ fn ping_pong_against_an_echo_counts_every_request_with_its_latency() {
     assert_eq!(f.connects, 8, "one connection per client");
     assert_eq!(f.active, 0, "no connection left behind");
     assert_eq!((f.bytes_out, f.bytes_in), (2_000 * 15, 2_000 * 15));
-    assert!(f.p50_us >= 1 && f.p50_us <= f.p95_us && f.p95_us <= f.p99_us && f.p99_us <= f.max_us);
+    assert!(f.p50_us > 0.0 && f.p50_us <= f.p95_us && f.p95_us <= f.p99_us && f.p99_us <= f.max_us);
     assert!(f.qps > 0.0 && f.qps_peak >= f.qps * 0.5, "{f}");
 }
 

@@ -1,5 +1,5 @@
 //! The figures of a stress test: counters, failures by kind, and latency percentiles
-//! from an HDR histogram (1 µs to 60 s, 3 significant digits).
+//! from an HDR histogram (1 ns to 60 s, 3 significant digits).
 
 use std::fmt;
 use std::io::ErrorKind;
@@ -101,7 +101,7 @@ pub struct Tally {
     pub bytes_in: u64,
     /// Connections made.
     pub connects: u64,
-    /// Request latencies, µs.
+    /// Request latencies, ns (a loopback round trip is ~10 µs: whole µs would be 10 % steps).
     pub latency: Histogram<u64>,
 }
 
@@ -119,10 +119,13 @@ impl Default for Tally {
     }
 }
 
-/// A histogram of 1 µs to 60 s at 3 significant digits.
+/// The longest latency recorded, ns (60 s); longer ones count as this.
+const MAX_NS: u64 = 60_000_000_000;
+
+/// A histogram of 1 ns to 60 s at 3 significant digits.
 fn new_histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, 60_000_000, 3)
-        .unwrap_or_else(|_| unreachable!("1..60e6 at 3 digits are valid bounds"))
+    Histogram::new_with_bounds(1, MAX_NS, 3)
+        .unwrap_or_else(|_| unreachable!("1..60e9 at 3 digits are valid bounds"))
 }
 
 impl Tally {
@@ -135,7 +138,7 @@ impl Tally {
     pub fn answered(&mut self, took: Duration) {
         self.ok += 1;
         self.latency
-            .saturating_record(took.as_micros().clamp(1, 60_000_000) as u64);
+            .saturating_record(took.as_nanos().clamp(1, u128::from(MAX_NS)) as u64);
     }
 
     /// Adds `other` in (and leaves it as it was).
@@ -177,27 +180,22 @@ pub struct Figures {
     pub bytes_out: u64,
     /// Bytes read.
     pub bytes_in: u64,
-    /// Latency percentiles and maximum, µs: p50, p95, p99, max.
-    pub p50_us: u64,
+    /// Latency median, µs (to the ns).
+    pub p50_us: f64,
     /// 95th percentile, µs.
-    pub p95_us: u64,
+    pub p95_us: f64,
     /// 99th percentile, µs.
-    pub p99_us: u64,
+    pub p99_us: f64,
     /// Maximum, µs.
-    pub max_us: u64,
+    pub max_us: f64,
 }
 
 impl Figures {
     /// The figures of `t` at `secs`, with the rate now and the peak so far.
     pub fn of(t: &Tally, secs: f64, qps: f64, qps_peak: f64, active: u64) -> Figures {
         let h = &t.latency;
-        let q = |p: f64| {
-            if h.is_empty() {
-                0
-            } else {
-                h.value_at_quantile(p)
-            }
-        };
+        let us = |ns: u64| if h.is_empty() { 0.0 } else { ns as f64 / 1e3 };
+        let q = |p: f64| us(h.value_at_quantile(p));
         Figures {
             secs,
             qps,
@@ -218,7 +216,7 @@ impl Figures {
             p50_us: q(0.50),
             p95_us: q(0.95),
             p99_us: q(0.99),
-            max_us: if h.is_empty() { 0 } else { h.max() },
+            max_us: us(h.max()),
         }
     }
 }
@@ -227,7 +225,7 @@ impl fmt::Display for Figures {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{:.2} s: {:.0} req/s (peak {:.0}), sent {} ok {} failed {}, {} active, out {} B in {} B, latency p50 {} µs p95 {} µs p99 {} µs max {} µs",
+            "{:.2} s: {:.0} req/s (peak {:.0}), sent {} ok {} failed {}, {} active, out {} B in {} B, latency p50 {:.1} µs p95 {:.1} µs p99 {:.1} µs max {:.1} µs",
             self.secs,
             self.qps,
             self.qps_peak,
@@ -274,9 +272,9 @@ mod tests {
             f.failures,
             vec![(Failure::Reset, 2), (Failure::Mismatch, 1)]
         );
-        assert!((495..=505).contains(&f.p50_us), "{}", f.p50_us);
-        assert!((985..=995).contains(&f.p99_us), "{}", f.p99_us);
-        assert!((995..=1001).contains(&f.max_us), "{}", f.max_us);
+        assert!((499.0..=501.0).contains(&f.p50_us), "{}", f.p50_us);
+        assert!((989.0..=991.0).contains(&f.p99_us), "{}", f.p99_us);
+        assert!((999.0..=1001.0).contains(&f.max_us), "{}", f.max_us);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The stress test (issue 18 §1): N concurrent clients against someone else's server,
+//! The stress test: N concurrent clients against someone else's server,
 //! ping-pong or throughput, with live figures four times a second, latency percentiles
 //! from an HDR histogram, failures by kind, and a final report (CSV or JSON).
 //!

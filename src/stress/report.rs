@@ -29,6 +29,11 @@ pub fn columns() -> Vec<&'static str> {
     c
 }
 
+/// A latency in µs rounded to the ns it was measured in.
+fn ns(us: f64) -> f64 {
+    (us * 1e3).round() / 1e3
+}
+
 fn values(f: &Figures) -> Vec<Value> {
     let mut v = vec![
         json!((f.secs * 1000.0).round() / 1000.0),
@@ -41,10 +46,10 @@ fn values(f: &Figures) -> Vec<Value> {
         json!(f.connects),
         json!(f.bytes_out),
         json!(f.bytes_in),
-        json!(f.p50_us),
-        json!(f.p95_us),
-        json!(f.p99_us),
-        json!(f.max_us),
+        json!(ns(f.p50_us)),
+        json!(ns(f.p95_us)),
+        json!(ns(f.p99_us)),
+        json!(ns(f.max_us)),
     ];
     v.extend(Failure::ALL.iter().map(|k| {
         json!(
@@ -112,7 +117,7 @@ mod tests {
             ok: 20,
             failed: 1,
             failures: vec![(Failure::Reset, 1)],
-            p99_us: 900,
+            p99_us: 900.25,
             ..Figures::default()
         };
         let csv = csv(&f);
@@ -123,7 +128,7 @@ mod tests {
         let at = |name: &str| row[head.iter().position(|h| *h == name).unwrap_or(0)];
         assert_eq!(
             (at("sent"), at("ok"), at("reset"), at("p99_us")),
-            ("21", "20", "1", "900")
+            ("21", "20", "1", "900.25")
         );
         let j = json(&f);
         assert_eq!(j["reset"], 1);

@@ -1,15 +1,17 @@
 //! The client pool: one blocking thread per client, tallies in a few shared stripes (an
 //! HDR histogram each, merged by the gatherer four times a second), a shared ticket
-//! counter for the request count and the rate.
+//! counter for the request count and the rate. Every client waits at a gate until all are
+//! started, so that a thousand clients begin together and the clock starts with them.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
+use socket2::{Domain, Socket, Type};
 
 use super::config::{Connect, Limit, Mode, StressConfig, Transport};
 use super::figures::{Failure, Figures, Tally};
@@ -33,13 +35,18 @@ pub struct StressUpdate {
 
 struct Shared {
     cfg: StressConfig,
-    start: Instant,
+    /// When the gate opened (every client started).
+    start: OnceLock<Instant>,
+    /// When the last client stopped, ns after the start (the final figures' span).
+    ended_ns: AtomicU64,
     stripes: Vec<Mutex<Tally>>,
     tickets: AtomicU64,
     active: AtomicU64,
     stop: AtomicBool,
     /// The TLS client every connection uses (`tls` only).
     tls: Option<TlsClient>,
+    /// The final figures, once every client has stopped.
+    last: Mutex<Option<Figures>>,
 }
 
 fn lock(m: &Mutex<Tally>) -> MutexGuard<'_, Tally> {
@@ -47,6 +54,17 @@ fn lock(m: &Mutex<Tally>) -> MutexGuard<'_, Tally> {
 }
 
 impl Shared {
+    /// When the test started: the gate's opening.
+    fn start(&self) -> Instant {
+        *self.start.get_or_init(Instant::now)
+    }
+
+    /// Notes that a client has stopped (the test's span ends with the last one).
+    fn client_ended(&self) {
+        let ns = u64::try_from(self.start().elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.ended_ns.fetch_max(ns, Ordering::Relaxed);
+    }
+
     /// The next request's go-ahead, paced to the rate; false when the test is over.
     fn ticket(&self) -> bool {
         if self.stop.load(Ordering::Relaxed) {
@@ -55,11 +73,11 @@ impl Shared {
         let n = self.tickets.fetch_add(1, Ordering::Relaxed);
         match self.cfg.limit {
             Limit::Count(k) if n >= k => return false,
-            Limit::For(d) if self.start.elapsed() >= d => return false,
+            Limit::For(d) if self.start().elapsed() >= d => return false,
             _ => {}
         }
         if let Some(r) = self.cfg.rate {
-            let due = self.start + Duration::from_secs_f64(n as f64 / r as f64);
+            let due = self.start() + Duration::from_secs_f64(n as f64 / r as f64);
             let now = Instant::now();
             if due > now {
                 std::thread::sleep(due - now);
@@ -87,24 +105,33 @@ impl Stress {
         };
         let shared = Arc::new(Shared {
             tls,
-            start: Instant::now(),
+            start: OnceLock::new(),
+            ended_ns: AtomicU64::new(0),
+            last: Mutex::new(None),
             stripes: (0..STRIPES).map(|_| Mutex::new(Tally::default())).collect(),
             tickets: AtomicU64::new(0),
             active: AtomicU64::new(0),
             stop: AtomicBool::new(false),
             cfg,
         });
+        // The gate: every client blocks on it until `open` is dropped.
+        let (open, gate) = crossbeam_channel::bounded::<()>(0);
         let mut clients = Vec::with_capacity(shared.cfg.clients);
         for i in 0..shared.cfg.clients {
-            let s = Arc::clone(&shared);
+            let (s, gate) = (Arc::clone(&shared), gate.clone());
             let spawned = std::thread::Builder::new()
                 .name(format!("sockscope-stress-{i}"))
                 .stack_size(CLIENT_STACK)
-                .spawn(move || client(&s, i % STRIPES));
+                .spawn(move || {
+                    let _ = gate.recv();
+                    client(&s, i % STRIPES);
+                    s.client_ended();
+                });
             match spawned {
                 Ok(h) => clients.push(h),
                 Err(e) => {
                     shared.stop.store(true, Ordering::Relaxed);
+                    drop(open);
                     for h in clients {
                         let _ = h.join();
                     }
@@ -112,6 +139,8 @@ impl Stress {
                 }
             }
         }
+        shared.start();
+        drop(open);
         let (tx, updates) = crossbeam_channel::unbounded();
         let s = Arc::clone(&shared);
         let gatherer = std::thread::Builder::new()
@@ -135,16 +164,16 @@ impl Stress {
         self.shared.stop.store(true, Ordering::Relaxed);
     }
 
-    /// Waits for the end; the final figures.
+    /// Waits for the end; the final figures (also when the caller has taken the last
+    /// update from [`Stress::updates`]).
     pub fn wait(mut self) -> Figures {
         if let Some(g) = self.gatherer.take() {
             let _ = g.join();
         }
-        let mut last = None;
-        while let Ok(u) = self.updates.try_recv() {
-            last = Some(u.figures);
-        }
-        last.unwrap_or_else(|| figures_now(&self.shared, 0.0, 0.0))
+        let last = self.shared.last.lock().map(|mut l| l.take());
+        last.ok()
+            .flatten()
+            .unwrap_or_else(|| figures_now(&self.shared, 0.0, 0.0))
     }
 }
 
@@ -162,7 +191,7 @@ fn figures_now(s: &Shared, qps: f64, peak: f64) -> Figures {
     for stripe in &s.stripes {
         all.add(&lock(stripe));
     }
-    let secs = s.start.elapsed().as_secs_f64();
+    let secs = s.start().elapsed().as_secs_f64();
     Figures::of(&all, secs, qps, peak, s.active.load(Ordering::Relaxed))
 }
 
@@ -181,9 +210,14 @@ fn gather(s: &Shared, clients: Vec<JoinHandle<()>>, tx: &Sender<StressUpdate>) {
         f.qps_peak = peak;
         (last_ok, last_at) = (f.ok, Instant::now());
         if done {
-            // The final rate is the whole test's.
+            // The final figures span the start to the last client's end, and their rate
+            // is the whole test's.
+            f.secs = s.ended_ns.load(Ordering::Relaxed) as f64 / 1e9;
             f.qps = f.ok as f64 / f.secs.max(1e-6);
             f.qps_peak = peak.max(f.qps);
+            if let Ok(mut last) = s.last.lock() {
+                *last = Some(f.clone());
+            }
         }
         let _ = tx.send(StressUpdate { figures: f, done });
         if done {
@@ -257,7 +291,11 @@ enum Conn {
 impl Conn {
     /// Connects (and over TLS, handshakes); a failure as the kind it counts under.
     fn open(cfg: &StressConfig, tls: Option<&TlsClient>) -> Result<Conn, Failure> {
-        let conn = Conn::connect(cfg).map_err(|e| Failure::of(&e, true))?;
+        let conn = Conn::connect(cfg).map_err(|e| match e.raw_os_error() {
+            // A blocking connect that outlived SO_SNDTIMEO.
+            Some(libc::EINPROGRESS) => Failure::ConnectTimedOut,
+            _ => Failure::of(&e, true),
+        })?;
         match (conn, tls) {
             (Conn::Tcp(t), Some(tls)) => match tls.handshake(t) {
                 Ok(s) => Ok(Conn::Tls(Box::new(s))),
@@ -281,11 +319,16 @@ impl Conn {
                 Ok(Conn::Udp(u))
             }
             _ => {
-                let t = TcpStream::connect_timeout(&cfg.addr, cfg.timeout)?;
-                t.set_nodelay(true)?;
+                // Five system calls: a blocking connect bounded by the send timeout (Linux
+                // applies SO_SNDTIMEO to connect), where `connect_timeout` would add a
+                // non-blocking round of fcntl and poll, which a per-request test pays on
+                // every request.
+                let t = Socket::new(Domain::for_address(cfg.addr), Type::STREAM, None)?;
+                t.set_tcp_nodelay(true)?;
                 t.set_read_timeout(Some(cfg.timeout))?;
                 t.set_write_timeout(Some(cfg.timeout))?;
-                Ok(Conn::Tcp(t))
+                t.connect(&cfg.addr.into())?;
+                Ok(Conn::Tcp(t.into()))
             }
         }
     }

@@ -10,12 +10,14 @@ use crate::stress::{Connect, Failure, Figures, Limit, Mode, StressConfig, Transp
 
 use super::live::Live;
 
-/// A latency in µs as it reads best: `850 µs`, `1.25 ms`, `2.10 s`.
-pub fn latency_text(us: u64) -> String {
-    match us {
-        0..1_000 => format!("{us} µs"),
-        1_000..1_000_000 => format!("{:.2} ms", us as f64 / 1e3),
-        _ => format!("{:.2} s", us as f64 / 1e6),
+/// A latency in µs as it reads best: `9.8 µs`, `850.0 µs`, `1.25 ms`, `2.10 s`.
+pub fn latency_text(us: f64) -> String {
+    if us < 1e3 {
+        format!("{us:.1} µs")
+    } else if us < 1e6 {
+        format!("{:.2} ms", us / 1e3)
+    } else {
+        format!("{:.2} s", us / 1e6)
     }
 }
 
@@ -161,8 +163,9 @@ mod tests {
 
     #[test]
     fn latencies_read_in_their_unit() {
-        assert_eq!(latency_text(850), "850 µs");
-        assert_eq!(latency_text(1_250), "1.25 ms");
-        assert_eq!(latency_text(2_100_000), "2.10 s");
+        assert_eq!(latency_text(9.84), "9.8 µs");
+        assert_eq!(latency_text(850.0), "850.0 µs");
+        assert_eq!(latency_text(1_250.0), "1.25 ms");
+        assert_eq!(latency_text(2_100_000.0), "2.10 s");
     }
 }

@@ -112,11 +112,11 @@ impl Live {
     }
 
     /// A latency percentile over time, in µs: `pick` chooses it from the figures.
-    pub fn latency_series(&self, pick: fn(&Figures) -> u64) -> Vec<[f64; 2]> {
+    pub fn latency_series(&self, pick: fn(&Figures) -> f64) -> Vec<[f64; 2]> {
         self.history
             .iter()
             .filter(|f| f.ok > 0)
-            .map(|f| [f.secs, pick(f) as f64])
+            .map(|f| [f.secs, pick(f)])
             .collect()
     }
 }
