@@ -130,7 +130,7 @@ fn a_tcp_flood_arrives_whole_and_stats_report_rates() {
     let EventKind::Stats(st) = ev.kind else {
         panic!("{:?}", ev.kind)
     };
-    assert_eq!(st.bytes_in, got);
+    assert_eq!(st.counters.bytes_in, got);
     assert!(st.rate_in > 0.0 && st.secs > 0.0);
     let ev = rig.ok(Command::Stats { sock: srv.into() });
     let EventKind::Stats(st) = ev.kind else {

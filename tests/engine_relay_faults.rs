@@ -87,7 +87,13 @@ fn a_client_that_does_not_read_stops_the_relay_reading_the_server() {
                     s.parent.is_some()
                         && (s.peer.as_ref().and_then(|p| p.ip()) == Some(srv_addr)) == upstream
                 })
-                .map(|s| if upstream { s.bytes_in } else { s.bytes_out })
+                .map(|s| {
+                    if upstream {
+                        s.counters.bytes_in
+                    } else {
+                        s.counters.bytes_out
+                    }
+                })
                 .unwrap_or(0)
         };
         let now = (side(true), side(false));

@@ -45,7 +45,7 @@ fn counters_match_the_wire(rig: &mut Rig, c: SockId, peer: SlowPeer, want: u64) 
     };
     rig.ok(Command::Close { sock: c.into() });
     let got = peer.total();
-    assert_eq!(st.bytes_out, want, "the counters");
+    assert_eq!(st.counters.bytes_out, want, "the counters");
     assert_eq!(got, want, "the bytes on the wire");
 }
 

@@ -126,5 +126,8 @@ fn an_unpaced_udp_flood_of_a_count_sends_exactly_that_many() {
     let EventKind::Stats(st) = stats.kind else {
         panic!("stats: {stats:?}")
     };
-    assert_eq!((st.msgs_out, st.bytes_out), (COUNT, COUNT * 100));
+    assert_eq!(
+        (st.counters.msgs_out, st.counters.bytes_out),
+        (COUNT, COUNT * 100)
+    );
 }

@@ -63,8 +63,8 @@ fn tcp_server_and_client_through_the_whole_lifecycle() {
         .find(|s| s.id == srv)
         .expect("server side listed");
     assert_eq!(srv_info.state, SockState::Connected);
-    assert_eq!(srv_info.bytes_in, 12);
-    assert_eq!(srv_info.bytes_out, 12 + 7);
+    assert_eq!(srv_info.counters.bytes_in, 12);
+    assert_eq!(srv_info.counters.bytes_out, 12 + 7);
     assert_eq!(srv_info.parent, Some(l));
 
     rig.ok(Command::Close { sock: c.into() });

@@ -97,7 +97,7 @@ fn own_client_trusts_own_self_signed_server_with_ca_and_data_flows_decrypted() {
     assert_eq!(rig.received(conn), b"hello over tls");
     let st = status_of(&mut rig, c);
     assert_eq!(st.tls.as_deref(), Some(h.summary().as_str()));
-    assert_eq!(st.bytes_out, 14, "counters count plaintext");
+    assert_eq!(st.counters.bytes_out, 14, "counters count plaintext");
 }
 
 #[test]
@@ -155,7 +155,7 @@ fn a_flood_of_100_mib_over_tls_arrives_to_the_byte() {
     loop {
         // Received events are counted from status, not collected (100 MiB of them).
         while rig.rx.try_recv().is_ok() {}
-        let got = status_of(&mut rig, conn).bytes_in;
+        let got = status_of(&mut rig, conn).counters.bytes_in;
         if got >= want {
             assert_eq!(got, want, "exactly the flooded bytes, no more");
             break;
@@ -167,7 +167,7 @@ fn a_flood_of_100_mib_over_tls_arrives_to_the_byte() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert_eq!(status_of(&mut rig, c).bytes_out, want);
+    assert_eq!(status_of(&mut rig, c).counters.bytes_out, want);
     eprintln!("100 MiB over TLS (debug build) in {:?}", started.elapsed());
 }
 

@@ -209,9 +209,10 @@ pub enum EventKind {
     Tls(Box<crate::engine::tls::TlsEvent>),
 }
 
-/// A socket's counters and rates.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SockStats {
+/// A socket's traffic so far: bytes and messages, each way. The engine keeps one per
+/// socket; `status` and `stats` report it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
     /// Bytes received.
     pub bytes_in: u64,
     /// Bytes sent.
@@ -220,6 +221,21 @@ pub struct SockStats {
     pub msgs_in: u64,
     /// Sends completed.
     pub msgs_out: u64,
+}
+
+impl Counters {
+    /// Counts one chunk or datagram of `len` bytes received.
+    pub fn received(&mut self, len: usize) {
+        self.bytes_in += len as u64;
+        self.msgs_in += 1;
+    }
+}
+
+/// A socket's counters and rates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SockStats {
+    /// Bytes and messages so far, each way.
+    pub counters: Counters,
     /// Seconds since the previous `stats` of this socket (or since it was created).
     pub secs: f64,
     /// Bytes per second received over those seconds.
@@ -409,14 +425,8 @@ pub struct SocketInfo {
     pub local: Option<Addr>,
     /// Peer address, once connected.
     pub peer: Option<Addr>,
-    /// Bytes received.
-    pub bytes_in: u64,
-    /// Bytes sent.
-    pub bytes_out: u64,
-    /// Chunks or datagrams received.
-    pub msgs_in: u64,
-    /// Sends completed.
-    pub msgs_out: u64,
+    /// Bytes and messages so far, each way.
+    pub counters: Counters,
     /// A listener's policy for its connections once their peer has closed: `Some(None)`
     /// for the default (auto-accepted ones close, those accepted by hand are kept);
     /// `None` for sockets that do not listen.

@@ -54,7 +54,8 @@ pub use diag::AcceptQueue;
 pub use errno::errno_name;
 pub use error::{Cause, Op, OpError};
 pub use event::{
-    CmdId, Event, EventKind, Resolution, Setting, SockId, SockState, SockStats, SocketInfo,
+    CmdId, Counters, Event, EventKind, Resolution, Setting, SockId, SockState, SockStats,
+    SocketInfo,
 };
 pub use framing::{FrameSplitter, Framed, Framing, MAX_FRAME, length_prefixed};
 pub use fsm::{Facts, Halves, Life, Refusal, Step};

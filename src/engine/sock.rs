@@ -10,7 +10,7 @@ use socket2::Socket;
 use crate::engine::addr::Addr;
 use crate::engine::command::{Family, Proto, Responder};
 use crate::engine::error::{Op, OpError};
-use crate::engine::event::{CmdId, SockId, SockState, SocketInfo};
+use crate::engine::event::{CmdId, Counters, SockId, SockState, SocketInfo};
 use crate::engine::framing::{FrameSplitter, Framing};
 use crate::engine::fsm::{Facts, Halves, Phase, Refusal, Step};
 use crate::engine::responders::CompiledRule;
@@ -105,10 +105,7 @@ pub(crate) struct Sock {
     /// Accepting stopped for want of descriptors (or kernel memory); a timer retries it.
     pub accept_starved: bool,
     pub outq: VecDeque<Outgoing>,
-    pub bytes_in: u64,
-    pub bytes_out: u64,
-    pub msgs_in: u64,
-    pub msgs_out: u64,
+    pub counters: Counters,
     /// Cuts received stream bytes into messages.
     pub splitter: FrameSplitter,
     /// Bytes per `recv`.
@@ -157,10 +154,7 @@ impl Sock {
             accept_waiters: VecDeque::new(),
             accept_starved: false,
             outq: VecDeque::new(),
-            bytes_in: 0,
-            bytes_out: 0,
-            msgs_in: 0,
-            msgs_out: 0,
+            counters: Counters::default(),
             splitter: FrameSplitter::new(Framing::Raw),
             recv_size: crate::engine::reactor::RECV_BUF,
             manual: false,
@@ -219,10 +213,7 @@ impl Sock {
             parent: self.parent,
             local: self.local.clone(),
             peer: self.peer.clone(),
-            bytes_in: self.bytes_in,
-            bytes_out: self.bytes_out,
-            msgs_in: self.msgs_in,
-            msgs_out: self.msgs_out,
+            counters: self.counters,
             on_close: self.phase.is_listening().then_some(self.on_close),
             tcp_state: match (&self.os, self.proto) {
                 (Some(os), Proto::Tcp) => crate::engine::options::tcp_state(os),

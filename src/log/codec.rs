@@ -245,7 +245,8 @@ fn put_progress(out: &mut Vec<u8>, kind: &EventKind) {
         }
         EventKind::Stats(s) => {
             out.push(19);
-            for n in [s.bytes_in, s.bytes_out, s.msgs_in, s.msgs_out] {
+            let c = &s.counters;
+            for n in [c.bytes_in, c.bytes_out, c.msgs_in, c.msgs_out] {
                 put_uint(out, n);
             }
             for f in [s.secs, s.rate_in, s.rate_out] {

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use super::codec::OPS;
-use crate::engine::{Addr, Cause, EventKind, Family, How, OpError, Proto, SockId, SockStats};
+use crate::engine::{
+    Addr, Cause, Counters, EventKind, Family, How, OpError, Proto, SockId, SockStats,
+};
 
 /// Reads what the `put_*` functions wrote; `None` on anything short or unknown.
 pub(super) struct Reader<'a>(pub(super) &'a [u8]);
@@ -228,10 +230,12 @@ impl<'a> Reader<'a> {
             *v = f64::from_le_bytes(self.array()?);
         }
         Some(SockStats {
-            bytes_in: n[0],
-            bytes_out: n[1],
-            msgs_in: n[2],
-            msgs_out: n[3],
+            counters: Counters {
+                bytes_in: n[0],
+                bytes_out: n[1],
+                msgs_in: n[2],
+                msgs_out: n[3],
+            },
             secs: f[0],
             rate_in: f[1],
             rate_out: f[2],

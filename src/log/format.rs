@@ -295,7 +295,13 @@ fn other_summary(kind: &EventKind) -> String {
         }
         EventKind::Stats(s) => format!(
             "in {} B in {} msgs, out {} B in {} msgs; over the last {:.3} s: in {:.0} B/s, out {:.0} B/s",
-            s.bytes_in, s.msgs_in, s.bytes_out, s.msgs_out, s.secs, s.rate_in, s.rate_out
+            s.counters.bytes_in,
+            s.counters.msgs_in,
+            s.counters.bytes_out,
+            s.counters.msgs_out,
+            s.secs,
+            s.rate_in,
+            s.rate_out
         ),
         EventKind::Tls(t) => t.describe(),
         // Summarized by `summary` itself (listed, so that a new kind must be taught here).
@@ -335,8 +341,8 @@ pub fn status_line(s: &SocketInfo) -> String {
         s.state.to_string(),
         opt(&s.local),
         opt(&s.peer),
-        s.bytes_in,
-        s.bytes_out
+        s.counters.bytes_in,
+        s.counters.bytes_out
     );
     if let Some(tcp) = s.tcp_state {
         line.push_str(" kernel ");

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use super::filter::LogFilter;
 use super::*;
-use crate::engine::{Addr, Cause, Op, OpError, Proto, SockStats, SocketInfo};
+use crate::engine::{Addr, Cause, Counters, Op, OpError, Proto, SockStats, SocketInfo};
 
 fn at(i: usize) -> SystemTime {
     SystemTime::UNIX_EPOCH
@@ -41,10 +41,10 @@ fn status(i: usize) -> EventKind {
         parent: None,
         local: Some(v4(80)),
         peer: None,
-        bytes_in: i as u64,
-        bytes_out: 0,
-        msgs_in: 0,
-        msgs_out: 0,
+        counters: Counters {
+            bytes_in: i as u64,
+            ..Counters::default()
+        },
         tcp_state: Some("LISTEN"),
         on_close: None,
         accept_queue: None,
@@ -55,10 +55,12 @@ fn status(i: usize) -> EventKind {
 /// Counters of every kind.
 fn stats() -> EventKind {
     EventKind::Stats(SockStats {
-        bytes_in: 1,
-        bytes_out: 2,
-        msgs_in: 3,
-        msgs_out: 4,
+        counters: Counters {
+            bytes_in: 1,
+            bytes_out: 2,
+            msgs_in: 3,
+            msgs_out: 4,
+        },
         secs: 0.5,
         rate_in: 2.0,
         rate_out: 4.5,

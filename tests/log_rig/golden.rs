@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use sockscope::engine::{
-    Addr, Cause, Event, EventKind, Family, How, Op, OpError, Proto, Responder, Setting, SockId,
-    SockState, SockStats, SocketInfo,
+    Addr, Cause, Counters, Event, EventKind, Family, How, Op, OpError, Proto, Responder, Setting,
+    SockId, SockState, SockStats, SocketInfo,
 };
 use sockscope::log::SessionLog;
 
@@ -44,10 +44,12 @@ fn info(id: u32, name: Option<&str>, local: Option<Addr>) -> SocketInfo {
         parent: None,
         local,
         peer: None,
-        bytes_in: 12,
-        bytes_out: 34,
-        msgs_in: 1,
-        msgs_out: 2,
+        counters: Counters {
+            bytes_in: 12,
+            bytes_out: 34,
+            msgs_in: 1,
+            msgs_out: 2,
+        },
         on_close: Some(None),
         tcp_state: Some("LISTEN"),
         accept_queue: None,
@@ -257,10 +259,12 @@ fn ends(kinds: &mut Vec<(u32, EventKind)>) {
         (
             2,
             EventKind::Stats(SockStats {
-                bytes_in: 3,
-                bytes_out: 70_016,
-                msgs_in: 1,
-                msgs_out: 2,
+                counters: Counters {
+                    bytes_in: 3,
+                    bytes_out: 70_016,
+                    msgs_in: 1,
+                    msgs_out: 2,
+                },
                 secs: 1.5,
                 rate_in: 2.0,
                 rate_out: 46_677.3,

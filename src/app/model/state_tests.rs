@@ -1,7 +1,7 @@
 //! Unit tests of [`super::AppState`]: events folded into rows, pending commands, refreshes.
 
 use super::*;
-use crate::engine::{Cause, How, OpError};
+use crate::engine::{Cause, Counters, How, OpError};
 use std::net::SocketAddr;
 use std::time::SystemTime;
 
@@ -69,10 +69,7 @@ fn tcp_info(state: SockState, local: &str, peer: Option<&str>, tcp: &'static str
         parent: None,
         local: Some(addr(local)),
         peer: peer.map(addr),
-        bytes_in: 0,
-        bytes_out: 0,
-        msgs_in: 0,
-        msgs_out: 0,
+        counters: Counters::default(),
         on_close: None,
         tcp_state: Some(tcp),
         accept_queue: None,
@@ -243,10 +240,12 @@ fn status_snapshot_overrides_rows() {
     let mut st = AppState::new();
     st.apply(&created(1, Proto::Tcp));
     let info = SocketInfo {
-        bytes_in: 3,
-        bytes_out: 4,
-        msgs_in: 1,
-        msgs_out: 1,
+        counters: Counters {
+            bytes_in: 3,
+            bytes_out: 4,
+            msgs_in: 1,
+            msgs_out: 1,
+        },
         on_close: Some(None),
         ..tcp_info(SockState::Listening, "0.0.0.0:80", None, "LISTEN")
     };

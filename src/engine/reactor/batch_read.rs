@@ -56,8 +56,7 @@ impl Reactor {
             let Some(sock) = self.socks.get_mut(&id) else {
                 break;
             };
-            sock.bytes_in += got as u64;
-            sock.msgs_in += 1;
+            sock.counters.received(got);
             self.deliver(id, None, data, peer, (real > got).then_some(real));
         }
         self.batch = Some(batch);

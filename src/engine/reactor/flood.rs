@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::engine::addr::AddrSpec;
 use crate::engine::command::FloodLimit;
 use crate::engine::error::{Op, OpError};
-use crate::engine::event::{CmdId, EventKind, Setting, SockId, SockStats};
+use crate::engine::event::{CmdId, Counters, EventKind, Setting, SockId, SockStats};
 use crate::engine::fsm::Refusal;
 use crate::engine::reactor::Reactor;
 use crate::engine::sock::{Flood, Pacer, PacerKind};
@@ -153,10 +153,8 @@ impl Reactor {
             now,
             to: to.as_ref(),
         };
-        let mut counters = (sock.bytes_out, sock.msgs_out);
         let tls = crate::engine::tls::hooks::conn_of_parts(&mut sock.tls);
-        let error = send_round((os, tls), f, &mut p.sent, &mut counters, &round);
-        (sock.bytes_out, sock.msgs_out) = counters;
+        let error = send_round((os, tls), f, &mut p.sent, &mut sock.counters, &round);
         let done = error.is_some()
             || (f.off == 0
                 && (f.count.is_some_and(|c| p.sent >= c) || f.until.is_some_and(|u| now >= u)));
@@ -194,16 +192,14 @@ impl Reactor {
         let now = Instant::now();
         let (at, bin, bout) = sock.stats_mark;
         let secs = now.duration_since(at).as_secs_f64().max(1e-9);
+        let c = sock.counters;
         let st = SockStats {
-            bytes_in: sock.bytes_in,
-            bytes_out: sock.bytes_out,
-            msgs_in: sock.msgs_in,
-            msgs_out: sock.msgs_out,
+            counters: c,
             secs,
-            rate_in: (sock.bytes_in - bin) as f64 / secs,
-            rate_out: (sock.bytes_out - bout) as f64 / secs,
+            rate_in: (c.bytes_in - bin) as f64 / secs,
+            rate_out: (c.bytes_out - bout) as f64 / secs,
         };
-        sock.stats_mark = (now, sock.bytes_in, sock.bytes_out);
+        sock.stats_mark = (now, c.bytes_in, c.bytes_out);
         self.hub.emit(Some(id), Some(cmd), EventKind::Stats(st));
         Ok(())
     }
@@ -241,8 +237,8 @@ struct RoundEnd {
     peer: Option<crate::engine::addr::Addr>,
 }
 
-/// Sends what the round owes; `sent` counts whole messages, `counters` are the socket's
-/// bytes and messages out. Returns the error that ended the flood, if one did.
+/// Sends what the round owes; `sent` counts whole messages, and the bytes and messages
+/// out are added to the socket's `counters`. Returns the error that ended the flood, if one did.
 fn send_round(
     (os, mut tls): (
         &socket2::Socket,
@@ -250,7 +246,7 @@ fn send_round(
     ),
     f: &mut crate::engine::sock::Flood,
     sent: &mut u64,
-    counters: &mut (u64, u64),
+    counters: &mut Counters,
     r: &Round<'_>,
 ) -> Option<std::io::Error> {
     f.blocked = false;
@@ -275,7 +271,7 @@ fn send_round(
         match result {
             Ok(n) => {
                 f.bytes += n as u64;
-                counters.0 += n as u64;
+                counters.bytes_out += n as u64;
                 // A stream may take part of a message: the rest goes first next time, and
                 // the message counts once all of it is written.
                 f.off = if r.stream { f.off + n } else { f.data.len() };
@@ -284,7 +280,7 @@ fn send_round(
                 }
                 f.off = 0;
                 *sent += 1;
-                counters.1 += 1;
+                counters.msgs_out += 1;
             }
             Err(e) if e.kind() == ErrorKind::WouldBlock => {
                 f.blocked = true;
@@ -307,7 +303,7 @@ fn send_datagrams(
     os: &socket2::Socket,
     f: &mut crate::engine::sock::Flood,
     sent: &mut u64,
-    counters: &mut (u64, u64),
+    counters: &mut Counters,
     r: &Round<'_>,
 ) -> Option<std::io::Error> {
     use std::os::fd::AsRawFd;
@@ -326,8 +322,8 @@ fn send_datagrams(
                 let n = n as u64;
                 let bytes = n * f.data.len() as u64;
                 f.bytes += bytes;
-                counters.0 += bytes;
-                counters.1 += n;
+                counters.bytes_out += bytes;
+                counters.msgs_out += n;
                 *sent += n;
                 left -= n.max(1).min(left);
             }

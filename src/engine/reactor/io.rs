@@ -192,8 +192,7 @@ impl Reactor {
             Ok((data, (_, None))) if data.is_empty() => ReadOutcome::Eof,
             Ok((data, (real, from))) => {
                 let got = data.len();
-                sock.bytes_in += got as u64;
-                sock.msgs_in += 1;
+                sock.counters.received(got);
                 let peer = from.or_else(|| sock.peer.clone());
                 ReadOutcome::Data(data, peer, (real > got).then_some(real))
             }

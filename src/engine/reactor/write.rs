@@ -118,7 +118,7 @@ fn send_front(sock: &mut Sock) -> std::io::Result<usize> {
 
 /// Accounts for `n` bytes written from the queue's front, and reports what finished.
 fn written(sock: &mut Sock, hub: &mut Hub, id: SockId, n: usize) {
-    sock.bytes_out += n as u64;
+    sock.counters.bytes_out += n as u64;
     let stream = sock.proto.is_stream();
     let peer = sock.peer.clone();
     let Some(out) = sock.outq.front_mut() else {
@@ -136,7 +136,7 @@ fn written(sock: &mut Sock, hub: &mut Hub, id: SockId, n: usize) {
         }
         return;
     }
-    sock.msgs_out += 1;
+    sock.counters.msgs_out += 1;
     let peer = out.to.clone().or(peer);
     if let Some(feed) = out.feed.as_mut() {
         // Each chunk of a file is reported as it leaves, with the file's progress; the

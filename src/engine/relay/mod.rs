@@ -105,7 +105,7 @@ impl Reactor {
         if !self.socks.get(&src)?.proto.is_stream() {
             return None;
         }
-        let out = self.socks.get(&dst).map_or(0, |s| s.bytes_out);
+        let out = self.socks.get(&dst).map_or(0, |s| s.counters.bytes_out);
         let pipe = self.relay.pipes.get(&(src, dst))?;
         let f = self.relay.faults_of(pipe);
         let left = pipe.stall_left(&f);
@@ -238,7 +238,7 @@ impl Reactor {
             return;
         };
         let drained = d.outq.is_empty();
-        let out = d.bytes_out;
+        let out = d.counters.bytes_out;
         let Some(pipe) = self.relay.pipes.get_mut(&(src, dst)) else {
             return;
         };

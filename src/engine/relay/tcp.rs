@@ -196,7 +196,7 @@ impl Reactor {
 
     /// Links client side `a` and upstream side `b` of relay `owner` with a pipe each way.
     pub(crate) fn link(&mut self, a: SockId, b: SockId, owner: SockId, to_client: Option<Addr>) {
-        let out = |r: &Reactor, id| r.socks.get(&id).map_or(0, |s: &Sock| s.bytes_out);
+        let out = |r: &Reactor, id| r.socks.get(&id).map_or(0, |s: &Sock| s.counters.bytes_out);
         let udp = to_client.is_some();
         let (ka, kb) = if udp { (b, b) } else { (a, b) };
         let up = Pipe::new(owner, Dir::Up, ka, None, out(self, b));

@@ -235,8 +235,7 @@ impl Reactor {
             let handshaking = t.pending.is_some();
             match t.read(os, max) {
                 TlsRead::Plain(data) => {
-                    sock.bytes_in += data.len() as u64;
-                    sock.msgs_in += 1;
+                    sock.counters.received(data.len());
                     let peer = sock.peer.clone();
                     return ReadOutcome::Data(Arc::from(data), peer, None);
                 }
