@@ -195,8 +195,8 @@ fn an_invalid_regex_shows_the_engine_error() {
     wait_for(&mut h, "the error", |a| {
         sock(a, 1).is_some_and(|r| {
             r.last_error
-                .as_deref()
-                .is_some_and(|e| e.contains("invalid regex"))
+                .as_ref()
+                .is_some_and(|e| e.to_string().contains("invalid regex"))
         })
     });
     assert!(

@@ -121,7 +121,7 @@ fn tcp_session_from_listen_to_close() {
     select(&mut h, 2);
     click(&mut h, "write");
     wait_for(&mut h, "s3 sees the peer close", |a| {
-        sock(a, 3).is_some_and(|r| r.read_done)
+        sock(a, 3).is_some_and(|r| r.halves.read_done)
     });
     assert_eq!(
         sock(h.state(), 2).map(|r| r.state),

@@ -2,7 +2,8 @@
 //! what has been set on it ([`SockConfig`]).
 
 use crate::engine::{
-    AcceptQueue, Addr, EventKind, Family, Halves, Life, Op, Proto, Responder, SockId, SockState,
+    AcceptQueue, Addr, EventKind, Family, Halves, Life, Op, OpError, Proto, Responder, SockId,
+    SockState,
 };
 
 use crate::app::model::sock_config::SockConfig;
@@ -56,20 +57,15 @@ pub struct SockRow {
     pub msgs_in: u64,
     /// Sends completed.
     pub msgs_out: u64,
-    /// Receiving is over (peer closed, or read side shut down).
-    pub read_done: bool,
-    /// Sending is over (write side shut down).
-    pub write_done: bool,
-    /// The peer closed its side (end of stream arrived), as opposed to our read side shut.
-    pub peer_closed: bool,
+    /// Which directions of a connection are over, and whether the peer closed its side
+    /// (the engine's own flags, followed by its transition table).
+    pub halves: Halves,
     /// Auto-accept is on.
     pub auto_accept: bool,
     /// The responder set on this socket, if any.
     pub responder: Option<Responder>,
-    /// The latest error reported for this socket.
-    pub last_error: Option<String>,
-    /// The operation of the latest error.
-    pub last_error_op: Option<Op>,
+    /// The latest error reported for this socket (its operation, address and cause).
+    pub last_error: Option<OpError>,
     /// The command whose failure is the latest error (`None` for a background error).
     pub last_error_line: Option<String>,
     /// The kernel's TCP state at the latest `status` (`ESTABLISHED`, `CLOSE_WAIT`, …).
@@ -100,13 +96,10 @@ impl SockRow {
             bytes_out: 0,
             msgs_in: 0,
             msgs_out: 0,
-            read_done: false,
-            write_done: false,
-            peer_closed: false,
+            halves: Halves::default(),
             auto_accept: false,
             responder: None,
             last_error: None,
-            last_error_op: None,
             last_error_line: None,
             tcp_state: None,
             accept_queue: None,
@@ -158,12 +151,12 @@ impl SockRow {
             return None;
         }
         let mut parts = Vec::new();
-        if self.write_done {
+        if self.halves.write_done {
             parts.push("our write side shut");
         }
-        if self.peer_closed {
+        if self.halves.peer_closed {
             parts.push("the peer's side closed");
-        } else if self.read_done {
+        } else if self.halves.read_done {
             parts.push("our read side shut");
         }
         Some(parts.join(", "))
@@ -211,11 +204,7 @@ impl SockRow {
     pub fn life(&self) -> Life {
         Life {
             state: self.state,
-            halves: Halves {
-                read_done: self.read_done,
-                write_done: self.write_done,
-                peer_closed: self.peer_closed,
-            },
+            halves: self.halves,
         }
     }
 
@@ -227,9 +216,7 @@ impl SockRow {
         let mut life = self.life();
         life.on(kind, self.proto.is_stream(), self.local.is_some());
         self.state = life.state;
-        self.read_done = life.halves.read_done;
-        self.write_done = life.halves.write_done;
-        self.peer_closed = life.halves.peer_closed;
+        self.halves = life.halves;
         match kind {
             EventKind::Bound { local, implicit } => {
                 self.local = Some(local.clone());
@@ -250,11 +237,9 @@ impl SockRow {
                 self.local = Some(local.clone());
                 self.peer = Some(peer.clone());
                 self.last_error = None;
-                self.last_error_op = None;
             }
             EventKind::Failed(e) => {
-                self.last_error = Some(e.to_string());
-                self.last_error_op = Some(e.op);
+                self.last_error = Some(e.clone());
                 self.last_error_line = None;
                 if e.op == Op::Connect && before == SockState::Connecting {
                     self.peer = None;
@@ -297,7 +282,7 @@ impl SockRow {
     #[cfg(test)]
     fn recompute_half_closed(&mut self) {
         if self.is_connected() {
-            self.state = if self.read_done || self.write_done {
+            self.state = if self.halves.any() {
                 SockState::HalfClosed
             } else {
                 SockState::Connected
@@ -343,15 +328,15 @@ mod tests {
         let mut r = SockRow::new(SockId(1), Proto::Tcp, Family::V4, None);
         r.state = SockState::Connected;
         assert_eq!(r.state_text(), "connected");
-        r.write_done = true;
+        r.halves.write_done = true;
         r.recompute_half_closed();
         assert_eq!(r.state_text(), "half-closed: our write side shut");
-        r.write_done = false;
-        r.read_done = true;
-        r.peer_closed = true;
+        r.halves.write_done = false;
+        r.halves.read_done = true;
+        r.halves.peer_closed = true;
         r.recompute_half_closed();
         assert_eq!(r.state_text(), "half-closed: the peer's side closed");
-        r.peer_closed = false;
+        r.halves.peer_closed = false;
         assert_eq!(r.state_text(), "half-closed: our read side shut");
     }
 

@@ -200,7 +200,6 @@ impl AppState {
             } else if row.last_error_line.take().is_some() {
                 // The person has moved on: a command's error goes once one succeeds.
                 row.last_error = None;
-                row.last_error_op = None;
             }
         }
         let result = match &ev.kind {

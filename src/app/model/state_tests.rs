@@ -157,7 +157,7 @@ fn tcp_lifecycle_folds_into_rows() {
     st.apply(&ev(2, None, EventKind::Shut { how: How::Write }));
     let c = st.get(SockId(2)).expect("connection");
     assert_eq!(c.state, SockState::HalfClosed);
-    assert!(c.write_done && !c.read_done);
+    assert!(c.halves.write_done && !c.halves.read_done);
     st.apply(&ev(2, None, EventKind::Closed));
     assert_eq!(st.get(SockId(2)).map(|r| r.state), Some(SockState::Closed));
     assert_eq!(st.open_count(), 1);
@@ -199,8 +199,8 @@ fn failed_connect_reverts_and_outcome_is_reported() {
     assert_eq!(row.peer, None);
     assert!(
         row.last_error
-            .as_deref()
-            .is_some_and(|e| e.contains("refused"))
+            .as_ref()
+            .is_some_and(|e| e.to_string().contains("refused"))
     );
     let out = out.expect("outcome");
     assert_eq!(out.line, "connect s1 127.0.0.1:9");

@@ -165,7 +165,7 @@ impl Controls {
         }
         // Under the rows, not above them: an error that arrives does not move a button.
         if let Some(err) = &row.last_error {
-            error_note(ui, err);
+            error_note(ui, &err.to_string());
         }
     }
 }
@@ -316,7 +316,7 @@ fn closed_summary(ui: &mut Ui, row: &SockRow, state: &AppState) {
         ui.label(line);
     }
     if let Some(err) = &row.last_error {
-        error_note(ui, err);
+        error_note(ui, &err.to_string());
     }
     ui.label(
         RichText::new("closed: nothing more can be done with it; its rows stay in the log").weak(),

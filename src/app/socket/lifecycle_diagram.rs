@@ -152,7 +152,9 @@ pub fn taken(row: &SockRow, call: Call) -> bool {
         Call::Connect => row.peer.is_some() && !accepted,
         Call::Data => row.bytes_in + row.bytes_out > 0,
         // The peer's FIN ends the read side too; only a shutdown of this side counts.
-        Call::Shutdown => row.write_done || (row.read_done && !row.peer_closed),
+        Call::Shutdown => {
+            row.halves.write_done || (row.halves.read_done && !row.halves.peer_closed)
+        }
         Call::Close => row.is_closed(),
     }
 }

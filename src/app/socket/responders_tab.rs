@@ -185,7 +185,7 @@ impl ResponderEditor {
         if let (Some(err), Some(line)) = (&row.last_error, &row.last_error_line)
             && line.starts_with("rule ")
         {
-            error_note(ui, err);
+            error_note(ui, &err.to_string());
         }
     }
 

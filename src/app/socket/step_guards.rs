@@ -17,8 +17,8 @@ pub fn facts(row: &SockRow) -> Facts<'_> {
         label: row.label(),
         proto: row.proto,
         state: row.state,
-        read_done: row.read_done,
-        write_done: row.write_done,
+        read_done: row.halves.read_done,
+        write_done: row.halves.write_done,
         manual: row.config.manual,
         local: row.local.as_ref(),
         peer: row.peer.as_ref(),
@@ -105,7 +105,7 @@ mod tests {
         assert_eq!(why_not(&conn, Step::Send), None);
         assert_eq!(why_not(&conn, Step::Shutdown), None);
         assert!(why_not(&conn, Step::Connect).is_some());
-        conn.write_done = true;
+        conn.halves.write_done = true;
         conn.state = SockState::HalfClosed;
         assert!(why_not(&conn, Step::Send).is_some_and(|w| w.contains("write side")));
 
@@ -117,7 +117,7 @@ mod tests {
             None,
             "a half-closed writer still reads"
         );
-        conn.read_done = true;
+        conn.halves.read_done = true;
         assert!(why_not(&conn, Step::Recv).is_some_and(|w| w.contains("read side")));
         assert!(why_not(&conn, Step::Greet).is_some_and(|w| w.contains("listener")));
         assert_eq!(why_not(&listening, Step::Greet), None);
@@ -137,8 +137,8 @@ mod tests {
     #[test]
     fn a_reset_connection_says_so_and_takes_only_close() {
         let mut reset = row(Proto::Tcp, SockState::Reset);
-        reset.read_done = true;
-        reset.write_done = true;
+        reset.halves.read_done = true;
+        reset.halves.write_done = true;
         reset.config.manual = true;
         for step in [
             Step::Bind,
