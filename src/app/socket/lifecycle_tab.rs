@@ -12,9 +12,9 @@ use crate::app::model::state::{AppState, SockRow};
 use crate::app::socket::lifecycle_layout::{bound_line, one_line, peer_line, step_row};
 use crate::app::socket::room::Room;
 use crate::app::socket::step_guards::{Step, why_not};
-use crate::app::widgets::checked::{Field, touched_note};
+use crate::app::widgets::checked::{Field, submit, touched_note};
 use crate::app::widgets::fields;
-use crate::app::widgets::step_button;
+use crate::app::widgets::{step_button, step_checkbox};
 
 /// The bind row's fields.
 const BIND_HOST: Field = Field::new("Bind address", 110.0, "IP or *");
@@ -202,20 +202,15 @@ impl Lifecycle {
         ui.horizontal_wrapped(|ui| {
             let bad = backlog.is_err();
             BACKLOG.edit(ui, &mut self.backlog, &mut self.backlog_touched, bad);
-            if step_button(
-                ui,
-                "Listen",
-                "start listening for connections",
-                why_not(row, Step::Listen),
-            ) {
-                self.backlog_touched = true;
-                if let Ok(b) = backlog {
-                    room.settings.backlog = self.backlog.clone();
-                    room.out.push(Command::Listen {
-                        sock: sock.clone(),
-                        backlog: b,
-                    });
-                }
+            let tip = "start listening for connections";
+            let why = why_not(row, Step::Listen);
+            let touched = &mut self.backlog_touched;
+            if let Some(b) = submit(ui, "Listen", tip, why, touched, &backlog) {
+                room.settings.backlog = self.backlog.clone();
+                room.out.push(Command::Listen {
+                    sock: sock.clone(),
+                    backlog: *b,
+                });
             }
             ui.separator();
             if step_button(
@@ -232,14 +227,8 @@ impl Lifecycle {
             }
             let mut auto = row.auto_accept;
             let why = why_not(row, Step::Accept);
-            let resp = ui
-                .add_enabled(why.is_none(), egui::Checkbox::new(&mut auto, "Auto-accept"))
-                .on_hover_text("accept every connection as it arrives");
-            let resp = match why {
-                Some(w) => resp.on_disabled_hover_text(w),
-                None => resp,
-            };
-            if resp.changed() {
+            let tip = "accept every connection as it arrives";
+            if step_checkbox(ui, &mut auto, "Auto-accept", tip, why) {
                 room.out.push(Command::AcceptAuto {
                     sock: sock.clone(),
                     on: auto,
@@ -313,16 +302,14 @@ impl Lifecycle {
             } else {
                 "fix the peer: only its datagrams are received, and Send needs no destination"
             };
-            if step_button(ui, "Connect", tip, why_not(row, Step::Connect)) {
-                self.connect_touched = true;
-                if let Ok(addr) = &addr {
-                    room.settings.connect_addr = self.connect_addr.clone();
-                    room.out.push(Command::Connect {
-                        sock: sock.clone(),
-                        addr: addr.clone(),
-                        timeout: None,
-                    });
-                }
+            let why = why_not(row, Step::Connect);
+            if let Some(addr) = submit(ui, "Connect", tip, why, &mut self.connect_touched, &addr) {
+                room.settings.connect_addr = self.connect_addr.clone();
+                room.out.push(Command::Connect {
+                    sock: sock.clone(),
+                    addr: addr.clone(),
+                    timeout: None,
+                });
             }
         });
         touched_note(ui, self.connect_touched, &addr);
@@ -384,14 +371,11 @@ fn bind_button(
     touched: &mut bool,
     out: &mut Vec<Command>,
 ) {
-    if step_button(ui, "Bind", hover, why_not(row, Step::Bind)) {
-        *touched = true;
-        if let Ok(addr) = addr {
-            out.push(Command::Bind {
-                sock: sock.clone(),
-                addr: addr.clone(),
-            });
-        }
+    if let Some(addr) = submit(ui, "Bind", hover, why_not(row, Step::Bind), touched, addr) {
+        out.push(Command::Bind {
+            sock: sock.clone(),
+            addr: addr.clone(),
+        });
     }
 }
 
@@ -409,21 +393,10 @@ fn on_close_switch(
         Some(p) => p == OnClose::Close,
         None => row.auto_accept,
     };
-    let resp = ui
-        .add_enabled(
-            why.is_none(),
-            egui::Checkbox::new(&mut close, "Close on peer close"),
-        )
-        .on_hover_text(
-            "close a connection once its peer has closed and all is sent (as servers do); \
-             unchecked, keep it half-open (CLOSE_WAIT) to study it. \
-             Default: close auto-accepted connections, keep those accepted by hand",
-        );
-    let resp = match why {
-        Some(w) => resp.on_disabled_hover_text(w),
-        None => resp,
-    };
-    if resp.changed() {
+    let tip = "close a connection once its peer has closed and all is sent (as servers do); \
+               unchecked, keep it half-open (CLOSE_WAIT) to study it. \
+               Default: close auto-accepted connections, keep those accepted by hand";
+    if step_checkbox(ui, &mut close, "Close on peer close", tip, why) {
         out.push(Command::OnClose {
             sock: sock.clone(),
             policy: if close { OnClose::Close } else { OnClose::Keep },

@@ -15,7 +15,7 @@ use crate::app::model::state::SockRow;
 use crate::app::socket::multicast::Multicast;
 use crate::app::socket::step_guards::{Step, why_not};
 use crate::app::widgets::fields;
-use crate::app::widgets::{error_note, labelled_edit, named_step_button, note};
+use crate::app::widgets::{error_note, labelled_edit, named_step_button, note, step_checkbox};
 
 /// The options that apply to `row`, switches first.
 pub fn applicable(row: &SockRow) -> Vec<SockOpt> {
@@ -219,17 +219,12 @@ impl OptionsPanel {
         let value = row.config.option(opt);
         let mut on = value == Some("on");
         let why = why_not_option(row, opt);
-        let resp = ui
-            .add_enabled(why.is_none(), egui::Checkbox::new(&mut on, opt.name()))
-            .on_hover_text(describe(opt));
-        if let Some(w) = why {
-            resp.clone().on_disabled_hover_text(w);
-        }
+        let changed = step_checkbox(ui, &mut on, opt.name(), describe(opt), why);
         if value.is_none() {
             ui.label(RichText::new("?").weak())
                 .on_hover_text("not read yet");
         }
-        if resp.changed() {
+        if changed {
             out.push(Command::SetOption {
                 sock: SockRef::Id(row.id),
                 opt,

@@ -12,10 +12,10 @@ use crate::lang::{bytes_text, escape_bytes};
 use crate::app::model::settings::SendMode;
 use crate::app::model::state::SockRow;
 use crate::app::socket::step_guards::{Step, why_not};
-use crate::app::widgets::checked::touched_note;
+use crate::app::widgets::checked::{submit, touched_note};
 use crate::app::widgets::fields;
 use crate::app::widgets::{
-    error_note, labelled_edit, name_widget, named_step_button, note, step_button,
+    error_note, labelled_edit, name_widget, named_step_button, note, step_button, step_checkbox,
 };
 
 /// Largest `recv` size, as the engine accepts it.
@@ -210,19 +210,12 @@ impl RecvPanel {
                 }
                 _ => {}
             }
-            if step_button(
-                ui,
-                "Set framing",
-                "cut received bytes into messages this way",
-                why,
-            ) {
-                self.touched = true;
-                if let Ok(f) = &built {
-                    out.push(Command::Frame {
-                        sock: sock.clone(),
-                        framing: f.clone(),
-                    });
-                }
+            let tip = "cut received bytes into messages this way";
+            if let Some(f) = submit(ui, "Set framing", tip, why, &mut self.touched, &built) {
+                out.push(Command::Frame {
+                    sock: sock.clone(),
+                    framing: f.clone(),
+                });
             }
         });
         touched_note(ui, self.touched, &built);
@@ -247,19 +240,12 @@ impl RecvPanel {
         ui.horizontal(|ui| {
             let bad = self.touched && size.is_err();
             labelled_edit(ui, "Bytes per recv", &mut self.size, 60.0, "65536", bad);
-            if step_button(
-                ui,
-                "Set recv size",
-                "read at most this many bytes per recv",
-                why,
-            ) {
-                self.touched = true;
-                if let Ok(n) = size {
-                    out.push(Command::RecvSize {
-                        sock: sock.clone(),
-                        size: n as usize,
-                    });
-                }
+            let tip = "read at most this many bytes per recv";
+            if let Some(n) = submit(ui, "Set recv size", tip, why, &mut self.touched, &size) {
+                out.push(Command::RecvSize {
+                    sock: sock.clone(),
+                    size: *n as usize,
+                });
             }
             let now = match row.config.recv_size {
                 Some(n) => format!("now: recv({n})"),
@@ -279,15 +265,8 @@ impl RecvPanel {
         ui.horizontal(|ui| {
             let mut manual = row.config.manual;
             let why = why_not(row, Step::Option);
-            let resp = ui
-                .add_enabled(why.is_none(), egui::Checkbox::new(&mut manual, "Step mode"))
-                .on_hover_text(
-                    "stop receiving in the background: nothing is read until you press Recv",
-                );
-            if let Some(w) = why {
-                resp.clone().on_disabled_hover_text(w);
-            }
-            if resp.changed() {
+            let tip = "stop receiving in the background: nothing is read until you press Recv";
+            if step_checkbox(ui, &mut manual, "Step mode", tip, why) {
                 out.push(Command::RecvMode {
                     sock: sock.clone(),
                     manual,

@@ -16,7 +16,7 @@ use crate::app::socket::rule_fields::{
     Kind, TEMPLATE_PLACEHOLDERS, build_rule, even_odd_rules, rule_text,
 };
 use crate::app::socket::step_guards::{Step, why_not};
-use crate::app::widgets::checked::touched_note;
+use crate::app::widgets::checked::{submit, touched_note};
 use crate::app::widgets::fields;
 use crate::app::widgets::{error_note, labelled_edit, note, placeholder_chips, step_button};
 
@@ -94,19 +94,12 @@ impl ResponderEditor {
             ui.separator();
             let bad = self.touched && fixed.is_err();
             labelled_edit(ui, "Fixed reply", &mut self.fixed, 150.0, "OK\\n", bad);
-            if step_button(
-                ui,
-                "Set fixed reply",
-                "answer every message with these bytes (escapes \\n \\r \\t \\xHH)",
-                open,
-            ) {
-                self.touched = true;
-                if let Ok(b) = &fixed {
-                    out.push(Command::Respond {
-                        sock: sock.clone(),
-                        responder: Responder::Fixed(Payload::bytes(b.as_slice())),
-                    });
-                }
+            let tip = "answer every message with these bytes (escapes \\n \\r \\t \\xHH)";
+            if let Some(b) = submit(ui, "Set fixed reply", tip, open, &mut self.touched, &fixed) {
+                out.push(Command::Respond {
+                    sock: sock.clone(),
+                    responder: Responder::Fixed(Payload::bytes(b.as_slice())),
+                });
             }
             if let Some(Responder::Fixed(Payload::Bytes(b))) = &row.responder {
                 note(ui, format!("now: fixed {}", bytes_text(b)));
@@ -132,15 +125,13 @@ impl ResponderEditor {
                 .on_hover_text("close each connection once the greeting is sent");
             let tip =
                 "send this to every connection the listener accepts, as soon as it is accepted";
-            if step_button(ui, "Set greeting", tip, why.clone()) {
-                self.touched = true;
-                if let Ok(b) = &greeting {
-                    out.push(Command::Greet {
-                        sock: sock.clone(),
-                        greeting: Some(Payload::bytes(b.as_slice())),
-                        close: self.greet_close,
-                    });
-                }
+            let touched = &mut self.touched;
+            if let Some(b) = submit(ui, "Set greeting", tip, why.clone(), touched, &greeting) {
+                out.push(Command::Greet {
+                    sock: sock.clone(),
+                    greeting: Some(Payload::bytes(b.as_slice())),
+                    close: self.greet_close,
+                });
             }
             let why_off = why.or_else(|| {
                 row.config
@@ -269,19 +260,12 @@ impl ResponderEditor {
     ) {
         ui.checkbox(&mut self.close, "close after reply")
             .on_hover_text("close the connection once the reply is sent");
-        if step_button(
-            ui,
-            "Add rule",
-            "append this rule to the table",
-            open.clone(),
-        ) {
-            self.touched = true;
-            if let Ok(rule) = built {
-                out.push(Command::RuleAdd {
-                    sock: sock.clone(),
-                    rule: rule.clone(),
-                });
-            }
+        let tip = "append this rule to the table";
+        if let Some(rule) = submit(ui, "Add rule", tip, open.clone(), &mut self.touched, built) {
+            out.push(Command::RuleAdd {
+                sock: sock.clone(),
+                rule: rule.clone(),
+            });
         }
         if step_button(
             ui,

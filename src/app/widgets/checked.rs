@@ -1,9 +1,9 @@
 //! A text field checked as it is typed: red once it has been used while its text does not
-//! parse, and the red note of what is wrong under its row.
+//! parse, the red note of what is wrong under its row, and the button that submits it.
 
 use egui::{Response, Ui};
 
-use super::{error_note, labelled_edit};
+use super::{error_note, labelled_edit, step_button};
 
 /// A text field's fixed parts: its label (which also names it), its width and its hint.
 #[derive(Debug, Clone, Copy)]
@@ -36,4 +36,22 @@ pub fn touched_note<T>(ui: &mut Ui, touched: bool, parsed: &Result<T, String>) {
     if let (true, Err(e)) = (touched, parsed) {
         error_note(ui, e);
     }
+}
+
+/// The step button that submits a checked field: a click marks the field used
+/// (`touched`, so a bad value turns red with its note) and gives the field's value when
+/// it parsed. Enabled only when `why_not` is `None`, as [`step_button`].
+pub fn submit<'v, T>(
+    ui: &mut Ui,
+    text: &str,
+    tip: &str,
+    why_not: Option<String>,
+    touched: &mut bool,
+    parsed: &'v Result<T, String>,
+) -> Option<&'v T> {
+    if !step_button(ui, text, tip, why_not) {
+        return None;
+    }
+    *touched = true;
+    parsed.as_ref().ok()
 }

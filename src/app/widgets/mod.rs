@@ -1,6 +1,7 @@
 //! Small widgets shared by the views: a labelled text field that turns red when invalid,
-//! the red note with the accepted form, a button enabled only when its step is valid, and
-//! an accessible name for a button whose text alone is ambiguous ("Set" of which option).
+//! the red note with the accepted form, a button or checkbox enabled only when its step is
+//! valid, and an accessible name for a button whose text alone is ambiguous ("Set" of
+//! which option).
 
 pub(crate) mod checked;
 pub(crate) mod fields;
@@ -56,6 +57,25 @@ pub fn step_button(ui: &mut Ui, text: &str, tip: &str, why_not: Option<String>) 
         .add_enabled(why_not.is_none(), egui::Button::new(text))
         .on_hover_text(tip);
     clicked_unless(resp, why_not)
+}
+
+/// A checkbox for `on`, enabled only when `why_not` is `None`; its tooltip says why when
+/// disabled. Returns true when a click changed `on`.
+pub fn step_checkbox(
+    ui: &mut Ui,
+    on: &mut bool,
+    text: &str,
+    tip: &str,
+    why_not: Option<String>,
+) -> bool {
+    let resp = ui
+        .add_enabled(why_not.is_none(), egui::Checkbox::new(on, text))
+        .on_hover_text(tip);
+    let changed = resp.changed();
+    if let Some(why) = why_not {
+        resp.on_disabled_hover_text(why);
+    }
+    changed
 }
 
 /// Like [`step_button`], with `name` as the button's accessible name (screen readers and
