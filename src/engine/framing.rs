@@ -20,6 +20,17 @@ pub enum Framing {
     Fixed(usize),
 }
 
+/// A length header in words, as the log and the Receive tab tell it:
+/// `2-byte big-endian length header`.
+pub fn length_header_text(width: u8, big_endian: bool) -> String {
+    let order = if big_endian {
+        "big-endian"
+    } else {
+        "little-endian"
+    };
+    format!("{width}-byte {order} length header")
+}
+
 /// Largest message any framing holds before the stream is declared broken: a length header
 /// announcing more, a fixed size above it, or this many bytes without a delimiter.
 pub const MAX_FRAME: usize = 16 << 20;

@@ -57,7 +57,7 @@ pub use event::{
     CmdId, Counters, Event, EventKind, Resolution, Setting, SockId, SockState, SockStats,
     SocketInfo,
 };
-pub use framing::{FrameSplitter, Framed, Framing, MAX_FRAME, length_prefixed};
+pub use framing::{FrameSplitter, Framed, Framing, MAX_FRAME, length_header_text, length_prefixed};
 pub use fsm::{Facts, Halves, Life, Refusal, Step};
 pub use limits::raise_fd_limit;
 pub use ops::file_payload::{IN_MEMORY_LIMIT, UDP_MAX_V4, UDP_MAX_V6};

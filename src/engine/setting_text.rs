@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::engine::command::OnClose;
 use crate::engine::event::Setting;
-use crate::engine::framing::Framing;
+use crate::engine::framing::{Framing, length_header_text};
 use crate::engine::responders::{Match, Rule};
 
 fn esc(b: &[u8]) -> String {
@@ -17,15 +17,9 @@ fn write_framing(f: &mut fmt::Formatter<'_>, framing: &Framing) -> fmt::Result {
     match framing {
         Framing::Raw => f.write_str("framing raw (chunks as recv returns them)"),
         Framing::Delimited(d) => write!(f, "framing: messages end with {}", esc(d)),
-        Framing::LengthPrefixed { width, big_endian } => write!(
-            f,
-            "framing: {width}-byte {} length header",
-            if *big_endian {
-                "big-endian"
-            } else {
-                "little-endian"
-            }
-        ),
+        Framing::LengthPrefixed { width, big_endian } => {
+            write!(f, "framing: {}", length_header_text(*width, *big_endian))
+        }
         Framing::Fixed(n) => write!(f, "framing: messages of {n} bytes"),
     }
 }

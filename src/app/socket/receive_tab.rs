@@ -6,7 +6,7 @@
 
 use egui::{RichText, Ui};
 
-use crate::engine::{Command, Framing, SockRef};
+use crate::engine::{Command, Framing, SockRef, length_header_text};
 use crate::lang::{bytes_text, escape_bytes};
 
 use crate::app::model::settings::SendMode;
@@ -224,7 +224,7 @@ impl RecvPanel {
             Framing::Raw => "raw chunks, as recv returns them".to_string(),
             Framing::Delimited(d) => format!("messages end with {}", bytes_text(d)),
             Framing::LengthPrefixed { width, big_endian } => {
-                format!("{width}-byte {} length header", byte_order(*big_endian))
+                length_header_text(*width, *big_endian)
             }
             Framing::Fixed(n) => format!("messages of {n} bytes"),
         };
@@ -328,15 +328,6 @@ impl RecvPanel {
             }
             None => note(ui, "press Ready? to see what select() says"),
         }
-    }
-}
-
-/// A length header's byte order, in words.
-fn byte_order(big_endian: bool) -> &'static str {
-    if big_endian {
-        "big-endian"
-    } else {
-        "little-endian"
     }
 }
 
