@@ -94,6 +94,7 @@ pub use parse::{
 };
 pub use payload::{bytes_text, checked_text, escape_bytes, payload_text};
 pub use print::responder_text;
+pub use print_tools::match_text;
 pub use sockref::{is_id_like, is_valid_name};
 
 /// One line of the language: an engine command, or a step only a runner performs.

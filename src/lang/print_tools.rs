@@ -22,7 +22,8 @@ fn framing_text(f: &Framing) -> String {
     }
 }
 
-fn match_text(m: &Match) -> String {
+/// A rule's match as `rule ID add` writes it: `any`, `exact "hi"`, `len even`, ….
+pub fn match_text(m: &Match) -> String {
     match m {
         Match::Any => "any".into(),
         Match::Exact(b) => format!("exact {}", bytes_text(b)),

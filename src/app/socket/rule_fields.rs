@@ -2,8 +2,8 @@
 //! template (with their placeholders), the tutorial's even/odd pair, and a rule told back
 //! in the command language's words.
 
-use crate::engine::{LenMatch, Match, Rule, checksum_cond_text, parse_checksum_cond};
-use crate::lang::bytes_text;
+use crate::engine::{LenMatch, Match, Rule, parse_checksum_cond};
+use crate::lang::{bytes_text, match_text};
 
 use crate::app::model::settings::SendMode;
 use crate::app::widgets::fields;
@@ -113,13 +113,9 @@ pub fn even_odd_rules() -> [Rule; 2] {
 /// A rule in one line, as the table shows it.
 pub fn rule_text(rule: &Rule) -> String {
     let on = match &rule.on {
-        Match::Any => "any".to_string(),
-        Match::Exact(b) => format!("exact {}", bytes_text(b)),
-        Match::Contains(b) => format!("contains {}", bytes_text(b)),
-        Match::Prefix(b) => format!("prefix {}", bytes_text(b)),
+        // Between slashes, as a regex reads; the language quotes it as a payload.
         Match::Regex(r) => format!("regex /{r}/"),
-        Match::Len(l) => format!("len {l}"),
-        Match::Checksum(alg, ok) => format!("checksum {}", checksum_cond_text(*alg, *ok)),
+        m => match_text(m),
     };
     let close = if rule.close { " · close" } else { "" };
     format!("{on} → {}{close}", bytes_text(&rule.reply))
