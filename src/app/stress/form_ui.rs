@@ -130,20 +130,10 @@ fn clients_row(ui: &mut Ui, f: &mut StressForm, errors: &mut Vec<(&str, String)>
         .on_hover_text("concurrent clients, each with its own connection (1 to 10000)");
     errors.extend(bad.map(|e| ("Clients", e)));
     ui.label("Transport");
-    ui.horizontal(|ui| {
-        ui.radio_value(&mut f.transport, Transport::Tcp, "tcp");
-        ui.radio_value(&mut f.transport, Transport::Udp, "udp")
-            .on_hover_text("a connected UDP socket per client; ping-pong only");
-        ui.radio_value(&mut f.transport, Transport::Tls, "tls");
-    });
+    radio_row(ui, &mut f.transport, &TRANSPORTS);
     ui.end_row();
     ui.label("Connect");
-    ui.horizontal(|ui| {
-        ui.radio_value(&mut f.connect, Connect::Once, "once")
-            .on_hover_text("one connection per client for the whole test");
-        ui.radio_value(&mut f.connect, Connect::PerRequest, "per request")
-            .on_hover_text("a new connection for every request: a connection-rate test");
-    });
+    radio_row(ui, &mut f.connect, &CONNECTS);
     let bad = err(form::rate(&f.rate));
     labelled_edit(
         ui,
@@ -160,12 +150,7 @@ fn clients_row(ui: &mut Ui, f: &mut StressForm, errors: &mut Vec<(&str, String)>
 
 fn mode_row(ui: &mut Ui, f: &mut StressForm, errors: &mut Vec<(&str, String)>) {
     ui.label("Mode");
-    ui.horizontal(|ui| {
-        ui.radio_value(&mut f.mode, ModeChoice::PingPong, "ping-pong")
-            .on_hover_text("send the payload, wait for the reply, measure the latency");
-        ui.radio_value(&mut f.mode, ModeChoice::Throughput, "throughput")
-            .on_hover_text("send blocks as fast as the server takes them (tcp)");
-    });
+    radio_row(ui, &mut f.mode, &MODES);
     ui.label("");
     ui.label("");
     ui.end_row();
@@ -195,6 +180,58 @@ fn mode_row(ui: &mut Ui, f: &mut StressForm, errors: &mut Vec<(&str, String)>) {
         }
     }
     ui.end_row();
+}
+
+/// The transports offered: each one's text and tooltip.
+const TRANSPORTS: [(Transport, &str, Option<&str>); 3] = [
+    (Transport::Tcp, "tcp", None),
+    (
+        Transport::Udp,
+        "udp",
+        Some("a connected UDP socket per client; ping-pong only"),
+    ),
+    (Transport::Tls, "tls", None),
+];
+
+/// How clients may connect.
+const CONNECTS: [(Connect, &str, Option<&str>); 2] = [
+    (
+        Connect::Once,
+        "once",
+        Some("one connection per client for the whole test"),
+    ),
+    (
+        Connect::PerRequest,
+        "per request",
+        Some("a new connection for every request: a connection-rate test"),
+    ),
+];
+
+/// What each client may repeat.
+const MODES: [(ModeChoice, &str, Option<&str>); 2] = [
+    (
+        ModeChoice::PingPong,
+        "ping-pong",
+        Some("send the payload, wait for the reply, measure the latency"),
+    ),
+    (
+        ModeChoice::Throughput,
+        "throughput",
+        Some("send blocks as fast as the server takes them (tcp)"),
+    ),
+];
+
+/// One radio button for `value` per choice, side by side: the value it stands for, its
+/// text, and its tooltip (if any).
+fn radio_row<T: PartialEq + Copy>(ui: &mut Ui, value: &mut T, choices: &[(T, &str, Option<&str>)]) {
+    ui.horizontal(|ui| {
+        for &(choice, text, tip) in choices {
+            let r = ui.radio_value(value, choice, text);
+            if let Some(tip) = tip {
+                r.on_hover_text(tip);
+            }
+        }
+    });
 }
 
 fn limit_row(ui: &mut Ui, f: &mut StressForm, errors: &mut Vec<(&str, String)>) {
