@@ -144,24 +144,18 @@ fn a_stream_send_of_a_file_arrives_whole_in_order_with_exact_progress() {
         payload: Payload::File(path),
     });
     let (mut sent, mut last_progress) = (0u64, None);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        assert!(Instant::now() < deadline, "the send did not finish");
-        let Ok(ev) = rig.rx.recv_timeout(Duration::from_millis(500)) else {
-            continue;
-        };
-        match ev.kind {
-            EventKind::Sent { data, .. } if ev.socket == Some(c) => {
-                sent += data.len() as u64;
-                if ev.cmd == Some(id) {
-                    break;
-                }
-            }
-            EventKind::SendProgress { sent, total } => last_progress = Some((sent, total)),
-            EventKind::Failed(e) => panic!("{e}"),
-            _ => {}
+    let limit = Duration::from_secs(60);
+    rig.follow(limit, "the send did not finish", |ev| match &ev.kind {
+        EventKind::Sent { data, .. } if ev.socket == Some(c) => {
+            sent += data.len() as u64;
+            ev.cmd == Some(id)
         }
-    }
+        EventKind::SendProgress { sent, total } => {
+            last_progress = Some((*sent, *total));
+            false
+        }
+        _ => false,
+    });
     assert_eq!(
         sent,
         bytes.len() as u64,

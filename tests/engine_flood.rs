@@ -8,52 +8,30 @@ use std::time::{Duration, Instant};
 use common::Rig;
 use sockscope::engine::{Command, EventKind, FloodLimit, Payload, SockId};
 
-/// Two bound UDP sockets: a sink (with its address) and a source to flood it from.
-fn udp_sink_and_source(rig: &mut Rig) -> (SockId, std::net::SocketAddr, SockId) {
+/// Two bound UDP sockets, a sink and a source, and a flood of 64-byte datagrams from the
+/// source to the sink at `rate` until `limit`, started: (sink, source).
+fn udp_flood(rig: &mut Rig, rate: Option<u64>, limit: FloodLimit) -> (SockId, SockId) {
     let [(sink, sink_addr), (src, _)] = rig.bound_udps();
-    (sink, sink_addr, src)
+    rig.ok(Command::Flood {
+        sock: src.into(),
+        size: 64,
+        rate,
+        limit,
+        to: Some(sink_addr.into()),
+    });
+    (sink, src)
 }
 
 #[test]
 fn a_paced_udp_flood_is_counted_exactly_by_the_sink() {
     let mut rig = Rig::new();
-    let (sink, sink_addr, src) = udp_sink_and_source(&mut rig);
-    rig.ok(Command::Flood {
-        sock: src.into(),
-        size: 64,
-        rate: Some(10_000),
-        limit: FloodLimit::Count(3_000),
-        to: Some(sink_addr.into()),
-    });
-    let mut received = 0u64;
-    let mut flooded = 0u64;
-    let mut done = false;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while (!done || received < 3_000) && Instant::now() < deadline {
-        let Ok(ev) = rig.rx.recv_timeout(Duration::from_secs(2)) else {
-            break;
-        };
-        match ev.kind {
-            EventKind::Received { data, .. } if ev.socket == Some(sink) => {
-                assert_eq!(data.len(), 64);
-                received += 1;
-            }
-            EventKind::Flooded { msgs, bytes } if ev.socket == Some(src) => {
-                assert_eq!(bytes, msgs * 64);
-                flooded += msgs;
-            }
-            EventKind::RepeatDone { sent } if ev.socket == Some(src) => {
-                assert_eq!(sent, 3_000);
-                done = true;
-            }
-            EventKind::Failed(e) => panic!("{e}"),
-            _ => {}
-        }
-    }
-    assert!(done, "the flood ended");
-    assert_eq!(flooded, 3_000, "progress reports add up to the sends");
+    let (sink, src) = udp_flood(&mut rig, Some(10_000), FloodLimit::Count(3_000));
+    let waits = (Duration::from_secs(20), Duration::from_secs(2));
+    let seen = rig.watch_flood((src, sink), (64, 3_000), waits);
+    assert_eq!(seen.done, Some(3_000), "the flood ended");
+    assert_eq!(seen.flooded, 3_000, "progress reports add up to the sends");
     assert_eq!(
-        received, 3_000,
+        seen.received, 3_000,
         "every datagram sent at a rate the kernel keeps up with is counted"
     );
 }
@@ -64,14 +42,8 @@ fn a_paced_udp_flood_is_counted_exactly_by_the_sink() {
 #[test]
 fn an_unpaced_udp_flood_for_a_time_ends_and_the_engine_keeps_serving() {
     let mut rig = Rig::new();
-    let (sink, sink_addr, src) = udp_sink_and_source(&mut rig);
-    rig.ok(Command::Flood {
-        sock: src.into(),
-        size: 64,
-        rate: None,
-        limit: FloodLimit::Time(Duration::from_millis(300)),
-        to: Some(sink_addr.into()),
-    });
+    let limit = FloodLimit::Time(Duration::from_millis(300));
+    let (sink, src) = udp_flood(&mut rig, None, limit);
     let (mut received, mut done) = (0u64, false);
     let deadline = Instant::now() + Duration::from_secs(20);
     while !done && Instant::now() < deadline {

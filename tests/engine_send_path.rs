@@ -22,19 +22,8 @@ fn to_slow_peer(rig: &mut Rig) -> (SockId, SlowPeer) {
 
 /// Waits (up to `limit`) for the event `pred` picks on `sock`.
 fn wait_for(rig: &mut Rig, sock: SockId, limit: Duration, pred: impl Fn(&EventKind) -> bool) {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        let Ok(ev) = rig.rx.recv_timeout(Duration::from_millis(500)) else {
-            continue;
-        };
-        if let EventKind::Failed(e) = &ev.kind {
-            panic!("{e}");
-        }
-        if ev.socket == Some(sock) && pred(&ev.kind) {
-            return;
-        }
-    }
-    panic!("{sock}: the awaited event did not come within {limit:?}");
+    let what = format!("{sock}: the awaited event did not come");
+    rig.follow(limit, &what, |ev| ev.socket == Some(sock) && pred(&ev.kind));
 }
 
 /// Closes `c` once its queue is written, and checks its counters against the peer's count.
@@ -67,22 +56,18 @@ fn flood_a_slow_reader(size: usize, count: u64) {
         to: None,
     });
     let mut flooded = 0u64;
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        assert!(Instant::now() < deadline, "the flood did not finish");
-        let Ok(ev) = rig.rx.recv_timeout(Duration::from_millis(500)) else {
-            continue;
-        };
-        match ev.kind {
-            EventKind::Flooded { bytes, .. } => flooded += bytes,
-            EventKind::RepeatDone { sent } => {
-                assert_eq!(sent, count);
-                break;
-            }
-            EventKind::Failed(e) => panic!("{e}"),
-            _ => {}
+    let limit = Duration::from_secs(120);
+    rig.follow(limit, "the flood did not finish", |ev| match ev.kind {
+        EventKind::Flooded { bytes, .. } => {
+            flooded += bytes;
+            false
         }
-    }
+        EventKind::RepeatDone { sent } => {
+            assert_eq!(sent, count);
+            true
+        }
+        _ => false,
+    });
     let want = size as u64 * count;
     assert_eq!(flooded, want, "the progress reports");
     counters_match_the_wire(&mut rig, c, peer, want);

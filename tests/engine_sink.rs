@@ -103,25 +103,10 @@ fn an_unpaced_udp_flood_of_a_count_sends_exactly_that_many() {
         limit: FloodLimit::Count(COUNT),
         to: Some(addr.into()),
     });
-    let mut received = 0u64;
-    let mut done = None;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while (done.is_none() || received < COUNT) && Instant::now() < deadline {
-        let Ok(ev) = rig.rx.recv_timeout(Duration::from_secs(5)) else {
-            break;
-        };
-        match ev.kind {
-            EventKind::Received { data, .. } if ev.socket == Some(sink) => {
-                assert_eq!(data.len(), 100);
-                received += 1;
-            }
-            EventKind::RepeatDone { sent } if ev.socket == Some(src) => done = Some(sent),
-            EventKind::Failed(e) => panic!("{e}"),
-            _ => {}
-        }
-    }
-    assert_eq!(done, Some(COUNT));
-    assert_eq!(received, COUNT);
+    let waits = (Duration::from_secs(60), Duration::from_secs(5));
+    let seen = rig.watch_flood((src, sink), (100, COUNT), waits);
+    assert_eq!(seen.done, Some(COUNT));
+    assert_eq!(seen.received, COUNT);
     let stats = rig.ok(Command::Stats { sock: src.into() });
     let EventKind::Stats(st) = stats.kind else {
         panic!("stats: {stats:?}")

@@ -28,6 +28,17 @@ pub struct Received {
     pub truncated_from: Option<usize>,
 }
 
+/// What a datagram flood came to, as its events told it ([`Rig::watch_flood`]).
+#[derive(Debug, Default)]
+pub struct FloodSeen {
+    /// Datagrams the sink received.
+    pub received: u64,
+    /// The sends the source's progress reports add up to.
+    pub flooded: u64,
+    /// The sends the source's end reported, once it ended.
+    pub done: Option<u64>,
+}
+
 /// How long any single wait may take before the test fails.
 pub const WAIT: Duration = Duration::from_secs(5);
 
@@ -93,6 +104,58 @@ impl Rig {
                 return Some(ev);
             }
         }
+    }
+
+    /// Hands each new event to `each` until it returns true, failing the test at a `Failed`
+    /// event, or with `what` when `limit` passes first. The events are not kept in `seen`
+    /// (a long transfer makes many).
+    pub fn follow(&mut self, limit: Duration, what: &str, mut each: impl FnMut(&Event) -> bool) {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            let Ok(ev) = self.rx.recv_timeout(Duration::from_millis(500)) else {
+                continue;
+            };
+            if let EventKind::Failed(e) = &ev.kind {
+                panic!("{e}");
+            }
+            if each(&ev) {
+                return;
+            }
+        }
+        panic!("{what} within {limit:?}");
+    }
+
+    /// Follows a flood of `size`-byte datagrams from `src` to `sink` until it has ended and
+    /// the sink has `count` of them, `limit` has passed, or no event came for `quiet`. Each
+    /// datagram must be `size` bytes, each progress report `size` bytes a send; a `Failed`
+    /// event fails the test.
+    pub fn watch_flood(
+        &mut self,
+        (src, sink): (SockId, SockId),
+        (size, count): (usize, u64),
+        (limit, quiet): (Duration, Duration),
+    ) -> FloodSeen {
+        let mut seen = FloodSeen::default();
+        let deadline = Instant::now() + limit;
+        while (seen.done.is_none() || seen.received < count) && Instant::now() < deadline {
+            let Ok(ev) = self.rx.recv_timeout(quiet) else {
+                break;
+            };
+            match ev.kind {
+                EventKind::Received { data, .. } if ev.socket == Some(sink) => {
+                    assert_eq!(data.len(), size);
+                    seen.received += 1;
+                }
+                EventKind::Flooded { msgs, bytes } if ev.socket == Some(src) => {
+                    assert_eq!(bytes, msgs * size as u64);
+                    seen.flooded += msgs;
+                }
+                EventKind::RepeatDone { sent } if ev.socket == Some(src) => seen.done = Some(sent),
+                EventKind::Failed(e) => panic!("{e}"),
+                _ => {}
+            }
+        }
+        seen
     }
 
     /// Collects received bytes on `sock` until they contain `want`.
