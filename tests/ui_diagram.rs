@@ -6,12 +6,20 @@
 #[path = "gui/harness.rs"]
 mod harness;
 
+use egui_kittest::Harness;
 use harness::{app, click, console, select, shown, wait_for};
 use sockscope::app::SockscopeApp;
 use sockscope::engine::{SockId, SockState};
 
 fn state_of(a: &SockscopeApp, n: u32) -> Option<SockState> {
     a.state().get(SockId(n)).map(|r| r.state)
+}
+
+/// Clicks the drawn step `call` and waits for socket `n` to reach `state` by it.
+fn click_step(h: &mut Harness<'_, SockscopeApp>, call: &str, n: u32, state: SockState) {
+    click(h, call);
+    let what = format!("{call} taking socket {n} to {state}");
+    wait_for(h, &what, |a| state_of(a, n) == Some(state));
 }
 
 #[test]
@@ -25,16 +33,10 @@ fn the_calls_light_up_as_steps_are_clicked_and_the_tcp_states_follow() {
     assert_eq!(shown(&h, "• CLOSED"), 1, "and CLOSED in the kernel");
 
     // The drawn steps do the step, with the Lifecycle tab's fields (127.0.0.1, port 0).
-    click(&mut h, "bind()");
-    wait_for(&mut h, "srv bound", |a| {
-        state_of(a, 1) == Some(SockState::Bound)
-    });
+    click_step(&mut h, "bind()", 1, SockState::Bound);
     assert_eq!(shown(&h, "• bind()"), 1);
     assert_eq!(shown(&h, "socket() · done"), 1);
-    click(&mut h, "listen()");
-    wait_for(&mut h, "srv listening", |a| {
-        state_of(a, 1) == Some(SockState::Listening)
-    });
+    click_step(&mut h, "listen()", 1, SockState::Listening);
     assert_eq!(shown(&h, "• listen()"), 1);
     assert_eq!(
         shown(&h, "• LISTEN"),
@@ -45,10 +47,7 @@ fn the_calls_light_up_as_steps_are_clicked_and_the_tcp_states_follow() {
     console(&mut h, "socket tcp as cli");
     wait_for(&mut h, "cli", |a| state_of(a, 2).is_some());
     select(&mut h, 2);
-    click(&mut h, "connect()");
-    wait_for(&mut h, "cli connected", |a| {
-        state_of(a, 2) == Some(SockState::Connected)
-    });
+    click_step(&mut h, "connect()", 2, SockState::Connected);
     assert_eq!(shown(&h, "• connect()"), 1);
     assert_eq!(shown(&h, "• ESTABLISHED"), 1);
 
