@@ -19,7 +19,6 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{Ctl, Section};
-use crossbeam_channel::RecvTimeoutError;
 use sockscope::engine::Command;
 use sockscope::log::SessionLog;
 
@@ -111,7 +110,7 @@ fn with_sockscope<T>(upstream: SocketAddr, job: impl FnOnce(SocketAddr) -> T) ->
         sock: l.into(),
         backlog: None,
     });
-    let rx = ctl.engine.subscribe();
+    let (rx, bell) = common::subscribe_bell(&ctl.engine);
     ctl.run(Command::Relay {
         sock: l.into(),
         to: Some(upstream.into()),
@@ -123,13 +122,12 @@ fn with_sockscope<T>(upstream: SocketAddr, job: impl FnOnce(SocketAddr) -> T) ->
         let stop = stop.clone();
         thread::spawn(move || {
             let mut log = SessionLog::new();
+            // As the app does: woken once per engine poll round, then the queue drained.
             while !stop.load(Ordering::Acquire) {
-                match rx.recv_timeout(Duration::from_millis(20)) {
-                    Ok(ev) => log.push_event(ev),
-                    Err(RecvTimeoutError::Timeout) => continue,
-                    Err(RecvTimeoutError::Disconnected) => break,
-                }
+                let _ = bell.recv_timeout(Duration::from_millis(20));
+                rx.try_iter().for_each(|ev| log.push_event(ev));
             }
+            rx.try_iter().for_each(|ev| log.push_event(ev));
             log.totals().bytes_in
         })
     };
@@ -253,7 +251,7 @@ fn main() {
     s.note(format!(
         "added round trip: {PING}-byte ping-pongs, {rounds} measured after {WARMUP}, std client and std echo server with TCP_NODELAY; the relay's p50 minus the direct p50 ({d:.1} µs); median of {reps} runs"
     ));
-    s.note("sockscope: `relay ID to ADDR` on an engine listener; a consumer thread pushes every event (`Received`, `Sent` on both sides) into a `SessionLog`");
+    s.note("sockscope: `relay ID to ADDR` on an engine listener; a consumer thread, woken once per engine poll round as the app is (the engine's notify callback), pushes every event (`Received`, `Sent` on both sides) into a `SessionLog`");
     s.note("socat: `socat TCP-LISTEN:PORT,fork,reuseaddr,bind=127.0.0.1 TCP:127.0.0.1:UPSTREAM` (a forked socat per connection, its default 8 KiB buffer)");
     s.finish();
 }

@@ -171,15 +171,6 @@ impl Run {
     }
 }
 
-/// A subscription whose notify callback rings a doorbell (see [`consume`]).
-fn subscribe(engine: &Engine) -> (Receiver<Event>, Receiver<()>) {
-    let (ring, bell) = crossbeam_channel::bounded(1);
-    let rx = engine.subscribe_with(Some(Arc::new(move || {
-        let _ = ring.try_send(());
-    })));
-    (rx, bell)
-}
-
 /// One sockscope → sockscope transfer of `total` bytes in `chunk`-byte `Send` commands.
 fn sockscope_bulk(total: u64, two_engines: bool, chunk: usize) -> Run {
     let cpu0 = common::cpu_self_s();
@@ -190,8 +181,8 @@ fn sockscope_bulk(total: u64, two_engines: bool, chunk: usize) -> Run {
         None
     };
     let (listener, addr) = server.auto_listener(None);
-    let srv_rx = subscribe(&server.engine);
-    let cli_rx = client.as_ref().map(|c| subscribe(&c.engine));
+    let srv_rx = common::subscribe_bell(&server.engine);
+    let cli_rx = client.as_ref().map(|c| common::subscribe_bell(&c.engine));
     server.sync();
     let cli = client.as_ref().unwrap_or(&server);
     let sock = cli.socket(Proto::Tcp);

@@ -304,3 +304,34 @@ fn status_of_a_listener_lists_it_and_its_connections_only() {
         },
     );
 }
+
+/// The local address an accepted connection reports: its listener's when that is bound to
+/// one address, and the address the client came to when the listener's is a wildcard.
+#[test]
+fn an_accepted_connection_knows_the_address_it_came_to() {
+    let mut rig = Rig::new();
+    for (bind, expect_ip) in [("127.0.0.1:0", "127.0.0.1"), ("0.0.0.0:0", "127.0.0.1")] {
+        let l = rig.socket(Proto::Tcp, Family::V4);
+        let bound = rig.bind(l, bind);
+        rig.ok(Command::Listen {
+            sock: l.into(),
+            backlog: None,
+        });
+        let to: std::net::SocketAddr = format!("127.0.0.1:{}", bound.port())
+            .parse()
+            .expect("an address");
+        let c = rig.socket(Proto::Tcp, Family::V4);
+        rig.ok(connect(c, to));
+        let acc = rig.ok(Command::Accept {
+            sock: l.into(),
+            name: None,
+            timeout: Some(WAIT),
+        });
+        let EventKind::Accepted { local, .. } = &acc.kind else {
+            panic!("expected accepted, got {:?}", acc.kind);
+        };
+        let local = local.ip().expect("an IP address");
+        assert_eq!(local.ip().to_string(), expect_ip, "listener bound to {bind}");
+        assert_eq!(local.port(), bound.port(), "listener bound to {bind}");
+    }
+}

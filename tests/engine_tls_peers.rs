@@ -158,3 +158,62 @@ fn curl_k_against_our_https_responder() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "hello, curl\n");
     let _: SocketAddr = addr;
 }
+
+/// A Python TLS server that tells how the client's data ended: `CLEAN <data>` after a
+/// close_notify, `RAGGED <data>` after a bare TCP FIN; after a clean end it still answers
+/// `bye` (the client only shut its write side).
+const PY_TLS_JUDGE: &str = r#"
+import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+l = socket.socket()
+l.bind(("127.0.0.1", 0))
+l.listen(1)
+print(l.getsockname()[1], flush=True)
+c, _ = l.accept()
+s = ctx.wrap_socket(c, server_side=True, suppress_ragged_eofs=False)
+got = b""
+try:
+    while True:
+        d = s.recv(4096)
+        if not d:
+            break
+        got += d
+    print("CLEAN", got.decode(), flush=True)
+    s.sendall(b"bye")
+except ssl.SSLEOFError:
+    print("RAGGED", got.decode(), flush=True)
+"#;
+
+#[test]
+fn shutting_the_write_side_ends_the_tls_stream_with_close_notify() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some((cert, key)) = openssl_cert(dir.path()) else {
+        return;
+    };
+    if !have("python3") {
+        return;
+    }
+    let mut py = Proc::new("python3");
+    py.args(["-c", PY_TLS_JUDGE]).arg(&cert).arg(&key);
+    let mut child = start(&mut py, Stdio::null(), Stdio::null());
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let _server = Reaped(child);
+    let mut line = String::new();
+    out.read_line(&mut line).expect("the judge's port");
+    let port: u16 = line.trim().parse().expect("a port");
+    let mut rig = Rig::new();
+    let c = rig.socket(Proto::Tcp, Family::V4);
+    rig.ok(cmd(&format!("connect {c} 127.0.0.1:{port}")));
+    rig.ok(cmd(&format!(
+        "tls {c} client sni localhost ca {}",
+        cert.display()
+    )));
+    rig.ok(cmd(&format!("send {c} \"the data\"")));
+    rig.ok(cmd(&format!("shutdown {c} write")));
+    line.clear();
+    out.read_line(&mut line).expect("the judge's verdict");
+    assert_eq!(line.trim(), "CLEAN the data", "close_notify before the FIN");
+    let got = rig.recv_until(c, b"bye");
+    assert!(got.ends_with(b"bye"), "the read side stays open: {got:?}");
+}

@@ -140,6 +140,17 @@ impl Ctl {
     }
 }
 
+/// A subscription taken the way the app takes events: the engine's notify callback rings a
+/// doorbell once per poll round, and the consumer drains the queue without blocking, so
+/// the engine does not wake a parked receiver for every event.
+pub fn subscribe_bell(engine: &Engine) -> (Receiver<Event>, Receiver<()>) {
+    let (ring, bell) = crossbeam_channel::bounded(1);
+    let rx = engine.subscribe_with(Some(std::sync::Arc::new(move || {
+        let _ = ring.try_send(());
+    })));
+    (rx, bell)
+}
+
 /// True when `tool` is on the PATH.
 pub fn have(tool: &str) -> bool {
     std::process::Command::new("sh")

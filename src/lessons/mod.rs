@@ -174,25 +174,20 @@ impl Progress {
     }
 
     fn matches(&self, done: &Done, id: SockId, kind: &EventKind) -> bool {
-        let (event, text): (DoneEvent, Option<String>) = match kind {
-            EventKind::Created { .. } => (DoneEvent::Created, None),
-            EventKind::Bound { .. } => (DoneEvent::Bound, None),
-            EventKind::Listening { .. } => (DoneEvent::Listening, None),
-            EventKind::Accepted { .. } => (DoneEvent::Accepted, None),
-            EventKind::Connected { .. } => (DoneEvent::Connected, None),
-            EventKind::Sent { data, .. } => {
-                (DoneEvent::Sent, Some(String::from_utf8_lossy(data).into()))
-            }
-            EventKind::Received { data, .. } => (
-                DoneEvent::Received,
-                Some(String::from_utf8_lossy(data).into()),
-            ),
-            EventKind::PeerClosed => (DoneEvent::PeerClosed, None),
-            EventKind::Closed => (DoneEvent::Closed, None),
-            EventKind::Failed(e) => (DoneEvent::Failed, Some(e.to_string())),
-            EventKind::Responding { .. } => (DoneEvent::Responding, None),
-            EventKind::AutoAccept { on: true } => (DoneEvent::AutoAccept, None),
-            EventKind::Set(s) => (DoneEvent::Set, Some(s.to_string())),
+        let event = match kind {
+            EventKind::Created { .. } => DoneEvent::Created,
+            EventKind::Bound { .. } => DoneEvent::Bound,
+            EventKind::Listening { .. } => DoneEvent::Listening,
+            EventKind::Accepted { .. } => DoneEvent::Accepted,
+            EventKind::Connected { .. } => DoneEvent::Connected,
+            EventKind::Sent { .. } => DoneEvent::Sent,
+            EventKind::Received { .. } => DoneEvent::Received,
+            EventKind::PeerClosed => DoneEvent::PeerClosed,
+            EventKind::Closed => DoneEvent::Closed,
+            EventKind::Failed(_) => DoneEvent::Failed,
+            EventKind::Responding { .. } => DoneEvent::Responding,
+            EventKind::AutoAccept { on: true } => DoneEvent::AutoAccept,
+            EventKind::Set(_) => DoneEvent::Set,
             _ => return false,
         };
         if event != done.event {
@@ -206,11 +201,82 @@ impl Progress {
                         && self.parents.get(&id).is_some_and(|p| self.named(*p, name)))
             }
         };
-        let text_ok = match (&done.text, text) {
-            (None, _) => true,
-            (Some(want), Some(got)) => got.contains(want.as_str()),
-            (Some(_), None) => false,
+        // The text is looked for only when the step names one, and in a payload's bytes as
+        // they are: every event of a flood passes here, and a lossy copy of each payload
+        // was most of the app's frame.
+        let text_ok = match &done.text {
+            None => true,
+            Some(want) => match kind {
+                EventKind::Sent { data, .. } | EventKind::Received { data, .. } => {
+                    memchr::memmem::find(data, want.as_bytes()).is_some()
+                }
+                EventKind::Failed(e) => e.to_string().contains(want.as_str()),
+                EventKind::Set(s) => s.to_string().contains(want.as_str()),
+                _ => false,
+            },
         };
         socket_ok && text_ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::SockId;
+
+    fn lesson(text: &str) -> Lesson {
+        Lesson {
+            id: "t".into(),
+            title: "t".into(),
+            intro: String::new(),
+            steps: vec![Step {
+                text: "wait for it".into(),
+                command: None,
+                python: None,
+                done: Done {
+                    event: DoneEvent::Received,
+                    socket: None,
+                    text: Some(text.into()),
+                },
+            }],
+        }
+    }
+
+    fn received(bytes: &[u8]) -> Event {
+        Event::now(
+            Some(SockId(1)),
+            None,
+            EventKind::Received {
+                peer: None,
+                data: bytes.into(),
+                truncated_from: None,
+            },
+        )
+    }
+
+    #[test]
+    fn a_step_s_text_is_found_in_a_payload_s_bytes_even_among_invalid_utf8() {
+        let l = lesson("hello");
+        let mut p = Progress::new();
+        assert!(!p.absorb(&l, &received(b"\xff\xfe nothing here")));
+        assert!(!p.absorb(&l, &received(b"hell")), "a part of it is not it");
+        assert!(p.absorb(&l, &received(b"\xff\xfe say hello \x80")));
+        assert!(p.finished(&l));
+    }
+
+    #[test]
+    fn an_event_of_another_kind_does_not_tick_the_step() {
+        let l = lesson("hello");
+        let mut p = Progress::new();
+        let sent = Event::now(
+            Some(SockId(1)),
+            None,
+            EventKind::Sent {
+                peer: None,
+                data: b"hello".as_slice().into(),
+                reply: false,
+            },
+        );
+        assert!(!p.absorb(&l, &sent));
     }
 }

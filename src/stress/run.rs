@@ -204,15 +204,17 @@ fn gather(s: &Shared, clients: Vec<JoinHandle<()>>, tx: &Sender<StressUpdate>) {
             std::thread::sleep(EVERY);
         }
         let mut f = figures_now(s, 0.0, 0.0);
-        let dt = last_at.elapsed().as_secs_f64().max(1e-6);
-        f.qps = (f.ok - last_ok) as f64 / dt;
-        peak = peak.max(f.qps);
-        f.qps_peak = peak;
-        (last_ok, last_at) = (f.ok, Instant::now());
-        if done {
+        if !done {
+            let dt = last_at.elapsed().as_secs_f64().max(1e-6);
+            f.qps = (f.ok - last_ok) as f64 / dt;
+            peak = peak.max(f.qps);
+            f.qps_peak = peak;
+            (last_ok, last_at) = (f.ok, Instant::now());
+        } else {
             // The final figures span the start to the last client's end, and their rate
             // is the whole test's.
             f.secs = s.ended_ns.load(Ordering::Relaxed) as f64 / 1e9;
+            // (The interval since the last update is a sliver: its rate would be noise.)
             f.qps = f.ok as f64 / f.secs.max(1e-6);
             f.qps_peak = peak.max(f.qps);
             if let Ok(mut last) = s.last.lock() {

@@ -91,13 +91,20 @@ impl Reactor {
             let l = self.sock(listener);
             (l.proto, l.family)
         };
+        #[cfg(not(target_os = "linux"))]
         let _ = os.set_nonblocking(true);
-        let local = os
-            .local_addr()
-            .map(|a| Addr::from_sock(&a))
-            .ok()
-            .or_else(|| self.sock(listener).local.clone())
-            .unwrap_or(Addr::Unnamed);
+        // A connection's local address is its listener's, unless the listener is bound to
+        // a wildcard address (then getsockname(2) tells which of the host's it came to).
+        let local = match self.sock(listener).local.clone() {
+            Some(Addr::Ip(a)) if !a.ip().is_unspecified() => Addr::Ip(a),
+            Some(l @ (Addr::Path(_) | Addr::Abstract(_))) => l,
+            known => os
+                .local_addr()
+                .map(|a| Addr::from_sock(&a))
+                .ok()
+                .or(known)
+                .unwrap_or(Addr::Unnamed),
+        };
         let auto_accepted = cmd.is_none();
         let id = self.alloc_id();
         let mut sock = Sock::new(id, name.clone(), proto, family, os);

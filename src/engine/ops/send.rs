@@ -101,6 +101,11 @@ impl Reactor {
     pub(crate) fn shutdown(&mut self, cmd: CmdId, id: SockId, how: How) -> Result<(), OpError> {
         let sock = self.sock(id);
         sock.check(Op::Shutdown, Step::Shutdown)?;
+        if how != How::Read {
+            // Over TLS the write side ends with close_notify, so that the peer can tell the
+            // end of the data from a cut connection (a truncation attack).
+            crate::engine::tls::hooks::goodbye(sock);
+        }
         let os = sock.open(Op::Shutdown)?;
         let std_how = match how {
             How::Read => std::net::Shutdown::Read,
