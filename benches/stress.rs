@@ -45,17 +45,15 @@ fn echo_server() {
     let _ = std::io::stdout().flush();
     for conn in l.incoming() {
         let Ok(mut c) = conn else { continue };
-        let _ = thread::Builder::new()
-            .stack_size(64 << 10)
-            .spawn(move || {
-                let _ = c.set_nodelay(true);
-                let mut buf = [0u8; 16 << 10];
-                while let Ok(n @ 1..) = c.read(&mut buf) {
-                    if c.write_all(&buf[..n]).is_err() {
-                        break;
-                    }
+        let _ = thread::Builder::new().stack_size(64 << 10).spawn(move || {
+            let _ = c.set_nodelay(true);
+            let mut buf = [0u8; 16 << 10];
+            while let Ok(n @ 1..) = c.read(&mut buf) {
+                if c.write_all(&buf[..n]).is_err() {
+                    break;
                 }
-            });
+            }
+        });
     }
 }
 
@@ -186,7 +184,14 @@ fn ping(addr: SocketAddr, clients: usize, secs: f64, connect: Connect) -> Stress
 fn sockperf(secs: f64) -> (f64, f64) {
     let port = common::free_tcp_port();
     let mut server = Proc::new("sockperf")
-        .args(["server", "--tcp", "-i", "127.0.0.1", "-p", &port.to_string()])
+        .args([
+            "server",
+            "--tcp",
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -212,8 +217,8 @@ fn sockperf(secs: f64) -> (f64, f64) {
         .output()
         .expect("run sockperf ping-pong");
     common::stop(&mut server);
-    let text = String::from_utf8_lossy(&out.stdout).into_owned()
-        + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     let at = |p: &str| {
         text.lines()
             .find(|l| l.contains(&format!("percentile {p} =")))
@@ -418,7 +423,10 @@ fn main() {
     } else {
         (0.3, 0.5, 50)
     };
-    let mut s = Section::new("stress", "11. Stress test: latency, 1,000 connections, connection rate");
+    let mut s = Section::new(
+        "stress",
+        "11. Stress test: latency, 1,000 connections, connection rate",
+    );
     single(&mut s, reps, secs, sockperf_on);
 
     let srv = Server::rust();
@@ -451,7 +459,7 @@ fn main() {
     let plain = plain_per_request(srv.addr, RATE_CLIENTS, secs);
     s.row(
         format!("connection rate, `connect per-request`, {RATE_CLIENTS} clients, {SIZE} B each, vs a plain std client"),
-        format!("{}", common::per_s(conn_s)),
+        common::per_s(conn_s),
         format!("{} (std: connect, write, read, close)", common::per_s(plain)),
         Some(conn_s / plain),
         "≥ 10,000 /s",

@@ -331,7 +331,11 @@ fn an_accepted_connection_knows_the_address_it_came_to() {
             panic!("expected accepted, got {:?}", acc.kind);
         };
         let local = local.ip().expect("an IP address");
-        assert_eq!(local.ip().to_string(), expect_ip, "listener bound to {bind}");
+        assert_eq!(
+            local.ip().to_string(),
+            expect_ip,
+            "listener bound to {bind}"
+        );
         assert_eq!(local.port(), bound.port(), "listener bound to {bind}");
     }
 }
