@@ -14,7 +14,6 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{Ctl, Section};
-use crossbeam_channel::RecvTimeoutError;
 use sockscope::engine::{Command, Responder};
 use sockscope::log::SessionLog;
 
@@ -60,7 +59,8 @@ fn sockscope_echo(rounds: usize) -> Rtt {
     let mut ctl = Ctl::start();
     let (listener, addr) = ctl.auto_listener(None);
     // Subscribed before the last setup command: once its outcome is back, the subscription is live.
-    let rx = ctl.engine.subscribe();
+    // Events taken as the app takes them (see `common::drain_until`).
+    let sub = common::subscribe_bell(&ctl.engine);
     ctl.run(Command::Respond {
         sock: listener.into(),
         responder: Responder::Echo,
@@ -71,13 +71,7 @@ fn sockscope_echo(rounds: usize) -> Rtt {
         let stop = stop.clone();
         thread::spawn(move || {
             let mut log = SessionLog::new();
-            while !stop.load(Ordering::Acquire) {
-                match rx.recv_timeout(Duration::from_millis(20)) {
-                    Ok(ev) => log.push_event(ev),
-                    Err(RecvTimeoutError::Timeout) => continue,
-                    Err(RecvTimeoutError::Disconnected) => break,
-                }
-            }
+            common::drain_until(&sub, &stop, |ev| log.push_event(ev));
             log.totals()
         })
     };
@@ -174,7 +168,7 @@ fn main() {
         "{rounds} measured rounds after {WARMUP} unmeasured, per run; median over {reps} interleaved runs of each run's p50 and p99; \
          one connection per run; client: std `TcpStream`, TCP_NODELAY, `write_all` then `read_exact`"
     ));
-    s.note("sockscope: `Respond { Echo }` on an auto-accepting engine listener; a consumer thread pushes every event (`Received`, `Sent`) into a `SessionLog`");
+    s.note("sockscope: `Respond { Echo }` on an auto-accepting engine listener; a consumer thread, woken once per engine poll round as the app is, pushes every event (`Received`, `Sent`) into a `SessionLog`");
     s.note("socat: `socat TCP-LISTEN:PORT,reuseaddr,fork,bind=127.0.0.1 EXEC:cat` (a forked socat plus a cat process, two pipes) and `… PIPE` (the forked socat echoes through one pipe)");
     s.finish();
 }

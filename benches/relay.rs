@@ -110,7 +110,7 @@ fn with_sockscope<T>(upstream: SocketAddr, job: impl FnOnce(SocketAddr) -> T) ->
         sock: l.into(),
         backlog: None,
     });
-    let (rx, bell) = common::subscribe_bell(&ctl.engine);
+    let sub = common::subscribe_bell(&ctl.engine);
     ctl.run(Command::Relay {
         sock: l.into(),
         to: Some(upstream.into()),
@@ -122,12 +122,7 @@ fn with_sockscope<T>(upstream: SocketAddr, job: impl FnOnce(SocketAddr) -> T) ->
         let stop = stop.clone();
         thread::spawn(move || {
             let mut log = SessionLog::new();
-            // As the app does: woken once per engine poll round, then the queue drained.
-            while !stop.load(Ordering::Acquire) {
-                let _ = bell.recv_timeout(Duration::from_millis(20));
-                rx.try_iter().for_each(|ev| log.push_event(ev));
-            }
-            rx.try_iter().for_each(|ev| log.push_event(ev));
+            common::drain_until(&sub, &stop, |ev| log.push_event(ev));
             log.totals().bytes_in
         })
     };

@@ -19,7 +19,6 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{Ctl, Section};
-use crossbeam_channel::RecvTimeoutError;
 use sockscope::engine::{EventKind, Proto};
 use sockscope::log::SessionLog;
 
@@ -107,7 +106,8 @@ fn outcome(sent: u64, received: u64, last_ns: u64, kernel_drops: u64, cpu_s: f64
 fn sockscope_run(size: usize, count: u64, pace: Option<f64>) -> Outcome {
     let mut ctl = Ctl::start();
     // Subscribed before the bind: once the bind's outcome is back, the subscription is live.
-    let rx = ctl.engine.subscribe();
+    // Events taken as the app takes them (see `common::drain_until`).
+    let sub = common::subscribe_bell(&ctl.engine);
     let (sock, addr) = ctl.bound(Proto::Udp);
     ctl.release();
     let counters = Arc::new(Counters::default());
@@ -118,12 +118,7 @@ fn sockscope_run(size: usize, count: u64, pace: Option<f64>) -> Outcome {
         let (counters, stop) = (counters.clone(), stop.clone());
         thread::spawn(move || {
             let mut log = SessionLog::new();
-            while !stop.load(Ordering::Acquire) {
-                let ev = match rx.recv_timeout(Duration::from_millis(20)) {
-                    Ok(ev) => ev,
-                    Err(RecvTimeoutError::Timeout) => continue,
-                    Err(RecvTimeoutError::Disconnected) => break,
-                };
+            common::drain_until(&sub, &stop, |ev| {
                 if let EventKind::Received { data, .. } = &ev.kind
                     && ev.socket == Some(sock)
                 {
@@ -136,7 +131,7 @@ fn sockscope_run(size: usize, count: u64, pace: Option<f64>) -> Outcome {
                     counters.msgs.fetch_add(1, Ordering::Release);
                 }
                 log.push_event(ev);
-            }
+            });
             log.totals().msgs_in
         })
     };

@@ -151,6 +151,20 @@ pub fn subscribe_bell(engine: &Engine) -> (Receiver<Event>, Receiver<()>) {
     (rx, bell)
 }
 
+/// Hands every event of `rx` to `each` as the app takes them (at each ring of `bell`, the
+/// queue drained without blocking) until `stop` is set, then drains what is left.
+pub fn drain_until(
+    (rx, bell): &(Receiver<Event>, Receiver<()>),
+    stop: &std::sync::atomic::AtomicBool,
+    mut each: impl FnMut(Event),
+) {
+    while !stop.load(std::sync::atomic::Ordering::Acquire) {
+        let _ = bell.recv_timeout(Duration::from_millis(20));
+        rx.try_iter().for_each(&mut each);
+    }
+    rx.try_iter().for_each(each);
+}
+
 /// True when `tool` is on the PATH.
 pub fn have(tool: &str) -> bool {
     std::process::Command::new("sh")
