@@ -417,7 +417,7 @@ fn main() {
     common::raise_nofile();
     let bench = common::bench_mode();
     let (sockperf_on, socat) = (common::use_tool("sockperf"), common::use_tool("socat"));
-    let reps = common::reps(3);
+    let reps = common::reps(5);
     let (secs, many_secs, clients) = if bench {
         (5.0, 10.0, MANY)
     } else {

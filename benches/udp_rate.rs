@@ -19,6 +19,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{Ctl, Section};
+use crossbeam_channel::RecvTimeoutError;
 use sockscope::engine::{EventKind, Proto};
 use sockscope::log::SessionLog;
 
@@ -106,8 +107,7 @@ fn outcome(sent: u64, received: u64, last_ns: u64, kernel_drops: u64, cpu_s: f64
 fn sockscope_run(size: usize, count: u64, pace: Option<f64>) -> Outcome {
     let mut ctl = Ctl::start();
     // Subscribed before the bind: once the bind's outcome is back, the subscription is live.
-    // Events taken as the app takes them (see `common::drain_until`).
-    let sub = common::subscribe_bell(&ctl.engine);
+    let rx = ctl.engine.subscribe();
     let (sock, addr) = ctl.bound(Proto::Udp);
     ctl.release();
     let counters = Arc::new(Counters::default());
@@ -118,7 +118,12 @@ fn sockscope_run(size: usize, count: u64, pace: Option<f64>) -> Outcome {
         let (counters, stop) = (counters.clone(), stop.clone());
         thread::spawn(move || {
             let mut log = SessionLog::new();
-            common::drain_until(&sub, &stop, |ev| {
+            while !stop.load(Ordering::Acquire) {
+                let ev = match rx.recv_timeout(Duration::from_millis(20)) {
+                    Ok(ev) => ev,
+                    Err(RecvTimeoutError::Timeout) => continue,
+                    Err(RecvTimeoutError::Disconnected) => break,
+                };
                 if let EventKind::Received { data, .. } = &ev.kind
                     && ev.socket == Some(sock)
                 {
@@ -131,7 +136,7 @@ fn sockscope_run(size: usize, count: u64, pace: Option<f64>) -> Outcome {
                     counters.msgs.fetch_add(1, Ordering::Release);
                 }
                 log.push_event(ev);
-            });
+            }
             log.totals().msgs_in
         })
     };

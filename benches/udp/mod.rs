@@ -59,8 +59,7 @@ pub fn sockscope_flood(size: usize, count: u64) -> (f64, Taken) {
     let start = Instant::now();
     let r = plain::Receiver::start(start);
     let mut ctl = Ctl::start();
-    // Events taken as the app takes them: at each ring of the engine's doorbell.
-    let (rx, bell) = common::subscribe_bell(&ctl.engine);
+    let rx = ctl.engine.subscribe();
     let src = ctl.socket(Proto::Udp);
     ctl.release();
     let mut log = SessionLog::new();
@@ -74,13 +73,15 @@ pub fn sockscope_flood(size: usize, count: u64) -> (f64, Taken) {
     });
     let mut sent = 0;
     let mut secs = 0.0;
-    let mut done = false;
-    while !done && bell.recv_timeout(Duration::from_secs(30)).is_ok() {
-        for ev in rx.try_iter() {
-            if let EventKind::RepeatDone { sent: n } = ev.kind {
-                (sent, secs, done) = (n, t0.elapsed().as_secs_f64(), true);
-            }
-            log.push_event(ev);
+    while let Ok(ev) = rx.recv_timeout(Duration::from_secs(30)) {
+        let done = matches!(ev.kind, EventKind::RepeatDone { .. });
+        if let EventKind::RepeatDone { sent: n } = ev.kind {
+            sent = n;
+            secs = t0.elapsed().as_secs_f64();
+        }
+        log.push_event(ev);
+        if done {
+            break;
         }
     }
     let (received, last_ns) = settle(&r.counts);
