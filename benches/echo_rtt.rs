@@ -7,7 +7,6 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
-use std::process::{Child, Command as Proc, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
@@ -89,18 +88,8 @@ fn sockscope_echo(rounds: usize) -> Rtt {
 /// socat's echo with the given right-hand address (`EXEC:cat` or `PIPE`).
 fn socat_echo(right: &str, rounds: usize) -> Rtt {
     let port = common::free_tcp_port();
-    let mut child: Child = Proc::new("socat")
-        .args([
-            &format!("TCP-LISTEN:{port},reuseaddr,fork,bind=127.0.0.1"),
-            right,
-        ])
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start socat");
-    assert!(
-        common::wait_listening(port, Duration::from_secs(5)),
-        "socat listens"
-    );
+    let listen = format!("TCP-LISTEN:{port},reuseaddr,fork,bind=127.0.0.1");
+    let mut child = common::serve("socat", &[listen, right.to_string()], port);
     let rtt = ping_pong(SocketAddr::from((Ipv4Addr::LOCALHOST, port)), rounds);
     common::stop(&mut child);
     rtt

@@ -12,7 +12,6 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::process::{Command as Proc, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
@@ -137,18 +136,11 @@ fn with_sockscope<T>(upstream: SocketAddr, job: impl FnOnce(SocketAddr) -> T) ->
 /// `socat TCP-LISTEN:PORT,fork,reuseaddr TCP:UPSTREAM`; runs `job` on its address.
 fn with_socat<T>(upstream: SocketAddr, job: impl FnOnce(SocketAddr) -> T) -> T {
     let port = common::free_tcp_port();
-    let mut child = Proc::new("socat")
-        .args([
-            format!("TCP-LISTEN:{port},fork,reuseaddr,bind=127.0.0.1"),
-            format!("TCP:{upstream}"),
-        ])
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start socat");
-    assert!(
-        common::wait_listening(port, Duration::from_secs(5)),
-        "socat listens"
-    );
+    let args = [
+        format!("TCP-LISTEN:{port},fork,reuseaddr,bind=127.0.0.1"),
+        format!("TCP:{upstream}"),
+    ];
+    let mut child = common::serve("socat", &args, port);
     let out = job(SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
     common::stop(&mut child);
     out

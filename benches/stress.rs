@@ -88,18 +88,8 @@ impl Server {
     /// `socat TCP-LISTEN:PORT,reuseaddr,fork,bind=127.0.0.1 PIPE`.
     fn socat() -> Server {
         let port = common::free_tcp_port();
-        let child = Proc::new("socat")
-            .args([
-                &format!("TCP-LISTEN:{port},reuseaddr,fork,backlog=4096,bind=127.0.0.1"),
-                "PIPE",
-            ])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("start socat");
-        assert!(
-            common::wait_listening(port, Duration::from_secs(5)),
-            "socat listens"
-        );
+        let listen = format!("TCP-LISTEN:{port},reuseaddr,fork,backlog=4096,bind=127.0.0.1");
+        let child = common::serve("socat", &[listen, "PIPE".into()], port);
         Server {
             child,
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
@@ -183,23 +173,15 @@ fn ping(addr: SocketAddr, clients: usize, secs: f64, connect: Connect) -> Stress
 /// sockperf's client against its server: (p50, p99) round trip in µs.
 fn sockperf(secs: f64) -> (f64, f64) {
     let port = common::free_tcp_port();
-    let mut server = Proc::new("sockperf")
-        .args([
-            "server",
-            "--tcp",
-            "-i",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start sockperf server");
-    assert!(
-        common::wait_listening(port, Duration::from_secs(5)),
-        "sockperf listens"
-    );
+    let server_args = [
+        "server",
+        "--tcp",
+        "-i",
+        "127.0.0.1",
+        "-p",
+        &port.to_string(),
+    ];
+    let mut server = common::serve("sockperf", &server_args.map(str::to_string), port);
     let out = Proc::new("sockperf")
         .args([
             "ping-pong",

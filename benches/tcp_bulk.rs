@@ -12,7 +12,7 @@ mod common;
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
-use std::process::{Command as Proc, Stdio};
+use std::process::Command as Proc;
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -251,19 +251,8 @@ fn sockscope_bulk(total: u64, two_engines: bool, chunk: usize) -> Run {
 fn socat_bulk(total: u64) -> Run {
     let cpu0 = common::cpu_children_s();
     let port = common::free_tcp_port();
-    let mut rx = Proc::new("socat")
-        .args([
-            "-u",
-            &format!("TCP-LISTEN:{port},reuseaddr,bind=127.0.0.1"),
-            "-",
-        ])
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start socat receiver");
-    assert!(
-        common::wait_listening(port, Duration::from_secs(5)),
-        "socat listens"
-    );
+    let listen = format!("TCP-LISTEN:{port},reuseaddr,bind=127.0.0.1");
+    let mut rx = common::serve("socat", &["-u".into(), listen, "-".into()], port);
     let start = Instant::now();
     let mut tx = Proc::new("sh")
         .args([
@@ -291,16 +280,8 @@ fn socat_bulk(total: u64) -> Run {
 fn iperf_bulk(total: u64) -> Run {
     let cpu0 = common::cpu_children_s();
     let port = common::free_tcp_port();
-    let mut srv = Proc::new("iperf3")
-        .args(["-s", "-1", "-B", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start iperf3 server");
-    assert!(
-        common::wait_listening(port, Duration::from_secs(5)),
-        "iperf3 listens"
-    );
+    let args = ["-s", "-1", "-B", "127.0.0.1", "-p", &port.to_string()].map(str::to_string);
+    let mut srv = common::serve("iperf3", &args, port);
     let out = Proc::new("timeout")
         .args([
             "60",

@@ -140,6 +140,21 @@ impl Ctl {
     }
 }
 
+/// Starts a reference server (`program args…`, its standard output discarded) and waits
+/// until it listens on 127.0.0.1:`port`.
+pub fn serve(program: &str, args: &[String], port: u16) -> Child {
+    let child = std::process::Command::new(program)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {program}: {e}"));
+    assert!(
+        wait_listening(port, Duration::from_secs(5)),
+        "{program} listens on {port}"
+    );
+    child
+}
+
 /// A subscription taken the way the app takes events: the engine's notify callback rings a
 /// doorbell once per poll round, and the consumer drains the queue without blocking, so
 /// the engine does not wake a parked receiver for every event.
