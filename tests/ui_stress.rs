@@ -2,8 +2,9 @@
 //! app allows: opened from View → Stress, a test typed into its form against a plain std
 //! echo server on loopback runs to its final report (every request ok), a closed port
 //! shows its refused connections, bad input turns the field red and disables Start, a
-//! listening socket of the session can be picked as the server, and the report saves as
-//! CSV through the path field.
+//! listening socket of the session can be picked as the server, a TLS test needs the
+//! server's certificate trusted (or "any certificate"), and the report saves as CSV through
+//! the path field.
 //!
 //! `SOCKSCOPE_STRESS_SHOT=FILE` also renders the window after a run to FILE (the README's
 //! picture, `assets/stress.png`).
@@ -313,4 +314,45 @@ fn stop_ends_a_long_test_with_its_report() {
         "no repaint asked once the test is over: {:?}",
         repaint_delay(&h)
     );
+}
+
+/// A TLS test against the session's own self-signed TLS echo: with "any certificate"
+/// every request is answered; without it every handshake fails as `tls_failed`.
+#[test]
+fn a_tls_test_needs_the_certificate_trusted_or_insecure() {
+    let mut h = small_app();
+    for line in [
+        "socket tcp as srv",
+        "bind srv 127.0.0.1:0",
+        "listen srv",
+        "tls srv server self-signed",
+        "accept srv auto",
+        "respond srv echo",
+    ] {
+        h.state_mut().run_line(line);
+    }
+    wait_for(&mut h, "srv listening", |a| {
+        harness::sock(a, 1).is_some_and(|r| r.state == SockState::Listening)
+    });
+    let local = harness::sock(h.state(), 1)
+        .and_then(|r| r.local.clone())
+        .map(|a| a.reachable().to_string())
+        .expect("the listener's address");
+    open_window(&mut h);
+    fill(&mut h, &local, "1", "4");
+    h.get_by_role_and_label(Role::RadioButton, "tls").click();
+    h.run_ok();
+    click(&mut h, "Start");
+    let f = wait_report(&mut h);
+    assert_eq!(f.ok, 0, "a self-signed certificate is not trusted: {f}");
+    assert!(
+        f.failures.iter().any(|(k, _)| *k == Failure::TlsFailed),
+        "{f}"
+    );
+    check(&mut h, "any certificate (insecure)");
+    type_into(&mut h, "Clients", "2");
+    type_into(&mut h, "Count of requests", "20");
+    click(&mut h, "Start");
+    let f = wait_report(&mut h);
+    assert_eq!((f.ok, f.failed), (20, 0), "insecure accepts it: {f}");
 }

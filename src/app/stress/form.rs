@@ -4,6 +4,7 @@
 //! Nothing is parsed as a console line: the form builds the config directly.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,6 +30,10 @@ pub const COUNT_FORM: &str = "a whole number of requests in all, at least 1";
 /// Accepted form of a rate.
 pub const RATE_FORM: &str =
     "empty for as fast as the server answers, or requests per second in all (1000 or 1000/s)";
+
+/// Accepted form of the CA file.
+pub const CA_FORM: &str =
+    "empty for the built-in roots, or a PEM file of the certificates to trust";
 
 /// What each client repeats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +80,12 @@ pub struct StressForm {
     pub connect: Connect,
     /// TCP, UDP or TLS.
     pub transport: Transport,
+    /// With TLS: the server name sent and checked; empty: the server's IP address.
+    pub sni: String,
+    /// With TLS: a PEM file of the certificates to trust; empty: the built-in roots.
+    pub ca: String,
+    /// With TLS: accept any certificate (a self-signed test server's).
+    pub insecure: bool,
 }
 
 impl Default for StressForm {
@@ -92,6 +103,9 @@ impl Default for StressForm {
             rate: String::new(),
             connect: Connect::Once,
             transport: Transport::Tcp,
+            sni: String::new(),
+            ca: String::new(),
+            insecure: false,
         }
     }
 }
@@ -157,6 +171,20 @@ pub fn count(text: &str) -> Result<u64, String> {
     number(text, 1, u64::MAX, COUNT_FORM)
 }
 
+/// The CA file: `None` when empty; a path that is not a file is refused here, before the
+/// test starts.
+pub fn ca(text: &str) -> Result<Option<PathBuf>, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let path = PathBuf::from(t);
+    match path.is_file() {
+        true => Ok(Some(path)),
+        false => Err(format!("{t}: no such file; {CA_FORM}")),
+    }
+}
+
 /// The rate: `None` when empty.
 pub fn rate(text: &str) -> Result<Option<u64>, String> {
     let t = text.trim();
@@ -199,6 +227,12 @@ impl StressForm {
         cfg.rate = rate(&self.rate).map_err(|e| format!("Rate: {e}"))?;
         cfg.connect = self.connect;
         cfg.transport = self.transport;
+        if self.transport == Transport::Tls {
+            let sni = self.sni.trim();
+            cfg.tls.sni = (!sni.is_empty()).then(|| sni.to_string());
+            cfg.tls.ca = ca(&self.ca).map_err(|e| format!("CA file: {e}"))?;
+            cfg.tls.insecure = self.insecure;
+        }
         cfg.check()?;
         Ok(cfg)
     }
@@ -249,6 +283,22 @@ mod tests {
         f.clients = "0".into();
         assert_eq!(f.config().err(), Some(format!("Clients: {CLIENTS_FORM}")));
         f.clients = "2".into();
+        (f.transport, f.sni, f.insecure) = (Transport::Tls, " localhost ".into(), true);
+        let tls = f.config().expect("a TLS test").tls;
+        assert_eq!(
+            (tls.sni.as_deref(), tls.ca, tls.insecure),
+            (Some("localhost"), None, true)
+        );
+        f.ca = "/no/such/ca.pem".into();
+        assert!(
+            f.config()
+                .is_err_and(|e| e.starts_with("CA file: /no/such/ca.pem: no such file"))
+        );
+        f.transport = Transport::Tcp;
+        assert!(
+            f.config().is_ok_and(|c| c.tls == Default::default()),
+            "TLS fields only with tls"
+        );
         (f.mode, f.transport) = (ModeChoice::Throughput, Transport::Udp);
         assert!(
             f.config()

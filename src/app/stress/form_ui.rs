@@ -1,7 +1,8 @@
 //! The *Stress* window's form drawn: the server (typed, or picked from the session's own
 //! listening sockets), clients, ping-pong or throughput, for a duration or a count, rate,
-//! connect once or per request, and the transport; each field red with its accepted form
-//! when it does not read, and a tooltip saying what it takes.
+//! connect once or per request, the transport (with TLS: server name, CA file, insecure);
+//! each field red with its accepted form when it does not read, and a tooltip saying what
+//! it takes.
 
 use std::net::SocketAddr;
 
@@ -68,6 +69,9 @@ pub fn draw(ui: &mut Ui, f: &mut StressForm, targets: &[Target], enabled: bool) 
             .show(ui, |ui| {
                 server_row(ui, f, targets, &mut errors);
                 clients_row(ui, f, &mut errors);
+                if f.transport == Transport::Tls {
+                    tls_row(ui, f, &mut errors);
+                }
                 mode_row(ui, f, &mut errors);
                 limit_row(ui, f, &mut errors);
             });
@@ -145,6 +149,37 @@ fn clients_row(ui: &mut Ui, f: &mut StressForm, errors: &mut Vec<(&str, String)>
     )
     .on_hover_text("requests per second in all clients (1000 or 1000/s); empty: no limit");
     errors.extend(bad.map(|e| ("Rate", e)));
+    ui.end_row();
+}
+
+/// With TLS: the server name, the CA file and whether any certificate will do.
+fn tls_row(ui: &mut Ui, f: &mut StressForm, errors: &mut Vec<(&str, String)>) {
+    labelled_edit(
+        ui,
+        "Server name (SNI)",
+        &mut f.sni,
+        170.0,
+        "the server's IP",
+        false,
+    )
+    .on_hover_text("the name sent to the server and checked against its certificate");
+    let bad = err(form::ca(&f.ca));
+    labelled_edit(
+        ui,
+        "CA file",
+        &mut f.ca,
+        100.0,
+        "built-in roots",
+        bad.is_some(),
+    )
+    .on_hover_text(form::CA_FORM);
+    errors.extend(bad.map(|e| ("CA file", e)));
+    ui.end_row();
+    ui.label("");
+    ui.checkbox(&mut f.insecure, "any certificate (insecure)")
+        .on_hover_text(
+            "accept the server's certificate whatever it is: for a self-signed test server",
+        );
     ui.end_row();
 }
 
