@@ -78,6 +78,23 @@ fn wait_report(h: &mut Harness<'_, SockscopeApp>) -> Figures {
     h.state().stress_report().cloned().expect("the report")
 }
 
+/// An auto-accepting echo listener `srv` of the app's own session (with `extra` set-up lines
+/// run after `listen`); its reachable address once it listens.
+fn echo_listener(h: &mut Harness<'_, SockscopeApp>, extra: &[&str]) -> String {
+    let lines = ["socket tcp as srv", "bind srv 127.0.0.1:0", "listen srv"];
+    let tail = ["accept srv auto", "respond srv echo"];
+    for line in lines.iter().chain(extra).chain(&tail) {
+        h.state_mut().run_line(line);
+    }
+    wait_for(h, "srv listening", |a| {
+        harness::sock(a, 1).is_some_and(|r| r.state == SockState::Listening)
+    });
+    harness::sock(h.state(), 1)
+        .and_then(|r| r.local.clone())
+        .map(|a| a.reachable().to_string())
+        .expect("the listener's address")
+}
+
 /// The rect of the only widget labelled `label`, inside the window's content.
 fn in_view(h: &Harness<'_, SockscopeApp>, role: Role, label: &str) -> bool {
     let r = h.get_by_role_and_label(role, label).rect();
@@ -239,22 +256,7 @@ fn bad_input_turns_the_field_red_and_disables_start() {
 #[test]
 fn a_listening_socket_of_the_session_can_be_picked_and_stressed() {
     let mut h = small_app();
-    for line in [
-        "socket tcp as srv",
-        "bind srv 127.0.0.1:0",
-        "listen srv",
-        "accept srv auto",
-        "respond srv echo",
-    ] {
-        h.state_mut().run_line(line);
-    }
-    wait_for(&mut h, "srv listening", |a| {
-        harness::sock(a, 1).is_some_and(|r| r.state == SockState::Listening)
-    });
-    let local = harness::sock(h.state(), 1)
-        .and_then(|r| r.local.clone())
-        .map(|a| a.reachable().to_string())
-        .expect("the listener's address");
+    let local = echo_listener(&mut h, &[]);
     open_window(&mut h);
     h.get_by_label("or pick").click();
     h.run_ok();
@@ -321,23 +323,7 @@ fn stop_ends_a_long_test_with_its_report() {
 #[test]
 fn a_tls_test_needs_the_certificate_trusted_or_insecure() {
     let mut h = small_app();
-    for line in [
-        "socket tcp as srv",
-        "bind srv 127.0.0.1:0",
-        "listen srv",
-        "tls srv server self-signed",
-        "accept srv auto",
-        "respond srv echo",
-    ] {
-        h.state_mut().run_line(line);
-    }
-    wait_for(&mut h, "srv listening", |a| {
-        harness::sock(a, 1).is_some_and(|r| r.state == SockState::Listening)
-    });
-    let local = harness::sock(h.state(), 1)
-        .and_then(|r| r.local.clone())
-        .map(|a| a.reachable().to_string())
-        .expect("the listener's address");
+    let local = echo_listener(&mut h, &["tls srv server self-signed"]);
     open_window(&mut h);
     fill(&mut h, &local, "1", "4");
     h.get_by_role_and_label(Role::RadioButton, "tls").click();
