@@ -118,11 +118,9 @@ fn server_engine(n: usize, log: bool) -> Measure {
     common::raise_nofile();
     let mut ctl = Ctl::start();
     // Subscribed before the listener is set up: once that is done, the subscription is live.
-    // Taken as the app takes events (woken once per engine poll round, then drained): a
-    // consumer parked on the channel would be woken by a futex for every `Accepted`, and
-    // on two cores those wake-ups held the engine to a fifth of the clients' connect rate
-    // until the 4096 backlog overflowed and a SYN waited a second to be sent again.
-    let (rx, bell) = common::subscribe_bell(&ctl.engine);
+    // Events are taken as the app takes them (see `common::drain_until`); a consumer parked
+    // on the channel measured the same here.
+    let sub = common::subscribe_bell(&ctl.engine);
     let (listener, addr) = ctl.auto_listener(Some(BACKLOG));
     ctl.release();
     let (done_tx, done_rx) = crossbeam_channel::bounded::<Instant>(1);
@@ -132,24 +130,21 @@ fn server_engine(n: usize, log: bool) -> Measure {
         thread::spawn(move || {
             let mut session = log.then(SessionLog::new);
             let mut accepted = 0usize;
-            while !stop.load(Ordering::Acquire) {
-                let _ = bell.recv_timeout(Duration::from_millis(20));
-                for ev in rx.try_iter() {
-                    match &ev.kind {
-                        EventKind::Accepted { listener: l, .. } if *l == listener => {
-                            accepted += 1;
-                            if accepted == n {
-                                let _ = done_tx.send(Instant::now());
-                            }
+            common::drain_until(&sub, &stop, |ev| {
+                match &ev.kind {
+                    EventKind::Accepted { listener: l, .. } if *l == listener => {
+                        accepted += 1;
+                        if accepted == n {
+                            let _ = done_tx.send(Instant::now());
                         }
-                        EventKind::Failed(e) => eprintln!("engine error: {e}"),
-                        _ => {}
                     }
-                    if let Some(s) = session.as_mut() {
-                        s.push_event(ev);
-                    }
+                    EventKind::Failed(e) => eprintln!("engine error: {e}"),
+                    _ => {}
                 }
-            }
+                if let Some(s) = session.as_mut() {
+                    s.push_event(ev);
+                }
+            });
             session.map_or(0, |s| s.len() as u64)
         })
     };
