@@ -71,6 +71,11 @@ pub const ENDED_KEPT: usize = 4096;
 /// the largest UDP datagram. The parser and the app's fields take their range from it.
 pub const RECV_MAX: usize = 65_536;
 
+/// Bytes of received data waiting in one subscriber's queue above which the engine stops
+/// reading until that subscriber catches up (TCP peers are slowed by flow control; nothing
+/// read is dropped). Bounds the memory a consumer that is behind can pile up.
+pub const QUEUED_BYTES_MAX: u64 = 64 << 20;
+
 /// A large send reports its progress every this many bytes (the app calls a send this
 /// big a big one).
 pub const PROGRESS_STEP: usize = 1 << 20;
