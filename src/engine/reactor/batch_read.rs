@@ -12,8 +12,10 @@ use crate::sys::mmsg::RecvBatch;
 
 /// What one batch read did.
 pub(crate) enum Batch {
-    /// Datagrams were delivered.
-    Delivered,
+    /// Datagrams were delivered; `drained` when fewer came than a batch holds, so the
+    /// queue was empty when the kernel looked (a datagram queued after that readies the
+    /// socket again: epoll reports every arrival, edge-triggered or not).
+    Delivered { drained: bool },
     /// Nothing is waiting (or the socket is gone).
     Empty,
     /// A signal interrupted the call.
@@ -63,7 +65,9 @@ impl Reactor {
         if n == 0 {
             return Batch::Empty;
         }
-        Batch::Delivered
+        Batch::Delivered {
+            drained: n < crate::sys::mmsg::BATCH,
+        }
     }
 }
 

@@ -225,7 +225,10 @@ impl Reactor {
             if !sock.proto.is_stream() {
                 use crate::engine::reactor::batch_read::Batch;
                 match self.read_batch(id) {
-                    Batch::Delivered | Batch::Interrupted => continue,
+                    // A short batch emptied the queue: asking again would only return
+                    // EAGAIN, one more system call per wake-up under a flood.
+                    Batch::Delivered { drained: true } => return,
+                    Batch::Delivered { drained: false } | Batch::Interrupted => continue,
                     Batch::Empty => return,
                     Batch::Error(e) => {
                         self.recv_failed(id, &e);
