@@ -200,7 +200,29 @@ fn socat_run(size: usize, count: u64, pace: Option<f64>) -> Outcome {
     outcome(sent, received, last_ns, drops, cpu)
 }
 
+/// Profiling one part alone (`SOCKSCOPE_BENCH_PART`: `sink`, `plain`, `flood`, `plainflood`,
+/// `floodto`, `plainfloodto`,
+/// with `SOCKSCOPE_BENCH_SIZE` bytes, 64 unless set); nothing is written.
+fn part(part: &str) {
+    let size: usize = std::env::var("SOCKSCOPE_BENCH_SIZE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(64);
+    let count = if size > 1000 { 500_000 } else { 1_000_000 };
+    match part {
+        "plain" => println!("{:?}", udp::plain_receiver(size, count, send_fast)),
+        "flood" => println!("{:?}", udp::sockscope_flood(size, count, true)),
+        "plainflood" => println!("{:?}", udp::plain_flood(size, count, true)),
+        "floodto" => println!("{:?}", udp::sockscope_flood(size, count, false)),
+        "plainfloodto" => println!("{:?}", udp::plain_flood(size, count, false)),
+        _ => println!("{:?}", sockscope_run(size, count, None)),
+    }
+}
+
 fn main() {
+    if let Ok(p) = std::env::var("SOCKSCOPE_BENCH_PART") {
+        return part(&p);
+    }
     let bench = common::bench_mode();
     let socat = common::use_tool("socat");
     let reps = common::reps(3);
@@ -374,24 +396,31 @@ fn kernel_limit_rows(
         );
     }
     for (size, count) in flood {
-        let (mut ours, mut plain) = (Vec::new(), Vec::new());
-        for rep in 1..=reps {
-            let (r, t) = udp::sockscope_flood(size, count);
-            eprintln!("{size} B rep {rep}: sockscope flood {r:.0}/s {t:?}");
-            ours.push(r);
-            let (r, t) = udp::plain_flood(size, count);
-            eprintln!("{size} B rep {rep}: plain sendmmsg {r:.0}/s {t:?}");
-            plain.push(r);
+        for connected in [true, false] {
+            let (mut ours, mut plain) = (Vec::new(), Vec::new());
+            for rep in 1..=reps {
+                let (r, t) = udp::sockscope_flood(size, count, connected);
+                eprintln!("{size} B rep {rep}: sockscope flood {r:.0}/s {t:?}");
+                ours.push(r);
+                let (r, t) = udp::plain_flood(size, count, connected);
+                eprintln!("{size} B rep {rep}: plain sendmmsg {r:.0}/s {t:?}");
+                plain.push(r);
+            }
+            let (o, p) = (common::median(&mut ours), common::median(&mut plain));
+            let how = if connected {
+                "connected socket"
+            } else {
+                "unconnected, `to` the receiver"
+            };
+            s.row(
+                format!("UDP flood generator, {size}-byte datagrams × {count}, {how} (logging on)"),
+                common::per_s(o),
+                format!("{} (plain sendmmsg, the same way)", common::per_s(p)),
+                Some(o / p),
+                "≥ 0.9×",
+                Some(o / p >= 0.9),
+            );
         }
-        let (o, p) = (common::median(&mut ours), common::median(&mut plain));
-        s.row(
-            format!("UDP flood generator, {size}-byte datagrams × {count} (logging on)"),
-            common::per_s(o),
-            format!("{} (plain sendmmsg)", common::per_s(p)),
-            Some(o / p),
-            "≥ 0.9×",
-            Some(o / p >= 0.9),
-        );
     }
     let (size, count) = flood[0];
     let mut runs = Vec::new();

@@ -123,10 +123,14 @@ fn recv_batch(s: &UdpSocket, buf: &mut [u8], slot: usize) -> usize {
 }
 
 /// Sends `count` datagrams of `size` bytes to `to` with `sendmmsg`, `BATCH` a call, as fast
-/// as it goes; returns how many the kernel took and the seconds it took.
-pub fn send(to: SocketAddr, size: usize, count: u64) -> (u64, f64) {
+/// as it goes, from a socket connected to `to` or (`connected` false) naming `to` in every
+/// datagram; returns how many the kernel took and the seconds it took.
+pub fn send(to: SocketAddr, size: usize, count: u64, connected: bool) -> (u64, f64) {
     let s = UdpSocket::bind("127.0.0.1:0").expect("plain sender binds");
-    s.connect(to).expect("connect");
+    if connected {
+        s.connect(to).expect("connect");
+    }
+    let name = socket2::SockAddr::from(to);
     let data = vec![0x5au8; size];
     let mut iov = libc::iovec {
         iov_base: data.as_ptr().cast_mut().cast(),
@@ -137,12 +141,17 @@ pub fn send(to: SocketAddr, size: usize, count: u64) -> (u64, f64) {
     for h in &mut hdrs {
         h.msg_hdr.msg_iov = &mut iov;
         h.msg_hdr.msg_iovlen = 1;
+        if !connected {
+            h.msg_hdr.msg_name = name.as_ptr().cast_mut().cast();
+            h.msg_hdr.msg_namelen = name.len();
+        }
     }
     let start = Instant::now();
     let mut sent = 0u64;
     while sent < count {
         let want = (count - sent).min(BATCH as u64) as libc::c_uint;
-        // SAFETY: the headers point at one live iovec over `data`, read-only for the kernel.
+        // SAFETY: the headers point at one live iovec over `data` and at `name`, both alive
+        // and read-only for the kernel.
         let n = unsafe { libc::sendmmsg(s.as_raw_fd(), hdrs.as_mut_ptr(), want, 0) };
         if n > 0 {
             sent += n as u64;

@@ -54,13 +54,27 @@ fn settle(c: &plain::Counts) -> (u64, u64) {
 }
 
 /// sockscope's flood of `count` datagrams to the plain receiver, every event logged:
-/// datagrams per second from the command to its `RepeatDone`.
-pub fn sockscope_flood(size: usize, count: u64) -> (f64, Taken) {
+/// datagrams per second from the command to its `RepeatDone`. `connected`: the socket is
+/// connected to the receiver first and floods without a destination (as the plain sender
+/// does); otherwise it floods `to` the receiver, an address with every datagram.
+pub fn sockscope_flood(size: usize, count: u64, connected: bool) -> (f64, Taken) {
     let start = Instant::now();
     let r = plain::Receiver::start(start);
     let mut ctl = Ctl::start();
     let rx = ctl.engine.subscribe();
     let src = ctl.socket(Proto::Udp);
+    if connected {
+        let ev = ctl.run(Command::Connect {
+            sock: src.into(),
+            addr: r.addr.into(),
+            timeout: None,
+        });
+        assert!(
+            matches!(ev.kind, EventKind::Connected { .. }),
+            "{:?}",
+            ev.kind
+        );
+    }
     ctl.release();
     let mut log = SessionLog::new();
     let t0 = Instant::now();
@@ -69,7 +83,7 @@ pub fn sockscope_flood(size: usize, count: u64) -> (f64, Taken) {
         size,
         rate: None,
         limit: FloodLimit::Count(count),
-        to: Some(r.addr.into()),
+        to: (!connected).then(|| r.addr.into()),
     });
     let mut sent = 0;
     let mut secs = 0.0;
@@ -97,11 +111,12 @@ pub fn sockscope_flood(size: usize, count: u64) -> (f64, Taken) {
     (sent as f64 / secs.max(1e-9), taken)
 }
 
-/// The plain `sendmmsg` sender's rate to the plain receiver.
-pub fn plain_flood(size: usize, count: u64) -> (f64, Taken) {
+/// The plain `sendmmsg` sender's rate to the plain receiver, from a connected socket or
+/// naming the receiver in every datagram.
+pub fn plain_flood(size: usize, count: u64, connected: bool) -> (f64, Taken) {
     let start = Instant::now();
     let r = plain::Receiver::start(start);
-    let (sent, secs) = plain::send(r.addr, size, count);
+    let (sent, secs) = plain::send(r.addr, size, count, connected);
     let (received, last_ns) = settle(&r.counts);
     let kernel_drops = common::udp_drops(r.addr.port()).unwrap_or(0);
     r.stop();
