@@ -150,3 +150,29 @@ fn a_stream_send_fills_variables_too() {
     let got = rig.recv_until(server, b"2|");
     assert_eq!(got, b"1-1|2|");
 }
+
+#[test]
+fn large_shared_payloads_sent_again_still_fill_the_variables_of_new_ones() {
+    use sockscope::engine::Payload;
+    use std::sync::Arc;
+    let (mut rig, client, server) = Rig::pair();
+    // A large payload without `{`, sent twice as the same shared bytes (the engine
+    // remembers it as plain), then a new large one that ends with a variable.
+    let plain: Arc<[u8]> = vec![b'.'; 100_000].into();
+    for _ in 0..2 {
+        rig.ok(Command::Send {
+            sock: client.into(),
+            payload: Payload::Bytes(plain.clone()),
+        });
+    }
+    drop(plain);
+    let mut templ = vec![b'-'; 100_000];
+    templ.extend_from_slice(b"{seq}|");
+    rig.ok(Command::Send {
+        sock: client.into(),
+        payload: Payload::bytes(templ),
+    });
+    let got = rig.recv_until(server, b"|");
+    assert_eq!(got.len(), 300_002, "two plain sends and a filled one");
+    assert!(got.ends_with(b"-3|"), "{:?}", &got[got.len() - 8..]);
+}

@@ -2,7 +2,7 @@
 //! in [`crate::engine::template`]): the numbers they count and the fill-in at send time.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use crate::engine::SockId;
 use crate::engine::reactor::Reactor;
@@ -15,7 +15,16 @@ pub(crate) struct Stamps {
     seq: HashMap<SockId, u64>,
     /// `send` and `sendto` payloads sent by the engine, every socket together.
     sends: u64,
+    /// The last large payload found to hold no `{`: sending the same shared bytes again
+    /// (a bulk transfer's chunk, a loaded file) does not scan them again. A `Weak` that
+    /// still upgrades names the same allocation, whose bytes cannot have changed (an
+    /// `Arc<[u8]>` is immutable while any other reference to it exists).
+    plain: Option<Weak<[u8]>>,
 }
+
+/// Payloads at least this large are remembered as plain once scanned (smaller ones cost
+/// less to scan than to compare).
+const REMEMBER_PLAIN: usize = 64 << 10;
 
 impl Stamps {
     /// The number of the socket's next message (1 for its first).
@@ -37,7 +46,19 @@ impl Reactor {
     pub(crate) fn fill_send(&mut self, id: SockId, data: Arc<[u8]>) -> Arc<[u8]> {
         let seq = self.stamps.next_seq(id);
         self.stamps.sends += 1;
+        let known_plain = self
+            .stamps
+            .plain
+            .as_ref()
+            .and_then(Weak::upgrade)
+            .is_some_and(|p| Arc::ptr_eq(&p, &data));
+        if known_plain {
+            return data;
+        }
         if !may_expand(&data) {
+            if data.len() >= REMEMBER_PLAIN {
+                self.stamps.plain = Some(Arc::downgrade(&data));
+            }
             return data;
         }
         let peer = self
