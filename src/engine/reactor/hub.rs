@@ -11,12 +11,6 @@ use crate::engine::event::{CmdId, Event, EventKind, SockId};
 /// subscriber catches up: TCP peers are slowed by flow control, nothing read is dropped.
 pub(crate) const HIGH_WATER: usize = 16_384;
 
-/// Bytes of received data queued for one subscriber above which the engine stops reading,
-/// as for [`HIGH_WATER`]: 16,384 bulk reads of 64 KiB would be a gibibyte of fresh memory
-/// waiting for a consumer that is behind (each page of it faulted in), while 64 MiB is
-/// more than a frame of the app takes in at loopback's speed.
-pub(crate) const HIGH_WATER_BYTES: u64 = crate::engine::QUEUED_BYTES_MAX;
-
 struct Subscriber {
     tx: Sender<Event>,
     notify: Option<Notify>,
@@ -87,11 +81,14 @@ impl Hub {
         self.subs.retain(|s| s.alive);
     }
 
-    /// True when some subscriber is too far behind for the engine to read more.
+    /// True when some subscriber is too far behind for the engine to read more: by count,
+    /// or by [`QUEUED_BYTES_MAX`](crate::engine::QUEUED_BYTES_MAX) of received data (16,384
+    /// bulk reads of 64 KiB would be a gibibyte of fresh memory waiting, each page of it
+    /// faulted in; 64 MiB is more than a frame of the app takes in at loopback's speed).
     pub fn congested(&mut self) -> bool {
         self.subs
             .iter_mut()
-            .any(|s| s.tx.len() > HIGH_WATER || s.queued() > HIGH_WATER_BYTES)
+            .any(|s| s.tx.len() > HIGH_WATER || s.queued() > crate::engine::QUEUED_BYTES_MAX)
     }
 
     /// Calls the wake-up callback of every subscriber that got events since the last call.
