@@ -46,17 +46,19 @@ impl Reactor {
     pub(crate) fn fill_send(&mut self, id: SockId, data: Arc<[u8]>) -> Arc<[u8]> {
         let seq = self.stamps.next_seq(id);
         self.stamps.sends += 1;
-        let known_plain = self
-            .stamps
-            .plain
-            .as_ref()
-            .and_then(Weak::upgrade)
-            .is_some_and(|p| Arc::ptr_eq(&p, &data));
+        let large = data.len() >= REMEMBER_PLAIN;
+        let known_plain = large
+            && self
+                .stamps
+                .plain
+                .as_ref()
+                .and_then(Weak::upgrade)
+                .is_some_and(|p| Arc::ptr_eq(&p, &data));
         if known_plain {
             return data;
         }
         if !may_expand(&data) {
-            if data.len() >= REMEMBER_PLAIN {
+            if large {
                 self.stamps.plain = Some(Arc::downgrade(&data));
             }
             return data;
