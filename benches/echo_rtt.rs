@@ -80,8 +80,8 @@ fn sockscope_echo(rounds: usize) -> Rtt {
     let totals = consumer.join().expect("consumer");
     ctl.engine.shutdown();
     let bytes = ((WARMUP + rounds) * SIZE) as u64;
-    assert_eq!(totals.bytes_in, bytes, "the log saw every ping");
-    assert_eq!(totals.bytes_out, bytes, "the log saw every echo");
+    assert_eq!(totals.traffic.bytes_in, bytes, "the log saw every ping");
+    assert_eq!(totals.traffic.bytes_out, bytes, "the log saw every echo");
     rtt
 }
 

@@ -122,7 +122,7 @@ fn with_sockscope<T>(upstream: SocketAddr, job: impl FnOnce(SocketAddr) -> T) ->
         thread::spawn(move || {
             let mut log = SessionLog::new();
             common::drain_until(&sub, &stop, |ev| log.push_event(ev));
-            log.totals().bytes_in
+            log.totals().traffic.bytes_in
         })
     };
     let out = job(addr);

@@ -147,8 +147,8 @@ fn consume(
         log.push_event(ev);
     }
     seen.records = log.len();
-    seen.bytes_in = log.totals().bytes_in;
-    seen.bytes_out = log.totals().bytes_out;
+    seen.bytes_in = log.totals().traffic.bytes_in;
+    seen.bytes_out = log.totals().traffic.bytes_out;
     seen
 }
 

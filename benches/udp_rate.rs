@@ -137,7 +137,7 @@ fn sockscope_run(size: usize, count: u64, pace: Option<f64>) -> Outcome {
                 }
                 log.push_event(ev);
             }
-            log.totals().msgs_in
+            log.totals().traffic.msgs_in
         })
     };
     let (sent, sender_cpu) = send(addr, size, count, pace);

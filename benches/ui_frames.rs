@@ -156,7 +156,7 @@ fn main() {
     run(&mut h, "bind a 127.0.0.1:0");
     run(&mut h, "sendto a $a \"ping\"");
     settle(&mut h, "the datagram", Duration::from_secs(10), |a| {
-        a.log().totals().msgs_in == 1
+        a.log().totals().traffic.msgs_in == 1
     });
     let (idle_repaints, idle_cpu) = idle(&mut h, Duration::from_secs(1));
     drop(h);

@@ -25,7 +25,7 @@ fn eviction_keeps_counts_and_lengths_exact_in_every_format() {
     assert_eq!(ev.bytes, evicted_bytes as u64);
     assert_eq!(
         ev.bytes + log.payload_bytes_held() as u64,
-        full.totals().bytes_in + full.totals().bytes_out
+        full.totals().traffic.bytes_in + full.totals().traffic.bytes_out
     );
     // The oldest went first: no kept payload precedes an evicted one.
     let flags: Vec<bool> = records(&log)

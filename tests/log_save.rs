@@ -26,8 +26,11 @@ fn every_format_is_saved_privately_with_exact_counters() {
         .flat_map(|&k| payloads_of(log, k, true))
         .map(|p| p.len() as u64)
         .sum();
-    assert_eq!(t.bytes_out, sent);
-    assert_eq!(t.bytes_in, sent, "everything sent on loopback arrived");
+    assert_eq!(t.traffic.bytes_out, sent);
+    assert_eq!(
+        t.traffic.bytes_in, sent,
+        "everything sent on loopback arrived"
+    );
     assert_eq!(t.errors, 1);
 
     // An old file with loose permissions is replaced by a private one.
@@ -177,7 +180,7 @@ fn saving_during_a_flood_writes_consistent_snapshots() {
                     .filter(|r| r.event == "sent")
                     .map(|r| r.len.expect("len") as u64)
                     .sum();
-                assert_eq!(out, snap.totals().bytes_out);
+                assert_eq!(out, snap.totals().traffic.bytes_out);
                 rows.into_iter()
                     .filter_map(|r| r.payload.map(|p| p.to_vec()))
                     .collect()

@@ -59,7 +59,7 @@ fn many_peers_send_and_close(r: &Runner, addr: SocketAddr) {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let got = r.with_session(|s| s.log.totals().bytes_in);
+    let got = r.with_session(|s| s.log.totals().traffic.bytes_in);
     assert_eq!(got, (PEERS * EACH) as u64, "every byte arrived");
 }
 

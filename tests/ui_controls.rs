@@ -51,11 +51,11 @@ fn unix_stream_pair_by_clicks() {
     type_into(&mut h, "Message", "over unix");
     click(&mut h, "Send");
     wait_for(&mut h, "s3 receives", |a| {
-        sock(a, 3).is_some_and(|r| r.bytes_in == 9)
+        sock(a, 3).is_some_and(|r| r.counters.bytes_in == 9)
     });
     send_text(&mut h, 3, "and back");
     wait_for(&mut h, "s2 receives", |a| {
-        sock(a, 2).is_some_and(|r| r.bytes_in == 8)
+        sock(a, 2).is_some_and(|r| r.counters.bytes_in == 8)
     });
     assert!(
         h.query_by_role_and_label(Role::Button, "Abort").is_none(),
@@ -174,7 +174,7 @@ fn a_rule_from_the_editor_answers_a_client() {
     type_into(&mut h, "Message", "ping");
     click(&mut h, "Send");
     wait_for(&mut h, "the answer", |a| {
-        sock(a, 2).is_some_and(|r| r.bytes_in == 6)
+        sock(a, 2).is_some_and(|r| r.counters.bytes_in == 6)
     });
     assert_eq!(
         quiet_counts(&mut h, 2, Duration::from_millis(100)),
@@ -217,7 +217,7 @@ fn step_mode_recv_reads_exactly_n_bytes() {
     });
     send_text(&mut h, 2, "abcdefgh");
     wait_for(&mut h, "sent", |a| {
-        sock(a, 2).is_some_and(|r| r.bytes_out == 8)
+        sock(a, 2).is_some_and(|r| r.counters.bytes_out == 8)
     });
     select(&mut h, 3);
     click(&mut h, "Ready?");
@@ -226,14 +226,14 @@ fn step_mode_recv_reads_exactly_n_bytes() {
     });
     assert!(shown(&h, "readable · writable · 8 bytes waiting") >= 1);
     assert_eq!(
-        sock(h.state(), 3).map(|r| r.bytes_in),
+        sock(h.state(), 3).map(|r| r.counters.bytes_in),
         Some(0),
         "nothing read"
     );
     type_into(&mut h, "Recv bytes", "4");
     click(&mut h, "Recv");
     wait_for(&mut h, "4 bytes read", |a| {
-        sock(a, 3).is_some_and(|r| r.bytes_in == 4)
+        sock(a, 3).is_some_and(|r| r.counters.bytes_in == 4)
     });
     wait_for(&mut h, "readiness asked again", |a| {
         sock(a, 3).is_some_and(|r| {
@@ -267,14 +267,14 @@ fn repeat_three_times_sends_exactly_three() {
         sock(a, 2).is_some_and(|r| r.config.last_done == Some(3))
     });
     wait_for(&mut h, "three datagrams", |a| {
-        sock(a, 1).is_some_and(|r| r.msgs_in == 3)
+        sock(a, 1).is_some_and(|r| r.counters.msgs_in == 3)
     });
     assert_eq!(
         quiet_counts(&mut h, 1, Duration::from_millis(150)),
         Some((3, 18)),
         "tick 1, tick 2, tick 3 and nothing more"
     );
-    assert_eq!(sock(h.state(), 2).map(|r| r.msgs_out), Some(3));
+    assert_eq!(sock(h.state(), 2).map(|r| r.counters.msgs_out), Some(3));
     assert!(
         sock(h.state(), 2).is_some_and(|r| r.local.is_some()),
         "s2 was bound implicitly"

@@ -30,7 +30,7 @@ fn a_file_goes_out_with_progress() {
     type_into(&mut h, "File path", &path.display().to_string());
     click(&mut h, "Send file");
     wait_for(&mut h, "the whole file at s3", |a| {
-        sock(a, 3).is_some_and(|r| r.bytes_in == size)
+        sock(a, 3).is_some_and(|r| r.counters.bytes_in == size)
     });
     wait_for(&mut h, "the send completes", |a| {
         sock(a, 2).is_some_and(|r| r.config.progress == Some((size, size)))
@@ -62,15 +62,18 @@ fn a_message_in_chunks_is_reassembled_by_framing() {
     type_into(&mut h, "delay ms", "15");
     click(&mut h, "Send in chunks");
     wait_for(&mut h, "all 15 bytes", |a| {
-        sock(a, 3).is_some_and(|r| r.bytes_in == 15)
+        sock(a, 3).is_some_and(|r| r.counters.bytes_in == 15)
     });
     wait_for(&mut h, "the chunked send ends", |a| {
         sock(a, 2).is_some_and(|r| r.config.last_done.is_some() && r.config.sending.is_none())
     });
     let (s2, s3) = (sock(h.state(), 2).cloned(), sock(h.state(), 3).cloned());
     let (s2, s3) = (s2.expect("s2"), s3.expect("s3"));
-    assert_eq!(s2.msgs_out, 4, "4 + 4 + 4 + 3 bytes");
-    assert!(s3.msgs_in >= 2, "the pieces arrive as several chunks");
+    assert_eq!(s2.counters.msgs_out, 4, "4 + 4 + 4 + 3 bytes");
+    assert!(
+        s3.counters.msgs_in >= 2,
+        "the pieces arrive as several chunks"
+    );
     assert_eq!(
         s3.config.messages_in, 1,
         "framing makes one message of them"

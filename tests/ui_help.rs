@@ -50,7 +50,8 @@ fn every_example_ships_and_one_runs_in_two_clicks() {
     let mut h = harness::app();
     menu(&mut h, &["Help", "Open example", "udp_ok_err.scope"]);
     wait_for(&mut h, "the example ran its exchange", |a| {
-        sock(a, 1).is_some_and(|r| r.msgs_in >= 2) && sock(a, 2).is_some_and(|r| r.msgs_in >= 2)
+        sock(a, 1).is_some_and(|r| r.counters.msgs_in >= 2)
+            && sock(a, 2).is_some_and(|r| r.counters.msgs_in >= 2)
     });
     assert!(
         commands(&h).contains(&"socket udp as server".to_string()),
@@ -73,7 +74,7 @@ fn ctrl_f_finds_jumps_and_scrolls_the_match_into_view() {
         type_into(&mut h, "Message", &text);
         click(&mut h, "Send");
         wait_for(&mut h, "the datagram comes back", |a| {
-            sock(a, 1).is_some_and(|r| r.msgs_in == i + 1)
+            sock(a, 1).is_some_and(|r| r.counters.msgs_in == i + 1)
         });
     }
     assert!(

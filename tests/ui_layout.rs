@@ -53,7 +53,7 @@ fn udp_talking_to_itself(h: &mut Harness<'_, SockscopeApp>, n: usize) {
         type_into(h, "Message", &text);
         click(h, "Send");
         wait_for(h, "the datagram comes back", |a| {
-            sock(a, 1).is_some_and(|r| r.msgs_in == i as u64 + 1)
+            sock(a, 1).is_some_and(|r| r.counters.msgs_in == i as u64 + 1)
         });
     }
 }

@@ -49,7 +49,9 @@ fn save_as_script_then_open_script_replays_the_session() {
         ],
     );
     wait_for(&mut h, "the upper-cased reply", |a| {
-        a.state().get(SockId(2)).is_some_and(|r| r.bytes_in == 4)
+        a.state()
+            .get(SockId(2))
+            .is_some_and(|r| r.counters.bytes_in == 4)
     });
 
     file_menu(&mut h, "Save as script…");
@@ -80,7 +82,9 @@ fn save_as_script_then_open_script_replays_the_session() {
             .is_some_and(|m| m.contains("all 7 statements succeeded"))
     });
     wait_for(&mut h2, "the replayed reply", |a| {
-        a.state().get(SockId(2)).is_some_and(|r| r.bytes_in == 4)
+        a.state()
+            .get(SockId(2))
+            .is_some_and(|r| r.counters.bytes_in == 4)
     });
     assert_eq!(sockets(h2.state()), 2, "both sockets appear");
     let console = h2.state().console_text();
@@ -147,7 +151,9 @@ fn each_opened_script_knows_earlier_names_and_expects_only_new_data() {
         ],
     );
     wait_for(&mut h, "the first datagram", |a| {
-        a.state().get(SockId(1)).is_some_and(|r| r.bytes_in == 6)
+        a.state()
+            .get(SockId(1))
+            .is_some_and(|r| r.counters.bytes_in == 6)
     });
     // Names given in the console before the script are known to its `expect`; data that
     // arrived before the script does not count.
@@ -290,7 +296,9 @@ fn filter_by_direction_and_text_narrows_the_rows() {
         ],
     );
     wait_for(&mut h, "both echoes", |a| {
-        a.state().get(SockId(2)).is_some_and(|r| r.bytes_in == 10)
+        a.state()
+            .get(SockId(2))
+            .is_some_and(|r| r.counters.bytes_in == 10)
     });
     let total = h.state().log().len();
     assert_eq!(shown(&h, &format!("showing all {total} records")), 1);

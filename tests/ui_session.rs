@@ -74,7 +74,7 @@ fn tcp_session_from_listen_to_close() {
     // Client to server.
     send_text(&mut h, 2, "hello from client");
     wait_for(&mut h, "s3 receives", |a| {
-        sock(a, 3).is_some_and(|r| r.bytes_in == 17)
+        sock(a, 3).is_some_and(|r| r.counters.bytes_in == 17)
     });
     assert!(
         shown(&h, "\"hello from client\"") >= 2,
@@ -88,7 +88,7 @@ fn tcp_session_from_listen_to_close() {
     h.run();
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
     wait_for(&mut h, "s2 receives", |a| {
-        sock(a, 2).is_some_and(|r| r.bytes_in == 17)
+        sock(a, 2).is_some_and(|r| r.counters.bytes_in == 17)
     });
     assert!(
         shown(&h, "\"hello from server\"") >= 2,
@@ -153,7 +153,11 @@ fn tcp_session_from_listen_to_close() {
     );
     let totals = h.state().log().totals();
     assert_eq!(
-        (totals.bytes_in, totals.bytes_out, totals.errors),
+        (
+            totals.traffic.bytes_in,
+            totals.traffic.bytes_out,
+            totals.errors
+        ),
         (34, 34, 0)
     );
 }
@@ -181,7 +185,7 @@ fn udp_exchange_with_destination_then_connected() {
     type_into(&mut h, "Message", "ping");
     click(&mut h, "Send");
     wait_for(&mut h, "s1 receives ping", |a| {
-        sock(a, 1).is_some_and(|r| r.bytes_in == 4)
+        sock(a, 1).is_some_and(|r| r.counters.bytes_in == 4)
     });
     let p2 = sock(h.state(), 2)
         .and_then(|r| r.local.clone())
@@ -196,7 +200,7 @@ fn udp_exchange_with_destination_then_connected() {
     type_into(&mut h, "Message", "pong");
     click(&mut h, "Send");
     wait_for(&mut h, "s2 receives pong", |a| {
-        sock(a, 2).is_some_and(|r| r.bytes_in == 4)
+        sock(a, 2).is_some_and(|r| r.counters.bytes_in == 4)
     });
     assert!(shown(&h, "\"pong\"") >= 2);
 
@@ -214,7 +218,7 @@ fn udp_exchange_with_destination_then_connected() {
     type_into(&mut h, "Message", "again");
     click(&mut h, "Send");
     wait_for(&mut h, "s1 receives again", |a| {
-        sock(a, 1).is_some_and(|r| r.bytes_in == 9)
+        sock(a, 1).is_some_and(|r| r.counters.bytes_in == 9)
     });
     let console = h.state().console_text();
     assert!(

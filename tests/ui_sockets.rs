@@ -40,7 +40,7 @@ fn a_closed_socket_shows_its_history_and_no_controls() {
     tcp_pair(&mut h);
     send_text(&mut h, 2, "hello");
     wait_for(&mut h, "s3 gets it", |a| {
-        sock(a, 3).is_some_and(|r| r.bytes_in == 5)
+        sock(a, 3).is_some_and(|r| r.counters.bytes_in == 5)
     });
     click(&mut h, "Close");
     wait_for(&mut h, "s2 closed", |a| {
@@ -70,7 +70,7 @@ fn after_a_send_typing_replaces_the_message_and_ctrl_enter_repeats() {
     h.run_ok();
     h.key_press_modifiers(Modifiers::COMMAND, egui::Key::Enter);
     wait_for(&mut h, "abc comes back", |a| {
-        sock(a, 1).is_some_and(|r| r.bytes_in == 3)
+        sock(a, 1).is_some_and(|r| r.counters.bytes_in == 3)
     });
     assert_eq!(field(&h, "Message"), "abc", "the text stays for a repeat");
     h.get_by_label("Message").type_text("wxyz");
@@ -82,11 +82,11 @@ fn after_a_send_typing_replaces_the_message_and_ctrl_enter_repeats() {
     );
     h.key_press_modifiers(Modifiers::COMMAND, egui::Key::Enter);
     wait_for(&mut h, "wxyz comes back", |a| {
-        sock(a, 1).is_some_and(|r| r.bytes_in == 7)
+        sock(a, 1).is_some_and(|r| r.counters.bytes_in == 7)
     });
     h.key_press_modifiers(Modifiers::COMMAND, egui::Key::Enter);
     wait_for(&mut h, "the repeat comes back", |a| {
-        sock(a, 1).is_some_and(|r| r.bytes_in == 11)
+        sock(a, 1).is_some_and(|r| r.counters.bytes_in == 11)
     });
 }
 

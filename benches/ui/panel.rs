@@ -62,10 +62,10 @@ fn entry(ui: &mut egui::Ui, state: &AppState, depth: usize, id: SockId, sel: &mu
                 "local {}\npeer  {}\nin {} B ({} msgs) · out {} B ({} msgs)",
                 opt(&row.local),
                 opt(&row.peer),
-                row.bytes_in,
-                row.msgs_in,
-                row.bytes_out,
-                row.msgs_out
+                row.counters.bytes_in,
+                row.counters.msgs_in,
+                row.counters.bytes_out,
+                row.counters.msgs_out
             );
             ui.label(egui::RichText::new(detail).small().weak());
         });

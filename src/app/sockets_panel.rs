@@ -172,8 +172,16 @@ fn entry(ui: &mut Ui, row: &SockRow, depth: usize, selected: &mut Option<SockId>
                 format!("local {local}"),
                 format!("peer  {peer}"),
                 status_line(row),
-                format!("in  {} · {} msgs", bytes(row.bytes_in), row.msgs_in),
-                format!("out {} · {} msgs", bytes(row.bytes_out), row.msgs_out),
+                format!(
+                    "in  {} · {} msgs",
+                    bytes(row.counters.bytes_in),
+                    row.counters.msgs_in
+                ),
+                format!(
+                    "out {} · {} msgs",
+                    bytes(row.counters.bytes_out),
+                    row.counters.msgs_out
+                ),
             ];
             // One line each, cut to the panel (the whole line shows on hover), so every
             // entry keeps the height the virtualized list assumes; monospace a little

@@ -16,10 +16,10 @@ pub fn totals_text(state: &AppState, log: &SessionLog) -> String {
         "{} open of {} · in {} ({}) · out {} ({}) · {} · {}",
         state.open_count(),
         plural(state.sockets.len() as u64, "socket"),
-        bytes(t.bytes_in),
-        plural(t.msgs_in, "msg"),
-        bytes(t.bytes_out),
-        plural(t.msgs_out, "msg"),
+        bytes(t.traffic.bytes_in),
+        plural(t.traffic.msgs_in, "msg"),
+        bytes(t.traffic.bytes_out),
+        plural(t.traffic.msgs_out, "msg"),
         plural(t.errors, "error"),
         plural(log.len() as u64, "log record")
     )

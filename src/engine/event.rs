@@ -229,6 +229,25 @@ impl Counters {
         self.bytes_in += len as u64;
         self.msgs_in += 1;
     }
+
+    /// Counts the traffic an event reports (`Received`, `Sent`, a flood's `Flooded`);
+    /// false for an event that moved no bytes. The app's rows and the session log's totals
+    /// count with this, as the engine counts as it reads and writes.
+    pub fn count(&mut self, kind: &EventKind) -> bool {
+        match kind {
+            EventKind::Received { data, .. } => self.received(data.len()),
+            EventKind::Sent { data, .. } => {
+                self.bytes_out += data.len() as u64;
+                self.msgs_out += 1;
+            }
+            EventKind::Flooded { msgs, bytes } => {
+                self.bytes_out += bytes;
+                self.msgs_out += msgs;
+            }
+            _ => return false,
+        }
+        true
+    }
 }
 
 /// A socket's counters and rates.

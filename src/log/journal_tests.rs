@@ -101,7 +101,7 @@ fn log_journal_payloads_past_the_budget_keep_only_their_length() {
     assert_eq!(rows[1].payload.as_deref(), Some(&b"bbbbbbbb"[..]));
     assert_eq!((rows[2].len, rows[2].payload.as_deref()), (Some(8), None));
     // The in-memory log still has all three payloads.
-    assert_eq!(log.totals().bytes_in, 24);
+    assert_eq!(log.totals().traffic.bytes_in, 24);
     assert_eq!(log.evicted().records, 0);
     let _ = fs::remove_dir_all(&dir);
 }

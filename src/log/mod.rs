@@ -47,7 +47,7 @@ pub use store::{
     SpillStats,
 };
 
-use crate::engine::{Event, EventKind, SockId};
+use crate::engine::{Counters, Event, EventKind, SockId};
 
 // A log entry without its payload stays within 128 bytes (the goal of issue 7) even with
 // the spare capacity of the `Vec` that holds the records: grown by doubling, it has 1,048,576
@@ -60,14 +60,8 @@ pub const DEFAULT_PAYLOAD_BUDGET: usize = 256 * 1024 * 1024;
 /// Running totals over the whole session; always exact.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Totals {
-    /// Bytes received on all sockets.
-    pub bytes_in: u64,
-    /// Bytes sent on all sockets.
-    pub bytes_out: u64,
-    /// Chunks or datagrams received.
-    pub msgs_in: u64,
-    /// Sends completed.
-    pub msgs_out: u64,
+    /// Bytes and messages received and sent on all sockets.
+    pub traffic: Counters,
     /// Errors reported.
     pub errors: u64,
 }
@@ -166,21 +160,8 @@ impl SessionLog {
     /// Appends an engine event, learning socket names and updating the totals.
     pub fn push_event(&mut self, ev: Event) {
         self.ctx.learn(&ev);
-        match &ev.kind {
-            EventKind::Received { data, .. } => {
-                self.totals.bytes_in += data.len() as u64;
-                self.totals.msgs_in += 1;
-            }
-            EventKind::Sent { data, .. } => {
-                self.totals.bytes_out += data.len() as u64;
-                self.totals.msgs_out += 1;
-            }
-            EventKind::Flooded { msgs, bytes } => {
-                self.totals.bytes_out += bytes;
-                self.totals.msgs_out += msgs;
-            }
-            EventKind::Failed(_) => self.totals.errors += 1,
-            _ => {}
+        if !self.totals.traffic.count(&ev.kind) && matches!(ev.kind, EventKind::Failed(_)) {
+            self.totals.errors += 1;
         }
         self.push(Record::from(ev));
     }
@@ -405,8 +386,8 @@ mod tests {
         for _ in 0..25 {
             log.push_event(sent(100));
         }
-        assert_eq!(log.totals().bytes_out, 2500);
-        assert_eq!(log.totals().msgs_out, 25);
+        assert_eq!(log.totals().traffic.bytes_out, 2500);
+        assert_eq!(log.totals().traffic.msgs_out, 25);
         assert_eq!(
             log.evicted(),
             Eviction {
@@ -425,7 +406,7 @@ mod tests {
         log.set_payload_budget(0);
         assert_eq!(log.evicted().bytes, 2500);
         assert_eq!(log.payload_bytes_held(), 0);
-        assert_eq!(log.totals().bytes_out, 2500);
+        assert_eq!(log.totals().traffic.bytes_out, 2500);
     }
 
     #[test]

@@ -205,7 +205,7 @@ fn log_filter_and_totals_see_spilled_records() {
     );
     assert!(hits.contains(&17) && hits.contains(&17010), "{hits:?}");
     let received = (0..3 * CHUNK).filter(|i| i % 16 >= 14).count() as u64;
-    assert_eq!(log.totals().msgs_in, received);
+    assert_eq!(log.totals().traffic.msgs_in, received);
 }
 
 #[test]
@@ -264,7 +264,7 @@ fn log_one_large_payload_is_the_one_left_out() {
         })
         .collect();
     assert_eq!(lens[5..7], [Some(2000), Some(600)]);
-    assert_eq!(log.totals().bytes_out, 3200);
+    assert_eq!(log.totals().traffic.bytes_out, 3200);
 }
 
 #[test]

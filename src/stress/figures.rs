@@ -279,26 +279,16 @@ mod tests {
 
     #[test]
     fn io_errors_map_to_their_kinds() {
-        let e = |k| std::io::Error::from(k);
-        assert_eq!(
-            Failure::of(&e(ErrorKind::ConnectionRefused), true),
-            Failure::ConnectRefused
-        );
-        assert_eq!(
-            Failure::of(&e(ErrorKind::TimedOut), true),
-            Failure::ConnectTimedOut
-        );
-        assert_eq!(
-            Failure::of(&e(ErrorKind::WouldBlock), false),
-            Failure::RecvTimedOut
-        );
-        assert_eq!(
-            Failure::of(&e(ErrorKind::ConnectionReset), false),
-            Failure::Reset
-        );
-        assert_eq!(
-            Failure::of(&e(ErrorKind::UnexpectedEof), false),
-            Failure::ClosedByPeer
-        );
+        let table = [
+            (ErrorKind::ConnectionRefused, true, Failure::ConnectRefused),
+            (ErrorKind::TimedOut, true, Failure::ConnectTimedOut),
+            (ErrorKind::WouldBlock, false, Failure::RecvTimedOut),
+            (ErrorKind::ConnectionReset, false, Failure::Reset),
+            (ErrorKind::UnexpectedEof, false, Failure::ClosedByPeer),
+        ];
+        for (kind, connecting, failure) in table {
+            let e = std::io::Error::from(kind);
+            assert_eq!(Failure::of(&e, connecting), failure, "{kind:?}");
+        }
     }
 }

@@ -77,7 +77,7 @@ pub fn quiet_counts(
 
 /// Socket `n`'s message and byte counts in, if the app knows it.
 pub fn counts_in(app: &SockscopeApp, n: u32) -> Option<(u64, u64)> {
-    sock(app, n).map(|r| (r.msgs_in, r.bytes_in))
+    sock(app, n).map(|r| (r.counters.msgs_in, r.counters.bytes_in))
 }
 
 /// Steps the app, a frame at a time, until `cond` holds, or fails the test naming `what`.

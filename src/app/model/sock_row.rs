@@ -2,8 +2,8 @@
 //! what has been set on it ([`SockConfig`]).
 
 use crate::engine::{
-    AcceptQueue, Addr, EventKind, Family, Halves, Life, Op, OpError, Proto, Responder, SockId,
-    SockState,
+    AcceptQueue, Addr, Counters, EventKind, Family, Halves, Life, Op, OpError, Proto, Responder,
+    SockId, SockState,
 };
 
 use crate::app::model::sock_config::SockConfig;
@@ -49,14 +49,8 @@ pub struct SockRow {
     pub parent: Option<SockId>,
     /// Connections accepted from this listener, in order.
     pub children: Vec<SockId>,
-    /// Bytes received.
-    pub bytes_in: u64,
-    /// Bytes sent.
-    pub bytes_out: u64,
-    /// Chunks or datagrams received.
-    pub msgs_in: u64,
-    /// Sends completed.
-    pub msgs_out: u64,
+    /// Bytes and messages so far, each way.
+    pub counters: Counters,
     /// Which directions of a connection are over, and whether the peer closed its side
     /// (the engine's own flags, followed by its transition table).
     pub halves: Halves,
@@ -92,10 +86,7 @@ impl SockRow {
             peer: None,
             parent: None,
             children: Vec::new(),
-            bytes_in: 0,
-            bytes_out: 0,
-            msgs_in: 0,
-            msgs_out: 0,
+            counters: Counters::default(),
             halves: Halves::default(),
             auto_accept: false,
             responder: None,
@@ -251,19 +242,10 @@ impl SockRow {
 
     /// Counters, settings the row shows, and what an ended socket no longer has.
     fn count(&mut self, kind: &EventKind) {
+        if self.counters.count(kind) {
+            return;
+        }
         match kind {
-            EventKind::Sent { data, .. } => {
-                self.bytes_out += data.len() as u64;
-                self.msgs_out += 1;
-            }
-            EventKind::Received { data, .. } => {
-                self.bytes_in += data.len() as u64;
-                self.msgs_in += 1;
-            }
-            EventKind::Flooded { msgs, bytes } => {
-                self.bytes_out += bytes;
-                self.msgs_out += msgs;
-            }
             EventKind::AutoAccept { on } => self.auto_accept = *on,
             EventKind::Responding { responder } => self.responder = Some(responder.clone()),
             EventKind::Closed => {

@@ -311,10 +311,7 @@ impl AppState {
             row.local = info.local.clone();
             row.peer = info.peer.clone();
             row.parent = info.parent;
-            row.bytes_in = info.counters.bytes_in;
-            row.bytes_out = info.counters.bytes_out;
-            row.msgs_in = info.counters.msgs_in;
-            row.msgs_out = info.counters.msgs_out;
+            row.counters = info.counters;
             row.tcp_state = info.tcp_state;
             row.accept_queue = info.accept_queue;
         }

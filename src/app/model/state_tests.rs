@@ -150,7 +150,12 @@ fn tcp_lifecycle_folds_into_rows() {
     ));
     let c = st.get(SockId(2)).expect("connection");
     assert_eq!(
-        (c.bytes_in, c.bytes_out, c.msgs_in, c.msgs_out),
+        (
+            c.counters.bytes_in,
+            c.counters.bytes_out,
+            c.counters.msgs_in,
+            c.counters.msgs_out
+        ),
         (5, 2, 1, 1)
     );
 
@@ -252,7 +257,7 @@ fn status_snapshot_overrides_rows() {
     st.apply(&status(None, vec![info]));
     let row = st.get(SockId(1)).expect("row");
     assert_eq!(row.state, SockState::Listening);
-    assert_eq!((row.bytes_in, row.bytes_out), (3, 4));
+    assert_eq!((row.counters.bytes_in, row.counters.bytes_out), (3, 4));
 }
 
 #[test]

@@ -302,10 +302,10 @@ pub fn closed_lines(row: &SockRow, state: &AppState) -> Vec<String> {
     }
     lines.push(format!(
         "received {} in {} messages · sent {} in {} messages",
-        crate::app::widgets::bytes(row.bytes_in),
-        row.msgs_in,
-        crate::app::widgets::bytes(row.bytes_out),
-        row.msgs_out
+        crate::app::widgets::bytes(row.counters.bytes_in),
+        row.counters.msgs_in,
+        crate::app::widgets::bytes(row.counters.bytes_out),
+        row.counters.msgs_out
     ));
     lines
 }

@@ -150,7 +150,7 @@ pub fn taken(row: &SockRow, call: Call) -> bool {
         Call::Listen => row.state == SockState::Listening || !row.children.is_empty(),
         Call::Accept => accepted || !row.children.is_empty(),
         Call::Connect => row.peer.is_some() && !accepted,
-        Call::Data => row.bytes_in + row.bytes_out > 0,
+        Call::Data => row.counters.bytes_in + row.counters.bytes_out > 0,
         // The peer's FIN ends the read side too; only a shutdown of this side counts.
         Call::Shutdown => {
             row.halves.write_done || (row.halves.read_done && !row.halves.peer_closed)

@@ -16,11 +16,19 @@ use crate::engine::ops::file_payload::{IN_MEMORY_LIMIT, datagram_limit, load_lim
 use crate::engine::reactor::Reactor;
 use crate::engine::reactor::io::ReadOutcome;
 use crate::engine::responders::{CompiledRule, Rule, TemplateVars, expand};
-use crate::engine::sock::{Pacer, PacerKind};
+use crate::engine::sock::{Pacer, PacerKind, Sock};
 
 impl Reactor {
     fn set(&mut self, id: SockId, cmd: CmdId, s: Setting) {
         self.hub.emit(Some(id), Some(cmd), EventKind::Set(s));
+    }
+
+    /// Stores a setting on socket `id` (`store` changes its record), then reports it.
+    fn keep_setting(&mut self, id: SockId, cmd: CmdId, s: Setting, store: impl FnOnce(&mut Sock)) {
+        if let Some(sock) = self.socks.get_mut(&id) {
+            store(sock);
+        }
+        self.set(id, cmd, s);
     }
 
     fn check(&self, op: Op, id: SockId, step: Step) -> Result<(), OpError> {
@@ -50,10 +58,10 @@ impl Reactor {
             return Err(OpError::state(Op::Set, why));
         }
         self.check(Op::Set, id, Step::Frame)?;
-        if let Some(s) = self.socks.get_mut(&id) {
-            s.splitter = FrameSplitter::new(framing.clone());
-        }
-        self.set(id, cmd, Setting::Framing(framing));
+        let splitter = FrameSplitter::new(framing.clone());
+        self.keep_setting(id, cmd, Setting::Framing(framing), |s| {
+            s.splitter = splitter
+        });
         Ok(())
     }
 
@@ -66,10 +74,7 @@ impl Reactor {
                 Refusal::RecvSizeRange { asked: size },
             ));
         }
-        if let Some(s) = self.socks.get_mut(&id) {
-            s.recv_size = size;
-        }
-        self.set(id, cmd, Setting::RecvSize(size));
+        self.keep_setting(id, cmd, Setting::RecvSize(size), |s| s.recv_size = size);
         Ok(())
     }
 
@@ -81,10 +86,7 @@ impl Reactor {
         manual: bool,
     ) -> Result<(), OpError> {
         self.check(Op::Set, id, Step::Set)?;
-        if let Some(s) = self.socks.get_mut(&id) {
-            s.manual = manual;
-        }
-        self.set(id, cmd, Setting::Manual(manual));
+        self.keep_setting(id, cmd, Setting::Manual(manual), |s| s.manual = manual);
         if !manual {
             // Edge-triggered readiness will not fire again for data already waiting.
             self.read_ready(id);
@@ -179,10 +181,7 @@ impl Reactor {
 
     /// `rule ID clear`.
     pub(crate) fn rule_clear(&mut self, cmd: CmdId, id: SockId) -> Result<(), OpError> {
-        if let Some(s) = self.socks.get_mut(&id) {
-            s.rules.clear();
-        }
-        self.set(id, cmd, Setting::RulesCleared);
+        self.keep_setting(id, cmd, Setting::RulesCleared, |s| s.rules.clear());
         Ok(())
     }
 
@@ -200,10 +199,10 @@ impl Reactor {
             Some(p) => Some(load_limited(Op::Set, &p, IN_MEMORY_LIMIT)?),
             None => None,
         };
-        if let Some(s) = self.socks.get_mut(&id) {
-            s.greeting = data.clone().map(|d| (d, close));
-        }
-        self.set(id, cmd, Setting::Greeting { data, close });
+        let kept = data.clone().map(|d| (d, close));
+        self.keep_setting(id, cmd, Setting::Greeting { data, close }, |s| {
+            s.greeting = kept
+        });
         Ok(())
     }
 
