@@ -62,6 +62,7 @@ impl Reactor {
             self.deliver(id, None, data, peer, (real > got).then_some(real));
         }
         self.batch = Some(batch);
+        self.flooded |= n >= FLOODED;
         if n == 0 {
             return Batch::Empty;
         }
@@ -70,6 +71,9 @@ impl Reactor {
         }
     }
 }
+
+/// Datagrams one read must find queued for the loop to nap before its next poll.
+const FLOODED: usize = 4;
 
 /// The receive buffer a datagram socket asks for as it is created (the kernel doubles it,
 /// and caps the request at `net.core.rmem_max`): room for a burst of ~4,000 datagrams

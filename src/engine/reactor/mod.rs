@@ -80,7 +80,17 @@ pub(crate) struct Reactor {
     pub stamps: crate::engine::ops::variables::Stamps,
     /// Relays and their pipes.
     pub relay: crate::engine::relay::Relays,
+    /// A datagram socket found several datagrams queued in this turn of the loop: they
+    /// arrive faster than the loop wakes, so it naps before polling again (see [`NAP`]).
+    pub flooded: bool,
 }
+
+/// How long the loop naps after a turn in which datagrams were arriving faster than it
+/// woke: the next wake-up finds dozens queued instead of one or two, so a flood costs a
+/// few system calls and consumer wake-ups per batch instead of per datagram (as a NIC's
+/// interrupt moderation does). Even at loopback's fastest rate a nap fills less than a
+/// tenth of a datagram socket's receive buffer; a trickle never naps.
+pub(crate) const NAP: Duration = Duration::from_micros(50);
 
 impl Reactor {
     /// A reactor over `poll`, taking messages from `rx`.
@@ -107,6 +117,7 @@ impl Reactor {
             stamps: Default::default(),
             resolving: crate::engine::reactor::resolve::Names::default(),
             relay: Default::default(),
+            flooded: false,
         }
     }
 
@@ -137,6 +148,10 @@ impl Reactor {
             self.expire_timers();
             self.retry_deferred();
             self.hub.flush();
+            if std::mem::take(&mut self.flooded) {
+                let nap = self.next_timeout().map_or(NAP, |t| t.min(NAP));
+                std::thread::sleep(nap);
+            }
         }
         self.close_all();
         self.hub.flush();
