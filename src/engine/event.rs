@@ -230,10 +230,10 @@ impl Counters {
         self.msgs_in += 1;
     }
 
-    /// Counts the traffic an event reports (`Received`, `Sent`, a flood's `Flooded`);
-    /// false for an event that moved no bytes. The app's rows and the session log's totals
-    /// count with this, as the engine counts as it reads and writes.
-    pub fn count(&mut self, kind: &EventKind) -> bool {
+    /// Counts the traffic an event reports (`Received`, `Sent`, a flood's `Flooded`); other
+    /// events move no bytes. The app's rows and the session log's totals count with this,
+    /// as the engine counts as it reads and writes.
+    pub fn count(&mut self, kind: &EventKind) {
         match kind {
             EventKind::Received { data, .. } => self.received(data.len()),
             EventKind::Sent { data, .. } => {
@@ -244,9 +244,8 @@ impl Counters {
                 self.bytes_out += bytes;
                 self.msgs_out += msgs;
             }
-            _ => return false,
+            _ => {}
         }
-        true
     }
 }
 

@@ -160,7 +160,8 @@ impl SessionLog {
     /// Appends an engine event, learning socket names and updating the totals.
     pub fn push_event(&mut self, ev: Event) {
         self.ctx.learn(&ev);
-        if !self.totals.traffic.count(&ev.kind) && matches!(ev.kind, EventKind::Failed(_)) {
+        self.totals.traffic.count(&ev.kind);
+        if let EventKind::Failed(_) = ev.kind {
             self.totals.errors += 1;
         }
         self.push(Record::from(ev));

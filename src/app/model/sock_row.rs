@@ -242,9 +242,7 @@ impl SockRow {
 
     /// Counters, settings the row shows, and what an ended socket no longer has.
     fn count(&mut self, kind: &EventKind) {
-        if self.counters.count(kind) {
-            return;
-        }
+        self.counters.count(kind);
         match kind {
             EventKind::AutoAccept { on } => self.auto_accept = *on,
             EventKind::Responding { responder } => self.responder = Some(responder.clone()),
